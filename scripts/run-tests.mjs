@@ -1,0 +1,52 @@
+#!/usr/bin/env node
+// Runs every test/**/*.test.ts with node's test runner (TypeScript through tsx) and
+// ends with the plain line "N passed, N failed" that CI reads.
+import { readdirSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { spawn } from 'node:child_process';
+
+const root = new URL('..', import.meta.url).pathname;
+const filters = process.argv.slice(2);
+
+function find(dir) {
+  const out = [];
+  for (const name of readdirSync(dir)) {
+    const p = join(dir, name);
+    if (statSync(p).isDirectory()) out.push(...find(p));
+    else if (name.endsWith('.test.ts')) out.push(p);
+  }
+  return out;
+}
+
+const files = find(join(root, 'test'))
+  .map((f) => relative(root, f))
+  .filter((f) => filters.length === 0 || filters.some((x) => f.includes(x)))
+  .sort();
+
+if (files.length === 0) {
+  console.error('no test files matched');
+  console.log('0 passed, 1 failed');
+  process.exit(1);
+}
+
+const child = spawn(
+  process.execPath,
+  ['--import', 'tsx', '--test', '--test-reporter=spec', '--test-concurrency=1', ...files],
+  { cwd: root, stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, AIFB_TEST: '1' } },
+);
+let tail = '';
+child.stdout.on('data', (chunk) => {
+  process.stdout.write(chunk);
+  tail = (tail + chunk.toString()).slice(-4000);
+});
+child.on('close', (code) => {
+  const num = (label) => Number(new RegExp(`ℹ ${label} (\\d+)`).exec(tail)?.[1] ?? 'NaN');
+  const passed = num('pass');
+  const failed = num('fail') + (Number.isNaN(num('cancelled')) ? 0 : num('cancelled'));
+  if (Number.isNaN(passed)) {
+    console.log(`0 passed, 1 failed`);
+    process.exit(code || 1);
+  }
+  console.log(`${passed} passed, ${failed} failed`);
+  process.exit(code ?? 1);
+});

@@ -1,0 +1,136 @@
+import { randomBytes } from 'node:crypto';
+import { runBenchmark } from '../../engine/orchestrator.js';
+import { collectProvenance } from '../../metrics/provenance.js';
+import { MetricsStore } from '../../metrics/store.js';
+import { loadRecipeFile } from '../../recipe/load.js';
+import { buildReport } from '../../report/build.js';
+import { renderSummary } from '../../report/terminal.js';
+import { writeJsonReport } from '../../report/write.js';
+import { builtinRegistry } from '../../services/catalog.js';
+import { systemClock } from '../../util/clock.js';
+import { createLogger, toLogLevel } from '../../util/log.js';
+import { parseCommandArgs, positiveInt } from '../args.js';
+import type { Command, CommandIO } from '../command.js';
+import { defaultRecipe, outputPaths } from '../paths.js';
+import { Progress } from '../progress.js';
+import { EXIT } from '../exit-codes.js';
+
+const USAGE = `aifb run [recipe.yaml] [options]
+
+Runs a benchmark recipe (examples/quickstart.yaml when none is given), stores every
+request in the metrics database and writes <reports_dir>/<benchmark_id>_report.json.
+
+Options:
+  --recipe FILE        the recipe (same as the positional argument)
+  --max-workers N      services run in parallel, at most N at once (default 10)
+  --sequential         run services one after another
+  --pushgateway URL    Prometheus Pushgateway to push live metrics to
+  --out DIR            write the report (and a relative metrics_db) into DIR
+  --id ID              benchmark id to use (default benchmark_<unix time>_<random>)
+  --grace SECONDS      after SIGINT/SIGTERM, how long in-flight requests may finish (default 5)
+  --quiet              no live display; plain lines only
+  --json               print the report JSON on stdout (the summary goes to stderr)`;
+
+/** benchmark_<unix seconds>_<4 hex>, in the seed's spirit but unique within a second. */
+export function newBenchmarkId(nowMs = Date.now()): string {
+  return `benchmark_${Math.floor(nowMs / 1000)}_${randomBytes(2).toString('hex')}`;
+}
+
+export const runCommand: Command = {
+  name: 'run',
+  summary: 'run a benchmark recipe',
+  usage: USAGE,
+  async run(args: string[], io: CommandIO): Promise<number> {
+    const { values, positionals } = parseCommandArgs(
+      args,
+      {
+        recipe: { type: 'string' },
+        'max-workers': { type: 'string' },
+        sequential: { type: 'boolean' },
+        pushgateway: { type: 'string' },
+        out: { type: 'string' },
+        id: { type: 'string' },
+        grace: { type: 'string' },
+        quiet: { type: 'boolean' },
+        json: { type: 'boolean' },
+      },
+      'run',
+    );
+    const recipePath = values.recipe ?? positionals[0] ?? defaultRecipe;
+    const maxWorkers = positiveInt(values['max-workers'], 'max-workers') ?? 10;
+    const graceMs = (positiveInt(values.grace, 'grace') ?? 5) * 1000;
+    const plan = loadRecipeFile(recipePath, { registry: builtinRegistry, env: io.env });
+    const log = createLogger(toLogLevel(plan.global.logLevel), (l) => io.stderr.write(l + '\n'));
+    for (const w of plan.warnings) log.warn(w);
+    if (values.pushgateway ?? plan.global.pushgatewayUrl) {
+      log.info('pushgateway given: live push is not wired in this version; metrics stay in the database');
+    }
+    const paths = outputPaths(io.cwd, plan.global, values.out);
+    const benchmarkId = values.id ?? newBenchmarkId();
+    const store = new MetricsStore(paths.metricsDb);
+    const clock = systemClock();
+    const origin = clock.now();
+    store.beginRun(
+      {
+        benchmarkId,
+        name: plan.name,
+        description: plan.description,
+        recipeFile: recipePath,
+        recipeText: plan.redactedText,
+        recipeHash: plan.recipeHash,
+        provenance: collectProvenance(io.env),
+      },
+      origin,
+      (m) => clock.wallAt(m),
+    );
+
+    const stop = new AbortController();
+    let signalCode = 0;
+    const onSignal = (sig: NodeJS.Signals) => {
+      if (!stop.signal.aborted) {
+        signalCode = sig === 'SIGINT' ? EXIT.sigint : EXIT.sigterm;
+        log.warn(`${sig}: stopping the load, letting in-flight requests finish (up to ${graceMs / 1000}s), then writing the report`);
+        stop.abort(new Error(sig));
+        return;
+      }
+      // A second signal: commit what we have and leave now.
+      log.warn(`${sig} again: leaving now; the report can be rebuilt with aifb report`);
+      store.finishRun('partial', clock.now());
+      store.close();
+      process.exit(signalCode);
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+
+    const mode = values.quiet ? 'plain' : io.stderr.isTTY ? 'live' : 'plain';
+    const progress = new Progress(io.stderr, () => clock.now(), values.quiet ? 'off' : mode);
+    log.info(`benchmark ${benchmarkId}: ${plan.services.length} service(s) from ${recipePath}; metrics in ${paths.metricsDb}`);
+    let result;
+    try {
+      result = await runBenchmark(plan, {
+        benchmarkId,
+        registry: builtinRegistry,
+        store,
+        clock,
+        log,
+        stop: stop.signal,
+        maxWorkers,
+        sequential: values.sequential ?? false,
+        graceMs,
+        onServiceStart: (spec, live) => progress.add(spec.name, live),
+      });
+    } finally {
+      progress.stop();
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    }
+    store.finishRun(result.status, clock.now());
+    const report = buildReport(store.db, benchmarkId);
+    store.close();
+    const reportPath = writeJsonReport(report, paths.reportsDir);
+    if (values.json) io.stdout.write(JSON.stringify(report, null, 2) + '\n');
+    (values.json ? io.stderr : io.stdout).write(renderSummary(report) + `\nReport: ${reportPath}\n`);
+    if (signalCode) return signalCode;
+    return result.status === 'complete' ? EXIT.ok : EXIT.runtime;
+  },
+};

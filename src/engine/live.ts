@@ -1,0 +1,16 @@
+import { Distribution } from '../metrics/distribution.js';
+
+/** Counters a service's run exposes while it runs (terminal, Prometheus). */
+export class LiveStats {
+  phase: 'setup' | 'warmup' | 'measuring' | 'draining' | 'teardown' | 'done' | 'failed' = 'setup';
+  inFlight = 0;
+  issued = 0;
+  completed = 0;
+  failed = 0;
+  dropped = 0;
+  warmupRequests = 0;
+  readonly latency = new Distribution();
+  windowStart: number | undefined;
+  /** Planned window length in ms, when known, for progress bars. */
+  plannedMs: number | undefined;
+}

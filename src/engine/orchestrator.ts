@@ -1,0 +1,116 @@
+import { RunError } from '../errors.js';
+import type { MetricsStore, ServiceStatus } from '../metrics/store.js';
+import type { Plan, ServiceSpec, LoadProfile } from '../recipe/types.js';
+import type { BackendRegistry } from '../services/registry.js';
+import type { Adapter } from '../services/contract.js';
+import type { Clock } from '../util/clock.js';
+import type { Logger } from '../util/log.js';
+import { createRng } from '../util/rng.js';
+import { MSG } from '../messages.js';
+import { LiveStats } from './live.js';
+import { ServiceRunner } from './runner.js';
+
+export interface BenchmarkOptions {
+  benchmarkId: string;
+  registry: BackendRegistry;
+  store: MetricsStore;
+  clock: Clock;
+  log: Logger;
+  /** Aborting it stops the load everywhere; the run then ends as partial. */
+  stop: AbortSignal;
+  maxWorkers: number;
+  sequential: boolean;
+  graceMs?: number;
+  setupTimeoutMs?: number;
+  onServiceStart?(spec: ServiceSpec, live: LiveStats): void;
+}
+
+export interface ServiceRunResult {
+  name: string;
+  status: ServiceStatus;
+  error?: string;
+}
+
+export interface BenchmarkResult {
+  status: 'complete' | 'partial' | 'failed';
+  services: ServiceRunResult[];
+}
+
+/** The load profile as stored with the run (what was asked for). */
+export function describeLoad(load: LoadProfile): Record<string, unknown> {
+  return { ...load };
+}
+
+/**
+ * Runs every service of a plan: in parallel (at most `maxWorkers` at once) or one
+ * after another. A service that fails is recorded and the others go on.
+ */
+export async function runBenchmark(plan: Plan, o: BenchmarkOptions): Promise<BenchmarkResult> {
+  const queue = [...plan.services];
+  const results: ServiceRunResult[] = [];
+  const width = o.sequential ? 1 : Math.max(1, Math.min(o.maxWorkers, queue.length));
+  const worker = async () => {
+    for (let spec = queue.shift(); spec; spec = queue.shift()) results.push(await runOne(spec, o));
+  };
+  await Promise.all(Array.from({ length: width }, worker));
+  const ordered = plan.services.map((s) => results.find((r) => r.name === s.name)!);
+  const status = o.stop.aborted
+    ? 'partial'
+    : ordered.every((r) => r.status === 'complete')
+      ? 'complete'
+      : 'failed';
+  return { status, services: ordered };
+}
+
+async function runOne(spec: ServiceSpec, o: BenchmarkOptions): Promise<ServiceRunResult> {
+  const log = o.log.child(spec.name);
+  const base = { serviceName: spec.name, serviceType: spec.type, backend: spec.backend, load: describeLoad(spec.load) };
+  if (o.stop.aborted) {
+    o.store.saveService({ ...base, status: 'skipped', error: 'run interrupted before this service started' });
+    return { name: spec.name, status: 'skipped', error: 'run interrupted before this service started' };
+  }
+  const live = new LiveStats();
+  o.onServiceStart?.(spec, live);
+  o.store.saveService({ ...base, status: 'running' });
+  const rng = createRng(spec.seed).fork(spec.name);
+  let adapter: Adapter | undefined;
+  let failed = false;
+  try {
+    const def = o.registry.resolve(spec.type, spec.backend);
+    if (!def) throw new RunError(MSG.noBackend(spec.type, spec.backend, o.registry.describe()));
+    adapter = (await def.load()).createAdapter(spec);
+    const setupSignal = AbortSignal.any([o.stop, AbortSignal.timeout(o.setupTimeoutMs ?? 300_000)]);
+    await adapter.setup({ benchmarkId: o.benchmarkId, rng: rng.fork('setup'), log, signal: setupSignal });
+    const runner = new ServiceRunner({
+      spec,
+      adapter,
+      clock: o.clock,
+      rng: rng.fork('load'),
+      onSample: (s) => o.store.append(s),
+      stop: o.stop,
+      graceMs: o.graceMs ?? 5000,
+      live,
+    });
+    const outcome = await runner.run();
+    const status: ServiceStatus = outcome.interrupted ? 'partial' : 'complete';
+    o.store.saveService({ ...base, status, ...outcome, warmupRequests: outcome.warmupRequests });
+    live.phase = 'done';
+    return { name: spec.name, status };
+  } catch (err) {
+    failed = true;
+    live.phase = 'failed';
+    const message = err instanceof Error ? err.message : String(err);
+    log.error(message);
+    o.store.saveService({ ...base, status: 'failed', error: message });
+    return { name: spec.name, status: 'failed', error: message };
+  } finally {
+    o.store.flush();
+    if (adapter) {
+      try {
+        await adapter.teardown({ benchmarkId: o.benchmarkId, log, failed: failed || o.stop.aborted });
+      } catch (err) {
+        log.error(`teardown failed: ${(err as Error).message}`);
+      }
+    }
+  }
+}

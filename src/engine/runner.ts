@@ -1,0 +1,327 @@
+import type { Adapter, OperationResult } from '../services/contract.js';
+import type { ClosedLoad, OpenLoad, ServiceSpec } from '../recipe/types.js';
+import type { Sample } from '../metrics/sample.js';
+import type { Clock } from '../util/clock.js';
+import type { Rng } from '../util/rng.js';
+import { ArrivalSchedule } from './arrivals.js';
+import { classifyThrown, completeResult } from './classify.js';
+import { LevelCurve } from './level.js';
+import { LiveStats } from './live.js';
+import { OperationPicker } from './mix.js';
+
+export interface RunServiceOptions {
+  spec: ServiceSpec;
+  adapter: Adapter;
+  clock: Clock;
+  rng: Rng;
+  /** Receives every measured sample (warm-up ones are only counted). */
+  onSample(sample: Sample): void;
+  /** Aborting it stops new starts; in-flight requests get `graceMs` to finish. */
+  stop: AbortSignal;
+  graceMs?: number;
+  live?: LiveStats;
+}
+
+export interface ServiceOutcome {
+  windowStart: number | undefined;
+  windowEnd: number | undefined;
+  issueEnd: number | undefined;
+  /** Measured starts the schedule asked for (issued + dropped). */
+  scheduled: number;
+  dropped: number;
+  warmupRequests: number;
+  /** In-flight requests aborted because the run was stopped (not service failures). */
+  cancelled: number;
+  interrupted: boolean;
+}
+
+// How long an idle closed-loop client waits before checking the level again.
+const IDLE_POLL_MS = 50;
+// Starts issued back to back before yielding to I/O, so a late schedule cannot starve responses.
+const BURST_BEFORE_YIELD = 64;
+
+const yieldToEventLoop = () => new Promise<void>((r) => setImmediate(r));
+
+/** Settles with the signal's abort even if a backend ignores it, so no request can hang a run. */
+function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    work.then(
+      (v) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(v);
+      },
+      (e) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(e);
+      },
+    );
+  });
+}
+
+/**
+ * Drives one service with its load profile. Latency of each request runs from its
+ * intended start (the schedule's, or a closed-loop client's ready time), so a slow
+ * service cannot hide its queueing (no coordinated omission).
+ */
+export class ServiceRunner {
+  private readonly live: LiveStats;
+  private readonly picker: OperationPicker;
+  private readonly hard = new AbortController();
+  private readonly pending = new Set<Promise<void>>();
+  private readonly freeIds: number[] = [];
+  private nextId = 0;
+  private windowStart: number | undefined;
+  private issueEnd: number | undefined;
+  private lastCompletion: number | undefined;
+  private measuredIssued = 0;
+  private dropped = 0;
+  private warmupCompleted = 0;
+  private cancelled = 0;
+  private stopped = false;
+  private warmupEndsAt: number | undefined;
+  private graceTimer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly o: RunServiceOptions) {
+    this.live = o.live ?? new LiveStats();
+    this.picker = new OperationPicker(o.spec.mix);
+    o.stop.addEventListener(
+      'abort',
+      () => {
+        this.stopped = true;
+        this.graceTimer = setTimeout(() => this.hard.abort(new Error('run stopped')), o.graceMs ?? 5000);
+      },
+      { once: true },
+    );
+  }
+
+  async run(): Promise<ServiceOutcome> {
+    const load = this.o.spec.load;
+    const start = this.o.clock.now();
+    this.live.plannedMs = load.durationMs;
+    if (load.warmup.kind === 'none') this.openWindow(start);
+    else {
+      this.live.phase = 'warmup';
+      if (load.warmup.kind === 'time') this.warmupEndsAt = start + load.warmup.ms;
+    }
+    if (load.mode === 'open') await this.runOpen(load, start);
+    else await this.runClosed(load);
+    this.issueEnd ??= this.o.clock.now();
+    await this.drain();
+    return {
+      windowStart: this.windowStart,
+      windowEnd: this.windowStart === undefined ? undefined : Math.max(this.issueEnd, this.lastCompletion ?? 0),
+      issueEnd: this.issueEnd,
+      scheduled: this.measuredIssued + this.dropped,
+      dropped: this.dropped,
+      warmupRequests: this.warmupCompleted,
+      cancelled: this.cancelled,
+      interrupted: this.o.stop.aborted,
+    };
+  }
+
+  private openWindow(at: number): void {
+    if (this.windowStart !== undefined) return;
+    this.windowStart = at;
+    this.live.windowStart = at;
+    this.live.phase = 'measuring';
+  }
+
+  /** Moves from warm-up to measuring when the warm-up's time has passed. */
+  private checkWarmupTime(t: number): void {
+    if (this.windowStart === undefined && this.warmupEndsAt !== undefined && t >= this.warmupEndsAt) {
+      this.openWindow(this.warmupEndsAt);
+    }
+  }
+
+  /** True when no further measured start should be issued at time t. */
+  private finished(t: number): boolean {
+    if (this.stopped) return true;
+    if (this.windowStart === undefined) return false;
+    const load = this.o.spec.load;
+    if (load.requests !== undefined && this.measuredIssued >= load.requests) return true;
+    if (load.durationMs !== undefined && t >= this.windowStart + load.durationMs) {
+      this.issueEnd ??= this.windowStart + load.durationMs;
+      return true;
+    }
+    return false;
+  }
+
+  private async runOpen(load: OpenLoad, start: number): Promise<void> {
+    const { clock } = this.o;
+    const warmLevel = load.rate > 0 ? load.rate : (load.stages[0]?.target ?? 0);
+    const measuredSchedule = () =>
+      new ArrivalSchedule(load.rate, load.stages, load.arrival, load.burstiness, this.o.rng.fork('arrivals'), load.exactCount ? load.durationMs : undefined);
+    let schedule =
+      this.windowStart === undefined
+        ? new ArrivalSchedule(warmLevel, [], load.arrival, load.burstiness, this.o.rng.fork('warmup-arrivals'))
+        : measuredSchedule();
+    let origin = start;
+    let warm = this.windowStart === undefined;
+    let burst = 0;
+    for (;;) {
+      const offset = schedule.next();
+      if (offset === undefined) break;
+      const intended = origin + offset;
+      this.checkWarmupTime(intended);
+      if (warm && this.windowStart !== undefined && intended >= this.windowStart) {
+        // Warm-up is over: the measured schedule (and its stages) starts at the window's start.
+        warm = false;
+        schedule = measuredSchedule();
+        origin = this.windowStart;
+        continue;
+      }
+      if (this.finished(intended)) break;
+      const operation = this.picker.pick(this.o.rng);
+      const op = this.o.adapter.prepare(operation, this.o.rng);
+      if (intended > clock.now()) {
+        burst = 0;
+        try {
+          await clock.sleepUntil(intended, this.o.stop);
+        } catch {
+          this.o.adapter.release?.(op, undefined);
+          break;
+        }
+      } else if (++burst % BURST_BEFORE_YIELD === 0) {
+        await yieldToEventLoop();
+      }
+      const measured = this.windowStart !== undefined && intended >= this.windowStart;
+      if (this.live.inFlight >= load.maxInFlight) {
+        if (measured) {
+          this.dropped++;
+          this.live.dropped++;
+        }
+        this.o.adapter.release?.(op, undefined);
+        continue;
+      }
+      if (measured) this.measuredIssued++;
+      this.track(this.fire(intended, this.takeId(), operation, op, true));
+    }
+  }
+
+  private async runClosed(load: ClosedLoad): Promise<void> {
+    const warmLevel = load.clients > 0 ? load.clients : (load.stages[0]?.target ?? 0);
+    const curve = new LevelCurve(load.clients, load.stages);
+    const maxClients = Math.ceil(Math.max(curve.max(), warmLevel));
+    const level = (t: number) => (this.windowStart === undefined ? warmLevel : curve.at(t - this.windowStart));
+    const clients = Array.from({ length: maxClients }, (_, id) => this.clientLoop(id, load, level));
+    await Promise.all(clients);
+  }
+
+  private async clientLoop(id: number, load: ClosedLoad, level: (t: number) => number): Promise<void> {
+    const { clock } = this.o;
+    let ready = clock.now();
+    for (;;) {
+      const now = clock.now();
+      this.checkWarmupTime(now);
+      if (this.finished(Math.max(now, ready))) return;
+      if (id >= Math.round(level(now))) {
+        try {
+          await clock.sleepUntil(now + IDLE_POLL_MS, this.o.stop);
+        } catch {
+          return;
+        }
+        ready = clock.now();
+        continue;
+      }
+      const operation = this.picker.pick(this.o.rng);
+      const op = this.o.adapter.prepare(operation, this.o.rng);
+      try {
+        await clock.sleepUntil(ready, this.o.stop);
+      } catch {
+        this.o.adapter.release?.(op, undefined);
+        return;
+      }
+      this.checkWarmupTime(ready);
+      if (this.finished(ready)) {
+        this.o.adapter.release?.(op, undefined);
+        return;
+      }
+      if (this.windowStart !== undefined && ready >= this.windowStart) this.measuredIssued++;
+      await this.fire(ready, id, operation, op, false);
+      ready = clock.now() + load.thinkTimeMs;
+    }
+  }
+
+  private takeId(): number {
+    return this.freeIds.pop() ?? this.nextId++;
+  }
+
+  private track(p: Promise<void>): void {
+    this.pending.add(p);
+    void p.finally(() => this.pending.delete(p));
+  }
+
+  /** Performs one operation and records it; never throws. */
+  private async fire(intended: number, clientId: number, operation: string, op: unknown, pooledId: boolean): Promise<void> {
+    const { clock, adapter, spec } = this.o;
+    this.live.inFlight++;
+    this.live.issued++;
+    const timeout = AbortSignal.timeout(spec.timeoutMs);
+    const signal = AbortSignal.any([timeout, this.hard.signal]);
+    const actualStart = clock.now();
+    let result: OperationResult;
+    try {
+      result = completeResult(await untilAborted(adapter.execute(op, signal), signal));
+    } catch (err) {
+      result = classifyThrown(err, timeout.aborted, this.hard.signal.aborted);
+    }
+    const end = clock.now();
+    try {
+      adapter.release?.(op, result);
+    } catch {
+      // Bookkeeping must never lose the sample.
+    }
+    this.live.inFlight--;
+    if (pooledId) this.freeIds.push(clientId);
+    this.record(intended, actualStart, end, clientId, operation, result);
+  }
+
+  private record(intended: number, actualStart: number, end: number, clientId: number, operation: string, r: OperationResult): void {
+    const measured = this.windowStart !== undefined && intended >= this.windowStart;
+    if (!measured) {
+      this.warmupCompleted++;
+      this.live.warmupRequests++;
+      const w = this.o.spec.load.warmup;
+      if (w.kind === 'requests' && this.warmupCompleted >= w.count) this.openWindow(end);
+      return;
+    }
+    if (r.errorClass === 'cancelled') {
+      this.cancelled++;
+      return;
+    }
+    this.lastCompletion = Math.max(this.lastCompletion ?? 0, end);
+    this.live.completed++;
+    if (!r.ok) this.live.failed++;
+    this.live.latency.record(end - intended);
+    const sample: Sample = {
+      service: this.o.spec.name,
+      clientId,
+      operation,
+      intendedStart: intended,
+      actualStart,
+      end,
+      ok: r.ok,
+      status: r.status ?? null,
+      errorClass: r.ok ? null : (r.errorClass ?? 'other'),
+      message: r.ok ? null : (r.message ?? null),
+      bytesIn: r.bytesIn ?? 0,
+      bytesOut: r.bytesOut ?? 0,
+    };
+    if (r.llm) sample.llm = r.llm;
+    if (r.extra) sample.extra = r.extra;
+    this.o.onSample(sample);
+  }
+
+  /**
+   * Waits for in-flight requests. Each one is bounded by its own timeout, and after an
+   * interrupt by the grace period, so this always ends.
+   */
+  private async drain(): Promise<void> {
+    this.live.phase = 'draining';
+    while (this.pending.size > 0) await Promise.all([...this.pending]);
+    clearTimeout(this.graceTimer);
+  }
+}

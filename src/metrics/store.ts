@@ -1,0 +1,224 @@
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { RunError } from '../errors.js';
+import type { Provenance } from './provenance.js';
+import type { Sample } from './sample.js';
+import { SCHEMA_SQL } from './schema-sql.js';
+
+export type RunStatus = 'running' | 'complete' | 'partial' | 'failed';
+export type ServiceStatus = 'running' | 'complete' | 'partial' | 'failed' | 'skipped';
+
+export interface RunRecord {
+  benchmarkId: string;
+  name: string;
+  description: string | undefined;
+  recipeFile: string;
+  recipeText: string;
+  recipeHash: string;
+  provenance: Provenance;
+}
+
+export interface ServiceRecord {
+  serviceName: string;
+  serviceType: string;
+  backend: string | undefined;
+  status: ServiceStatus;
+  error?: string | undefined;
+  load: unknown;
+  windowStart?: number | undefined;
+  windowEnd?: number | undefined;
+  /** When the last start was issued (the end of the offered load). */
+  issueEnd?: number | undefined;
+  scheduled?: number;
+  dropped?: number;
+  warmupRequests?: number;
+  cancelled?: number;
+}
+
+export interface StoreOptions {
+  /** Rows are committed at least this often (ms): the most a SIGKILL can lose. */
+  flushIntervalMs?: number;
+  /** Rows buffered before a commit is forced. */
+  maxBatch?: number;
+}
+
+type Row = unknown[];
+
+/**
+ * The metrics database: every measured request is one row, written in batched
+ * transactions (WAL), so a run killed at any moment keeps all but its last batch.
+ * Times in rows are seconds; `intended_start`/`actual_start` are relative to the run's
+ * start, `timestamp` is Unix time of the intended start.
+ */
+export class MetricsStore {
+  readonly db: Database.Database;
+  private buffer: Row[] = [];
+  private timer: NodeJS.Timeout | undefined;
+  private readonly insert: Database.Statement;
+  private readonly insertMany: (rows: Row[]) => void;
+  private readonly flushIntervalMs: number;
+  private readonly maxBatch: number;
+  private benchmarkId = '';
+  private originMs = 0;
+  private toEpochMs: (mono: number) => number = (m) => m;
+  private rowsWritten = 0;
+
+  constructor(readonly path: string, options: StoreOptions = {}) {
+    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+    try {
+      this.db = new Database(path);
+      this.db.pragma('journal_mode = WAL');
+      this.db.pragma('synchronous = NORMAL');
+      this.db.exec(SCHEMA_SQL);
+    } catch (err) {
+      throw new RunError(`cannot open metrics database ${path}: ${(err as Error).message}`, { cause: err });
+    }
+    this.flushIntervalMs = options.flushIntervalMs ?? 200;
+    this.maxBatch = options.maxBatch ?? 4096;
+    this.insert = this.db.prepare(
+      `INSERT INTO metrics (benchmark_id, timestamp, service_name, client_id, request_duration, success,
+        status_code, error_message, response_size, operation, intended_start, actual_start, service_time,
+        error_class, bytes_out, ttft, tpot, itl, input_tokens, output_tokens, tokens_estimated, extra)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    );
+    this.insertMany = this.db.transaction((rows: Row[]) => {
+      for (const r of rows) this.insert.run(r);
+    });
+  }
+
+  /** Starts a run: records its provenance; samples appended afterwards belong to it. */
+  beginRun(run: RunRecord, originMs: number, toEpochMs: (mono: number) => number): void {
+    this.benchmarkId = run.benchmarkId;
+    this.originMs = originMs;
+    this.toEpochMs = toEpochMs;
+    const p = run.provenance;
+    this.db
+      .prepare(
+        `INSERT INTO runs (benchmark_id, name, description, status, started_at, recipe_file, recipe_text,
+          recipe_hash, aifb_version, git_commit, host, cpu_model, cpu_count, memory_bytes, os, node_version,
+          slurm, command_line) VALUES (?, ?, ?, 'running', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      )
+      .run(
+        run.benchmarkId,
+        run.name,
+        run.description ?? null,
+        new Date(toEpochMs(originMs)).toISOString(),
+        run.recipeFile,
+        run.recipeText,
+        run.recipeHash,
+        p.aifbVersion,
+        p.gitCommit,
+        p.host,
+        p.cpuModel,
+        p.cpuCount,
+        p.memoryBytes,
+        p.os,
+        p.nodeVersion,
+        JSON.stringify(p.slurm),
+        p.commandLine,
+      );
+  }
+
+  /** Queues one measured sample; it is committed within the flush interval. */
+  append(s: Sample): void {
+    const sec = (ms: number) => (ms - this.originMs) / 1000;
+    this.buffer.push([
+      this.benchmarkId,
+      this.toEpochMs(s.intendedStart) / 1000,
+      s.service,
+      s.clientId,
+      (s.end - s.intendedStart) / 1000,
+      s.ok ? 1 : 0,
+      s.status,
+      s.message,
+      s.bytesIn,
+      s.operation,
+      sec(s.intendedStart),
+      sec(s.actualStart),
+      (s.end - s.actualStart) / 1000,
+      s.errorClass,
+      s.bytesOut,
+      s.llm?.ttftMs === undefined ? null : s.llm.ttftMs / 1000,
+      s.llm?.tpotMs === undefined ? null : s.llm.tpotMs / 1000,
+      s.llm?.itlMs === undefined ? null : s.llm.itlMs / 1000,
+      s.llm?.inputTokens ?? null,
+      s.llm?.outputTokens ?? null,
+      s.llm?.tokensEstimated === undefined ? null : s.llm.tokensEstimated ? 1 : 0,
+      s.extra ? JSON.stringify(s.extra) : null,
+    ]);
+    if (this.buffer.length >= this.maxBatch) this.flush();
+    else this.timer ??= setTimeout(() => this.flush(), this.flushIntervalMs);
+  }
+
+  /** Commits every queued row now. */
+  flush(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    if (this.buffer.length === 0) return;
+    const rows = this.buffer;
+    this.buffer = [];
+    this.insertMany(rows);
+    this.rowsWritten += rows.length;
+  }
+
+  get written(): number {
+    return this.rowsWritten;
+  }
+
+  /** Inserts or updates a service's run record (status, window, counters). */
+  saveService(r: ServiceRecord): void {
+    const sec = (ms: number | undefined) => (ms === undefined ? null : (ms - this.originMs) / 1000);
+    const now = new Date().toISOString();
+    this.db
+      .prepare(
+        `INSERT INTO services (benchmark_id, service_name, service_type, backend, status, error, load,
+          window_start, window_end, issue_end, scheduled, dropped, warmup_requests, cancelled, started_at, ended_at)
+         VALUES (@id, @name, @type, @backend, @status, @error, @load, @ws, @we, @ie, @scheduled, @dropped, @warmup,
+          @cancelled, @now, NULL)
+         ON CONFLICT (benchmark_id, service_name) DO UPDATE SET status = @status, error = @error, load = @load,
+          window_start = @ws, window_end = @we, issue_end = @ie, scheduled = @scheduled, dropped = @dropped,
+          warmup_requests = @warmup, cancelled = @cancelled,
+          ended_at = CASE WHEN @status = 'running' THEN NULL ELSE @now END`,
+      )
+      .run({
+        id: this.benchmarkId,
+        name: r.serviceName,
+        type: r.serviceType,
+        backend: r.backend ?? null,
+        status: r.status,
+        error: r.error ?? null,
+        load: JSON.stringify(r.load),
+        ws: sec(r.windowStart),
+        we: sec(r.windowEnd),
+        ie: sec(r.issueEnd),
+        scheduled: r.scheduled ?? 0,
+        dropped: r.dropped ?? 0,
+        warmup: r.warmupRequests ?? 0,
+        cancelled: r.cancelled ?? 0,
+        now,
+      });
+  }
+
+  /** Marks the run finished (or partial) after flushing every queued row. */
+  finishRun(status: RunStatus, endMs: number): void {
+    this.flush();
+    this.db
+      .prepare('UPDATE runs SET status = ?, ended_at = ? WHERE benchmark_id = ?')
+      .run(status, new Date(this.toEpochMs(endMs)).toISOString(), this.benchmarkId);
+  }
+
+  close(): void {
+    this.flush();
+    this.db.close();
+  }
+}
+
+/** Opens an existing metrics database read-only, for reports. */
+export function openMetricsDb(path: string): Database.Database {
+  try {
+    return new Database(path, { readonly: true, fileMustExist: true });
+  } catch (err) {
+    throw new RunError(`cannot open metrics database ${path}: ${(err as Error).message}`, { cause: err });
+  }
+}

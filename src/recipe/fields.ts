@@ -1,0 +1,48 @@
+import { z } from 'zod';
+import { DURATION_PATTERN, parseSizeBytes } from '../util/units.js';
+import { MSG } from '../messages.js';
+
+/** Seconds as a number (the seed's habit) or a string with a unit: `500ms`, `5s`, `2m`, `01:00:00`. */
+export const durationField = z.union(
+  [z.number().positive(), z.string().regex(DURATION_PATTERN).or(z.string().regex(/^\d+:\d{2}:\d{2}$/))],
+  { error: MSG.expectedDuration },
+);
+
+/** Like durationField, but zero is allowed (think time, warm-up). */
+export const durationOrZeroField = z.union(
+  [z.number().min(0), z.string().regex(DURATION_PATTERN)],
+  { error: MSG.expectedDuration },
+);
+
+const MIX_TOLERANCE = 1e-6;
+
+/**
+ * Weights of a mix must sum to 1; we reject rather than normalise silently, because
+ * a mix that sums to 0.9 is more often a typo than an intent.
+ */
+export const mixField = z
+  .record(z.string(), z.number({ error: MSG.expectedWeight }).min(0, { error: MSG.expectedWeight }))
+  .check((ctx) => {
+    const weights = Object.values(ctx.value);
+    if (weights.length === 0) {
+      ctx.issues.push({ code: 'custom', input: ctx.value, message: MSG.emptyMix });
+      return;
+    }
+    const sum = weights.reduce((a, b) => a + b, 0);
+    if (Math.abs(sum - 1) > MIX_TOLERANCE) {
+      ctx.issues.push({ code: 'custom', input: ctx.value, message: MSG.mixSum(sum) });
+    }
+  });
+
+/** A size mix such as `{1KB: 0.5, 1MB: 0.5}`; every key must be a size. */
+export const sizeMixField = mixField.check((ctx) => {
+  for (const key of Object.keys(ctx.value)) {
+    if (parseSizeBytes(key) === undefined) {
+      ctx.issues.push({ code: 'custom', input: key, path: [key], message: MSG.badSizeKey(key) });
+    }
+  }
+});
+
+export const sizeField = z.union([z.number().int().min(0), z.string().regex(/^\s*\d+(\.\d+)?\s*([kmg]i?b?|b)?\s*$/i)], {
+  error: MSG.expectedSize,
+});

@@ -1,0 +1,128 @@
+import { readFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { LineCounter, parseDocument, type Document } from 'yaml';
+import { z } from 'zod';
+import { RecipeError, type RecipeIssue } from '../errors.js';
+import { MSG } from '../messages.js';
+import { nearest } from '../util/suggest.js';
+import type { BackendRegistry } from '../services/registry.js';
+import type { BackendDefinition } from '../services/contract.js';
+import { interpolateEnv, type PathSegment } from './env.js';
+import { formatPath, locate } from './positions.js';
+import { describeIssues } from './zod-issues.js';
+import { redactRecipe } from './secrets.js';
+import { commonServiceShape, looseRecipeSchema, SEED_SERVICE_TYPES, type RecipeFields } from './schema.js';
+import { checkLoadFields, buildPlan } from './plan.js';
+import type { Plan } from './types.js';
+
+export interface LoadOptions {
+  registry: BackendRegistry;
+  env?: NodeJS.ProcessEnv;
+}
+
+/** Reads, validates and normalises a recipe file; throws one RecipeError listing every problem. */
+export function loadRecipeFile(file: string, options: LoadOptions): Plan {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const message = code === 'ENOENT' ? MSG.fileNotFound(file) : MSG.fileUnreadable(file, (err as Error).message);
+    throw new RecipeError([{ path: '', message }], { cause: err });
+  }
+  return loadRecipeText(text, file, options);
+}
+
+/** Validates recipe text; `file` is used in messages. */
+export function loadRecipeText(text: string, file: string, options: LoadOptions): Plan {
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+  const issues: RecipeIssue[] = [];
+  const issueAt = (path: PathSegment[], message: string, isKey = false) =>
+    issues.push({ position: locate(doc, lines, file, path, isKey), path: formatPath(path), message });
+
+  if (doc.errors.length > 0) {
+    throw new RecipeError(
+      doc.errors.map((e) => {
+        const pos = lines.linePos(e.pos[0]);
+        return {
+          position: { file, line: pos.line, column: pos.col },
+          path: '',
+          message: MSG.yamlSyntax(e.message.split('\n')[0] ?? e.message),
+        };
+      }),
+    );
+  }
+
+  const raw: unknown = doc.toJS();
+  if (!raw || typeof raw !== 'object' || Array.isArray(raw)) {
+    throw new RecipeError([{ position: locate(doc, lines, file, []), path: '', message: MSG.notAMapping }]);
+  }
+
+  const { value, problems } = interpolateEnv(raw, options.env ?? process.env);
+  for (const p of problems) issueAt(p.path, p.message);
+
+  const first = looseRecipeSchema.safeParse(value, { reportInput: true });
+  if (!first.success) {
+    for (const i of describeIssues(first.error, looseRecipeSchema)) issueAt(i.path, i.message, i.isKey);
+    throw new RecipeError(issues);
+  }
+  const recipe = first.data;
+  const definitions = checkServices(recipe, options.registry, issueAt);
+  if (issues.length > 0) throw new RecipeError(issues);
+
+  const redacted = redactRecipe(doc);
+  const plan = buildPlan(recipe, definitions, {
+    file,
+    redactedText: redacted.text,
+    recipeHash: createHash('sha256').update(redacted.text).digest('hex'),
+  });
+  for (const path of redacted.plaintextPaths) plan.warnings.push(MSG.plaintextSecret(path));
+  return plan;
+}
+
+type IssueSink = (path: PathSegment[], message: string, isKey?: boolean) => void;
+
+function checkServices(
+  recipe: RecipeFields,
+  registry: BackendRegistry,
+  issueAt: IssueSink,
+): (BackendDefinition | undefined)[] {
+  const knownTypes = [...new Set([...SEED_SERVICE_TYPES, ...registry.types()])];
+  const seen = new Set<string>();
+  return recipe.services.map((service, index) => {
+    const at = (path: PathSegment[]) => ['services', index, ...path];
+    if (seen.has(service.service_name)) issueAt(at(['service_name']), MSG.duplicateService(service.service_name));
+    seen.add(service.service_name);
+
+    if (!knownTypes.includes(service.service_type)) {
+      issueAt(
+        at(['service_type']),
+        MSG.unknownValue(service.service_type, knownTypes, nearest(service.service_type, knownTypes)),
+      );
+      return undefined;
+    }
+    const definition = registry.resolve(service.service_type, service.backend);
+    const strict = z.strictObject({ ...commonServiceShape, ...(definition?.fields ?? {}) });
+    const result = strict.safeParse(service, { reportInput: true });
+    if (!result.success) {
+      for (const i of describeIssues(result.error, strict)) issueAt(at(i.path), i.message, i.isKey);
+    }
+    if (definition) {
+      for (const op of Object.keys(service.operation_mix ?? {})) {
+        if (!definition.operations.includes(op)) {
+          issueAt(
+            at(['operation_mix', op]),
+            MSG.unknownOperation(op, service.service_type, definition.operations, nearest(op, definition.operations)),
+            true,
+          );
+        }
+      }
+      for (const p of definition.check?.(service) ?? []) issueAt(at(p.path), p.message);
+    }
+    for (const p of checkLoadFields(service)) issueAt(at(p.path), p.message);
+    return definition;
+  });
+}
+
+export type { Document };

@@ -1,0 +1,135 @@
+import { z } from 'zod';
+import { durationField, durationOrZeroField, mixField, sizeMixField } from './fields.js';
+import { MSG } from '../messages.js';
+
+/** Service types the seed's recipes use; all of them validate even before their backend lands. */
+export const SEED_SERVICE_TYPES = [
+  'ollama',
+  'vllm',
+  'triton',
+  'vectordb',
+  'database',
+  'postgresql',
+  's3',
+  'file_storage',
+] as const;
+
+export const LOG_LEVELS = ['debug', 'info', 'warn', 'warning', 'error', 'critical'] as const;
+
+const logLevel = z
+  .string()
+  .refine((v) => (LOG_LEVELS as readonly string[]).includes(v.toLowerCase()), { error: MSG.expectedLogLevel });
+
+export const stageSchema = z.strictObject({
+  duration: durationField,
+  target: z.number().min(0),
+});
+
+export const warmupSchema = z.union(
+  [durationOrZeroField, z.strictObject({ requests: z.int().min(0) }), z.strictObject({ duration: durationOrZeroField })],
+  { error: MSG.expectedWarmup },
+);
+
+/** How load is offered to one service (docs/recipe.md explains each field). */
+export const loadSchema = z.strictObject({
+  mode: z.enum(['closed', 'open']).optional(),
+  clients: z.int().min(1).optional(),
+  think_time: durationOrZeroField.optional(),
+  rate: z.number().positive().optional(),
+  arrival: z.enum(['constant', 'poisson', 'gamma']).optional(),
+  burstiness: z.number().positive().optional(),
+  max_in_flight: z.int().min(1).optional(),
+  exact_count: z.boolean().optional(),
+  stages: z.array(stageSchema).min(1).optional(),
+  warmup: warmupSchema.optional(),
+  requests: z.int().min(1).optional(),
+  seed: z.int().min(0).optional(),
+});
+
+export const slurmSchema = z.strictObject({
+  partition: z.string().optional(),
+  account: z.string().optional(),
+  time: z.string().optional(),
+  nodes: z.int().min(1).optional(),
+  ntasks: z.int().min(1).optional(),
+  cpus_per_task: z.int().min(1).optional(),
+  mem: z.string().optional(),
+  qos: z.string().optional(),
+  gres: z.string().optional(),
+  constraint: z.string().optional(),
+  extra_args: z.array(z.string()).optional(),
+});
+
+/**
+ * Keys every service accepts: the seed's flat field list (report §6.2.1, §7.3) plus the
+ * load profile. Backends add their own keys through the registry.
+ */
+export const commonServiceShape = {
+  service_name: z.string().min(1),
+  service_type: z.string().min(1),
+  backend: z.string().optional(),
+  description: z.string().optional(),
+  container_image: z.string().optional(),
+  host: z.string().optional(),
+  port: z.int().min(1).max(65535).optional(),
+  service_url: z.string().optional(),
+  client_count: z.int().min(1).optional(),
+  requests_per_second: z.number().positive().optional(),
+  duration: durationField.optional(),
+  timeout: durationField.optional(),
+  load: loadSchema.optional(),
+  model: z.string().optional(),
+  dimension: z.int().min(1).optional(),
+  operation_mix: mixField.optional(),
+  batch_size: z.int().min(1).optional(),
+  search_k: z.int().min(1).optional(),
+  collection_name: z.string().optional(),
+  object_sizes: sizeMixField.optional(),
+  file_sizes: sizeMixField.optional(),
+  environment: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional(),
+  slurm: slurmSchema.optional(),
+  database: z.string().optional(),
+  user: z.string().optional(),
+  password: z.string().optional(),
+  table_name: z.string().optional(),
+  endpoint_url: z.string().optional(),
+  access_key: z.string().optional(),
+  secret_key: z.string().optional(),
+  bucket_name: z.string().optional(),
+  region: z.string().optional(),
+  base_path: z.string().optional(),
+  use_direct_io: z.boolean().optional(),
+  sync_mode: z.string().optional(),
+} satisfies z.ZodRawShape;
+
+export const benchmarkSchema = z.strictObject({
+  name: z.string().min(1).optional(),
+  description: z.string().optional(),
+  duration: durationField.optional(),
+});
+
+export const globalSchema = z.strictObject({
+  log_level: logLevel.optional(),
+  metrics_db: z.string().min(1).optional(),
+  reports_dir: z.string().min(1).optional(),
+  logs_dir: z.string().min(1).optional(),
+  pushgateway_url: z.string().optional(),
+  seed: z.int().min(0).optional(),
+});
+
+/** Builds the whole-recipe schema with the given schema for one service. */
+export function recipeSchemaWith<S extends z.ZodType>(service: S) {
+  return z.strictObject({
+    benchmark: benchmarkSchema.optional(),
+    global: globalSchema.optional(),
+    services: z.array(service).min(1, { error: MSG.noServices }),
+  });
+}
+
+/** Loose service schema used for the first pass, before each service's backend is known. */
+export const looseServiceSchema = z.looseObject(commonServiceShape);
+export const looseRecipeSchema = recipeSchemaWith(looseServiceSchema);
+
+export type ServiceFields = z.infer<typeof looseServiceSchema>;
+export type LoadFields = z.infer<typeof loadSchema>;
+export type RecipeFields = z.infer<typeof looseRecipeSchema>;

@@ -1,0 +1,79 @@
+/** The validated, normalised form of a recipe that the engine runs. */
+
+export type ArrivalProcess = 'constant' | 'poisson' | 'gamma';
+
+export interface Stage {
+  durationMs: number;
+  /** Rate in req/s (open loop) or number of clients (closed loop) reached at the stage's end. */
+  target: number;
+}
+
+export type Warmup = { kind: 'none' } | { kind: 'time'; ms: number } | { kind: 'requests'; count: number };
+
+interface LoadCommon {
+  /** Starting level (rate or clients); stages ramp linearly from it. */
+  stages: Stage[];
+  warmup: Warmup;
+  /** Length of the measured window; undefined when only `requests` ends the run. */
+  durationMs: number | undefined;
+  /** Measured requests to issue, when the recipe sets a count. */
+  requests: number | undefined;
+}
+
+export interface ClosedLoad extends LoadCommon {
+  mode: 'closed';
+  clients: number;
+  thinkTimeMs: number;
+}
+
+export interface OpenLoad extends LoadCommon {
+  mode: 'open';
+  rate: number;
+  arrival: ArrivalProcess;
+  /** Gamma shape; 1 is Poisson, below 1 is burstier, above 1 is more regular. */
+  burstiness: number;
+  maxInFlight: number;
+  /** Offer exactly rate × duration requests (Poisson/gamma timing conditioned on the count). */
+  exactCount: boolean;
+}
+
+export type LoadProfile = ClosedLoad | OpenLoad;
+
+export interface MixEntry {
+  operation: string;
+  weight: number;
+}
+
+/** One service, resolved against its backend and ready to run. */
+export interface ServiceSpec {
+  name: string;
+  type: string;
+  backend: string | undefined;
+  /** Every recipe field of the service (environment references already resolved). */
+  fields: Readonly<Record<string, unknown>>;
+  load: LoadProfile;
+  mix: MixEntry[];
+  timeoutMs: number;
+  seed: number;
+}
+
+export interface GlobalSettings {
+  logLevel: string;
+  metricsDb: string;
+  reportsDir: string;
+  logsDir: string;
+  pushgatewayUrl: string | undefined;
+}
+
+export interface Plan {
+  name: string;
+  description: string | undefined;
+  sourceFile: string;
+  /** The recipe text with every plain-text secret replaced; safe to store. */
+  redactedText: string;
+  /** sha256 of redactedText. */
+  recipeHash: string;
+  global: GlobalSettings;
+  services: ServiceSpec[];
+  warnings: string[];
+}

@@ -1,0 +1,244 @@
+import type Database from 'better-sqlite3';
+import { RunError } from '../errors.js';
+import { Distribution } from '../metrics/distribution.js';
+import { LlmAggregate, SliceAggregate } from './aggregate.js';
+import type { LoadReport, Report, ServiceReport, SliceReport } from './types.js';
+
+interface RunRow {
+  benchmark_id: string;
+  name: string | null;
+  description: string | null;
+  status: string;
+  started_at: string;
+  ended_at: string | null;
+  recipe_file: string | null;
+  recipe_hash: string | null;
+  aifb_version: string | null;
+  git_commit: string | null;
+  host: string | null;
+  cpu_model: string | null;
+  cpu_count: number | null;
+  memory_bytes: number | null;
+  os: string | null;
+  node_version: string | null;
+  slurm: string | null;
+  command_line: string | null;
+}
+
+interface ServiceRow {
+  service_name: string;
+  service_type: string | null;
+  backend: string | null;
+  status: string;
+  error: string | null;
+  load: string | null;
+  window_start: number | null;
+  window_end: number | null;
+  issue_end: number | null;
+  scheduled: number;
+  dropped: number;
+  warmup_requests: number;
+  cancelled: number;
+}
+
+class ServiceAccumulator {
+  readonly all = new SliceAggregate();
+  readonly ops = new Map<string, SliceAggregate>();
+  readonly llm = new LlmAggregate();
+  readonly clients = new Map<number, number>();
+  firstStart = Infinity;
+  lastEnd = -Infinity;
+}
+
+const round = (v: number, digits = 6) => Number(v.toFixed(digits));
+const rate = (n: number, seconds: number | null) => (seconds && seconds > 0 ? round(n / seconds, 3) : 0);
+
+function slice(a: SliceAggregate, windowSeconds: number | null): SliceReport {
+  const all = a.latency.summary();
+  return {
+    requests: {
+      total: a.total,
+      successful: a.successful,
+      failed: a.failed,
+      success_rate: a.total ? round((100 * a.successful) / a.total, 3) : null,
+    },
+    timing: {
+      avg_duration: all.mean,
+      median_duration: all.p50,
+      min_duration: all.min,
+      max_duration: all.max,
+      std_duration: all.stdev,
+    },
+    percentiles: { p50: all.p50, p90: all.p90, p95: all.p95, p99: all.p99, p99_9: all.p99_9 },
+    latency: { all, successful: a.latencyOk.summary(), failed: a.latencyFailed.summary() },
+    service_time: a.serviceTime.summary(),
+    schedule_lag: a.scheduleLag.summary(),
+    throughput: {
+      requests_per_second: rate(a.total, windowSeconds),
+      successful_per_second: rate(a.successful, windowSeconds),
+      bytes_in_per_second: rate(a.bytesIn, windowSeconds),
+      bytes_out_per_second: rate(a.bytesOut, windowSeconds),
+    },
+    bytes: { in: a.bytesIn, out: a.bytesOut },
+    errors: Object.fromEntries([...a.errors].sort((x, y) => y[1] - x[1])),
+    error_examples: Object.fromEntries(a.errorExamples),
+  };
+}
+
+function loadReport(row: ServiceRow | undefined, windowSeconds: number | null): LoadReport {
+  const load = row?.load ? (JSON.parse(row.load) as Record<string, unknown>) : {};
+  const mode = load.mode === 'open' || load.mode === 'closed' ? load.mode : 'unknown';
+  const issueSeconds = row && row.window_start !== null && row.issue_end !== null ? row.issue_end - row.window_start : windowSeconds;
+  const scheduled = row?.scheduled ?? 0;
+  return {
+    mode,
+    requested_rate: typeof load.rate === 'number' && mode === 'open' ? load.rate : null,
+    arrival: typeof load.arrival === 'string' ? load.arrival : null,
+    clients: typeof load.clients === 'number' ? load.clients : null,
+    max_in_flight: typeof load.maxInFlight === 'number' ? load.maxInFlight : null,
+    scheduled_starts: scheduled,
+    achieved_rate: issueSeconds ? round((scheduled - (row?.dropped ?? 0)) / issueSeconds, 3) : null,
+    dropped_starts: row?.dropped ?? 0,
+    warmup_requests: row?.warmup_requests ?? 0,
+    cancelled: row?.cancelled ?? 0,
+    window_seconds: windowSeconds === null ? null : round(windowSeconds),
+  };
+}
+
+/** Finds the run to report: the given id, or the newest run in the database. */
+function findRun(db: Database.Database, benchmarkId?: string): RunRow {
+  const row = (
+    benchmarkId
+      ? db.prepare('SELECT * FROM runs WHERE benchmark_id = ?').get(benchmarkId)
+      : db.prepare('SELECT * FROM runs ORDER BY started_at DESC, rowid DESC LIMIT 1').get()
+  ) as RunRow | undefined;
+  if (!row) throw new RunError(benchmarkId ? `no run with id ${benchmarkId} in the database` : 'the database holds no run');
+  return row;
+}
+
+/**
+ * Builds the report of one run from the metrics database alone, so a run that was
+ * interrupted or killed gets the same report as one that finished.
+ */
+export function buildReport(db: Database.Database, benchmarkId?: string, now = new Date()): Report {
+  const run = findRun(db, benchmarkId);
+  const id = run.benchmark_id;
+  const serviceRows = db.prepare('SELECT * FROM services WHERE benchmark_id = ? ORDER BY rowid').all(id) as ServiceRow[];
+  const acc = new Map<string, ServiceAccumulator>();
+  for (const s of serviceRows) acc.set(s.service_name, new ServiceAccumulator());
+
+  const rows = db
+    .prepare(
+      `SELECT service_name, client_id, request_duration, service_time, success, error_class, error_message,
+        response_size, bytes_out, operation, intended_start, ttft, tpot, itl, input_tokens, output_tokens,
+        tokens_estimated FROM metrics WHERE benchmark_id = ?`,
+    )
+    .raw()
+    .iterate(id) as IterableIterator<unknown[]>;
+  for (const r of rows) {
+    const [service, clientId, latency, serviceTime, success, errorClass, message, bytesIn, bytesOut, op, intended, ttft, tpot, itl, inTok, outTok, est] =
+      r as [string, number, number, number | null, number, string | null, string | null, number | null, number | null, string | null, number | null, number | null, number | null, number | null, number | null, number | null, number | null];
+    let a = acc.get(service);
+    if (!a) acc.set(service, (a = new ServiceAccumulator()));
+    const lat = latency * 1000;
+    const st = (serviceTime ?? latency) * 1000;
+    const ok = success === 1;
+    a.all.add(lat, st, ok, errorClass, message, bytesIn ?? 0, bytesOut ?? 0);
+    const opName = op ?? 'request';
+    let o = a.ops.get(opName);
+    if (!o) a.ops.set(opName, (o = new SliceAggregate()));
+    o.add(lat, st, ok, errorClass, message, bytesIn ?? 0, bytesOut ?? 0);
+    a.clients.set(clientId, (a.clients.get(clientId) ?? 0) + 1);
+    a.llm.add(ttft, tpot, itl, inTok, outTok, est);
+    if (intended !== null) {
+      a.firstStart = Math.min(a.firstStart, intended);
+      a.lastEnd = Math.max(a.lastEnd, intended + latency);
+    }
+  }
+
+  const services: Record<string, ServiceReport> = {};
+  const merged = new Distribution();
+  let dropped = 0;
+  for (const [name, a] of acc) {
+    const row = serviceRows.find((s) => s.service_name === name);
+    // A run killed before it saved its window still has its samples: use their span.
+    const start = row?.window_start ?? (Number.isFinite(a.firstStart) ? a.firstStart : null);
+    const end = row?.window_end ?? (Number.isFinite(a.lastEnd) ? a.lastEnd : null);
+    const windowSeconds = start !== null && end !== null ? Math.max(0, end - start) : null;
+    const counts = [...a.clients.values()];
+    const report: ServiceReport = {
+      service_type: row?.service_type ?? null,
+      backend: row?.backend ?? null,
+      status: row?.status === 'running' ? 'partial' : (row?.status ?? 'partial'),
+      error: row?.error ?? null,
+      load: loadReport(row, windowSeconds),
+      ...slice(a.all, windowSeconds),
+      clients: {
+        count: counts.length,
+        min_requests: counts.length ? Math.min(...counts) : 0,
+        max_requests: counts.length ? Math.max(...counts) : 0,
+      },
+      operations: Object.fromEntries([...a.ops].map(([op, s]) => [op, slice(s, windowSeconds)])),
+    };
+    if (a.llm.requests > 0) {
+      report.llm = {
+        requests: a.llm.requests,
+        ttft: a.llm.ttft.summary(),
+        tpot: a.llm.tpot.summary(),
+        itl: a.llm.itl.summary(),
+        input_tokens: a.llm.inputTokens,
+        output_tokens: a.llm.outputTokens,
+        output_tokens_per_second: windowSeconds ? rate(a.llm.outputTokens, windowSeconds) : null,
+        total_tokens_per_second: windowSeconds ? rate(a.llm.inputTokens + a.llm.outputTokens, windowSeconds) : null,
+        tokens_estimated_requests: a.llm.estimated,
+      };
+    }
+    services[name] = report;
+    merged.merge(a.all.latency);
+    dropped += report.load.dropped_starts;
+  }
+
+  const list = Object.values(services);
+  const total = list.reduce((n, s) => n + s.requests.total, 0);
+  const successful = list.reduce((n, s) => n + s.requests.successful, 0);
+  const all = merged.summary();
+  const partial = run.status !== 'complete' && run.status !== 'failed';
+  return {
+    benchmark_id: id,
+    generated_at: now.toISOString(),
+    name: run.name,
+    description: run.description,
+    status: run.status === 'running' ? 'partial' : run.status,
+    partial,
+    started_at: run.started_at,
+    ended_at: run.ended_at,
+    units: { durations: 'seconds', rates: 'per second', sizes: 'bytes' },
+    summary: {
+      total_requests: total,
+      successful_requests: successful,
+      failed_requests: total - successful,
+      success_rate: total ? round((100 * successful) / total, 3) : null,
+      avg_duration: all.mean,
+      median_duration: all.p50,
+      p99_duration: all.p99,
+      dropped_starts: dropped,
+      services: list.length,
+      services_failed: list.filter((s) => s.status === 'failed').length,
+    },
+    services,
+    provenance: {
+      recipe_file: run.recipe_file,
+      recipe_hash: run.recipe_hash,
+      aifb_version: run.aifb_version,
+      git_commit: run.git_commit,
+      host: run.host,
+      cpu_model: run.cpu_model,
+      cpu_count: run.cpu_count,
+      memory_bytes: run.memory_bytes,
+      os: run.os,
+      node_version: run.node_version,
+      slurm: run.slurm ? (JSON.parse(run.slurm) as unknown) : {},
+      command_line: run.command_line,
+    },
+  };
+}

@@ -1,0 +1,100 @@
+import type { DistSummary } from '../metrics/distribution.js';
+
+/** Per-service latency summary in the seed's shape (seconds). */
+export interface Timing {
+  avg_duration: number | null;
+  median_duration: number | null;
+  min_duration: number | null;
+  max_duration: number | null;
+  std_duration: number | null;
+}
+
+export interface Percentiles {
+  p50: number | null;
+  p90: number | null;
+  p95: number | null;
+  p99: number | null;
+  p99_9: number | null;
+}
+
+export interface Throughput {
+  requests_per_second: number;
+  successful_per_second: number;
+  bytes_in_per_second: number;
+  bytes_out_per_second: number;
+}
+
+export interface SliceReport {
+  requests: { total: number; successful: number; failed: number; success_rate: number | null };
+  timing: Timing;
+  percentiles: Percentiles;
+  latency: { all: DistSummary; successful: DistSummary; failed: DistSummary };
+  service_time: DistSummary;
+  schedule_lag: DistSummary;
+  throughput: Throughput;
+  bytes: { in: number; out: number };
+  errors: Record<string, number>;
+  error_examples: Record<string, string>;
+}
+
+export interface LoadReport {
+  mode: 'open' | 'closed' | 'unknown';
+  requested_rate: number | null;
+  arrival: string | null;
+  clients: number | null;
+  max_in_flight: number | null;
+  scheduled_starts: number;
+  achieved_rate: number | null;
+  dropped_starts: number;
+  warmup_requests: number;
+  cancelled: number;
+  window_seconds: number | null;
+}
+
+export interface ServiceReport extends SliceReport {
+  service_type: string | null;
+  backend: string | null;
+  status: string;
+  error: string | null;
+  load: LoadReport;
+  clients: { count: number; min_requests: number; max_requests: number };
+  operations: Record<string, SliceReport>;
+  llm?: {
+    requests: number;
+    ttft: DistSummary;
+    tpot: DistSummary;
+    itl: DistSummary;
+    input_tokens: number;
+    output_tokens: number;
+    output_tokens_per_second: number | null;
+    total_tokens_per_second: number | null;
+    tokens_estimated_requests: number;
+  };
+}
+
+/** The report: a superset of the seed's Listing 3.3 (names kept, fields added). */
+export interface Report {
+  benchmark_id: string;
+  generated_at: string;
+  name: string | null;
+  description: string | null;
+  status: string;
+  partial: boolean;
+  started_at: string | null;
+  ended_at: string | null;
+  units: { durations: 'seconds'; rates: 'per second'; sizes: 'bytes' };
+  summary: {
+    total_requests: number;
+    successful_requests: number;
+    failed_requests: number;
+    success_rate: number | null;
+    avg_duration: number | null;
+    median_duration: number | null;
+    p99_duration: number | null;
+    dropped_starts: number;
+    services: number;
+    services_failed: number;
+  };
+  services: Record<string, ServiceReport>;
+  provenance: Record<string, unknown>;
+}

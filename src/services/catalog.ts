@@ -1,0 +1,9 @@
+import { BackendRegistry } from './registry.js';
+import { fileStorageDefinition } from './file_storage/posix/definition.js';
+import { httpDefinition } from './http/definition.js';
+
+/**
+ * Every backend that ships with aifb. Definitions are light (zod shapes only); each
+ * backend's module, with its SDK, loads only when a recipe uses it.
+ */
+export const builtinRegistry = new BackendRegistry([fileStorageDefinition, httpDefinition]);

@@ -1,0 +1,77 @@
+import type { z } from 'zod';
+import type { Rng } from '../util/rng.js';
+import type { ErrorClass, LlmFields } from '../metrics/sample.js';
+import type { Logger } from '../util/log.js';
+import type { ServiceSpec } from '../recipe/types.js';
+
+/** What an adapter saw for one operation; the engine adds the timing. */
+export interface OperationResult {
+  ok: boolean;
+  status?: number | string | null;
+  /** Bytes received from the service (the seed's `response_size`). */
+  bytesIn?: number;
+  /** Bytes sent to the service. */
+  bytesOut?: number;
+  errorClass?: ErrorClass;
+  message?: string;
+  llm?: LlmFields;
+  extra?: Record<string, unknown>;
+}
+
+export interface SetupContext {
+  benchmarkId: string;
+  /** Seeded generator for setup work (initial data, payload pools). */
+  rng: Rng;
+  log: Logger;
+  signal: AbortSignal;
+}
+
+export interface TeardownContext {
+  benchmarkId: string;
+  log: Logger;
+  /** True when the run failed or was interrupted; teardown must still clean up. */
+  failed: boolean;
+}
+
+/**
+ * One backend: everything the engine needs to drive a service. The engine wraps it
+ * once, so timing, timeouts, error classes and warm-up are handled in one place.
+ */
+export interface Adapter<Op = unknown> {
+  /** Create only what the benchmark owns (table, bucket prefix, collection, directory). */
+  setup(ctx: SetupContext): Promise<void>;
+  /** Build the next operation outside the timed window (payload, vector, prompt). */
+  prepare(operation: string, rng: Rng): Op;
+  /** Perform it. Throwing counts as a failure that the engine classifies. */
+  execute(op: Op, signal: AbortSignal): Promise<OperationResult>;
+  /** Called once the operation has finished, whatever its outcome (bookkeeping). */
+  release?(op: Op, result: OperationResult | undefined): void;
+  /** Remove what setup created, also after a failed or interrupted run. */
+  teardown(ctx: TeardownContext): Promise<void>;
+}
+
+export interface BackendModule {
+  createAdapter(spec: ServiceSpec): Adapter;
+}
+
+/**
+ * A backend as the registry knows it without loading it: its recipe fields (zod,
+ * light) and a lazy loader for the module that may pull in a heavy SDK.
+ */
+export interface BackendDefinition {
+  /** `service_type` value(s) that select it. */
+  serviceTypes: readonly string[];
+  /** `backend` value, when the service type has several. */
+  backend?: string;
+  /** True when this is the type's backend if the recipe names none. */
+  isDefault?: boolean;
+  description: string;
+  /** Extra recipe keys this backend accepts beside the common ones. */
+  fields: z.ZodRawShape;
+  /** Operations it can run, and the mix used when the recipe gives none. */
+  operations: readonly string[];
+  defaultMix: Record<string, number>;
+  /** Checks across fields that zod shapes cannot express; returns messages by key path. */
+  check?(service: Record<string, unknown>): { path: (string | number)[]; message: string }[];
+  load(): Promise<BackendModule>;
+}

@@ -1,0 +1,88 @@
+import { setTimeout as delay } from 'node:timers/promises';
+
+/**
+ * Time as the engine sees it. `now()` is monotonic milliseconds; `wallAt()` turns a
+ * monotonic instant into Unix milliseconds through one anchor taken at start, so
+ * stored timestamps never jump with NTP. Injected so schedules are unit-testable.
+ */
+export interface Clock {
+  now(): number;
+  wallAt(monotonicMs: number): number;
+  /** Resolves at `until` (monotonic ms) or rejects with the signal's reason. */
+  sleepUntil(until: number, signal?: AbortSignal): Promise<void>;
+}
+
+export function systemClock(): Clock {
+  const anchorMono = performance.now();
+  const anchorWall = Date.now();
+  return {
+    now: () => performance.now(),
+    wallAt: (mono) => anchorWall + (mono - anchorMono),
+    async sleepUntil(until, signal) {
+      const wait = until - performance.now();
+      if (signal?.aborted) throw signal.reason;
+      if (wait <= 0) return;
+      await delay(wait, undefined, signal ? { signal } : undefined);
+    },
+  };
+}
+
+/**
+ * A clock that only moves when told to. Sleepers wake in order of their deadline
+ * as `advance` passes it, which lets tests drive a whole schedule in microseconds.
+ */
+export class ManualClock implements Clock {
+  private current = 0;
+  private sleepers: { until: number; resolve: () => void }[] = [];
+
+  constructor(private readonly wallStart = 1_700_000_000_000) {}
+
+  now(): number {
+    return this.current;
+  }
+
+  wallAt(mono: number): number {
+    return this.wallStart + mono;
+  }
+
+  sleepUntil(until: number, signal?: AbortSignal): Promise<void> {
+    if (signal?.aborted) return Promise.reject(signal.reason);
+    if (until <= this.current) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const onAbort = () => {
+        this.sleepers = this.sleepers.filter((s) => s !== entry);
+        reject(signal?.reason);
+      };
+      const entry = {
+        until,
+        resolve: () => {
+          signal?.removeEventListener('abort', onAbort);
+          resolve();
+        },
+      };
+      this.sleepers.push(entry);
+      signal?.addEventListener('abort', onAbort, { once: true });
+    });
+  }
+
+  /** Moves time forward, waking sleepers (and letting their continuations run) in order. */
+  async advance(ms: number): Promise<void> {
+    const target = this.current + ms;
+    for (;;) {
+      await flushMicrotasks();
+      this.sleepers.sort((a, b) => a.until - b.until);
+      const first = this.sleepers[0];
+      if (!first || first.until > target) break;
+      this.sleepers.shift();
+      this.current = Math.max(this.current, first.until);
+      first.resolve();
+    }
+    this.current = target;
+    await flushMicrotasks();
+  }
+}
+
+async function flushMicrotasks(): Promise<void> {
+  for (let i = 0; i < 20; i++) await Promise.resolve();
+  await new Promise<void>((r) => setImmediate(r));
+}
