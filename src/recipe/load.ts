@@ -109,11 +109,12 @@ function checkServices(
       for (const i of describeIssues(result.error, strict)) issueAt(at(i.path), i.message, i.isKey);
     }
     if (definition) {
+      const operations = definition.operationsFor?.(service) ?? definition.operations;
       for (const op of Object.keys(service.operation_mix ?? {})) {
-        if (!definition.operations.includes(op)) {
+        if (!operations.includes(op)) {
           issueAt(
             at(['operation_mix', op]),
-            MSG.unknownOperation(op, service.service_type, definition.operations, nearest(op, definition.operations)),
+            MSG.unknownOperation(op, service.service_type, operations, nearest(op, operations)),
             true,
           );
         }

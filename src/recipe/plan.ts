@@ -100,7 +100,7 @@ export function resolveLoad(s: ServiceFields, benchmarkDuration: number | string
 }
 
 function mixOf(s: ServiceFields, def: BackendDefinition | undefined): MixEntry[] {
-  const mix = s.operation_mix ?? def?.defaultMix ?? {};
+  const mix = s.operation_mix ?? def?.defaultMixFor?.(s) ?? def?.defaultMix ?? {};
   return Object.entries(mix)
     .filter(([, w]) => w > 0)
     .map(([operation, weight]) => ({ operation, weight }));

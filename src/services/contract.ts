@@ -71,6 +71,10 @@ export interface BackendDefinition {
   /** Operations it can run, and the mix used when the recipe gives none. */
   operations: readonly string[];
   defaultMix: Record<string, number>;
+  /** When the recipe defines the operations (e.g. named HTTP requests): the ones this service has. */
+  operationsFor?(service: Record<string, unknown>): readonly string[];
+  /** The mix for this service when the recipe gives none (defaults to `defaultMix`). */
+  defaultMixFor?(service: Record<string, unknown>): Record<string, number>;
   /** Checks across fields that zod shapes cannot express; returns messages by key path. */
   check?(service: Record<string, unknown>): { path: (string | number)[]; message: string }[];
   load(): Promise<BackendModule>;

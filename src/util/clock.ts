@@ -19,10 +19,12 @@ export function systemClock(): Clock {
     now: () => performance.now(),
     wallAt: (mono) => anchorWall + (mono - anchorMono),
     async sleepUntil(until, signal) {
-      const wait = until - performance.now();
       if (signal?.aborted) throw signal.reason;
-      if (wait <= 0) return;
-      await delay(wait, undefined, signal ? { signal } : undefined);
+      // Timers work in whole milliseconds and may fire up to 1 ms early; never wake
+      // before the intended instant, or a start would precede its own schedule.
+      for (let wait = until - performance.now(); wait > 0; wait = until - performance.now()) {
+        await delay(Math.ceil(wait), undefined, signal ? { signal } : undefined);
+      }
     },
   };
 }

@@ -1,0 +1,212 @@
+import { constants } from 'node:fs';
+import { open, stat, unlink, type FileHandle } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Adapter, OperationResult, SetupContext, TeardownContext } from '../../contract.js';
+import type { ServiceSpec } from '../../../recipe/types.js';
+import type { Rng } from '../../../util/rng.js';
+import type { Logger } from '../../../util/log.js';
+import { AifbError } from '../../../errors.js';
+import { FS_MSG } from './messages.js';
+import { posixOptionsOf, type PosixOptions } from './options.js';
+import { createOwnedDir, removeOwnedDir, resolveBase } from './ownership.js';
+import { BufferPool, directAllocate, makePayloads, plainAllocate, type Allocate } from './payloads.js';
+import { FileIndex, type FileEntry } from './files.js';
+import { directFlagOrThrow, openFlags, readWhole, writeWhole } from './io.js';
+
+/**
+ * What prepare hands to execute. When read, stat or delete finds no file (all
+ * deleted, or all busy for a delete) the operation becomes `missing` and fails with
+ * errorClass not_found rather than silently running a write: the per-operation
+ * figures then stay honest, and the error tells the user to raise initial_files.
+ */
+type PosixOp =
+  | { kind: 'write'; name: string; sizeIndex: number }
+  | { kind: 'read'; entry: FileEntry; buf: Buffer; released: boolean }
+  | { kind: 'stat'; entry: FileEntry; released: boolean }
+  | { kind: 'delete'; entry: FileEntry }
+  | { kind: 'missing'; operation: string };
+
+const INITIAL_WRITE_CONCURRENCY = 4;
+const OK = 'ok';
+
+class PosixAdapter implements Adapter<PosixOp> {
+  private readonly options: PosixOptions;
+  private readonly flags: { write: number; read: number };
+  private readonly files = new FileIndex();
+  private readonly cumulative: number[];
+  private readonly inFlight = new Set<Promise<unknown>>();
+  private dir: string | undefined;
+  private ownerId = '';
+  private probe: FileHandle | undefined;
+  private payloads: Buffer[] = [];
+  private readBuffers = new BufferPool(plainAllocate);
+
+  constructor(private readonly spec: ServiceSpec) {
+    this.options = posixOptionsOf(spec.fields);
+    this.flags = openFlags(this.options.syncMode, this.options.directIo);
+    let sum = 0;
+    this.cumulative = this.options.sizes.map((s) => (sum += s.weight));
+  }
+
+  async setup(ctx: SetupContext): Promise<void> {
+    const base = await resolveBase(this.options.basePath);
+    this.dir = await createOwnedDir(base, ctx.benchmarkId, this.spec.name);
+    this.ownerId = ctx.benchmarkId;
+    ctx.log.debug(`working in ${this.dir}`);
+    try {
+      const allocate = this.options.directIo ? await this.openDirectProbe(this.dir, base) : plainAllocate;
+      this.readBuffers = new BufferPool(allocate);
+      this.payloads = makePayloads(
+        this.options.sizes.map((s) => s.bytes),
+        ctx.rng,
+        allocate,
+      );
+      await this.writeInitialFiles(ctx);
+    } catch (err) {
+      // Setup failed after creating our directory: leave nothing behind.
+      await this.cleanUp(ctx.log);
+      throw err;
+    }
+  }
+
+  prepare(operation: string, rng: Rng): PosixOp {
+    switch (operation) {
+      case 'write':
+        return { kind: 'write', name: this.files.nextName(), sizeIndex: this.pickSize(rng) };
+      case 'read': {
+        const entry = this.files.claimForUse(rng);
+        if (!entry) return { kind: 'missing', operation };
+        const buf = this.readBuffers.acquire(this.payloads[entry.sizeIndex]!.length);
+        return { kind: 'read', entry, buf, released: false };
+      }
+      case 'stat': {
+        const entry = this.files.claimForUse(rng);
+        return entry ? { kind: 'stat', entry, released: false } : { kind: 'missing', operation };
+      }
+      case 'delete': {
+        const entry = this.files.claimForDelete(rng);
+        return entry ? { kind: 'delete', entry } : { kind: 'missing', operation };
+      }
+      default:
+        throw new Error(`file_storage has no operation "${operation}"`);
+    }
+  }
+
+  execute(op: PosixOp, signal: AbortSignal): Promise<OperationResult> {
+    const run = this.run(op, signal);
+    this.inFlight.add(run);
+    const forget = () => this.inFlight.delete(run);
+    run.then(forget, forget);
+    return run;
+  }
+
+  release(op: PosixOp): void {
+    if ((op.kind === 'read' || op.kind === 'stat') && !op.released) {
+      op.released = true;
+      this.files.releaseUse(op.entry);
+      if (op.kind === 'read') this.readBuffers.release(op.buf);
+    }
+  }
+
+  async teardown(ctx: TeardownContext): Promise<void> {
+    // File I/O cannot be cancelled: wait (bounded) for stragglers so removal sees a quiet tree.
+    if (this.inFlight.size > 0) {
+      let timer: NodeJS.Timeout | undefined;
+      const bound = new Promise((r) => (timer = setTimeout(r, this.spec.timeoutMs)));
+      await Promise.race([Promise.allSettled([...this.inFlight]), bound]);
+      clearTimeout(timer);
+    }
+    await this.cleanUp(ctx.log);
+  }
+
+  private async run(op: PosixOp, signal: AbortSignal): Promise<OperationResult> {
+    const dir = this.dir;
+    if (dir === undefined) throw new Error('file_storage: execute called before setup');
+    switch (op.kind) {
+      case 'write': {
+        const payload = this.payloads[op.sizeIndex]!;
+        await writeWhole(join(dir, op.name), this.flags.write, payload, this.options.syncMode, signal);
+        this.files.add(op.name, op.sizeIndex);
+        return { ok: true, status: OK, bytesIn: 0, bytesOut: payload.length };
+      }
+      case 'read': {
+        const n = await readWhole(join(dir, op.entry.name), this.flags.read, op.buf, signal);
+        // The comparison runs inside the timed window: verify_reads is for correctness runs, not latency figures.
+        if (this.options.verifyReads) {
+          const expected = this.payloads[op.entry.sizeIndex]!;
+          if (n !== expected.length || !op.buf.equals(expected)) {
+            const message = FS_MSG.readMismatch(expected.length, n);
+            return { ok: false, status: 'corrupt', errorClass: 'io', message, bytesIn: n, bytesOut: 0 };
+          }
+        }
+        return { ok: true, status: OK, bytesIn: n, bytesOut: 0 };
+      }
+      case 'stat':
+        signal.throwIfAborted();
+        await stat(join(dir, op.entry.name));
+        return { ok: true, status: OK, bytesIn: 0, bytesOut: 0 };
+      case 'delete':
+        signal.throwIfAborted();
+        await unlink(join(dir, op.entry.name));
+        return { ok: true, status: OK, bytesIn: 0, bytesOut: 0 };
+      case 'missing':
+        return {
+          ok: false,
+          status: 'not_found',
+          errorClass: 'not_found',
+          message: FS_MSG.noTarget(op.operation),
+          bytesIn: 0,
+          bytesOut: 0,
+        };
+    }
+  }
+
+  private pickSize(rng: Rng): number {
+    const total = this.cumulative[this.cumulative.length - 1]!;
+    const r = rng.next() * total;
+    const i = this.cumulative.findIndex((c) => r < c);
+    return i === -1 ? this.cumulative.length - 1 : i;
+  }
+
+  private async openDirectProbe(dir: string, base: string): Promise<Allocate> {
+    const flags = constants.O_RDWR | constants.O_CREAT | directFlagOrThrow();
+    try {
+      this.probe = await open(join(dir, '.aifb-direct-probe'), flags, 0o600);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'EINVAL') {
+        throw new AifbError('bad-input', FS_MSG.directRefused(base), { cause: err });
+      }
+      throw err;
+    }
+    return directAllocate(this.probe.fd, dir);
+  }
+
+  /** Read, stat and delete need targets; a write-only mix does not. */
+  private async writeInitialFiles(ctx: SetupContext): Promise<void> {
+    const needsTargets = this.spec.mix.some((m) => m.operation !== 'write' && m.weight > 0);
+    const count = needsTargets ? this.options.initialFiles : 0;
+    const rng = ctx.rng.fork('initial-files');
+    const ops = Array.from({ length: count }, () => this.prepare('write', rng));
+    const worker = async () => {
+      for (let op = ops.pop(); op; op = ops.pop()) await this.run(op, ctx.signal);
+    };
+    await Promise.all(Array.from({ length: Math.min(INITIAL_WRITE_CONCURRENCY, count) }, worker));
+    if (count > 0) ctx.log.debug(`created ${count} initial files`);
+  }
+
+  private async cleanUp(log: Logger): Promise<void> {
+    await this.probe?.close().catch(() => undefined);
+    this.probe = undefined;
+    const dir = this.dir;
+    if (dir === undefined) return;
+    this.dir = undefined;
+    const outcome = await removeOwnedDir(dir, this.ownerId);
+    if (outcome === 'not-ours') log.warn(FS_MSG.markerMissing(dir));
+    else if (outcome === 'removed') log.debug(`removed ${dir}`);
+  }
+}
+
+/** The POSIX file storage adapter for one service. */
+export function createAdapter(spec: ServiceSpec): Adapter {
+  return new PosixAdapter(spec);
+}

@@ -1,0 +1,99 @@
+import { Pool } from 'undici';
+import type { Adapter, OperationResult, SetupContext, TeardownContext } from '../contract.js';
+import type { ErrorClass } from '../../metrics/sample.js';
+import type { LoadProfile, ServiceSpec } from '../../recipe/types.js';
+import type { Rng } from '../../util/rng.js';
+import { requestTemplates, type RequestTemplate } from './requests.js';
+
+/** A template bound to the pool of its origin: what prepare returns, allocation-free. */
+interface HttpOp extends RequestTemplate {
+  pool: Pool;
+  path: string;
+  bytesOut: number;
+}
+
+/** Grace beyond the recipe's timeout for undici's own timers, so the engine's abort decides. */
+const TIMER_GRACE_MS = 1000;
+/** How long teardown lets in-flight requests finish before it cuts connections. */
+const CLOSE_GRACE_MS = 2000;
+
+/**
+ * One connection per request that can be in flight: the closed loop's clients (the
+ * largest stage target when stages ramp them), or the open loop's max_in_flight.
+ * undici opens them lazily, so a generous cap costs nothing until used.
+ */
+export function connectionsFor(load: LoadProfile): number {
+  if (load.mode === 'open') return Math.max(1, load.maxInFlight);
+  return Math.max(1, load.clients, ...load.stages.map((s) => Math.ceil(s.target)));
+}
+
+function errorClassOf(status: number): ErrorClass {
+  if (status === 401 || status === 403) return 'auth';
+  if (status >= 400 && status < 500) return 'http_4xx';
+  if (status >= 500) return 'http_5xx';
+  return 'protocol';
+}
+
+class HttpAdapter implements Adapter<HttpOp> {
+  private readonly pools = new Map<string, Pool>();
+  private readonly ops = new Map<string, HttpOp>();
+  private named: HttpOp[] = [];
+
+  constructor(private readonly spec: ServiceSpec) {}
+
+  async setup(_ctx: SetupContext): Promise<void> {
+    const connections = connectionsFor(this.spec.load);
+    const timeout = this.spec.timeoutMs + TIMER_GRACE_MS;
+    for (const t of requestTemplates(this.spec.fields)) {
+      let pool = this.pools.get(t.url.origin);
+      if (!pool) {
+        pool = new Pool(t.url.origin, { connections, pipelining: 1, headersTimeout: timeout, bodyTimeout: timeout });
+        this.pools.set(t.url.origin, pool);
+      }
+      const op: HttpOp = { ...t, pool, path: t.url.pathname + t.url.search, bytesOut: t.body?.length ?? 0 };
+      this.ops.set(t.name, op);
+    }
+    this.named = [...this.ops.values()].filter((op) => op.name !== 'request');
+  }
+
+  /** `request` with named requests picks one of them evenly. */
+  prepare(operation: string, rng: Rng): HttpOp {
+    const op = this.ops.get(operation) ?? (operation === 'request' ? this.named[rng.int(this.named.length)] : undefined);
+    if (!op) throw new Error(`http has no request named "${operation}" (call setup first)`);
+    return op;
+  }
+
+  async execute(op: HttpOp, signal: AbortSignal): Promise<OperationResult> {
+    const res = await op.pool.request({ path: op.path, method: op.method, headers: op.headers, body: op.body, signal });
+    // Consume the whole body: the response is complete only when its last byte arrived.
+    let bytesIn = 0;
+    for await (const chunk of res.body) bytesIn += (chunk as Buffer).length;
+    const status = res.statusCode;
+    if (op.accepts(status)) return { ok: true, status, bytesIn, bytesOut: op.bytesOut };
+    return { ok: false, status, bytesIn, bytesOut: op.bytesOut, errorClass: errorClassOf(status), message: `HTTP ${status}` };
+  }
+
+  async teardown(ctx: TeardownContext): Promise<void> {
+    const pools = [...this.pools.values()];
+    this.pools.clear();
+    await Promise.all(pools.map((pool) => (ctx.failed ? pool.destroy() : closeWithin(pool, CLOSE_GRACE_MS))));
+  }
+}
+
+/** close() waits for queued requests; after the grace period the rest are cut. */
+async function closeWithin(pool: Pool, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<'late'>((r) => (timer = setTimeout(() => r('late'), ms)));
+  const closed = pool.close().then(
+    () => 'closed' as const,
+    () => 'closed' as const,
+  );
+  const outcome = await Promise.race([closed, late]);
+  clearTimeout(timer);
+  if (outcome === 'late') await pool.destroy();
+}
+
+/** The generic HTTP adapter for one service. */
+export function createAdapter(spec: ServiceSpec): Adapter {
+  return new HttpAdapter(spec);
+}
