@@ -3,6 +3,7 @@ import type { MetricsStore, ServiceStatus } from '../metrics/store.js';
 import type { Plan, ServiceSpec, LoadProfile } from '../recipe/types.js';
 import type { BackendRegistry } from '../services/registry.js';
 import type { Adapter } from '../services/contract.js';
+import type { Sample } from '../metrics/sample.js';
 import type { Clock } from '../util/clock.js';
 import type { Logger } from '../util/log.js';
 import { createRng } from '../util/rng.js';
@@ -22,7 +23,16 @@ export interface BenchmarkOptions {
   sequential: boolean;
   graceMs?: number;
   setupTimeoutMs?: number;
-  onServiceStart?(spec: ServiceSpec, live: LiveStats): void;
+  /** Observers of the run (live display, Prometheus export); called on the hot path, keep them cheap. */
+  observers?: RunObserver[];
+}
+
+/** Something that watches a run as it happens. */
+export interface RunObserver {
+  serviceStarted?(spec: ServiceSpec, live: LiveStats): void;
+  /** Every measured sample, after it has been queued for the database. */
+  sample?(spec: ServiceSpec, sample: Sample): void;
+  serviceEnded?(spec: ServiceSpec, result: ServiceRunResult, live: LiveStats): void;
 }
 
 export interface ServiceRunResult {
@@ -70,7 +80,20 @@ async function runOne(spec: ServiceSpec, o: BenchmarkOptions): Promise<ServiceRu
     return { name: spec.name, status: 'skipped', error: 'run interrupted before this service started' };
   }
   const live = new LiveStats();
-  o.onServiceStart?.(spec, live);
+  const observers = o.observers ?? [];
+  for (const ob of observers) ob.serviceStarted?.(spec, live);
+  const sampleObservers = observers.filter((ob) => ob.sample);
+  const onSample =
+    sampleObservers.length === 0
+      ? (s: Sample) => o.store.append(s)
+      : (s: Sample) => {
+          o.store.append(s);
+          for (const ob of sampleObservers) ob.sample!(spec, s);
+        };
+  const end = (r: ServiceRunResult): ServiceRunResult => {
+    for (const ob of observers) ob.serviceEnded?.(spec, r, live);
+    return r;
+  };
   o.store.saveService({ ...base, status: 'running' });
   const rng = createRng(spec.seed).fork(spec.name);
   let adapter: Adapter | undefined;
@@ -86,7 +109,7 @@ async function runOne(spec: ServiceSpec, o: BenchmarkOptions): Promise<ServiceRu
       adapter,
       clock: o.clock,
       rng: rng.fork('load'),
-      onSample: (s) => o.store.append(s),
+      onSample,
       stop: o.stop,
       graceMs: o.graceMs ?? 5000,
       live,
@@ -95,14 +118,14 @@ async function runOne(spec: ServiceSpec, o: BenchmarkOptions): Promise<ServiceRu
     const status: ServiceStatus = outcome.interrupted ? 'partial' : 'complete';
     o.store.saveService({ ...base, status, ...outcome, warmupRequests: outcome.warmupRequests });
     live.phase = 'done';
-    return { name: spec.name, status };
+    return end({ name: spec.name, status });
   } catch (err) {
     failed = true;
     live.phase = 'failed';
     const message = err instanceof Error ? err.message : String(err);
     log.error(message);
     o.store.saveService({ ...base, status: 'failed', error: message });
-    return { name: spec.name, status: 'failed', error: message };
+    return end({ name: spec.name, status: 'failed', error: message });
   } finally {
     o.store.flush();
     if (adapter) {

@@ -117,7 +117,7 @@ export const runCommand: Command = {
         maxWorkers,
         sequential: values.sequential ?? false,
         graceMs,
-        onServiceStart: (spec, live) => progress.add(spec.name, live),
+        observers: [{ serviceStarted: (spec, live) => progress.add(spec.name, live) }],
       });
     } finally {
       progress.stop();
