@@ -1,6 +1,10 @@
 #!/usr/bin/env node
-import { main } from './main.js';
+// File-system operations run on libuv's thread pool (4 threads by default): with more
+// concurrent file operations than threads, requests would queue inside aifb and that
+// wait would be reported as the storage's latency. It must be sized before first use.
+process.env.UV_THREADPOOL_SIZE ??= '128';
 
+const { main } = await import('./main.js');
 const code = await main(process.argv.slice(2), {
   stdout: process.stdout,
   stderr: process.stderr,

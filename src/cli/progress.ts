@@ -37,7 +37,8 @@ export class Progress {
 
   private line(t: Tracked): string {
     const l = t.live;
-    const elapsed = l.windowStart === undefined ? 0 : (this.now() - l.windowStart) / 1000;
+    const running = (this.now() - (l.windowStart ?? this.now())) / 1000;
+    const elapsed = l.plannedMs !== undefined ? Math.min(running, l.plannedMs / 1000) : running;
     const planned = l.plannedMs ? `/${(l.plannedMs / 1000).toFixed(0)}s` : 's';
     return (
       `${t.name.padEnd(20)} ${l.phase.padEnd(9)} ${elapsed.toFixed(0)}${planned}  ` +

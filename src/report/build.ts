@@ -95,6 +95,9 @@ function loadReport(row: ServiceRow | undefined, windowSeconds: number | null): 
     requested_rate: typeof load.rate === 'number' && mode === 'open' ? load.rate : null,
     arrival: typeof load.arrival === 'string' ? load.arrival : null,
     clients: typeof load.clients === 'number' ? load.clients : null,
+    stages: Array.isArray(load.stages)
+      ? (load.stages as { durationMs: number; target: number }[]).map((st) => ({ duration_seconds: st.durationMs / 1000, target: st.target }))
+      : [],
     max_in_flight: typeof load.maxInFlight === 'number' ? load.maxInFlight : null,
     scheduled_starts: scheduled,
     achieved_rate: issueSeconds ? round((scheduled - (row?.dropped ?? 0)) / issueSeconds, 3) : null,

@@ -37,9 +37,10 @@ export function renderSummary(report: Report): string {
   for (const [name, s] of Object.entries(report.services)) {
     const notes: string[] = [];
     const l = s.load;
+    const ramp = l.stages.length ? ` ramped to ${l.stages.map((st) => st.target).join('→')}` : '';
     if (l.mode === 'open') {
-      notes.push(`open loop ${l.arrival ?? ''} ${l.requested_rate ?? '-'} req/s requested, ${l.achieved_rate ?? '-'} achieved`);
-    } else if (l.mode === 'closed') notes.push(`closed loop, ${l.clients ?? '-'} clients`);
+      notes.push(`open loop ${l.arrival ?? ''} ${l.requested_rate ?? '-'} req/s requested${ramp}, ${l.achieved_rate ?? '-'} req/s achieved`);
+    } else if (l.mode === 'closed') notes.push(`closed loop, ${l.clients ?? '-'} clients${ramp}`);
     if (l.dropped_starts) notes.push(`${l.dropped_starts} starts dropped (max_in_flight ${l.max_in_flight})`);
     if (l.warmup_requests) notes.push(`${l.warmup_requests} warm-up requests excluded`);
     if (l.cancelled) notes.push(`${l.cancelled} in-flight requests cancelled at stop`);

@@ -42,6 +42,8 @@ export interface LoadReport {
   requested_rate: number | null;
   arrival: string | null;
   clients: number | null;
+  /** Ramps: each stage's length (seconds) and the level reached at its end. */
+  stages: { duration_seconds: number; target: number }[];
   max_in_flight: number | null;
   scheduled_starts: number;
   achieved_rate: number | null;
