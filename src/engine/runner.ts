@@ -108,7 +108,12 @@ export class ServiceRunner {
     }
     if (load.mode === 'open') await this.runOpen(load, start);
     else await this.runClosed(load);
-    this.issueEnd ??= this.o.clock.now();
+    // The offered load ends at the scheduled end unless the run was stopped first.
+    const scheduledEnd =
+      this.windowStart !== undefined && load.durationMs !== undefined && load.requests === undefined
+        ? this.windowStart + load.durationMs
+        : undefined;
+    this.issueEnd ??= this.o.stop.aborted || scheduledEnd === undefined ? this.o.clock.now() : scheduledEnd;
     await this.drain();
     return {
       windowStart: this.windowStart,
