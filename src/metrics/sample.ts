@@ -8,6 +8,7 @@ export const ERROR_CLASSES = [
   'http_5xx',
   'auth',
   'protocol',
+  'server_error',
   'not_found',
   'io',
   'disk_full',

@@ -1,9 +1,18 @@
 import { BackendRegistry } from './registry.js';
 import { fileStorageDefinition } from './file_storage/posix/definition.js';
 import { httpDefinition } from './http/definition.js';
+import { openaiDefinition } from './llm/openai/definition.js';
+import { ollamaDefinition } from './llm/ollama/definition.js';
+import { tritonDefinition } from './llm/triton/definition.js';
 
 /**
  * Every backend that ships with aifb. Definitions are light (zod shapes only); each
  * backend's module, with its SDK, loads only when a recipe uses it.
  */
-export const builtinRegistry = new BackendRegistry([fileStorageDefinition, httpDefinition]);
+export const builtinRegistry = new BackendRegistry([
+  fileStorageDefinition,
+  httpDefinition,
+  openaiDefinition,
+  ollamaDefinition,
+  tritonDefinition,
+]);

@@ -1,7 +1,8 @@
 import { Pool } from 'undici';
+import { peakConcurrency } from '../shared/concurrency.js';
 import type { Adapter, OperationResult, SetupContext, TeardownContext } from '../contract.js';
 import type { ErrorClass } from '../../metrics/sample.js';
-import type { LoadProfile, ServiceSpec } from '../../recipe/types.js';
+import type { ServiceSpec } from '../../recipe/types.js';
 import type { Rng } from '../../util/rng.js';
 import { requestTemplates, type RequestTemplate } from './requests.js';
 
@@ -17,15 +18,8 @@ const TIMER_GRACE_MS = 1000;
 /** How long teardown lets in-flight requests finish before it cuts connections. */
 const CLOSE_GRACE_MS = 2000;
 
-/**
- * One connection per request that can be in flight: the closed loop's clients (the
- * largest stage target when stages ramp them), or the open loop's max_in_flight.
- * undici opens them lazily, so a generous cap costs nothing until used.
- */
-export function connectionsFor(load: LoadProfile): number {
-  if (load.mode === 'open') return Math.max(1, load.maxInFlight);
-  return Math.max(1, load.clients, ...load.stages.map((s) => Math.ceil(s.target)));
-}
+/** One connection per request that can be in flight (see peakConcurrency). */
+export const connectionsFor = peakConcurrency;
 
 function errorClassOf(status: number): ErrorClass {
   if (status === 401 || status === 403) return 'auth';

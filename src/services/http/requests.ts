@@ -1,4 +1,7 @@
 import { statusMatcher, type StatusSpec } from './status.js';
+import { baseUrlText, parseHttpUrl } from '../shared/endpoint.js';
+
+export { baseUrlText, parseHttpUrl };
 
 /** One request as the recipe describes it, ready to send many times. */
 export interface RequestTemplate {
@@ -19,27 +22,6 @@ export interface NamedRequest {
   headers?: Record<string, string>;
   body?: unknown;
   expect_status?: StatusSpec;
-}
-
-/** An http(s) URL, or undefined for anything else. */
-export function parseHttpUrl(text: string): URL | undefined {
-  try {
-    const url = new URL(text);
-    return url.protocol === 'http:' || url.protocol === 'https:' ? url : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-/** The service's base URL text: `url`, else the common `service_url`, else `host` and `port`. */
-export function baseUrlText(fields: Readonly<Record<string, unknown>>): string | undefined {
-  if (typeof fields.url === 'string') return fields.url;
-  if (typeof fields.service_url === 'string') return fields.service_url;
-  if (typeof fields.host !== 'string' || fields.host === '') return undefined;
-  if (fields.host.includes('://')) return fields.host;
-  // A bare IPv6 address needs brackets in a URL.
-  const host = fields.host.includes(':') && !fields.host.startsWith('[') ? `[${fields.host}]` : fields.host;
-  return `http://${host}${typeof fields.port === 'number' ? `:${fields.port}` : ''}`;
 }
 
 export function namedRequestsOf(fields: Readonly<Record<string, unknown>>): Record<string, NamedRequest> | undefined {

@@ -1,0 +1,60 @@
+import { Pool } from 'undici';
+import type { ServiceSpec } from '../../../recipe/types.js';
+import { peakConcurrency } from '../../shared/concurrency.js';
+import { baseUrlText, parseHttpUrl } from '../../shared/endpoint.js';
+import { classOfStatus } from '../../../engine/classify.js';
+import type { OperationResult } from '../../contract.js';
+
+/** Where an LLM server is and how to talk to it (one keep-alive pool per service). */
+export class LlmEndpoint {
+  readonly base: URL;
+  readonly pool: Pool;
+  readonly headers: Record<string, string>;
+
+  constructor(spec: ServiceSpec, defaultPort: number) {
+    const text = baseUrlText(spec.fields, defaultPort) ?? `http://127.0.0.1:${defaultPort}`;
+    const url = parseHttpUrl(text);
+    if (!url) throw new Error(`${spec.name}: "${text}" is not an http(s) URL`);
+    this.base = url;
+    const timeout = spec.timeoutMs + 1000;
+    // Streams can be long and many: one connection per possible in-flight request.
+    this.pool = new Pool(url.origin, { connections: peakConcurrency(spec.load), pipelining: 1, headersTimeout: timeout, bodyTimeout: timeout });
+    this.headers = { 'content-type': 'application/json', ...(spec.fields.headers as Record<string, string> | undefined) };
+    const key = spec.fields.api_key;
+    if (typeof key === 'string' && key) this.headers.authorization = `Bearer ${key}`;
+  }
+
+  /** A path under the base URL's own path (so `http://h/proxy/` + `/v1/models` works). */
+  path(p: string): string {
+    return this.base.pathname.replace(/\/$/, '') + p;
+  }
+
+  request(method: 'GET' | 'POST', path: string, body: Buffer | undefined, signal: AbortSignal) {
+    return this.pool.request({ method, path: this.path(path), headers: this.headers, body, signal });
+  }
+
+  /** Fails with one clear message when the server cannot be reached or refuses us. */
+  async checkReady(path: string, signal: AbortSignal, what: string): Promise<void> {
+    let status: number;
+    try {
+      const res = await this.pool.request({ method: 'GET', path: this.path(path), headers: this.headers, signal });
+      status = res.statusCode;
+      await res.body.dump();
+    } catch (err) {
+      const code = (err as { code?: string }).code;
+      throw new Error(`${what} at ${this.base.origin} is not reachable (${code ?? (err as Error).message})`, { cause: err });
+    }
+    if (status === 401 || status === 403) throw new Error(`${what} at ${this.base.origin} refused the credentials (HTTP ${status})`);
+    if (status >= 400) throw new Error(`${what} at ${this.base.origin} is not ready: GET ${path} answered HTTP ${status}`);
+  }
+
+  async close(): Promise<void> {
+    await this.pool.close().catch(() => this.pool.destroy());
+  }
+}
+
+/** A failed HTTP answer: status, class, and the start of the server's message. */
+export async function httpFailure(statusCode: number, body: AsyncIterable<Uint8Array> & { text(): Promise<string> }): Promise<OperationResult> {
+  const text = (await body.text().catch(() => '')).slice(0, 300);
+  return { ok: false, status: statusCode, errorClass: classOfStatus(statusCode), message: text || `HTTP ${statusCode}`, bytesIn: text.length };
+}

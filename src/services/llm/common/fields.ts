@@ -1,0 +1,49 @@
+import { z } from 'zod';
+
+const lengthDist = z.union([
+  z.int().min(1),
+  z.strictObject({
+    mean: z.number().positive(),
+    stdev: z.number().min(0).optional(),
+    min: z.int().min(1).optional(),
+    max: z.int().min(1).optional(),
+  }),
+]);
+
+/** Where prompts come from (docs/llm.md). */
+export const promptsField = z.strictObject({
+  source: z.enum(['synthetic', 'jsonl', 'sharegpt']).optional(),
+  file: z.string().optional(),
+  /** Synthetic prompt length in tokens: a number or {mean, stdev, min, max}. */
+  input_tokens: lengthDist.optional(),
+  /** Output length asked for (max_tokens): a number or a distribution. */
+  output_tokens: lengthDist.optional(),
+  /** Shared prefixes, for prefix caching: `groups` distinct prefixes of `tokens` tokens. */
+  prefix: z.strictObject({ groups: z.int().min(1), tokens: z.int().min(1) }).optional(),
+  /** Prompts taken from the file (first N); default all. */
+  limit: z.int().min(1).optional(),
+});
+
+/** Service-level objectives for goodput: a request counts when it meets all that are set. */
+export const sloField = z.strictObject({
+  ttft_ms: z.number().positive().optional(),
+  tpot_ms: z.number().positive().optional(),
+  itl_ms: z.number().positive().optional(),
+  e2el_ms: z.number().positive().optional(),
+});
+
+/** Keys every LLM backend accepts. */
+export const llmFields = {
+  prompts: promptsField.optional(),
+  max_tokens: z.int().min(1).optional(),
+  temperature: z.number().min(0).optional(),
+  ignore_eos: z.boolean().optional(),
+  stream: z.boolean().optional(),
+  slo: sloField.optional(),
+  api_key: z.string().optional(),
+  headers: z.record(z.string(), z.string()).optional(),
+  url: z.string().optional(),
+};
+
+export type PromptsConfig = z.infer<typeof promptsField>;
+export type SloConfig = z.infer<typeof sloField>;

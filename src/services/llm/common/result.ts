@@ -1,0 +1,32 @@
+import type { OperationResult } from '../../contract.js';
+import { ProtocolError } from '../../../engine/classify.js';
+import type { TokenMetrics } from './timeline.js';
+
+/** A well-formed stream that carried an error event (Triton, Ollama, OpenAI after HTTP 200). */
+export class StreamErrorEvent extends Error {
+  readonly errorClass = 'server_error' as const;
+}
+
+/** Parses one JSON line of a stream; malformed data is a protocol failure. */
+export function parseJsonLine(text: string, what: string): Record<string, unknown> {
+  try {
+    const v: unknown = JSON.parse(text);
+    if (v && typeof v === 'object' && !Array.isArray(v)) return v as Record<string, unknown>;
+  } catch {
+    // fall through
+  }
+  throw new ProtocolError(`malformed ${what}: ${text.slice(0, 120)}`);
+}
+
+/** The result of a successful generation: token metrics in `llm`, gap details in `extra`. */
+export function generationResult(m: TokenMetrics, bytesIn: number, bytesOut: number, extra: Record<string, unknown>, sentAt: number): OperationResult {
+  return {
+    ok: true,
+    status: 200,
+    bytesIn,
+    bytesOut,
+    llm: m.llm,
+    // The send instant in Unix ms lets a reader line requests up with server-side logs.
+    extra: { ...extra, itl: m.itl, itl_max_ms: m.itlMaxMs, e2el_ms: m.e2elMs, sent_unix_ms: performance.timeOrigin + sentAt },
+  };
+}

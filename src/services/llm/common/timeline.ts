@@ -1,0 +1,87 @@
+import type { LlmFields } from '../../../metrics/sample.js';
+
+/** What one streamed request looked like from the client, turned into token metrics. */
+export interface TokenMetrics {
+  llm: LlmFields;
+  /** Per-token gaps after the first token, ms, compressed as [gap, count] pairs. */
+  itl: [number, number][];
+  /** Largest per-token gap (ms), for the ITL SLO. */
+  itlMaxMs: number | undefined;
+  /** End-to-end latency to the last token-bearing chunk (ms, from the actual send). */
+  e2elMs: number | undefined;
+}
+
+/**
+ * Collects the arrival times of token-bearing chunks of one response.
+ *
+ * Definitions (docs/metrics.md): TTFT is the first token-bearing chunk's arrival minus
+ * the send; E2EL is the last token-bearing chunk's; TPOT = (E2EL − TTFT)/(N − 1).
+ * A chunk carrying k tokens, g ms after the previous chunk, contributes k inter-token
+ * gaps of g/k — its tokens are taken as spread evenly since the previous chunk — so a
+ * multi-token chunk never counts as one slow token. Extra tokens in the first chunk
+ * arrived together with the first token: they contribute gaps of 0.
+ * N is the server's reported count when it gives one (chunk weights are rescaled to it),
+ * else the client's estimate, flagged.
+ */
+export class TokenTimeline {
+  private readonly times: number[] = [];
+  private readonly weights: number[] = [];
+
+  constructor(private readonly sentAt: number) {}
+
+  /** A chunk that carried generated text (or tokens) arrived at `at`. */
+  chunk(at: number, estimatedTokens: number): void {
+    this.times.push(at);
+    this.weights.push(Math.max(1, estimatedTokens));
+  }
+
+  get chunks(): number {
+    return this.times.length;
+  }
+
+  finish(usage: { promptTokens?: number | undefined; completionTokens?: number | undefined }, estimatedPromptTokens?: number): TokenMetrics {
+    const m = this.times.length;
+    const estimatedOut = this.weights.reduce((a, b) => a + b, 0);
+    const reported = usage.completionTokens;
+    const outputTokens = reported ?? (m === 0 ? 0 : estimatedOut);
+    const inputTokens = usage.promptTokens ?? estimatedPromptTokens;
+    const estimated = reported === undefined || (usage.promptTokens === undefined && estimatedPromptTokens !== undefined);
+    if (m === 0) {
+      return { llm: { inputTokens, outputTokens, tokensEstimated: estimated }, itl: [], itlMaxMs: undefined, e2elMs: undefined };
+    }
+    const scale = outputTokens > 0 && estimatedOut > 0 ? outputTokens / estimatedOut : 1;
+    const ttft = this.times[0]! - this.sentAt;
+    const e2el = this.times[m - 1]! - this.sentAt;
+    const itl: [number, number][] = [];
+    let itlMax: number | undefined;
+    let gapSum = 0;
+    let gapCount = 0;
+    const firstExtra = this.weights[0]! * scale - 1;
+    if (firstExtra >= 0.5) {
+      itl.push([0, Math.round(firstExtra)]);
+      gapCount += Math.round(firstExtra);
+      itlMax = 0;
+    }
+    for (let i = 1; i < m; i++) {
+      const k = this.weights[i]! * scale;
+      const gap = this.times[i]! - this.times[i - 1]!;
+      const perToken = gap / k;
+      const count = Math.max(1, Math.round(k));
+      itl.push([round3(perToken), count]);
+      gapSum += gap;
+      gapCount += count;
+      itlMax = Math.max(itlMax ?? 0, perToken);
+    }
+    const llm: LlmFields = {
+      ttftMs: ttft,
+      inputTokens,
+      outputTokens,
+      tokensEstimated: estimated,
+    };
+    if (outputTokens > 1) llm.tpotMs = (e2el - ttft) / (outputTokens - 1);
+    if (gapCount > 0) llm.itlMs = gapSum / gapCount;
+    return { llm, itl, itlMaxMs: itlMax, e2elMs: e2el };
+  }
+}
+
+const round3 = (v: number) => Math.round(v * 1000) / 1000;

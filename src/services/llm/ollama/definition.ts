@@ -1,0 +1,22 @@
+import { z } from 'zod';
+import type { BackendDefinition } from '../../contract.js';
+import { llmFields } from '../common/fields.js';
+import { checkLlmFields } from '../common/check.js';
+
+/** Ollama's native API: `/api/generate` and `/api/chat`, streamed as NDJSON. */
+export const ollamaDefinition: BackendDefinition = {
+  serviceTypes: ['ollama'],
+  isDefault: true,
+  description: 'Ollama /api/generate and /api/chat (NDJSON streaming, with the server\'s own eval timings)',
+  fields: {
+    ...llmFields,
+    api: z.enum(['generate', 'chat']).optional(),
+    /** How long Ollama keeps the model loaded after a request (its `keep_alive`). */
+    keep_alive: z.string().optional(),
+  },
+  operations: ['generate', 'chat'],
+  defaultMix: { generate: 1 },
+  defaultMixFor: (service) => ({ [service.api === 'chat' ? 'chat' : 'generate']: 1 }),
+  check: checkLlmFields,
+  load: () => import('./adapter.js'),
+};

@@ -1,0 +1,125 @@
+import type { Adapter, OperationResult, SetupContext } from '../../contract.js';
+import type { ServiceSpec } from '../../../recipe/types.js';
+import type { Rng } from '../../../util/rng.js';
+import { LlmEndpoint, httpFailure } from '../common/client.js';
+import { PromptPool, type Prompt } from '../common/prompts.js';
+import { counted, sseEvents, timedLines } from '../common/lines.js';
+import { TokenTimeline } from '../common/timeline.js';
+import { estimateTokens } from '../common/tokens.js';
+import { StreamErrorEvent, generationResult, parseJsonLine } from '../common/result.js';
+import { ProtocolError } from '../../../engine/classify.js';
+import { requestIdOf } from '../common/request-id.js';
+
+interface Op {
+  api: 'completions' | 'chat';
+  prompt: Prompt;
+  body: Buffer;
+}
+
+const DEFAULT_PORT = 8000;
+
+class OpenAiAdapter implements Adapter<Op> {
+  private readonly endpoint: LlmEndpoint;
+  private prompts!: PromptPool;
+  private readonly stream: boolean;
+
+  constructor(private readonly spec: ServiceSpec) {
+    this.endpoint = new LlmEndpoint(spec, DEFAULT_PORT);
+    this.stream = spec.fields.stream !== false;
+  }
+
+  async setup(ctx: SetupContext): Promise<void> {
+    await this.endpoint.checkReady('/v1/models', ctx.signal, `${this.spec.type} server`);
+    this.prompts = new PromptPool(this.spec.fields.prompts as never, (this.spec.fields.max_tokens as number | undefined) ?? 128, ctx.rng);
+  }
+
+  prepare(operation: string, rng: Rng): Op {
+    const api = operation === 'chat' ? 'chat' : 'completions';
+    const prompt = this.prompts.pick(rng);
+    const f = this.spec.fields;
+    const request: Record<string, unknown> = {
+      model: f.model ?? 'default',
+      max_tokens: prompt.maxTokens,
+      stream: this.stream,
+    };
+    if (api === 'chat') request.messages = [{ role: 'user', content: prompt.text }];
+    else request.prompt = prompt.text;
+    if (this.stream) {
+      request.stream_options = f.continuous_usage_stats
+        ? { include_usage: true, continuous_usage_stats: true }
+        : { include_usage: true };
+    }
+    if (f.temperature !== undefined) request.temperature = f.temperature;
+    // ignore_eos is a vLLM extension; vLLM recipes get it by default so output lengths are as asked.
+    const ignoreEos = f.ignore_eos ?? this.spec.type === 'vllm';
+    if (ignoreEos) request.ignore_eos = true;
+    return { api, prompt, body: Buffer.from(JSON.stringify(request)) };
+  }
+
+  async execute(op: Op, signal: AbortSignal): Promise<OperationResult> {
+    const path = op.api === 'chat' ? '/v1/chat/completions' : '/v1/completions';
+    const sent = performance.now();
+    const res = await this.endpoint.request('POST', path, op.body, signal);
+    if (res.statusCode >= 300) return httpFailure(res.statusCode, res.body);
+    let bytesIn = 0;
+    const body = counted(res.body, (n) => (bytesIn += n));
+    const timeline = new TokenTimeline(sent);
+    let usage: { prompt_tokens?: number; completion_tokens?: number } | undefined;
+    let lastCumulative = 0;
+    let finishReason: string | undefined;
+    let id: string | undefined;
+    const take = (obj: Record<string, unknown>, at: number) => {
+      if (typeof obj.id === 'string') id ??= obj.id;
+      if (obj.error) throw new StreamErrorEvent(`server error in stream: ${JSON.stringify(obj.error).slice(0, 200)}`);
+      const u = obj.usage as typeof usage | null | undefined;
+      const choice = (obj.choices as Record<string, unknown>[] | undefined)?.[0];
+      if (choice) {
+        const text = op.api === 'chat' ? textOf((choice.delta ?? choice.message) as Record<string, unknown> | undefined) : choice.text;
+        if (typeof text === 'string' && text.length > 0) {
+          // With continuous usage, the chunk's exact token count is the growth of completion_tokens.
+          const exact = u?.completion_tokens !== undefined ? u.completion_tokens - lastCumulative : undefined;
+          timeline.chunk(at, exact ?? estimateTokens(text));
+        }
+        if (typeof choice.finish_reason === 'string') finishReason = choice.finish_reason;
+      }
+      if (u) {
+        usage = u;
+        lastCumulative = u.completion_tokens ?? lastCumulative;
+      }
+    };
+
+    if (!this.stream) {
+      const text = await res.body.text();
+      bytesIn = Buffer.byteLength(text);
+      take(parseJsonLine(text, 'JSON response'), performance.now());
+    } else {
+      let done = false;
+      for await (const ev of sseEvents(timedLines(body, () => performance.now()))) {
+        if (ev.kind === 'comment') continue;
+        if (ev.data.trim() === '[DONE]') {
+          done = true;
+          break;
+        }
+        take(parseJsonLine(ev.data, 'SSE data'), ev.at);
+      }
+      if (!done && finishReason === undefined) throw new ProtocolError('stream ended before [DONE] or a finish_reason');
+    }
+    const metrics = timeline.finish(
+      { promptTokens: usage?.prompt_tokens, completionTokens: usage?.completion_tokens },
+      op.prompt.estimatedTokens,
+    );
+    return generationResult(metrics, bytesIn, op.body.length, { request_id: requestIdOf(res.headers) ?? id, finish_reason: finishReason, chunks: timeline.chunks }, sent);
+  }
+
+  async teardown(): Promise<void> {
+    await this.endpoint.close();
+  }
+}
+
+function textOf(m: Record<string, unknown> | undefined): unknown {
+  return m?.content;
+}
+
+export function createAdapter(spec: ServiceSpec): Adapter {
+  return new OpenAiAdapter(spec);
+}

@@ -1,0 +1,27 @@
+import { z } from 'zod';
+import type { BackendDefinition } from '../../contract.js';
+import { llmFields } from '../common/fields.js';
+import { checkLlmFields } from '../common/check.js';
+
+const apiOf = (service: Record<string, unknown>) => (service.api === 'chat' ? 'chat' : 'completions');
+
+/**
+ * Any OpenAI-compatible server (vLLM, llama.cpp server, SGLang, TGI, Ollama's /v1):
+ * `/v1/completions` or `/v1/chat/completions`, streamed with usage.
+ */
+export const openaiDefinition: BackendDefinition = {
+  serviceTypes: ['openai', 'vllm'],
+  isDefault: true,
+  description: 'OpenAI-compatible completions/chat, streamed (vLLM, llama.cpp, SGLang, TGI, Ollama /v1)',
+  fields: {
+    ...llmFields,
+    api: z.enum(['completions', 'chat']).optional(),
+    /** vLLM: usage in every chunk, so chunk token counts are exact. */
+    continuous_usage_stats: z.boolean().optional(),
+  },
+  operations: ['completions', 'chat'],
+  defaultMix: { completions: 1 },
+  defaultMixFor: (service) => ({ [apiOf(service)]: 1 }),
+  check: checkLlmFields,
+  load: () => import('./adapter.js'),
+};

@@ -1,0 +1,104 @@
+import type { Adapter, OperationResult, SetupContext } from '../../contract.js';
+import type { ServiceSpec } from '../../../recipe/types.js';
+import type { Rng } from '../../../util/rng.js';
+import { LlmEndpoint, httpFailure } from '../common/client.js';
+import { PromptPool, type Prompt } from '../common/prompts.js';
+import { counted, sseEvents, timedLines } from '../common/lines.js';
+import { TokenTimeline } from '../common/timeline.js';
+import { estimateTokens } from '../common/tokens.js';
+import { StreamErrorEvent, generationResult, parseJsonLine } from '../common/result.js';
+import { ProtocolError } from '../../../engine/classify.js';
+import { requestIdOf } from '../common/request-id.js';
+import { inferBody, type TensorInput } from './tensors.js';
+
+type Op =
+  | { kind: 'generate' | 'generate_stream'; prompt: Prompt; body: Buffer }
+  | { kind: 'infer'; body: Buffer };
+
+const DEFAULT_PORT = 8000;
+const INFER_PAYLOADS = 4;
+
+class TritonAdapter implements Adapter<Op> {
+  private readonly endpoint: LlmEndpoint;
+  private readonly model: string;
+  private prompts: PromptPool | undefined;
+  private inferPayloads: Buffer[] = [];
+
+  constructor(private readonly spec: ServiceSpec) {
+    this.endpoint = new LlmEndpoint(spec, DEFAULT_PORT);
+    this.model = String(spec.fields.model ?? 'ensemble');
+  }
+
+  private modelPath(suffix: string): string {
+    const v = this.spec.fields.model_version;
+    return `/v2/models/${encodeURIComponent(this.model)}${typeof v === 'string' ? `/versions/${encodeURIComponent(v)}` : ''}/${suffix}`;
+  }
+
+  async setup(ctx: SetupContext): Promise<void> {
+    await this.endpoint.checkReady('/v2/health/ready', ctx.signal, 'Triton server');
+    await this.endpoint.checkReady(this.modelPath('ready'), ctx.signal, `Triton model "${this.model}"`);
+    const f = this.spec.fields;
+    const ops = new Set(this.spec.mix.map((m) => m.operation));
+    if (ops.has('infer')) {
+      if (!f.inputs) throw new Error(`${this.spec.name}: the infer operation needs "inputs" (name, datatype, shape of each tensor)`);
+      const batch = (f.batch_size as number | undefined) ?? 1;
+      for (let i = 0; i < INFER_PAYLOADS; i++) {
+        this.inferPayloads.push(inferBody(f.inputs as TensorInput[], batch, ctx.rng, f.outputs as string[] | undefined));
+      }
+    }
+    if (ops.has('generate') || ops.has('generate_stream')) {
+      this.prompts = new PromptPool(f.prompts as never, (f.max_tokens as number | undefined) ?? 128, ctx.rng);
+    }
+  }
+
+  prepare(operation: string, rng: Rng): Op {
+    if (operation === 'infer') return { kind: 'infer', body: this.inferPayloads[rng.int(this.inferPayloads.length)]! };
+    const prompt = this.prompts!.pick(rng);
+    const f = this.spec.fields;
+    const parameters: Record<string, unknown> = { max_tokens: prompt.maxTokens, ...(f.parameters as Record<string, unknown> | undefined) };
+    if (f.temperature !== undefined) parameters.temperature = f.temperature;
+    if (f.ignore_eos !== undefined) parameters.ignore_eos = f.ignore_eos;
+    if (operation === 'generate_stream') parameters.stream = true;
+    const body = Buffer.from(JSON.stringify({ text_input: prompt.text, parameters }));
+    return { kind: operation === 'generate' ? 'generate' : 'generate_stream', prompt, body };
+  }
+
+  async execute(op: Op, signal: AbortSignal): Promise<OperationResult> {
+    const sent = performance.now();
+    const res = await this.endpoint.request('POST', this.modelPath(op.kind), op.body, signal);
+    if (res.statusCode >= 300) return httpFailure(res.statusCode, res.body);
+    if (op.kind === 'infer') {
+      const text = await res.body.text();
+      const obj = parseJsonLine(text, 'infer response');
+      if (obj.error) throw new StreamErrorEvent(`server error: ${String(obj.error).slice(0, 200)}`);
+      if (!Array.isArray(obj.outputs)) throw new ProtocolError('infer response has no "outputs"');
+      return { ok: true, status: res.statusCode, bytesIn: Buffer.byteLength(text), bytesOut: op.body.length };
+    }
+    let bytesIn = 0;
+    const timeline = new TokenTimeline(sent);
+    const take = (obj: Record<string, unknown>, at: number) => {
+      if (obj.error) throw new StreamErrorEvent(`server error in stream: ${String(obj.error).slice(0, 200)}`);
+      // Triton reports no usage: token counts are the client's estimate (flagged).
+      if (typeof obj.text_output === 'string' && obj.text_output.length > 0) timeline.chunk(at, estimateTokens(obj.text_output));
+    };
+    if (op.kind === 'generate') {
+      const text = await res.body.text();
+      bytesIn = Buffer.byteLength(text);
+      take(parseJsonLine(text, 'generate response'), performance.now());
+    } else {
+      for await (const ev of sseEvents(timedLines(counted(res.body, (n) => (bytesIn += n)), () => performance.now()))) {
+        if (ev.kind === 'data') take(parseJsonLine(ev.data, 'SSE data'), ev.at);
+      }
+    }
+    const metrics = timeline.finish({}, op.prompt.estimatedTokens);
+    return generationResult(metrics, bytesIn, op.body.length, { request_id: requestIdOf(res.headers), chunks: timeline.chunks }, sent);
+  }
+
+  async teardown(): Promise<void> {
+    await this.endpoint.close();
+  }
+}
+
+export function createAdapter(spec: ServiceSpec): Adapter {
+  return new TritonAdapter(spec);
+}
