@@ -1,7 +1,8 @@
 import { isMap, isPair, isScalar, visit, type Document } from 'yaml';
 
 /** Keys whose values are secrets wherever they appear in a recipe. */
-export const SECRET_KEY = /(password|passwd|secret|token|api[_-]?key|access[_-]?key|authorization|credential)/i;
+// Whole key names (or their last part after _ or -), so `max_tokens` is not taken for a token.
+export const SECRET_KEY = /^(?:.*[_-])?(?:password|passwd|pwd|secret|secret[_-]?key|token|api[_-]?key|apikey|access[_-]?key|authorization|credentials?)$/i;
 
 export const REDACTED = '***redacted***';
 
