@@ -30,6 +30,13 @@ export const MSG = {
   stagesNeedMode: 'with stages and neither rate nor clients, set load.mode: open (targets are req/s) or closed (targets are clients)',
   rateInClosed: 'load.rate belongs to an open loop; remove it or set mode: open',
   clientsInOpen: 'load.clients belongs to a closed loop; in an open loop cap concurrency with max_in_flight',
+  sweepOneOf: 'a sweep lists either rates (open loop) or clients (closed loop)',
+  sweepRatesNeedOpen: 'a sweep over rates needs an open loop (give load.rate or mode: open)',
+  sweepClientsNeedClosed: 'a sweep over clients needs a closed loop (give load.clients or mode: closed)',
+  sweepAndSearch: 'choose a sweep or a search, not both',
+  searchNeedsOpen: 'a search for the best rate needs an open loop (mode: open)',
+  searchNeedsSlo: 'a search for the best rate needs slo targets (slo: {ttft_ms: ..., e2el_ms: ...})',
+  searchRange: 'max_rate must be above min_rate',
   stagesNeedEnd: 'with stages, the run lasts as long as the stages; do not also set requests',
   plaintextSecret: (path: string) =>
     `${path} is written in the recipe in plain text; prefer \${ENV_VAR} so the secret stays out of files`,

@@ -1,6 +1,6 @@
 import { RunError } from '../errors.js';
 import type { MetricsStore, ServiceStatus } from '../metrics/store.js';
-import type { Plan, ServiceSpec, LoadProfile } from '../recipe/types.js';
+import type { Plan, ServiceSpec } from '../recipe/types.js';
 import type { BackendRegistry } from '../services/registry.js';
 import type { Adapter } from '../services/contract.js';
 import type { Sample } from '../metrics/sample.js';
@@ -10,6 +10,7 @@ import { createRng } from '../util/rng.js';
 import { MSG } from '../messages.js';
 import { LiveStats } from './live.js';
 import { ServiceRunner } from './runner.js';
+import { runSteps } from './steps.js';
 
 export interface BenchmarkOptions {
   benchmarkId: string;
@@ -47,8 +48,8 @@ export interface BenchmarkResult {
 }
 
 /** The load profile as stored with the run (what was asked for). */
-export function describeLoad(load: LoadProfile): Record<string, unknown> {
-  return { ...load };
+export function describeLoad(spec: ServiceSpec): Record<string, unknown> {
+  return { ...spec.load, slo: spec.slo };
 }
 
 /**
@@ -60,7 +61,9 @@ export async function runBenchmark(plan: Plan, o: BenchmarkOptions): Promise<Ben
   const results: ServiceRunResult[] = [];
   const width = o.sequential ? 1 : Math.max(1, Math.min(o.maxWorkers, queue.length));
   const worker = async () => {
-    for (let spec = queue.shift(); spec; spec = queue.shift()) results.push(await runOne(spec, o));
+    for (let spec = queue.shift(); spec; spec = queue.shift()) {
+      results.push(spec.steps ? await runSteps(spec, o, runOne) : await runOne(spec, o));
+    }
   };
   await Promise.all(Array.from({ length: width }, worker));
   const ordered = plan.services.map((s) => results.find((r) => r.name === s.name)!);
@@ -72,9 +75,10 @@ export async function runBenchmark(plan: Plan, o: BenchmarkOptions): Promise<Ben
   return { status, services: ordered };
 }
 
-async function runOne(spec: ServiceSpec, o: BenchmarkOptions): Promise<ServiceRunResult> {
+/** Runs one service (or one step of a sweep): setup, load, teardown, records. */
+export async function runOne(spec: ServiceSpec, o: BenchmarkOptions): Promise<ServiceRunResult> {
   const log = o.log.child(spec.name);
-  const base = { serviceName: spec.name, serviceType: spec.type, backend: spec.backend, load: describeLoad(spec.load) };
+  const base = { serviceName: spec.name, serviceType: spec.type, backend: spec.backend, load: describeLoad(spec), step: spec.step };
   if (o.stop.aborted) {
     o.store.saveService({ ...base, status: 'skipped', error: 'run interrupted before this service started' });
     return { name: spec.name, status: 'skipped', error: 'run interrupted before this service started' };

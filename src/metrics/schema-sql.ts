@@ -43,6 +43,17 @@ CREATE TABLE IF NOT EXISTS services (
   cancelled INTEGER DEFAULT 0,
   started_at TEXT,
   ended_at TEXT,
+  step_group TEXT,
+  step_variable TEXT,
+  step_value REAL,
+  PRIMARY KEY (benchmark_id, service_name)
+);
+CREATE TABLE IF NOT EXISTS step_groups (
+  benchmark_id TEXT NOT NULL,
+  service_name TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  variable TEXT NOT NULL,
+  result TEXT,
   PRIMARY KEY (benchmark_id, service_name)
 );
 CREATE TABLE IF NOT EXISTS metrics (

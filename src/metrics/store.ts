@@ -34,6 +34,7 @@ export interface ServiceRecord {
   dropped?: number;
   warmupRequests?: number;
   cancelled?: number;
+  step?: { group: string; variable: string; value: number } | undefined;
 }
 
 export interface StoreOptions {
@@ -173,9 +174,10 @@ export class MetricsStore {
     this.db
       .prepare(
         `INSERT INTO services (benchmark_id, service_name, service_type, backend, status, error, load,
-          window_start, window_end, issue_end, scheduled, dropped, warmup_requests, cancelled, started_at, ended_at)
+          window_start, window_end, issue_end, scheduled, dropped, warmup_requests, cancelled, started_at, ended_at,
+          step_group, step_variable, step_value)
          VALUES (@id, @name, @type, @backend, @status, @error, @load, @ws, @we, @ie, @scheduled, @dropped, @warmup,
-          @cancelled, @now, NULL)
+          @cancelled, @now, NULL, @group, @variable, @value)
          ON CONFLICT (benchmark_id, service_name) DO UPDATE SET status = @status, error = @error, load = @load,
           window_start = @ws, window_end = @we, issue_end = @ie, scheduled = @scheduled, dropped = @dropped,
           warmup_requests = @warmup, cancelled = @cancelled,
@@ -197,7 +199,20 @@ export class MetricsStore {
         warmup: r.warmupRequests ?? 0,
         cancelled: r.cancelled ?? 0,
         now,
+        group: r.step?.group ?? null,
+        variable: r.step?.variable ?? null,
+        value: r.step?.value ?? null,
       });
+  }
+
+  /** Records a sweep's or search's outcome (the steps themselves are services). */
+  saveStepGroup(serviceName: string, kind: string, variable: string, result: unknown): void {
+    this.db
+      .prepare(
+        `INSERT INTO step_groups (benchmark_id, service_name, kind, variable, result) VALUES (?, ?, ?, ?, ?)
+         ON CONFLICT (benchmark_id, service_name) DO UPDATE SET result = excluded.result`,
+      )
+      .run(this.benchmarkId, serviceName, kind, variable, JSON.stringify(result));
   }
 
   /** Marks the run finished (or partial) after flushing every queued row. */

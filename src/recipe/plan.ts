@@ -3,7 +3,7 @@ import { parseDurationMs } from '../util/units.js';
 import type { BackendDefinition } from '../services/contract.js';
 import type { PathSegment } from './env.js';
 import type { RecipeFields, ServiceFields } from './schema.js';
-import type { LoadProfile, MixEntry, Plan, ServiceSpec, Stage, Warmup } from './types.js';
+import type { LoadProfile, MixEntry, Plan, ServiceSpec, Slo, Stage, StepPlan, Warmup } from './types.js';
 
 /** Defaults, in one place so docs/recipe.md can quote them. */
 export const DEFAULTS = {
@@ -15,6 +15,7 @@ export const DEFAULTS = {
   metricsDb: 'metrics.db',
   reportsDir: 'reports',
   logsDir: 'logs',
+  stepMs: 30_000,
 };
 
 /** Cross-field rules of the load profile that a zod shape cannot express. */
@@ -30,10 +31,22 @@ export function checkLoadFields(s: ServiceFields): { path: PathSegment[]; messag
   }
   const mode = modeOf(s);
   if (mode === undefined) out.push({ path: ['load', 'stages'], message: MSG.stagesNeedMode });
-  if (mode === 'open' && load.rate === undefined && s.requests_per_second === undefined && !load.stages) {
+  if (mode === 'open' && load.rate === undefined && s.requests_per_second === undefined && !load.stages && !load.sweep && !load.search) {
     out.push({ path: ['load'], message: MSG.openNeedsRate });
   }
   if (mode === 'closed' && load.rate !== undefined) out.push({ path: ['load', 'rate'], message: MSG.rateInClosed });
+  if (load.sweep) {
+    const { rates, clients } = load.sweep;
+    if ((rates === undefined) === (clients === undefined)) out.push({ path: ['load', 'sweep'], message: MSG.sweepOneOf });
+    else if (rates && mode !== 'open') out.push({ path: ['load', 'sweep', 'rates'], message: MSG.sweepRatesNeedOpen });
+    else if (clients && mode !== 'closed') out.push({ path: ['load', 'sweep', 'clients'], message: MSG.sweepClientsNeedClosed });
+    if (load.search) out.push({ path: ['load', 'search'], message: MSG.sweepAndSearch });
+  }
+  if (load.search) {
+    if (mode !== 'open') out.push({ path: ['load', 'search'], message: MSG.searchNeedsOpen });
+    if (!s.slo || Object.keys(s.slo).length === 0) out.push({ path: ['load', 'search'], message: MSG.searchNeedsSlo });
+    if (load.search.max_rate <= load.search.min_rate) out.push({ path: ['load', 'search', 'max_rate'], message: MSG.searchRange });
+  }
   if (mode === 'open' && load.clients !== undefined) out.push({ path: ['load', 'clients'], message: MSG.clientsInOpen });
   return out;
 }
@@ -45,7 +58,8 @@ export function checkLoadFields(s: ServiceFields): { path: PathSegment[]; messag
 function modeOf(s: ServiceFields): 'open' | 'closed' | undefined {
   const load = s.load ?? {};
   if (load.mode) return load.mode;
-  if (load.rate !== undefined || s.requests_per_second !== undefined) return 'open';
+  if (load.rate !== undefined || s.requests_per_second !== undefined || load.sweep?.rates || load.search) return 'open';
+  if (load.sweep?.clients) return 'closed';
   if (load.clients !== undefined || s.client_count !== undefined) return 'closed';
   if (load.stages) return undefined;
   return 'closed';
@@ -99,6 +113,37 @@ export function resolveLoad(s: ServiceFields, benchmarkDuration: number | string
   };
 }
 
+function stepsOf(s: ServiceFields, fallbackMs: number | undefined): StepPlan | undefined {
+  const load = s.load ?? {};
+  if (load.sweep) {
+    const stepDurationMs = durationMs(load.sweep.step_duration) ?? fallbackMs ?? DEFAULTS.stepMs;
+    if (load.sweep.rates) return { kind: 'sweep', variable: 'rate', values: load.sweep.rates, stepDurationMs };
+    return { kind: 'sweep', variable: 'clients', values: load.sweep.clients ?? [], stepDurationMs };
+  }
+  if (load.search) {
+    const q = load.search;
+    return {
+      kind: 'search',
+      minRate: q.min_rate,
+      maxRate: q.max_rate,
+      steps: q.steps ?? 4,
+      target: q.target ?? 0.9,
+      stepDurationMs: durationMs(q.step_duration) ?? fallbackMs ?? DEFAULTS.stepMs,
+    };
+  }
+  return undefined;
+}
+
+function sloOf(s: ServiceFields): Slo | undefined {
+  if (!s.slo) return undefined;
+  const out: Slo = {};
+  if (s.slo.ttft_ms !== undefined) out.ttftMs = s.slo.ttft_ms;
+  if (s.slo.tpot_ms !== undefined) out.tpotMs = s.slo.tpot_ms;
+  if (s.slo.itl_ms !== undefined) out.itlMs = s.slo.itl_ms;
+  if (s.slo.e2el_ms !== undefined) out.e2elMs = s.slo.e2el_ms;
+  return out;
+}
+
 function mixOf(s: ServiceFields, def: BackendDefinition | undefined): MixEntry[] {
   const mix = s.operation_mix ?? def?.defaultMixFor?.(s) ?? def?.defaultMix ?? {};
   return Object.entries(mix)
@@ -113,16 +158,21 @@ export function buildPlan(
 ): Plan {
   const g = recipe.global ?? {};
   const baseSeed = g.seed ?? DEFAULTS.seed;
-  const services: ServiceSpec[] = recipe.services.map((s, i) => ({
-    name: s.service_name,
-    type: s.service_type,
-    backend: s.backend ?? definitions[i]?.backend,
-    fields: s,
-    load: resolveLoad(s, recipe.benchmark?.duration),
-    mix: mixOf(s, definitions[i]),
-    timeoutMs: durationMs(s.timeout) ?? DEFAULTS.timeoutMs,
-    seed: s.load?.seed ?? baseSeed,
-  }));
+  const services: ServiceSpec[] = recipe.services.map((s, i) => {
+    const load = resolveLoad(s, recipe.benchmark?.duration);
+    return {
+      name: s.service_name,
+      type: s.service_type,
+      backend: s.backend ?? definitions[i]?.backend,
+      fields: s,
+      load,
+      mix: mixOf(s, definitions[i]),
+      timeoutMs: durationMs(s.timeout) ?? DEFAULTS.timeoutMs,
+      seed: s.load?.seed ?? baseSeed,
+      slo: sloOf(s),
+      steps: stepsOf(s, durationMs(s.duration)),
+    };
+  });
   return {
     name: recipe.benchmark?.name ?? 'aifb benchmark',
     description: recipe.benchmark?.description,

@@ -30,6 +30,31 @@ export const warmupSchema = z.union(
   { error: MSG.expectedWarmup },
 );
 
+/** Service-level objectives for goodput: a request counts when it meets every one that is set. */
+export const sloSchema = z.strictObject({
+  ttft_ms: z.number().positive().optional(),
+  tpot_ms: z.number().positive().optional(),
+  itl_ms: z.number().positive().optional(),
+  e2el_ms: z.number().positive().optional(),
+});
+
+/** A list of load levels, one measured step each, or a search for the highest rate meeting the SLOs. */
+export const sweepSchema = z.strictObject({
+  rates: z.array(z.number().positive()).min(1).optional(),
+  clients: z.array(z.int().min(1)).min(1).optional(),
+  step_duration: durationField.optional(),
+});
+
+export const searchSchema = z.strictObject({
+  min_rate: z.number().positive(),
+  max_rate: z.number().positive(),
+  /** Steps of the bisection after the two ends. */
+  steps: z.int().min(1).max(20).optional(),
+  /** Share of requests that must meet every SLO for a step to pass. */
+  target: z.number().gt(0).max(1).optional(),
+  step_duration: durationField.optional(),
+});
+
 /** How load is offered to one service (docs/recipe.md explains each field). */
 export const loadSchema = z.strictObject({
   mode: z.enum(['closed', 'open']).optional(),
@@ -44,6 +69,8 @@ export const loadSchema = z.strictObject({
   warmup: warmupSchema.optional(),
   requests: z.int().min(1).optional(),
   seed: z.int().min(0).optional(),
+  sweep: sweepSchema.optional(),
+  search: searchSchema.optional(),
 });
 
 export const slurmSchema = z.strictObject({
@@ -78,6 +105,7 @@ export const commonServiceShape = {
   duration: durationField.optional(),
   timeout: durationField.optional(),
   load: loadSchema.optional(),
+  slo: sloSchema.optional(),
   model: z.string().optional(),
   dimension: z.int().min(1).optional(),
   operation_mix: mixField.optional(),

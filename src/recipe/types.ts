@@ -44,6 +44,19 @@ export interface MixEntry {
   weight: number;
 }
 
+/** Service-level objectives (ms); unset ones are not checked. */
+export interface Slo {
+  ttftMs?: number;
+  tpotMs?: number;
+  itlMs?: number;
+  e2elMs?: number;
+}
+
+/** Several measured steps of one service: a list of levels, or a search for the best rate. */
+export type StepPlan =
+  | { kind: 'sweep'; variable: 'rate' | 'clients'; values: number[]; stepDurationMs: number }
+  | { kind: 'search'; minRate: number; maxRate: number; steps: number; target: number; stepDurationMs: number };
+
 /** One service, resolved against its backend and ready to run. */
 export interface ServiceSpec {
   name: string;
@@ -55,6 +68,10 @@ export interface ServiceSpec {
   mix: MixEntry[];
   timeoutMs: number;
   seed: number;
+  slo: Slo | undefined;
+  steps: StepPlan | undefined;
+  /** Set on the services a sweep or search runs: which group, which level. */
+  step?: { group: string; variable: 'rate' | 'clients'; value: number };
 }
 
 export interface GlobalSettings {

@@ -1,0 +1,27 @@
+import type { Slo } from '../recipe/types.js';
+
+/** The figures of one request that SLOs are checked against (ms). */
+export interface SloFacts {
+  ok: boolean;
+  /** End-to-end latency from the intended start. */
+  latencyMs: number;
+  ttftMs?: number | null | undefined;
+  tpotMs?: number | null | undefined;
+  itlMaxMs?: number | null | undefined;
+  outputTokens?: number | null | undefined;
+}
+
+/**
+ * Whether a request counts toward goodput: it succeeded and met every SLO that is set.
+ * e2el is checked on latency from the intended start, so an open loop's queueing counts.
+ * itl is checked on the request's largest per-token gap. A request with no first token
+ * fails a ttft SLO; one with a single token has no tpot/itl and passes those.
+ */
+export function meetsSlo(f: SloFacts, slo: Slo): boolean {
+  if (!f.ok) return false;
+  if (slo.e2elMs !== undefined && f.latencyMs > slo.e2elMs) return false;
+  if (slo.ttftMs !== undefined && (f.ttftMs == null || f.ttftMs > slo.ttftMs)) return false;
+  if (slo.tpotMs !== undefined && f.tpotMs != null && f.tpotMs > slo.tpotMs) return false;
+  if (slo.itlMs !== undefined && f.itlMaxMs != null && f.itlMaxMs > slo.itlMs) return false;
+  return true;
+}
