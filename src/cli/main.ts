@@ -4,9 +4,10 @@ import { runCommand } from './commands/run.js';
 import { validateCommand } from './commands/validate.js';
 import { reportCommand } from './commands/report.js';
 import { schemaCommand } from './commands/schema.js';
+import { simCommand } from './commands/sim.js';
 import { EXIT } from './exit-codes.js';
 
-const COMMANDS: Command[] = [runCommand, validateCommand, reportCommand, schemaCommand];
+const COMMANDS: Command[] = [runCommand, validateCommand, reportCommand, schemaCommand, simCommand];
 
 function help(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));
