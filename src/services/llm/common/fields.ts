@@ -24,14 +24,6 @@ export const promptsField = z.strictObject({
   limit: z.int().min(1).optional(),
 });
 
-/** Service-level objectives for goodput: a request counts when it meets all that are set. */
-export const sloField = z.strictObject({
-  ttft_ms: z.number().positive().optional(),
-  tpot_ms: z.number().positive().optional(),
-  itl_ms: z.number().positive().optional(),
-  e2el_ms: z.number().positive().optional(),
-});
-
 /** Keys every LLM backend accepts. */
 export const llmFields = {
   prompts: promptsField.optional(),
@@ -39,11 +31,9 @@ export const llmFields = {
   temperature: z.number().min(0).optional(),
   ignore_eos: z.boolean().optional(),
   stream: z.boolean().optional(),
-  slo: sloField.optional(),
   api_key: z.string().optional(),
   headers: z.record(z.string(), z.string()).optional(),
   url: z.string().optional(),
 };
 
 export type PromptsConfig = z.infer<typeof promptsField>;
-export type SloConfig = z.infer<typeof sloField>;
