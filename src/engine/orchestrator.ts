@@ -1,4 +1,4 @@
-import { RunError } from '../errors.js';
+import { AifbError, RunError } from '../errors.js';
 import type { MetricsStore, ServiceStatus } from '../metrics/store.js';
 import type { Plan, ServiceSpec } from '../recipe/types.js';
 import type { BackendRegistry } from '../services/registry.js';
@@ -40,11 +40,15 @@ export interface ServiceRunResult {
   name: string;
   status: ServiceStatus;
   error?: string;
+  /** The failure came from the recipe (unreachable endpoint, wrong credentials, bad path). */
+  badInput?: boolean;
 }
 
 export interface BenchmarkResult {
   status: 'complete' | 'partial' | 'failed';
   services: ServiceRunResult[];
+  /** Some service failed because of what the recipe says (exit code 2). */
+  badInput: boolean;
 }
 
 /** The load profile as stored with the run (what was asked for). */
@@ -72,7 +76,7 @@ export async function runBenchmark(plan: Plan, o: BenchmarkOptions): Promise<Ben
     : ordered.every((r) => r.status === 'complete')
       ? 'complete'
       : 'failed';
-  return { status, services: ordered };
+  return { status, services: ordered, badInput: ordered.some((r) => r.badInput) };
 }
 
 /** Runs one service (or one step of a sweep): setup, load, teardown, records. */
@@ -126,10 +130,12 @@ export async function runOne(spec: ServiceSpec, o: BenchmarkOptions): Promise<Se
   } catch (err) {
     failed = true;
     live.phase = 'failed';
-    const message = err instanceof Error ? err.message : String(err);
+    const badInput = err instanceof AifbError && err.kind === 'bad-input';
+    const where = spec.position ? `${spec.position.file}:${spec.position.line}:${spec.position.column}: ` : '';
+    const message = `${badInput ? where : ''}${err instanceof Error ? err.message : String(err)}`;
     log.error(message);
     o.store.saveService({ ...base, status: 'failed', error: message });
-    return end({ name: spec.name, status: 'failed', error: message });
+    return end({ name: spec.name, status: 'failed', error: message, badInput });
   } finally {
     o.store.flush();
     if (adapter) {

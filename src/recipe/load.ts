@@ -78,6 +78,7 @@ export function loadRecipeText(text: string, file: string, options: LoadOptions)
     recipeHash: createHash('sha256').update(redacted.text).digest('hex'),
   });
   for (const path of redacted.plaintextPaths) plan.warnings.push(MSG.plaintextSecret(path));
+  plan.services.forEach((s, i) => (s.position = locate(doc, lines, file, ['services', i])));
   return plan;
 }
 

@@ -87,6 +87,28 @@ export const slurmSchema = z.strictObject({
   extra_args: z.array(z.string()).optional(),
 });
 
+const readyItemSchema = z.union([
+  z.strictObject({ http: z.string().min(1) }),
+  z.strictObject({ tcp: z.literal(true) }),
+  z.strictObject({ log: z.string().min(1) }),
+]);
+
+/** How aifb starts a service before benchmarking it (docs/hpc.md); absent means it is already running. */
+export const launcherSchema = z.union([
+  z.enum(['external', 'local', 'slurm']),
+  z.strictObject({
+    type: z.enum(['external', 'local', 'slurm']),
+    runtime: z.enum(['native', 'apptainer']).optional(),
+    apptainer: z.enum(['exec', 'run']).optional(),
+    command: z.array(z.string()).min(1).optional(),
+    ready: z.union([readyItemSchema, z.array(readyItemSchema).min(1)]).optional(),
+    ready_timeout: durationField.optional(),
+    queue_timeout: durationField.optional(),
+    data_dir: z.string().min(1).optional(),
+    bind: z.array(z.string().min(1)).optional(),
+  }),
+]);
+
 /**
  * Keys every service accepts: the seed's flat field list (report §6.2.1, §7.3) plus the
  * load profile. Backends add their own keys through the registry.
@@ -116,6 +138,9 @@ export const commonServiceShape = {
   file_sizes: sizeMixField.optional(),
   environment: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional(),
   slurm: slurmSchema.optional(),
+  launcher: launcherSchema.optional(),
+  /** Load-generator processes sharing this service's load (Slurm tasks or local child processes). */
+  generators: z.int().min(1).max(4096).optional(),
   database: z.string().optional(),
   user: z.string().optional(),
   password: z.string().optional(),

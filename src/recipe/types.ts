@@ -1,4 +1,5 @@
 /** The validated, normalised form of a recipe that the engine runs. */
+import type { SourcePosition } from '../errors.js';
 
 export type ArrivalProcess = 'constant' | 'poisson' | 'gamma';
 
@@ -70,6 +71,8 @@ export interface ServiceSpec {
   seed: number;
   slo: Slo | undefined;
   steps: StepPlan | undefined;
+  /** Where the service is written in the recipe, for messages about it. */
+  position?: SourcePosition | undefined;
   /** Set on the services a sweep or search runs: which group, which level. */
   step?: { group: string; variable: 'rate' | 'clients'; value: number };
 }

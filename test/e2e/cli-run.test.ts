@@ -147,6 +147,30 @@ test('a broken recipe exits 2 with one readable message naming file and line, an
   assert.match(badFlag.stderr, /--max-workers expects a positive integer/);
 });
 
+test('an unreachable endpoint is bad input: exit 2 naming the service in the recipe, and the other services still run', async (t) => {
+  const server = await countingServer(t);
+  const dir = tempDir(t);
+  writeFileSync(
+    join(dir, 'r.yaml'),
+    `services:
+  - service_name: fine
+    service_type: http
+    url: ${server.url}/
+    duration: 1s
+  - service_name: llm
+    service_type: vllm
+    service_url: http://127.0.0.1:9
+`,
+  );
+  const res = await runCli(['run', 'r.yaml', '--out', 'out', '--quiet'], { cwd: dir });
+  assert.equal(res.code, 2, res.stderr);
+  assert.match(res.stderr, /r\.yaml:6:5: vllm server at http:\/\/127\.0\.0\.1:9 is not reachable \(ECONNREFUSED\)/);
+  const report = readReport(join(dir, 'out'));
+  assert.equal(report.services.llm!.status, 'failed');
+  assert.equal(report.services.fine!.status, 'complete');
+  assert.ok(report.services.fine!.requests.total > 0);
+});
+
 test('validate accepts the seed recipe and schema prints a JSON Schema', async () => {
   const v = await runCli(['validate', 'examples/seed-recipe.yaml']);
   assert.equal(v.code, 0, v.stderr);

@@ -131,6 +131,7 @@ export const runCommand: Command = {
     if (values.json) io.stdout.write(JSON.stringify(report, null, 2) + '\n');
     (values.json ? io.stderr : io.stdout).write(renderSummary(report) + `\nReport: ${reportPath}\n`);
     if (signalCode) return signalCode;
+    if (result.badInput) return EXIT.badInput;
     return result.status === 'complete' ? EXIT.ok : EXIT.runtime;
   },
 };

@@ -4,6 +4,7 @@ import { peakConcurrency } from '../../shared/concurrency.js';
 import { baseUrlText, parseHttpUrl } from '../../shared/endpoint.js';
 import { classOfStatus } from '../../../engine/classify.js';
 import type { OperationResult } from '../../contract.js';
+import { AifbError } from '../../../errors.js';
 
 /** Where an LLM server is and how to talk to it (one keep-alive pool per service). */
 export class LlmEndpoint {
@@ -42,10 +43,10 @@ export class LlmEndpoint {
       await res.body.dump();
     } catch (err) {
       const code = (err as { code?: string }).code;
-      throw new Error(`${what} at ${this.base.origin} is not reachable (${code ?? (err as Error).message})`, { cause: err });
+      throw new AifbError('bad-input', `${what} at ${this.base.origin} is not reachable (${code ?? (err as Error).message})`, { cause: err });
     }
-    if (status === 401 || status === 403) throw new Error(`${what} at ${this.base.origin} refused the credentials (HTTP ${status})`);
-    if (status >= 400) throw new Error(`${what} at ${this.base.origin} is not ready: GET ${path} answered HTTP ${status}`);
+    if (status === 401 || status === 403) throw new AifbError('bad-input', `${what} at ${this.base.origin} refused the credentials (HTTP ${status})`);
+    if (status >= 400) throw new AifbError('bad-input', `${what} at ${this.base.origin} is not ready: GET ${path} answered HTTP ${status}`);
   }
 
   async close(): Promise<void> {
