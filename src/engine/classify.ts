@@ -61,7 +61,11 @@ export function classifyThrown(err: unknown, timedOut: boolean, cancelled: boole
   if (cancelled) return { ok: false, errorClass: 'cancelled', message };
   if (timedOut) return { ok: false, errorClass: 'timeout', message: 'request timed out' };
   const explicit = (err as { errorClass?: ErrorClass } | null)?.errorClass;
-  if (explicit) return { ok: false, errorClass: explicit, message };
+  if (explicit) {
+    const st = (err as { statusCode?: unknown; $metadata?: { httpStatusCode?: unknown } } | null);
+    const status = typeof st?.statusCode === 'number' ? st.statusCode : st?.$metadata?.httpStatusCode;
+    return { ok: false, errorClass: explicit, status: typeof status === 'number' ? status : null, message };
+  }
   const codes = codesOf(err);
   for (const c of codes) {
     const cls = BY_CODE[c];

@@ -46,3 +46,9 @@ export const sizeMixField = mixField.check((ctx) => {
 export const sizeField = z.union([z.number().int().min(0), z.string().regex(/^\s*\d+(\.\d+)?\s*([kmg]i?b?|b)?\s*$/i)], {
   error: MSG.expectedSize,
 });
+
+/**
+ * Text that YAML or an `${ENV}` reference may have typed as a number (`password: 12345`,
+ * `access_key: ${KEY}` holding digits): accepted and kept as text.
+ */
+export const textField = z.union([z.string(), z.number().transform((n) => String(n))]);

@@ -54,7 +54,13 @@ export function loadRecipeText(text: string, file: string, options: LoadOptions)
     );
   }
 
-  const raw: unknown = doc.toJS();
+  let raw: unknown;
+  try {
+    raw = doc.toJS({ maxAliasCount: 100 });
+  } catch (err) {
+    // Unresolved or runaway aliases surface here rather than as parse errors.
+    throw new RecipeError([{ position: locate(doc, lines, file, []), path: '', message: MSG.yamlSyntax((err as Error).message) }], { cause: err });
+  }
   if (!raw || typeof raw !== 'object' || Array.isArray(raw)) {
     throw new RecipeError([{ position: locate(doc, lines, file, []), path: '', message: MSG.notAMapping }]);
   }

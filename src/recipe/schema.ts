@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { durationField, durationOrZeroField, mixField, sizeMixField } from './fields.js';
+import { durationField, durationOrZeroField, mixField, sizeMixField, textField } from './fields.js';
 import { MSG } from '../messages.js';
 
 /** Service types the seed's recipes use; all of them validate even before their backend lands. */
@@ -119,7 +119,7 @@ export const commonServiceShape = {
   backend: z.string().optional(),
   description: z.string().optional(),
   container_image: z.string().optional(),
-  host: z.string().optional(),
+  host: textField.optional(),
   port: z.int().min(1).max(65535).optional(),
   service_url: z.string().optional(),
   client_count: z.int().min(1).optional(),
@@ -128,12 +128,12 @@ export const commonServiceShape = {
   timeout: durationField.optional(),
   load: loadSchema.optional(),
   slo: sloSchema.optional(),
-  model: z.string().optional(),
+  model: textField.optional(),
   dimension: z.int().min(1).optional(),
   operation_mix: mixField.optional(),
   batch_size: z.int().min(1).optional(),
   search_k: z.int().min(1).optional(),
-  collection_name: z.string().optional(),
+  collection_name: textField.optional(),
   object_sizes: sizeMixField.optional(),
   file_sizes: sizeMixField.optional(),
   environment: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional(),
@@ -141,15 +141,15 @@ export const commonServiceShape = {
   launcher: launcherSchema.optional(),
   /** Load-generator processes sharing this service's load (Slurm tasks or local child processes). */
   generators: z.int().min(1).max(4096).optional(),
-  database: z.string().optional(),
-  user: z.string().optional(),
-  password: z.string().optional(),
-  table_name: z.string().optional(),
+  database: textField.optional(),
+  user: textField.optional(),
+  password: textField.optional(),
+  table_name: textField.optional(),
   endpoint_url: z.string().optional(),
-  access_key: z.string().optional(),
-  secret_key: z.string().optional(),
-  bucket_name: z.string().optional(),
-  region: z.string().optional(),
+  access_key: textField.optional(),
+  secret_key: textField.optional(),
+  bucket_name: textField.optional(),
+  region: textField.optional(),
   base_path: z.string().optional(),
   use_direct_io: z.boolean().optional(),
   sync_mode: z.string().optional(),

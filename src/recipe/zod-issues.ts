@@ -72,6 +72,11 @@ export function describeIssues(error: z.ZodError, schema: z.ZodType): PlainIssue
       }
       case 'too_small':
       case 'too_big': {
+        // A message given in the schema wins over the generic one.
+        if (!/^Too (small|big)/.test(issue.message)) {
+          out.push({ path, message: issue.message, isKey: false });
+          break;
+        }
         const bound = issue.code === 'too_small' ? issue.minimum : issue.maximum;
         const op = issue.code === 'too_small' ? (issue.inclusive ? '>=' : '>') : issue.inclusive ? '<=' : '<';
         const what = issue.origin === 'array' ? 'number of items' : issue.origin;

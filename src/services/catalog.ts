@@ -4,6 +4,7 @@ import { httpDefinition } from './http/definition.js';
 import { openaiDefinition } from './llm/openai/definition.js';
 import { ollamaDefinition } from './llm/ollama/definition.js';
 import { tritonDefinition } from './llm/triton/definition.js';
+import { s3Definition } from './s3/aws/definition.js';
 
 /**
  * Every backend that ships with aifb. Definitions are light (zod shapes only); each
@@ -15,4 +16,5 @@ export const builtinRegistry = new BackendRegistry([
   openaiDefinition,
   ollamaDefinition,
   tritonDefinition,
+  s3Definition,
 ]);

@@ -153,7 +153,7 @@ test('a secret value never appears in an error message', () => {
   const issues = issuesOf(`services:
   - service_name: a
     service_type: file_storage
-    password: 987654321
+    password: {value: 987654321}
 `);
   assert.equal(issues[0]!.path, 'services[0].password');
   assert.ok(!issues[0]!.message.includes('987654321'), issues[0]!.message);

@@ -1,0 +1,84 @@
+import { z } from 'zod';
+import type { BackendDefinition } from '../../contract.js';
+import { sizeField } from '../../../recipe/fields.js';
+import { formatBytes, parseSizeBytes } from '../../../util/units.js';
+import { S3_MSG } from './messages.js';
+import { MAX_PARTS, MIN_PART_SIZE, DEFAULTS, endpointSource, parseEndpoint } from './options.js';
+
+type Problem = { path: (string | number)[]; message: string };
+
+/**
+ * `head` is the S3 call (HeadObject); `stat` is warp's name for the same request and
+ * is accepted so warp users' mixes run unchanged; each is reported under its own name.
+ */
+export const S3_OPERATIONS = ['put', 'get', 'head', 'stat', 'list', 'delete', 'multipart_put'] as const;
+
+/** warp's `mixed` benchmark: GET 45 %, STAT 30 %, PUT 15 %, DELETE 10 %. */
+export const S3_DEFAULT_MIX = { get: 0.45, head: 0.3, put: 0.15, delete: 0.1 };
+
+function checkEndpoint(service: Record<string, unknown>, out: Problem[]): void {
+  const source = endpointSource(service);
+  if (!source) return;
+  const url = parseEndpoint(source.text);
+  if (!url) out.push({ path: [source.key], message: S3_MSG.badEndpoint(source.text) });
+  else if (url.username || url.password) out.push({ path: [source.key], message: S3_MSG.credentialsInUrl });
+}
+
+function checkParts(service: Record<string, unknown>, out: Problem[]): void {
+  const raw = service.part_size;
+  const part = typeof raw === 'number' || typeof raw === 'string' ? parseSizeBytes(raw) : DEFAULTS.partSize;
+  if (part === undefined) return;
+  if (part < MIN_PART_SIZE) {
+    out.push({ path: ['part_size'], message: S3_MSG.partTooSmall(formatBytes(MIN_PART_SIZE)) });
+    return;
+  }
+  const sizes = service.object_sizes;
+  for (const key of Object.keys(sizes && typeof sizes === 'object' ? sizes : {})) {
+    const bytes = parseSizeBytes(key);
+    if (bytes !== undefined && Math.ceil(bytes / part) > MAX_PARTS) {
+      out.push({ path: ['object_sizes', key], message: S3_MSG.tooManyParts(key, Math.ceil(bytes / part)) });
+    }
+  }
+}
+
+/** Rules zod shapes cannot express: credentials and bucket present, endpoint and part sizes sane. */
+function check(service: Record<string, unknown>): Problem[] {
+  const out: Problem[] = [];
+  const bucket = service.bucket_name;
+  if (typeof bucket !== 'string' || bucket === '') out.push({ path: ['bucket_name'], message: S3_MSG.noBucket });
+  else if (/[/\s]/.test(bucket)) out.push({ path: ['bucket_name'], message: S3_MSG.badBucket(bucket) });
+  // Without both keys the SDK would search its default chain, which probes the EC2
+  // metadata address on the network: never what a benchmark of MinIO or Ceph wants.
+  if (!service.access_key || !service.secret_key) {
+    out.push({ path: [service.access_key ? 'secret_key' : 'access_key'], message: S3_MSG.noCredentials });
+  }
+  if (typeof service.key_prefix === 'string' && service.key_prefix.startsWith('/')) {
+    out.push({ path: ['key_prefix'], message: S3_MSG.badKeyPrefix });
+  }
+  checkEndpoint(service, out);
+  checkParts(service, out);
+  return out;
+}
+
+/** S3-compatible object storage (MinIO, Ceph RGW, AWS) through @aws-sdk/client-s3. */
+export const s3Definition: BackendDefinition = {
+  serviceTypes: ['s3'],
+  backend: 'aws-sdk',
+  isDefault: true,
+  description: 'S3-compatible object storage (put/get/head/list/delete/multipart_put of a size mix; MinIO, Ceph RGW, AWS)',
+  fields: {
+    initial_objects: z.int().min(0).optional(),
+    key_prefix: z.string().optional(),
+    multipart_threshold: sizeField.optional(),
+    part_size: sizeField.optional(),
+    multipart_concurrency: z.int().min(1).max(64).optional(),
+    verify_checksums: z.boolean().optional(),
+    list_max_keys: z.int().min(1).max(1000).optional(),
+    path_style: z.boolean().optional(),
+    max_attempts: z.int().min(1).max(10).optional(),
+  },
+  operations: S3_OPERATIONS,
+  defaultMix: S3_DEFAULT_MIX,
+  check,
+  load: () => import('./adapter.js'),
+};

@@ -1,0 +1,119 @@
+import { parseSizeBytes } from '../../../util/units.js';
+import { sizeClassesOf, type SizeClass } from '../../file_storage/posix/options.js';
+
+/** S3 refuses smaller parts (EntityTooSmall) for every part but the last. */
+export const MIN_PART_SIZE = 5 * 1024 ** 2;
+/** Nor does it accept more parts than this per upload. */
+export const MAX_PARTS = 10_000;
+
+export const DEFAULTS = {
+  region: 'us-east-1',
+  keyPrefix: 'aifb/',
+  objectSizes: { '1MB': 1 } as Record<string, number>,
+  initialObjects: 64,
+  partSize: 8 * 1024 ** 2,
+  multipartConcurrency: 4,
+  listMaxKeys: 1000,
+  maxAttempts: 1,
+};
+
+export interface S3Options {
+  /** undefined: the SDK's AWS endpoint for the region. */
+  endpoint: string | undefined;
+  region: string;
+  bucket: string;
+  accessKey: string;
+  secretKey: string;
+  pathStyle: boolean;
+  sizes: SizeClass[];
+  initialObjects: number;
+  /** Where run prefixes go: `<keyPrefix><benchmarkId>/<service>/`. */
+  keyPrefix: string;
+  /** `put` of an object at least this large goes multipart; undefined: never. */
+  multipartThreshold: number | undefined;
+  partSize: number;
+  multipartConcurrency: number;
+  verifyChecksums: boolean;
+  listMaxKeys: number;
+  maxAttempts: number;
+}
+
+/** An http(s) URL, or undefined for anything else. */
+export function parseEndpoint(text: string): URL | undefined {
+  try {
+    const url = new URL(text);
+    return url.protocol === 'http:' || url.protocol === 'https:' ? url : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The endpoint text and the key it came from: `endpoint_url`, else `service_url`, else `host`/`port`. */
+export function endpointSource(fields: Readonly<Record<string, unknown>>): { key: string; text: string } | undefined {
+  for (const key of ['endpoint_url', 'service_url'] as const) {
+    const v = fields[key];
+    if (typeof v === 'string' && v.trim() !== '') return { key, text: v.trim() };
+  }
+  const host = fields.host;
+  if (typeof host !== 'string' || host === '') return undefined;
+  if (host.includes('://')) return { key: 'host', text: host };
+  // A bare IPv6 address needs brackets in a URL.
+  const h = host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
+  return { key: 'host', text: `http://${h}${typeof fields.port === 'number' ? `:${fields.port}` : ''}` };
+}
+
+/** `aifb` → `aifb/`; '' stays '' (run prefixes then start at the bucket's root). */
+export function normaliseKeyPrefix(value: unknown): string {
+  if (typeof value !== 'string') return DEFAULTS.keyPrefix;
+  return value === '' || value.endsWith('/') ? value : `${value}/`;
+}
+
+function sizeOf(value: unknown): number | undefined {
+  return typeof value === 'number' || typeof value === 'string' ? parseSizeBytes(value) : undefined;
+}
+
+const text = (v: unknown): string => (typeof v === 'string' ? v : '');
+const intOr = (v: unknown, d: number): number => (typeof v === 'number' ? v : d);
+
+/**
+ * The backend's options from the service's recipe fields. The recipe was validated
+ * before (definition.ts), so bad values here are programming errors and throw.
+ */
+export function s3OptionsOf(fields: Readonly<Record<string, unknown>>): S3Options {
+  const sizes = sizeClassesOf(fields.object_sizes ?? DEFAULTS.objectSizes);
+  if (sizes.length === 0) throw new Error('object_sizes has no size with a positive weight');
+  const source = endpointSource(fields);
+  const endpoint = source ? parseEndpoint(source.text) : undefined;
+  if (source && !endpoint) throw new Error(`invalid S3 endpoint in ${source.key}`);
+  return {
+    endpoint: endpoint?.href.replace(/\/$/, ''),
+    region: text(fields.region) || DEFAULTS.region,
+    bucket: text(fields.bucket_name),
+    accessKey: text(fields.access_key),
+    secretKey: text(fields.secret_key),
+    pathStyle: fields.path_style !== false,
+    sizes,
+    initialObjects: intOr(fields.initial_objects, DEFAULTS.initialObjects),
+    keyPrefix: normaliseKeyPrefix(fields.key_prefix),
+    multipartThreshold: sizeOf(fields.multipart_threshold),
+    partSize: sizeOf(fields.part_size) ?? DEFAULTS.partSize,
+    multipartConcurrency: intOr(fields.multipart_concurrency, DEFAULTS.multipartConcurrency),
+    verifyChecksums: fields.verify_checksums === true,
+    listMaxKeys: intOr(fields.list_max_keys, DEFAULTS.listMaxKeys),
+    maxAttempts: intOr(fields.max_attempts, DEFAULTS.maxAttempts),
+  };
+}
+
+/** Keeps key segments portable whatever the recipe calls things. */
+function segment(value: string): string {
+  const clean = value.replace(/[^A-Za-z0-9_.-]+/g, '_').slice(0, 64);
+  return clean === '' || clean === '.' || clean === '..' ? 'x' : clean;
+}
+
+/**
+ * The run's own prefix. It ends with `/`, so run `b1` never matches run `b10`:
+ * listing and deleting it can only reach this run's objects.
+ */
+export function runPrefix(keyPrefix: string, benchmarkId: string, service: string): string {
+  return `${keyPrefix}${segment(benchmarkId)}/${segment(service)}/`;
+}
