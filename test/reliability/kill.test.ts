@@ -1,0 +1,47 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { runCli, startCli, tempDir } from '../helpers/cli.js';
+import { countingServer } from '../helpers/http-server.js';
+import type { Report } from '../../src/report/types.js';
+
+const RATE = 200;
+const FLUSH_MS = 200;
+
+test('after SIGKILL the database is consistent, aifb report rebuilds a partial report, and at most one flush interval is lost', async (t) => {
+  const server = await countingServer(t);
+  const dir = tempDir(t);
+  writeFileSync(join(dir, 'r.yaml'), `services:
+  - service_name: web
+    service_type: http
+    url: ${server.url}/
+    duration: 60s
+    load: {rate: ${RATE}, arrival: constant}
+`);
+  const { child, done } = startCli(['run', 'r.yaml', '--out', 'out', '--quiet', '--id', 'killed'], { cwd: dir });
+  const t0 = Date.now();
+  while (server.state.answered < 400 && Date.now() - t0 < 20_000) await new Promise((r) => setTimeout(r, 20));
+  child.kill('SIGKILL');
+  const res = await done;
+  assert.equal(res.signal, 'SIGKILL');
+  const answered = server.state.answered;
+
+  const db = new Database(join(dir, 'out', 'metrics.db'));
+  assert.equal((db.pragma('integrity_check') as { integrity_check: string }[])[0]!.integrity_check, 'ok');
+  const rows = (db.prepare('SELECT COUNT(*) AS n FROM metrics').get() as { n: number }).n;
+  db.close();
+  // What can be lost: rows queued since the last commit (one flush interval at the rate), plus
+  // requests the server answered whose response had not reached aifb yet.
+  const bound = Math.ceil((RATE * FLUSH_MS) / 1000) + 10;
+  assert.ok(rows > 0 && rows <= answered, `rows ${rows}, answered ${answered}`);
+  assert.ok(answered - rows <= bound, `lost ${answered - rows} > ${bound}`);
+
+  const rebuilt = await runCli(['report', join(dir, 'out', 'metrics.db'), '--id', 'killed', '--json']);
+  assert.equal(rebuilt.code, 0, rebuilt.stderr);
+  const report = JSON.parse(rebuilt.stdout) as Report;
+  assert.equal(report.partial, true);
+  assert.equal(report.services.web!.requests.total, rows);
+  assert.ok(report.services.web!.load.window_seconds! > 1);
+});
