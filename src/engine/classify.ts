@@ -22,8 +22,21 @@ const BY_CODE: Record<string, ErrorClass> = {
   EIO: 'io',
   EROFS: 'io',
   EINVAL: 'io',
+  // PostgreSQL SQLSTATEs (node-postgres puts them in `code`).
   '28P01': 'auth',
   '28000': 'auth',
+  '57P01': 'connection_reset',
+  '57P02': 'connection_reset',
+  '08000': 'connection_reset',
+  '08003': 'connection_reset',
+  '08006': 'connection_reset',
+  '57P03': 'connection_refused',
+  '08001': 'connection_refused',
+  '08004': 'connection_refused',
+  '53300': 'connection_refused',
+  '57014': 'timeout',
+  '3D000': 'not_found',
+  '42P01': 'not_found',
 };
 
 /** Error class from an HTTP-like status code. */

@@ -5,6 +5,8 @@ import { openaiDefinition } from './llm/openai/definition.js';
 import { ollamaDefinition } from './llm/ollama/definition.js';
 import { tritonDefinition } from './llm/triton/definition.js';
 import { s3Definition } from './s3/aws/definition.js';
+import { postgresDefinition } from './database/postgres/definition.js';
+import { pgliteDefinition } from './database/pglite/definition.js';
 
 /**
  * Every backend that ships with aifb. Definitions are light (zod shapes only); each
@@ -17,4 +19,6 @@ export const builtinRegistry = new BackendRegistry([
   ollamaDefinition,
   tritonDefinition,
   s3Definition,
+  postgresDefinition,
+  pgliteDefinition,
 ]);

@@ -1,0 +1,70 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runBenchmark } from '../../src/engine/orchestrator.js';
+import { MetricsStore } from '../../src/metrics/store.js';
+import { collectProvenance } from '../../src/metrics/provenance.js';
+import { loadRecipeText } from '../../src/recipe/load.js';
+import { buildReport } from '../../src/report/build.js';
+import { BackendRegistry } from '../../src/services/registry.js';
+import { postgresDefinition } from '../../src/services/database/postgres/definition.js';
+import { systemClock } from '../../src/util/clock.js';
+import { createLogger } from '../../src/util/log.js';
+import type { Conn, Figures } from './pgbench.js';
+
+// The postgres backend alone, so the bench runs whether or not the catalog lists it yet.
+const registry = new BackendRegistry([postgresDefinition]);
+
+/**
+ * aifb's preset on the same server: a closed loop of `clients` (one connection each),
+ * the table loaded like pgbench's accounts (rows, 84-byte filler). TPS is completed
+ * operations per second of the measured window; latency is the mean from intended start.
+ */
+export async function aifbRun(c: Conn, preset: 'select-only' | 'tpcb', clients: number, seconds: number, rows: number): Promise<Figures & { loadLine: string }> {
+  const dir = await mkdtemp(join(tmpdir(), 'aifb-pgbench-'));
+  const lines: string[] = [];
+  try {
+    const text = `benchmark: {name: pgbench-side-by-side}
+services:
+  - service_name: ${preset}
+    service_type: postgresql
+    host: ${c.host}
+    port: ${c.port}
+    user: ${c.user}
+    database: ${c.database}
+    password: \${BENCH_PGPASSWORD}
+    preset: ${preset}
+    initial_rows: ${rows}
+    row_size: 84
+    duration: ${seconds}s
+    timeout: 30s
+    load: {clients: ${clients}}
+`;
+    const plan = loadRecipeText(text, join(dir, 'recipe.yaml'), { registry, env: { BENCH_PGPASSWORD: c.password } });
+    const store = new MetricsStore(join(dir, 'metrics.db'));
+    const clock = systemClock();
+    const id = `bench_${preset.replace('-', '_')}_${process.pid}`;
+    const log = createLogger('info', (l) => lines.push(l));
+    store.beginRun(
+      { benchmarkId: id, name: plan.name, description: undefined, recipeFile: 'recipe.yaml', recipeText: plan.redactedText, recipeHash: plan.recipeHash, provenance: collectProvenance() },
+      clock.now(),
+      (m) => clock.wallAt(m),
+    );
+    const stop = new AbortController();
+    const result = await runBenchmark(plan, { benchmarkId: id, registry, store, clock, log, stop: stop.signal, maxWorkers: 1, sequential: true });
+    store.finishRun(result.status, clock.now());
+    const report = buildReport(store.db, id);
+    store.close();
+    const s = report.services[preset];
+    if (result.status !== 'complete' || !s) throw new Error(`aifb run ${result.status}: ${JSON.stringify(result.services)}\n${lines.join('\n')}`);
+    if (s.requests.failed > 0) throw new Error(`aifb: ${s.requests.failed} failed operations: ${JSON.stringify(s.errors)}`);
+    return {
+      tps: s.throughput.requests_per_second,
+      latencyMs: (s.timing.avg_duration ?? NaN) * 1000,
+      transactions: s.requests.total,
+      loadLine: lines.find((l) => l.includes('load phase')) ?? '',
+    };
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,57 @@
+import { mkdir } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { PGlite } from '@electric-sql/pglite';
+import type { Adapter, SetupContext } from '../../contract.js';
+import type { ServiceSpec } from '../../../recipe/types.js';
+import { RunError } from '../../../errors.js';
+import { SqlAdapter, type SqlDriver } from '../sql/adapter-base.js';
+import type { Query, Rows, SqlSession } from '../sql/execute.js';
+
+interface PgliteLike {
+  query<T>(text: string, values?: unknown[], options?: { rowMode?: 'array' | 'object' }): Promise<{ rows: T[]; affectedRows?: number }>;
+}
+
+function queryOn(db: PgliteLike): Query {
+  return async (st, values): Promise<Rows> => {
+    const r = await db.query<unknown[]>(st.text, values, { rowMode: 'array' });
+    return { rows: r.rows, rowCount: r.affectedRows ?? r.rows.length };
+  };
+}
+
+/** PGlite: one in-process connection; PGlite itself queues queries and transactions. */
+class PgliteDriver implements SqlDriver {
+  readonly loadConcurrency = 1;
+  readonly secret = undefined;
+  private db: PGlite | undefined;
+
+  constructor(private readonly dataDir: string | undefined) {}
+
+  async open(ctx: SetupContext): Promise<SqlSession> {
+    try {
+      if (this.dataDir) await mkdir(this.dataDir, { recursive: true });
+      this.db = await PGlite.create(this.dataDir ? { dataDir: this.dataDir } : {});
+    } catch (err) {
+      const why = err instanceof Error ? err.message : String(err);
+      throw new RunError(`cannot start PGlite${this.dataDir ? ` in ${this.dataDir}` : ''}: ${why}`, { cause: err });
+    }
+    ctx.log.debug(`PGlite started ${this.dataDir ? `in ${this.dataDir}` : 'in memory'}`);
+    const db = this.db;
+    return {
+      query: queryOn(db),
+      transaction: (fn) => db.transaction((tx) => fn(queryOn(tx))),
+      exec: async (text) => void (await db.exec(text)),
+    };
+  }
+
+  async close(): Promise<void> {
+    const db = this.db;
+    this.db = undefined;
+    await db?.close();
+  }
+}
+
+/** The PGlite adapter for one service; `loadPhase` holds the initial load's figures after setup. */
+export function createAdapter(spec: ServiceSpec): Adapter & Pick<SqlAdapter, 'loadPhase' | 'table'> {
+  const dir = spec.fields.data_dir;
+  return new SqlAdapter(spec, new PgliteDriver(typeof dir === 'string' ? resolve(dir) : undefined));
+}

@@ -1,0 +1,25 @@
+import { z } from 'zod';
+import type { BackendDefinition } from '../../contract.js';
+import { checkSql, sqlDefaultMixFor, sqlFields, sqlOperationsFor } from '../sql/fields.js';
+import { DEFAULT_SQL_MIX, SQL_OPERATIONS } from '../sql/presets.js';
+
+/**
+ * PostgreSQL compiled to WebAssembly and run inside the aifb process (PGlite): the
+ * same workload as `postgres` with nothing to install. One connection, so requests
+ * queue one behind the other; in memory unless `data_dir` is set.
+ */
+export const pgliteDefinition: BackendDefinition = {
+  serviceTypes: ['postgresql', 'database'],
+  backend: 'pglite',
+  description: 'PostgreSQL embedded in the process (PGlite, in memory or in data_dir); same operations as postgres',
+  fields: {
+    ...sqlFields,
+    data_dir: z.string().min(1).optional(),
+  },
+  operations: SQL_OPERATIONS,
+  defaultMix: DEFAULT_SQL_MIX,
+  operationsFor: sqlOperationsFor,
+  defaultMixFor: sqlDefaultMixFor,
+  check: checkSql,
+  load: () => import('./adapter.js'),
+};

@@ -1,0 +1,95 @@
+import pg from 'pg';
+import type { Adapter, SetupContext } from '../../contract.js';
+import type { ServiceSpec } from '../../../recipe/types.js';
+import { SqlAdapter, type SqlDriver } from '../sql/adapter-base.js';
+import { connectError, scrub, sqlErrorClass } from '../sql/errors.js';
+import type { Query, Rows, SqlSession } from '../sql/execute.js';
+import { connectionsFor } from '../sql/options.js';
+import { pgTargetOf, type PgTarget } from './connect.js';
+
+const LOAD_CONNECTIONS = 4;
+/** How long teardown waits for the pool to close before leaving it to the process exit. */
+const CLOSE_GRACE_MS = 5000;
+
+type Client = pg.PoolClient | pg.Pool;
+
+function queryOn(client: Client): Query {
+  return async (st, values): Promise<Rows> => {
+    const r = await client.query<unknown[]>({ name: st.name, text: st.text, values, rowMode: 'array' });
+    return { rows: r.rows, rowCount: r.rowCount ?? 0 };
+  };
+}
+
+/** node-postgres: a pool of warm connections, named (prepared) statements. */
+class PgDriver implements SqlDriver {
+  readonly loadConcurrency: number;
+  readonly secret: string | undefined;
+  private pool: pg.Pool | undefined;
+
+  constructor(private readonly target: PgTarget) {
+    this.secret = target.secret;
+    this.loadConcurrency = Math.min(LOAD_CONNECTIONS, target.config.max ?? 1);
+  }
+
+  async open(ctx: SetupContext): Promise<SqlSession> {
+    const pool = new pg.Pool(this.target.config);
+    this.pool = pool;
+    // An idle connection the server drops emits here; unhandled, it would end the process.
+    pool.on('error', (err) => ctx.log.debug(`idle connection lost: ${scrub(err.message, this.secret)}`));
+    try {
+      const first = await pool.connect();
+      first.release();
+      // Every connection opened now, so no request of the run pays for a handshake.
+      const all = await Promise.allSettled(Array.from({ length: this.target.config.max ?? 1 }, () => pool.connect()));
+      for (const c of all) if (c.status === 'fulfilled') c.value.release();
+      const failure = all.find((c) => c.status === 'rejected');
+      if (failure) throw failure.reason;
+    } catch (err) {
+      throw connectError(err, this.target.endpoint, this.secret);
+    }
+    ctx.log.debug(`connected to ${this.target.endpoint.where} with ${this.target.config.max} connection(s)`);
+    return {
+      query: queryOn(pool),
+      transaction: (fn) => this.transaction(pool, fn),
+      exec: async (text) => void (await pool.query(text)),
+    };
+  }
+
+  private async transaction<T>(pool: pg.Pool, fn: (q: Query) => Promise<T>): Promise<T> {
+    const client = await pool.connect();
+    let broken: Error | undefined;
+    // The pool listens for errors only on idle clients; a checked-out one that the server drops would crash the process.
+    const onError = (e: Error) => (broken ??= e);
+    client.on('error', onError);
+    try {
+      await client.query('BEGIN');
+      const out = await fn(queryOn(client));
+      await client.query('COMMIT');
+      return out;
+    } catch (err) {
+      // A connection that cannot even roll back is not given back to the pool.
+      await client.query('ROLLBACK').catch((e: Error) => (broken = e));
+      if (sqlErrorClass(err) === 'connection_reset') broken ??= err as Error;
+      throw err;
+    } finally {
+      client.off('error', onError);
+      client.release(broken);
+    }
+  }
+
+  async close(): Promise<void> {
+    const pool = this.pool;
+    this.pool = undefined;
+    if (!pool) return;
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<void>((r) => (timer = setTimeout(r, CLOSE_GRACE_MS)));
+    await Promise.race([pool.end().catch(() => undefined), late]);
+    clearTimeout(timer);
+  }
+}
+
+/** The PostgreSQL adapter for one service; `loadPhase` holds the initial load's figures after setup. */
+export function createAdapter(spec: ServiceSpec): Adapter & Pick<SqlAdapter, 'loadPhase' | 'table'> {
+  const target = pgTargetOf(spec.fields, connectionsFor(spec.load, spec.fields.pool_size), spec.timeoutMs);
+  return new SqlAdapter(spec, new PgDriver(target));
+}

@@ -1,0 +1,89 @@
+import { z } from 'zod';
+import { sizeField } from '../../../recipe/fields.js';
+import { parseSizeBytes } from '../../../util/units.js';
+import { DEFAULTS, DEFAULT_SQL_MIX, NEEDS_ROWS, PRESETS, PRESET_NAMES, SQL_OPERATIONS, tpcbLayout, type PresetName } from './presets.js';
+import { parseParam, placeholderCount } from './params.js';
+import { SQL_MSG } from './messages.js';
+
+type Problem = { path: (string | number)[]; message: string };
+
+const QUERY_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,40}$/;
+
+const userQuery = z.strictObject({
+  sql: z.string().min(1),
+  params: z.array(z.union([z.string(), z.number(), z.boolean(), z.null()])).optional(),
+});
+
+/** Recipe keys both SQL backends accept (docs in examples/postgres.yaml). */
+export const sqlFields = {
+  initial_rows: z.int().min(0).optional(),
+  row_size: sizeField.optional(),
+  key_distribution: z.enum(['uniform', 'zipfian']).optional(),
+  zipf_theta: z.number().gt(0).lt(1).optional(),
+  transactions: z.boolean().optional(),
+  preset: z.enum(PRESET_NAMES as [PresetName, ...PresetName[]]).optional(),
+  queries: z.record(z.string(), userQuery).optional(),
+} satisfies z.ZodRawShape;
+
+function queriesOf(service: Record<string, unknown>): Record<string, { sql?: unknown; params?: unknown }> {
+  const q = service.queries;
+  return q && typeof q === 'object' && !Array.isArray(q) ? (q as Record<string, { sql?: unknown; params?: unknown }>) : {};
+}
+
+function presetOf(service: Record<string, unknown>): PresetName | undefined {
+  const p = service.preset;
+  return typeof p === 'string' && p in PRESETS ? (p as PresetName) : undefined;
+}
+
+/** Built-in operations plus the service's own query names. */
+export function sqlOperationsFor(service: Record<string, unknown>): readonly string[] {
+  return [...SQL_OPERATIONS, ...Object.keys(queriesOf(service))];
+}
+
+/** The preset's mix; else the user queries evenly; else the seed's four operations. */
+export function sqlDefaultMixFor(service: Record<string, unknown>): Record<string, number> {
+  const preset = presetOf(service);
+  if (preset) return { ...PRESETS[preset].mix };
+  const names = Object.keys(queriesOf(service));
+  if (names.length > 0) return Object.fromEntries(names.map((n) => [n, 1 / names.length]));
+  return { ...DEFAULT_SQL_MIX };
+}
+
+function checkQueries(service: Record<string, unknown>, out: Problem[]): void {
+  for (const [name, q] of Object.entries(queriesOf(service))) {
+    const at = ['queries', name];
+    if (!QUERY_NAME.test(name)) out.push({ path: at, message: SQL_MSG.badQueryName });
+    if ((SQL_OPERATIONS as readonly string[]).includes(name)) out.push({ path: at, message: SQL_MSG.reservedQueryName(name) });
+    if (!q || typeof q.sql !== 'string') continue;
+    const params = Array.isArray(q.params) ? q.params : [];
+    params.forEach((p, i) => {
+      const parsed = parseParam(p);
+      if (typeof parsed === 'string') out.push({ path: [...at, 'params', i], message: parsed });
+    });
+    const wanted = placeholderCount(q.sql);
+    if (wanted !== params.length) out.push({ path: [...at, 'params'], message: SQL_MSG.paramCount(name, wanted, params.length) });
+  }
+}
+
+/** Rules across fields: query definitions, and enough rows for the operations in the mix. */
+export function checkSql(service: Record<string, unknown>): Problem[] {
+  const out: Problem[] = [];
+  checkQueries(service, out);
+  const mix = (service.operation_mix as Record<string, number> | undefined) ?? sqlDefaultMixFor(service);
+  const used = Object.entries(mix).filter(([, w]) => w > 0).map(([op]) => op);
+  const rows = typeof service.initial_rows === 'number' ? service.initial_rows : DEFAULTS.initialRows;
+  const needing = used.filter((op) => NEEDS_ROWS.has(op));
+  if (rows === 0 && needing.length > 0) out.push({ path: ['initial_rows'], message: SQL_MSG.needsRows(needing) });
+  if (used.includes('tpcb') && rows > 0 && rows <= tpcbLayout(rows).firstAccount) {
+    out.push({ path: ['initial_rows'], message: SQL_MSG.tpcbRows(tpcbLayout(rows).firstAccount + 1) });
+  }
+  const rowSize = service.row_size;
+  if (rowSize !== undefined && (typeof rowSize === 'number' || typeof rowSize === 'string')) {
+    const bytes = parseSizeBytes(rowSize);
+    if (bytes !== undefined && bytes > 64 * 1024 * 1024) out.push({ path: ['row_size'], message: SQL_MSG.rowTooBig });
+  }
+  if (service.zipf_theta !== undefined && service.key_distribution === 'uniform') {
+    out.push({ path: ['zipf_theta'], message: SQL_MSG.thetaWithUniform });
+  }
+  return out;
+}

@@ -1,0 +1,136 @@
+import type { OperationResult } from '../../contract.js';
+import type { Rng } from '../../../util/rng.js';
+import type { SqlOptions, UserQuery } from './options.js';
+import type { SqlOp, Step } from './execute.js';
+import { sizeOf } from './execute.js';
+import { KeySpace, keyGenerator, type KeyGenerator } from './keys.js';
+import { tpcbLayout } from './presets.js';
+import { userStatement, type Statement, type Statements } from './statements.js';
+
+const PAYLOAD_POOL = 64;
+const PAYLOAD_POOL_BYTES = 64 * 1024 * 1024;
+const ALPHABET = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
+
+/** Random texts of `size` characters, made once so no operation builds one in the timed window. */
+export function makePayloads(size: number, rng: Rng): string[] {
+  const count = Math.max(1, Math.min(PAYLOAD_POOL, Math.floor(PAYLOAD_POOL_BYTES / Math.max(1, size))));
+  const bytes = new Uint8Array(size);
+  return Array.from({ length: count }, () => {
+    rng.fill(bytes);
+    let s = '';
+    for (const b of bytes) s += ALPHABET[b % ALPHABET.length];
+    return s;
+  });
+}
+
+/** Turns operation names into prepared steps, and keeps the key space up to date. */
+export class SqlWorkload {
+  readonly keys: KeySpace;
+  private readonly accounts: KeyGenerator;
+  private readonly tpcb: ReturnType<typeof tpcbLayout>;
+  private readonly user = new Map<string, { st: Statement; q: UserQuery }>();
+
+  constructor(
+    private readonly o: SqlOptions,
+    private readonly s: Statements,
+    table: string,
+    private readonly payloads: string[],
+  ) {
+    this.keys = new KeySpace(o.initialRows, keyGenerator(o.distribution, o.initialRows, o.zipfTheta));
+    this.tpcb = tpcbLayout(o.initialRows);
+    this.accounts = keyGenerator(o.distribution, Math.max(1, o.initialRows - this.tpcb.firstAccount), o.zipfTheta);
+    for (const q of o.queries) this.user.set(q.name, { st: userStatement(q.name, q.sql, table), q });
+  }
+
+  /** Every statement a run may prepare, so a backend can prepare them up front. */
+  statements(): Statement[] {
+    const { create, drop, analyze, ...builtin } = this.s;
+    return [...Object.values(builtin), ...[...this.user.values()].map((u) => u.st)];
+  }
+
+  prepare(operation: string, rng: Rng): SqlOp {
+    const tx = this.o.transactions;
+    const payload = this.payloads[rng.int(this.payloads.length)]!;
+    switch (operation) {
+      case 'select':
+      case 'update':
+      case 'read_modify_write': {
+        const key = this.keys.pick(rng);
+        if (key === undefined) return missing(operation);
+        if (operation === 'select') return op(operation, [{ st: this.s.select, values: [key] }], tx, true);
+        const update = { st: this.s.update, values: [key, payload] };
+        if (operation === 'update') return op(operation, [update], tx, true);
+        const read = { st: tx ? this.s.selectForUpdate : this.s.select, values: [key] };
+        return op(operation, [read, update], tx, true);
+      }
+      case 'insert': {
+        const key = this.keys.fresh();
+        return { ...op(operation, [{ st: this.s.insert, values: [key, payload] }], tx, false), inserts: [key] };
+      }
+      case 'batch_insert': {
+        const keys = Array.from({ length: this.o.batchSize }, () => this.keys.fresh());
+        const texts = keys.map(() => this.payloads[rng.int(this.payloads.length)]!);
+        return { ...op(operation, [{ st: this.s.insertMany, values: [keys, texts] }], tx, false), inserts: keys };
+      }
+      case 'delete': {
+        const key = this.keys.claimForDelete(rng);
+        if (key === undefined) return missing(operation);
+        return { ...op(operation, [{ st: this.s.delete, values: [key] }], tx, true), deletes: key };
+      }
+      case 'tpcb':
+        return this.prepareTpcb(rng);
+      default:
+        return this.prepareUser(operation, rng, payload);
+    }
+  }
+
+  /** Bookkeeping once the outcome is known: inserted keys become readable, failed deletes give theirs back. */
+  release(op: SqlOp, result: OperationResult | undefined): void {
+    if (result?.ok && op.inserts) for (const k of op.inserts) this.keys.inserted(k);
+    if (op.deletes !== undefined && !result?.ok && result?.errorClass !== 'not_found') this.keys.restore(op.deletes);
+  }
+
+  /** pgbench's tpcb-like script, statement for statement, on the benchmark's table. */
+  private prepareTpcb(rng: Rng): SqlOp {
+    const { branches, tellers, firstAccount } = this.tpcb;
+    const account = firstAccount + this.accounts.next(rng);
+    const teller = branches + rng.int(tellers);
+    const branch = rng.int(branches);
+    const delta = rng.int(10_001) - 5000;
+    const steps: Step[] = [
+      { st: this.s.addBalance, values: [account, delta] },
+      { st: this.s.balance, values: [account] },
+      { st: this.s.addBalance, values: [teller, delta] },
+      { st: this.s.addBalance, values: [branch, delta] },
+      { st: this.s.history, values: [this.keys.fresh(), delta] },
+    ];
+    return op('tpcb', steps, true, true);
+  }
+
+  private prepareUser(operation: string, rng: Rng, payload: string): SqlOp {
+    const u = this.user.get(operation);
+    if (!u) throw new Error(`postgresql has no operation "${operation}"`);
+    const values: unknown[] = [];
+    for (const p of u.q.params) {
+      if (p.kind === 'key') {
+        const key = this.keys.pick(rng);
+        if (key === undefined) return missing(operation);
+        values.push(key);
+      } else if (p.kind === 'new_key') values.push(this.keys.fresh());
+      else if (p.kind === 'payload') values.push(payload);
+      else if (p.kind === 'random_int') values.push(p.lo + rng.int(p.hi - p.lo + 1));
+      else values.push(p.value);
+    }
+    return op(operation, [{ st: u.st, values }], this.o.transactions, false);
+  }
+}
+
+function op(operation: string, steps: Step[], tx: boolean, expectRow: boolean): SqlOp {
+  let bytesOut = 0;
+  for (const s of steps) bytesOut += sizeOf(s.values);
+  return { operation, steps, tx, expectRow, bytesOut };
+}
+
+function missing(operation: string): SqlOp {
+  return { operation, steps: [], tx: false, expectRow: false, bytesOut: 0, missing: true };
+}
