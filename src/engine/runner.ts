@@ -8,6 +8,7 @@ import { classifyThrown, completeResult } from './classify.js';
 import { LevelCurve } from './level.js';
 import { LiveStats } from './live.js';
 import { OperationPicker } from './mix.js';
+import { InFlight } from './inflight.js';
 
 export interface RunServiceOptions {
   spec: ServiceSpec;
@@ -42,25 +43,6 @@ const BURST_BEFORE_YIELD = 64;
 
 const yieldToEventLoop = () => new Promise<void>((r) => setImmediate(r));
 
-/** Settles with the signal's abort even if a backend ignores it, so no request can hang a run. */
-function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(signal.reason);
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
-    work.then(
-      (v) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(v);
-      },
-      (e) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(e);
-      },
-    );
-  });
-}
-
 /**
  * Drives one service with its load profile. Latency of each request runs from its
  * intended start (the schedule's, or a closed-loop client's ready time), so a slow
@@ -69,7 +51,7 @@ function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
 export class ServiceRunner {
   private readonly live: LiveStats;
   private readonly picker: OperationPicker;
-  private readonly hard = new AbortController();
+  private readonly inflight: InFlight;
   private readonly pending = new Set<Promise<void>>();
   private readonly freeIds: number[] = [];
   private nextId = 0;
@@ -87,11 +69,12 @@ export class ServiceRunner {
   constructor(private readonly o: RunServiceOptions) {
     this.live = o.live ?? new LiveStats();
     this.picker = new OperationPicker(o.spec.mix);
+    this.inflight = new InFlight(() => o.clock.now(), o.spec.timeoutMs);
     o.stop.addEventListener(
       'abort',
       () => {
         this.stopped = true;
-        this.graceTimer = setTimeout(() => this.hard.abort(new Error('run stopped')), o.graceMs ?? 5000);
+        this.graceTimer = setTimeout(() => this.inflight.cancelAll(), o.graceMs ?? 5000);
       },
       { once: true },
     );
@@ -264,14 +247,14 @@ export class ServiceRunner {
     const { clock, adapter, spec } = this.o;
     this.live.inFlight++;
     this.live.issued++;
-    const timeout = AbortSignal.timeout(spec.timeoutMs);
-    const signal = AbortSignal.any([timeout, this.hard.signal]);
     const actualStart = clock.now();
+    const request = this.inflight.run(spec.timeoutMs, (signal) => adapter.execute(op, signal));
     let result: OperationResult;
     try {
-      result = completeResult(await untilAborted(adapter.execute(op, signal), signal));
+      result = completeResult(await request.promise);
     } catch (err) {
-      result = classifyThrown(err, timeout.aborted, this.hard.signal.aborted);
+      const outcome = request.outcome();
+      result = classifyThrown(err, outcome === 'timeout', outcome === 'cancelled');
     }
     const end = clock.now();
     try {

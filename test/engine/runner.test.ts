@@ -167,3 +167,25 @@ test('an adapter that throws gets a classified failure and the run goes on', asy
   assert.equal(samples.length, 20);
   assert.equal(samples.filter((s) => s.errorClass === 'connection_refused').length, 10);
 });
+
+test('a request that never settles, from a backend that ignores its signal, times out and the run ends', async () => {
+  const { systemClock } = await import('../../src/util/clock.js');
+  const clock = systemClock();
+  let n = 0;
+  const adapter: Adapter<number> = {
+    async setup() {},
+    prepare: () => n++,
+    execute: (i) => (i === 0 ? new Promise(() => {}) : Promise.resolve({ ok: true })),
+    async teardown() {},
+  };
+  const samples: Sample[] = [];
+  const s = { ...spec({ mode: 'closed', clients: 1, thinkTimeMs: 0, ...base, durationMs: undefined, requests: 3 }), timeoutMs: 200 };
+  const t0 = Date.now();
+  const outcome = await new ServiceRunner({ spec: s, adapter, clock, rng: createRng(1), onSample: (x) => samples.push(x), stop: new AbortController().signal }).run();
+  assert.equal(samples.length, 3);
+  assert.equal(samples[0]!.errorClass, 'timeout');
+  const waited = samples[0]!.end - samples[0]!.intendedStart;
+  assert.ok(waited >= 200 && waited < 260, `timed out after ${waited} ms`);
+  assert.ok(Date.now() - t0 < 2000);
+  assert.equal(outcome.cancelled, 0);
+});
