@@ -5,9 +5,11 @@ import { validateCommand } from './commands/validate.js';
 import { reportCommand } from './commands/report.js';
 import { schemaCommand } from './commands/schema.js';
 import { simCommand } from './commands/sim.js';
+import { pushCommand } from './commands/push.js';
+import { monitorCommand } from './commands/monitor.js';
 import { EXIT } from './exit-codes.js';
 
-const COMMANDS: Command[] = [runCommand, validateCommand, reportCommand, schemaCommand, simCommand];
+const COMMANDS: Command[] = [runCommand, validateCommand, reportCommand, schemaCommand, simCommand, pushCommand, monitorCommand];
 
 function help(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));

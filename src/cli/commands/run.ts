@@ -14,6 +14,8 @@ import type { Command, CommandIO } from '../command.js';
 import { defaultRecipe, outputPaths } from '../paths.js';
 import { Progress } from '../progress.js';
 import { EXIT } from '../exit-codes.js';
+import { startLiveExport } from '../../monitoring/live-export.js';
+import { LIVE_EXPORT_FLAGS, LIVE_EXPORT_USAGE, metricsPortArg, pushIntervalArg } from '../../monitoring/options.js';
 
 const USAGE = `aifb run [recipe.yaml] [options]
 
@@ -25,6 +27,7 @@ Options:
   --max-workers N      services run in parallel, at most N at once (default 10)
   --sequential         run services one after another
   --pushgateway URL    Prometheus Pushgateway to push live metrics to
+${LIVE_EXPORT_USAGE}
   --out DIR            write the report (and a relative metrics_db) into DIR
   --id ID              benchmark id to use (default benchmark_<unix time>_<random>)
   --grace SECONDS      after SIGINT/SIGTERM, how long in-flight requests may finish (default 5)
@@ -53,6 +56,7 @@ export const runCommand: Command = {
         grace: { type: 'string' },
         quiet: { type: 'boolean' },
         json: { type: 'boolean' },
+        ...LIVE_EXPORT_FLAGS,
       },
       'run',
     );
@@ -62,11 +66,16 @@ export const runCommand: Command = {
     const plan = loadRecipeFile(recipePath, { registry: builtinRegistry, env: io.env });
     const log = createLogger(toLogLevel(plan.global.logLevel), (l) => io.stderr.write(l + '\n'));
     for (const w of plan.warnings) log.warn(w);
-    if (values.pushgateway ?? plan.global.pushgatewayUrl) {
-      log.info('pushgateway given: live push is not wired in this version; metrics stay in the database');
-    }
     const paths = outputPaths(io.cwd, plan.global, values.out);
     const benchmarkId = values.id ?? newBenchmarkId();
+    const exporter = await startLiveExport({
+      benchmarkId,
+      pushgatewayUrl: values.pushgateway ?? plan.global.pushgatewayUrl,
+      pushIntervalMs: pushIntervalArg(values['push-interval']),
+      metricsPort: metricsPortArg(values['metrics-port']),
+      keepGroup: values['keep-pushgateway-group'] ?? false,
+      log,
+    });
     const store = new MetricsStore(paths.metricsDb);
     const clock = systemClock();
     const origin = clock.now();
@@ -117,10 +126,11 @@ export const runCommand: Command = {
         maxWorkers,
         sequential: values.sequential ?? false,
         graceMs,
-        observers: [{ serviceStarted: (spec, live) => progress.add(spec.name, live) }],
+        observers: [{ serviceStarted: (spec, live) => progress.add(spec.name, live) }, exporter.observer],
       });
     } finally {
       progress.stop();
+      await exporter.finish();
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
     }
