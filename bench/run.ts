@@ -1,0 +1,27 @@
+/**
+ * `npm run bench`: every side-by-side comparison in one go. Each prints its own table and
+ * writes bench/results/<name>.json; a failing one does not stop the others.
+ * Not part of the tests: figures depend on the machine and what else runs on it.
+ */
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { root, tsxLoader } from './lib.js';
+
+const benches: [string, string[]][] = [
+  ['HTTP: aifb vs wrk and autocannon (nginx)', ['bench/http/run.ts']],
+  ['Sample pipeline', ['bench/pipeline/run.ts']],
+  ['PostgreSQL: aifb vs pgbench', ['bench/pgbench/run.ts']],
+  ['LLM streams: timing error against the simulator', ['bench/llm/accuracy.ts']],
+];
+const only = process.argv.slice(2);
+let failed = 0;
+for (const [title, args] of benches) {
+  if (only.length && !only.some((o) => args[0]!.includes(o))) continue;
+  console.log(`\n=== ${title} ===`);
+  const r = spawnSync(process.execPath, ['--import', tsxLoader, join(root, args[0]!), ...args.slice(1)], { stdio: 'inherit', cwd: root });
+  if (r.status !== 0) {
+    failed++;
+    console.log(`(${title}: exit ${r.status})`);
+  }
+}
+process.exit(failed ? 1 : 0);
