@@ -65,7 +65,7 @@ const signal = () => new AbortController().signal;
 test('the definition loads its adapter module lazily and its default mix sums to 1', async () => {
   const mod = await fileStorageDefinition.load();
   assert.equal(typeof mod.createAdapter, 'function');
-  assert.deepEqual([...fileStorageDefinition.operations], ['write', 'read', 'stat', 'delete']);
+  assert.deepEqual([...fileStorageDefinition.operations], ['write', 'read', 'stat', 'delete', 'random_read', 'random_write']);
   const sum = Object.values(fileStorageDefinition.defaultMix).reduce((a, b) => a + b, 0);
   assert.ok(Math.abs(sum - 1) < 1e-9);
   assert.equal(fileStorageDefinition.isDefault, true);
@@ -359,4 +359,48 @@ test('use_direct_io writes and reads through O_DIRECT, or setup fails clearly an
     await adapter.teardown(teardownCtx());
     assert.deepEqual(await ownDirs(base), []);
   });
+});
+
+test('random_read and random_write do block I/O at aligned offsets in one preallocated file (the fio job)', async () => {
+  const { loadRecipeText } = await import('../../src/recipe/load.js');
+  const { builtinRegistry } = await import('../../src/services/catalog.js');
+  const { createLogger } = await import('../../src/util/log.js');
+  const { createRng } = await import('../../src/util/rng.js');
+  const { mkdtempSync, rmSync, statSync, readdirSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const base = mkdtempSync(join(tmpdir(), 'aifb-test-base-blocks-'));
+  try {
+    const plan = loadRecipeText(`services:
+  - service_name: blocks
+    service_type: file_storage
+    base_path: ${base}
+    block_size: 4KB
+    block_file_size: 1MB
+    sync_mode: fdatasync
+    operation_mix: {random_read: 0.5, random_write: 0.5}
+`, 'r.yaml', { registry: builtinRegistry, env: {} });
+    const spec = plan.services[0]!;
+    const adapter = (await builtinRegistry.resolve('file_storage')!.load()).createAdapter(spec);
+    const log = createLogger('error', () => {});
+    await adapter.setup({ benchmarkId: 'b1', rng: createRng(1), log, signal: new AbortController().signal });
+    const dir = join(base, readdirSync(base)[0]!);
+    assert.equal(statSync(join(dir, 'blocks.dat')).size, 1024 * 1024, 'the file is preallocated to its size');
+    const rng = createRng(2);
+    const offsets = new Set<number>();
+    for (let i = 0; i < 40; i++) {
+      const op = adapter.prepare(i % 2 ? 'random_read' : 'random_write', rng) as { offset: number };
+      assert.equal(op.offset % 4096, 0);
+      offsets.add(op.offset);
+      const r = await adapter.execute(op, new AbortController().signal);
+      adapter.release?.(op, r);
+      assert.equal(r.ok, true);
+      assert.equal((r.bytesIn ?? 0) + (r.bytesOut ?? 0), 4096);
+    }
+    assert.ok(offsets.size > 20, 'offsets are spread over the file');
+    await adapter.teardown({ benchmarkId: 'b1', log, failed: false });
+    assert.deepEqual(readdirSync(base), [], 'teardown removed the owned directory with the block file');
+  } finally {
+    rmSync(base, { recursive: true, force: true });
+  }
 });

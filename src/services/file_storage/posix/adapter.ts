@@ -12,6 +12,7 @@ import { createOwnedDir, removeOwnedDir, resolveBase } from './ownership.js';
 import { BufferPool, directAllocate, makePayloads, plainAllocate, type Allocate } from './payloads.js';
 import { FileIndex, type FileEntry } from './files.js';
 import { directFlagOrThrow, openFlags, readWhole, writeWhole } from './io.js';
+import { BlockFile } from './blocks.js';
 
 /**
  * What prepare hands to execute. When read, stat or delete finds no file (all
@@ -24,6 +25,8 @@ type PosixOp =
   | { kind: 'read'; entry: FileEntry; buf: Buffer; released: boolean }
   | { kind: 'stat'; entry: FileEntry; released: boolean }
   | { kind: 'delete'; entry: FileEntry }
+  | { kind: 'random_read'; offset: number; buf: Buffer; released: boolean }
+  | { kind: 'random_write'; offset: number }
   | { kind: 'missing'; operation: string };
 
 const INITIAL_WRITE_CONCURRENCY = 4;
@@ -40,6 +43,8 @@ class PosixAdapter implements Adapter<PosixOp> {
   private probe: FileHandle | undefined;
   private payloads: Buffer[] = [];
   private readBuffers = new BufferPool(plainAllocate);
+  private blockFile: BlockFile | undefined;
+  private blockPayload: Buffer | undefined;
 
   constructor(private readonly spec: ServiceSpec) {
     this.options = posixOptionsOf(spec.fields);
@@ -62,6 +67,7 @@ class PosixAdapter implements Adapter<PosixOp> {
         allocate,
       );
       await this.writeInitialFiles(ctx);
+      await this.createBlockFile(ctx, allocate);
     } catch (err) {
       // Setup failed after creating our directory: leave nothing behind.
       await this.cleanUp(ctx.log);
@@ -87,6 +93,12 @@ class PosixAdapter implements Adapter<PosixOp> {
         const entry = this.files.claimForDelete(rng);
         return entry ? { kind: 'delete', entry } : { kind: 'missing', operation };
       }
+      case 'random_read': {
+        const bf = this.blockFile!;
+        return { kind: 'random_read', offset: bf.offset(rng), buf: this.readBuffers.acquire(bf.blockSize), released: false };
+      }
+      case 'random_write':
+        return { kind: 'random_write', offset: this.blockFile!.offset(rng) };
       default:
         throw new Error(`file_storage has no operation "${operation}"`);
     }
@@ -101,6 +113,11 @@ class PosixAdapter implements Adapter<PosixOp> {
   }
 
   release(op: PosixOp): void {
+    if (op.kind === 'random_read' && !op.released) {
+      op.released = true;
+      this.readBuffers.release(op.buf);
+      return;
+    }
     if ((op.kind === 'read' || op.kind === 'stat') && !op.released) {
       op.released = true;
       this.files.releaseUse(op.entry);
@@ -149,6 +166,14 @@ class PosixAdapter implements Adapter<PosixOp> {
         signal.throwIfAborted();
         await unlink(join(dir, op.entry.name));
         return { ok: true, status: OK, bytesIn: 0, bytesOut: 0 };
+      case 'random_read': {
+        const n = await this.blockFile!.read(op.buf, op.offset, signal);
+        return { ok: true, status: OK, bytesIn: n, bytesOut: 0 };
+      }
+      case 'random_write': {
+        const n = await this.blockFile!.write(this.blockPayload!, op.offset, signal);
+        return { ok: true, status: OK, bytesIn: 0, bytesOut: n };
+      }
       case 'missing':
         return {
           ok: false,
@@ -181,6 +206,18 @@ class PosixAdapter implements Adapter<PosixOp> {
     return directAllocate(this.probe.fd, dir);
   }
 
+  /** random_read/random_write work in one preallocated file, made only when the mix uses them. */
+  private async createBlockFile(ctx: SetupContext, allocate: Allocate): Promise<void> {
+    if (!this.spec.mix.some((m) => m.operation.startsWith('random_') && m.weight > 0)) return;
+    const o = this.options;
+    this.blockFile = new BlockFile(join(this.dir!, 'blocks.dat'), o.blockFileSize, o.blockSize, o.syncMode, o.directIo ? directFlagOrThrow() : 0);
+    await this.blockFile.create(ctx.rng.fork('block-file'), allocate);
+    const payload = allocate(o.blockSize);
+    ctx.rng.fork('block-payload').fill(payload);
+    this.blockPayload = payload;
+    ctx.log.debug(`block file of ${this.blockFile.blocks} blocks of ${o.blockSize} bytes`);
+  }
+
   /** Read, stat and delete need targets; a write-only mix does not. */
   private async writeInitialFiles(ctx: SetupContext): Promise<void> {
     const needsTargets = this.spec.mix.some((m) => m.operation !== 'write' && m.weight > 0);
@@ -195,6 +232,7 @@ class PosixAdapter implements Adapter<PosixOp> {
   }
 
   private async cleanUp(log: Logger): Promise<void> {
+    await this.blockFile?.close();
     await this.probe?.close().catch(() => undefined);
     this.probe = undefined;
     const dir = this.dir;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { sizeField } from '../../../recipe/fields.js';
 import type { BackendDefinition } from '../../contract.js';
 import { FS_MSG } from './messages.js';
 import { DIRECT_ALIGNMENT, SYNC_MODES, parseSyncMode } from './options.js';
@@ -39,8 +40,11 @@ export const fileStorageDefinition: BackendDefinition = {
   fields: {
     initial_files: z.int().min(0).optional(),
     verify_reads: z.boolean().optional(),
+    /** random_read/random_write (fio's randread/randwrite): block size and working file size. */
+    block_size: sizeField.optional(),
+    block_file_size: sizeField.optional(),
   },
-  operations: ['write', 'read', 'stat', 'delete'],
+  operations: ['write', 'read', 'stat', 'delete', 'random_read', 'random_write'],
   defaultMix: { write: 0.4, read: 0.4, stat: 0.1, delete: 0.1 },
   check,
   load: () => import('./adapter.js'),

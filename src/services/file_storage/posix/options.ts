@@ -23,6 +23,9 @@ export interface PosixOptions {
   syncMode: SyncMode;
   initialFiles: number;
   verifyReads: boolean;
+  /** random_read/random_write: block size and the size of the file they work in. */
+  blockSize: number;
+  blockFileSize: number;
 }
 
 /** The sync mode named in a recipe (case-insensitive), or undefined when it is not one we know. */
@@ -61,5 +64,11 @@ export function posixOptionsOf(fields: Readonly<Record<string, unknown>>): Posix
     syncMode,
     initialFiles: typeof fields.initial_files === 'number' ? fields.initial_files : DEFAULT_INITIAL_FILES,
     verifyReads: fields.verify_reads === true,
+    blockSize: sizeOr(fields.block_size, 4096),
+    blockFileSize: sizeOr(fields.block_file_size, 64 * 1024 * 1024),
   };
+}
+
+function sizeOr(value: unknown, fallback: number): number {
+  return (typeof value === 'number' || typeof value === 'string' ? parseSizeBytes(value) : undefined) ?? fallback;
 }
