@@ -11,6 +11,7 @@ const benches: [string, string[]][] = [
   ['HTTP: aifb vs wrk and autocannon (nginx)', ['bench/http/run.ts']],
   ['Sample pipeline', ['bench/pipeline/run.ts']],
   ['PostgreSQL: aifb vs pgbench', ['bench/pgbench/run.ts']],
+  ['File storage: aifb vs fio (4 KiB randrw, fsync)', ['bench/fio/run.ts']],
   ['LLM streams: timing error against the simulator', ['bench/llm/accuracy.ts']],
 ];
 const only = process.argv.slice(2);
