@@ -7,9 +7,11 @@ import { schemaCommand } from './commands/schema.js';
 import { simCommand } from './commands/sim.js';
 import { pushCommand } from './commands/push.js';
 import { monitorCommand } from './commands/monitor.js';
+import { compareCommand } from './commands/compare.js';
+import { exportCommand } from './commands/export.js';
 import { EXIT } from './exit-codes.js';
 
-const COMMANDS: Command[] = [runCommand, validateCommand, reportCommand, schemaCommand, simCommand, pushCommand, monitorCommand];
+const COMMANDS: Command[] = [runCommand, validateCommand, reportCommand, schemaCommand, simCommand, pushCommand, monitorCommand, compareCommand, exportCommand];
 
 function help(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { durationField, durationOrZeroField, mixField, sizeMixField, textField } from './fields.js';
 import { MSG } from '../messages.js';
+import { thresholdsSchema } from './thresholds.js';
 
 /** Service types the seed's recipes use; all of them validate even before their backend lands. */
 export const SEED_SERVICE_TYPES = [
@@ -153,6 +154,7 @@ export const commonServiceShape = {
   base_path: z.string().optional(),
   use_direct_io: z.boolean().optional(),
   sync_mode: z.string().optional(),
+  thresholds: thresholdsSchema.optional(),
 } satisfies z.ZodRawShape;
 
 export const benchmarkSchema = z.strictObject({

@@ -2,6 +2,8 @@ import type Database from 'better-sqlite3';
 import { RunError } from '../errors.js';
 import { Distribution } from '../metrics/distribution.js';
 import { LlmAggregate, SliceAggregate } from './aggregate.js';
+import { ServiceSeries } from './service-series.js';
+import { evaluateThresholds, thresholdsFromRecipeText } from './thresholds.js';
 import type { LoadReport, Report, ServiceReport, SliceReport } from './types.js';
 
 interface RunRow {
@@ -12,6 +14,7 @@ interface RunRow {
   started_at: string;
   ended_at: string | null;
   recipe_file: string | null;
+  recipe_text: string | null;
   recipe_hash: string | null;
   aifb_version: string | null;
   git_commit: string | null;
@@ -46,8 +49,13 @@ class ServiceAccumulator {
   readonly ops = new Map<string, SliceAggregate>();
   readonly llm = new LlmAggregate();
   readonly clients = new Map<number, number>();
+  readonly series: ServiceSeries;
   firstStart = Infinity;
   lastEnd = -Infinity;
+
+  constructor(row?: ServiceRow) {
+    this.series = new ServiceSeries(row?.window_start ?? null, row?.window_end ?? null);
+  }
 }
 
 const round = (v: number, digits = 6) => Number(v.toFixed(digits));
@@ -128,19 +136,19 @@ export function buildReport(db: Database.Database, benchmarkId?: string, now = n
   const id = run.benchmark_id;
   const serviceRows = db.prepare('SELECT * FROM services WHERE benchmark_id = ? ORDER BY rowid').all(id) as ServiceRow[];
   const acc = new Map<string, ServiceAccumulator>();
-  for (const s of serviceRows) acc.set(s.service_name, new ServiceAccumulator());
+  for (const s of serviceRows) acc.set(s.service_name, new ServiceAccumulator(s));
 
   const rows = db
     .prepare(
       `SELECT service_name, client_id, request_duration, service_time, success, error_class, error_message,
-        response_size, bytes_out, operation, intended_start, ttft, tpot, itl, input_tokens, output_tokens,
+        response_size, bytes_out, operation, intended_start, actual_start, ttft, tpot, itl, input_tokens, output_tokens,
         tokens_estimated FROM metrics WHERE benchmark_id = ?`,
     )
     .raw()
     .iterate(id) as IterableIterator<unknown[]>;
   for (const r of rows) {
-    const [service, clientId, latency, serviceTime, success, errorClass, message, bytesIn, bytesOut, op, intended, ttft, tpot, itl, inTok, outTok, est] =
-      r as [string, number, number, number | null, number, string | null, string | null, number | null, number | null, string | null, number | null, number | null, number | null, number | null, number | null, number | null, number | null];
+    const [service, clientId, latency, serviceTime, success, errorClass, message, bytesIn, bytesOut, op, intended, actual, ttft, tpot, itl, inTok, outTok, est] =
+      r as [string, number, number, number | null, number, string | null, string | null, number | null, number | null, string | null, number | null, number | null, number | null, number | null, number | null, number | null, number | null, number | null];
     let a = acc.get(service);
     if (!a) acc.set(service, (a = new ServiceAccumulator()));
     const lat = latency * 1000;
@@ -156,6 +164,7 @@ export function buildReport(db: Database.Database, benchmarkId?: string, now = n
     if (intended !== null) {
       a.firstStart = Math.min(a.firstStart, intended);
       a.lastEnd = Math.max(a.lastEnd, intended + latency);
+      a.series.add(opName, intended, actual, latency, ok, ttft, tpot, itl, outTok);
     }
   }
 
@@ -169,6 +178,7 @@ export function buildReport(db: Database.Database, benchmarkId?: string, now = n
     const end = row?.window_end ?? (Number.isFinite(a.lastEnd) ? a.lastEnd : null);
     const windowSeconds = start !== null && end !== null ? Math.max(0, end - start) : null;
     const counts = [...a.clients.values()];
+    const series = a.series.finish(start, end, a.llm.requests > 0);
     const report: ServiceReport = {
       service_type: row?.service_type ?? null,
       backend: row?.backend ?? null,
@@ -181,7 +191,14 @@ export function buildReport(db: Database.Database, benchmarkId?: string, now = n
         min_requests: counts.length ? Math.min(...counts) : 0,
         max_requests: counts.length ? Math.max(...counts) : 0,
       },
-      operations: Object.fromEntries([...a.ops].map(([op, s]) => [op, slice(s, windowSeconds)])),
+      operations: Object.fromEntries(
+        [...a.ops].map(([op, s]) => {
+          const ts = series.operations.get(op);
+          return [op, ts ? { ...slice(s, windowSeconds), timeseries: ts } : slice(s, windowSeconds)];
+        }),
+      ),
+      timeseries: series.timeseries,
+      histogram: series.histogram,
     };
     if (a.llm.requests > 0) {
       report.llm = {
@@ -194,6 +211,7 @@ export function buildReport(db: Database.Database, benchmarkId?: string, now = n
         output_tokens_per_second: windowSeconds ? rate(a.llm.outputTokens, windowSeconds) : null,
         total_tokens_per_second: windowSeconds ? rate(a.llm.inputTokens + a.llm.outputTokens, windowSeconds) : null,
         tokens_estimated_requests: a.llm.estimated,
+        ...(series.llm ? { histograms: series.llm } : {}),
       };
     }
     services[name] = report;
@@ -229,6 +247,7 @@ export function buildReport(db: Database.Database, benchmarkId?: string, now = n
       services_failed: list.filter((s) => s.status === 'failed').length,
     },
     services,
+    thresholds: evaluateThresholds({ services }, thresholdsFromRecipeText(run.recipe_text)),
     provenance: {
       recipe_file: run.recipe_file,
       recipe_hash: run.recipe_hash,

@@ -1,61 +1,105 @@
-import { formatBytes, formatMs } from '../util/units.js';
-import type { Report } from './types.js';
+import { fmtBytes, fmtDuration, fmtMetric, fmtRate } from './format.js';
+import type { Report, ServiceReport, SliceReport, ThresholdReport } from './types.js';
 
-const sec = (s: number | null) => formatMs(s === null ? null : s * 1000);
+// Server messages and recipe names reach a terminal: never let them carry escape sequences.
+// eslint-disable-next-line no-control-regex
+const plain = (s: string) => s.replace(/[\u0000-\u001f\u007f-\u009f]/g, ' ');
+const clip = (s: string, n: number) => (s.length > n ? `${s.slice(0, n - 1)}…` : s);
 
-/** Lays out rows as aligned columns (numbers right-aligned). */
-export function table(header: string[], rows: string[][]): string {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: string[]) =>
-    cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ').trimEnd();
+/** Lays out rows as aligned columns; by default the first is left-aligned, the others right-aligned. */
+export function table(header: string[], rows: string[][], align?: ('l' | 'r')[]): string {
+  const width = (s: string) => [...s].length;
+  const widths = header.map((h, i) => Math.max(width(h), ...rows.map((r) => width(r[i] ?? ''))));
+  const pad = (c: string, i: number) => {
+    const fill = ' '.repeat(Math.max(0, widths[i]! - width(c)));
+    return (align?.[i] ?? (i === 0 ? 'l' : 'r')) === 'l' ? c + fill : fill + c;
+  };
+  const line = (cells: string[]) => cells.map(pad).join('  ').trimEnd();
   return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
+}
+
+function sliceRow(label: string, x: SliceReport): string[] {
+  const failedPct = x.requests.total ? (100 * x.requests.failed) / x.requests.total : 0;
+  return [
+    label,
+    String(x.requests.total),
+    x.requests.failed ? `${x.requests.failed} (${failedPct.toFixed(1)}%)` : '0',
+    fmtRate(x.throughput.requests_per_second),
+    fmtDuration(x.percentiles.p50),
+    fmtDuration(x.percentiles.p90),
+    fmtDuration(x.percentiles.p99),
+    fmtDuration(x.timing.max_duration),
+  ];
+}
+
+function loadNote(s: ServiceReport): string[] {
+  const notes: string[] = [];
+  const l = s.load;
+  const ramp = l.stages.length ? ` ramped to ${l.stages.map((st) => st.target).join('→')}` : '';
+  if (l.mode === 'open') {
+    notes.push(`open loop ${l.arrival ?? ''} ${l.requested_rate ?? '-'} req/s requested${ramp}, ${fmtRate(l.achieved_rate)} req/s achieved`);
+  } else if (l.mode === 'closed') notes.push(`closed loop, ${l.clients ?? '-'} clients${ramp}`);
+  if (l.dropped_starts) notes.push(`${l.dropped_starts} starts dropped (max_in_flight ${l.max_in_flight})`);
+  if (l.warmup_requests) notes.push(`${l.warmup_requests} warm-up requests excluded`);
+  if (l.cancelled) notes.push(`${l.cancelled} in-flight requests cancelled at stop`);
+  return notes;
+}
+
+function serviceNotes(name: string, s: ServiceReport): string[] {
+  const out = [`  ${plain(name)}: ${loadNote(s).join('; ')}`];
+  const errs = Object.entries(s.errors);
+  if (errs.length) {
+    const ex = (c: string) => (s.error_examples[c] ? ` ("${clip(plain(s.error_examples[c]!), 60)}")` : '');
+    out.push(`    errors: ${errs.map(([c, n]) => `${c} ${n}${ex(c)}`).join(', ')}`);
+  }
+  if (s.bytes.in || s.bytes.out) {
+    out.push(`    data: ${fmtBytes(s.throughput.bytes_in_per_second)}/s in, ${fmtBytes(s.throughput.bytes_out_per_second)}/s out`);
+  }
+  if (s.llm) {
+    const d = (label: string, x: { p50: number | null; p99: number | null }) => `${label} p50 ${fmtDuration(x.p50)} p99 ${fmtDuration(x.p99)}`;
+    const tok = s.llm.output_tokens_per_second === null ? '' : `; ${fmtRate(s.llm.output_tokens_per_second)} output tokens/s`;
+    out.push(`    llm: ${d('ttft', s.llm.ttft)}; ${d('tpot', s.llm.tpot)}; ${d('itl', s.llm.itl)}${tok}`);
+  }
+  if (s.error) out.push(`    failed: ${clip(plain(s.error), 200)}`);
+  return out;
+}
+
+/** The thresholds block of the summary: every result, failures first. */
+export function renderThresholds(t: ThresholdReport): string {
+  if (t.defined === 0) return '';
+  const rows = [...t.results]
+    .sort((a, b) => Number(a.pass) - Number(b.pass))
+    .map((r) => [
+      r.pass ? 'pass' : 'FAIL',
+      plain(r.operation ? `${r.service}/${r.operation}` : r.service),
+      r.metric,
+      plain(r.condition),
+      r.note && r.actual === null ? r.note : fmtMetric(r.actual, r.unit),
+    ]);
+  const head = t.failed ? `Thresholds: ${t.failed} of ${t.defined} FAILED` : `Thresholds: all ${t.defined} passed`;
+  const body = table(['', 'service', 'metric', 'condition', 'actual'], rows, ['l', 'l', 'l', 'l', 'r']).split('\n').slice(2);
+  return [head, ...body.map((l) => `  ${l}`)].join('\n');
 }
 
 /** The end-of-run summary people read in a terminal or a job log. */
 export function renderSummary(report: Report): string {
   const out: string[] = [];
   const status = report.partial ? 'PARTIAL (interrupted)' : report.status;
-  out.push(`Benchmark ${report.benchmark_id}${report.name ? ` — ${report.name}` : ''}: ${status}`);
+  out.push(`Benchmark ${report.benchmark_id}${report.name ? ` — ${plain(report.name)}` : ''}: ${status}`);
   const rows: string[][] = [];
   for (const [name, s] of Object.entries(report.services)) {
+    rows.push(sliceRow(plain(s.status === 'complete' ? name : `${name} [${s.status}]`), s));
     const ops = Object.keys(s.operations);
-    const add = (label: string, x: typeof s) =>
-      rows.push([
-        label,
-        String(x.requests.total),
-        x.requests.failed ? `${x.requests.failed} (${(100 - (x.requests.success_rate ?? 100)).toFixed(1)}%)` : '0',
-        x.throughput.requests_per_second.toFixed(1),
-        sec(x.percentiles.p50),
-        sec(x.percentiles.p90),
-        sec(x.percentiles.p99),
-        sec(x.timing.max_duration),
-      ]);
-    add(s.status === 'complete' ? name : `${name} [${s.status}]`, s);
-    if (ops.length > 1) for (const op of ops) add(`  ${op}`, { ...s, ...s.operations[op]! });
+    if (ops.length > 1) for (const op of ops) rows.push(sliceRow(`  ${plain(op)}`, s.operations[op]!));
   }
   out.push(table(['service / operation', 'requests', 'errors', 'req/s', 'p50', 'p90', 'p99', 'max'], rows));
-  for (const [name, s] of Object.entries(report.services)) {
-    const notes: string[] = [];
-    const l = s.load;
-    const ramp = l.stages.length ? ` ramped to ${l.stages.map((st) => st.target).join('→')}` : '';
-    if (l.mode === 'open') {
-      notes.push(`open loop ${l.arrival ?? ''} ${l.requested_rate ?? '-'} req/s requested${ramp}, ${l.achieved_rate ?? '-'} req/s achieved`);
-    } else if (l.mode === 'closed') notes.push(`closed loop, ${l.clients ?? '-'} clients${ramp}`);
-    if (l.dropped_starts) notes.push(`${l.dropped_starts} starts dropped (max_in_flight ${l.max_in_flight})`);
-    if (l.warmup_requests) notes.push(`${l.warmup_requests} warm-up requests excluded`);
-    if (l.cancelled) notes.push(`${l.cancelled} in-flight requests cancelled at stop`);
-    const errs = Object.entries(s.errors);
-    if (errs.length) notes.push(`errors: ${errs.map(([c, n]) => `${c} ${n}`).join(', ')}`);
-    if (s.bytes.in || s.bytes.out) {
-      notes.push(`${formatBytes(s.throughput.bytes_in_per_second)}/s in, ${formatBytes(s.throughput.bytes_out_per_second)}/s out`);
-    }
-    if (s.error) notes.push(`failed: ${s.error}`);
-    out.push(`  ${name}: ${notes.join('; ')}`);
-  }
+  for (const [name, s] of Object.entries(report.services)) out.push(...serviceNotes(name, s));
+  const th = report.thresholds ? renderThresholds(report.thresholds) : '';
+  if (th) out.push(th);
   const sum = report.summary;
   out.push(
     `Total: ${sum.total_requests} requests, ${sum.failed_requests} failed` +
-      `${sum.dropped_starts ? `, ${sum.dropped_starts} dropped starts` : ''}; latency p50 ${sec(sum.median_duration)}, p99 ${sec(sum.p99_duration)} (from intended start)`,
+      `${sum.dropped_starts ? `, ${sum.dropped_starts} dropped starts` : ''}; latency p50 ${fmtDuration(sum.median_duration)}, p99 ${fmtDuration(sum.p99_duration)} (from intended start)`,
   );
   return out.join('\n');
 }

@@ -1,4 +1,10 @@
 import type { DistSummary } from '../metrics/distribution.js';
+import type { MetricUnit } from '../recipe/thresholds.js';
+import type { BinnedHistogram } from './loghist.js';
+import type { PointSet } from './points.js';
+import type { Timeseries } from './timeseries.js';
+
+export type { BinnedHistogram, PointSet, Timeseries };
 
 /** Per-service latency summary in the seed's shape (seconds). */
 export interface Timing {
@@ -35,6 +41,8 @@ export interface SliceReport {
   bytes: { in: number; out: number };
   errors: Record<string, number>;
   error_examples: Record<string, string>;
+  /** Per operation only when a service has several (the service's own otherwise). */
+  timeseries?: Timeseries;
 }
 
 export interface LoadReport {
@@ -61,6 +69,12 @@ export interface ServiceReport extends SliceReport {
   load: LoadReport;
   clients: { count: number; min_requests: number; max_requests: number };
   operations: Record<string, SliceReport>;
+  /** The measured window over time (bucketed). */
+  timeseries: Timeseries;
+  /** Latency (from intended start) in log-spaced bins, for histograms and CDFs. */
+  histogram: BinnedHistogram;
+  /** Curves a backend or a sweep adds (recall–QPS, latency against offered load, …). */
+  points?: PointSet[];
   llm?: {
     requests: number;
     ttft: DistSummary;
@@ -71,7 +85,30 @@ export interface ServiceReport extends SliceReport {
     output_tokens_per_second: number | null;
     total_tokens_per_second: number | null;
     tokens_estimated_requests: number;
+    histograms?: { ttft: BinnedHistogram; tpot: BinnedHistogram; itl: BinnedHistogram };
   };
+}
+
+/** One threshold judged on the final data. */
+export interface ThresholdResult {
+  service: string;
+  /** null for the service as a whole. */
+  operation: string | null;
+  metric: string;
+  /** As written in the recipe, e.g. "<500". */
+  condition: string;
+  /** In the metric's unit (ms, fraction 0–1, per second, count); null when there was no data. */
+  actual: number | null;
+  unit: MetricUnit;
+  pass: boolean;
+  note?: string;
+}
+
+export interface ThresholdReport {
+  defined: number;
+  passed: number;
+  failed: number;
+  results: ThresholdResult[];
 }
 
 /** The report: a superset of the seed's Listing 3.3 (names kept, fields added). */
@@ -98,5 +135,7 @@ export interface Report {
     services_failed: number;
   };
   services: Record<string, ServiceReport>;
+  /** The recipe's thresholds judged on this data (read from the stored recipe). */
+  thresholds: ThresholdReport;
   provenance: Record<string, unknown>;
 }

@@ -6,6 +6,9 @@ import { loadRecipeFile } from '../../recipe/load.js';
 import { buildReport } from '../../report/build.js';
 import { renderSummary } from '../../report/terminal.js';
 import { writeJsonReport } from '../../report/write.js';
+import { writeHtmlReport } from '../../report/html/report-page.js';
+import { ThresholdWatch } from '../../report/thresholds-live.js';
+import { fmtMetric } from '../../report/format.js';
 import { builtinRegistry } from '../../services/catalog.js';
 import { systemClock } from '../../util/clock.js';
 import { createLogger, toLogLevel } from '../../util/log.js';
@@ -114,6 +117,13 @@ export const runCommand: Command = {
     const mode = values.quiet ? 'plain' : io.stderr.isTTY ? 'live' : 'plain';
     const progress = new Progress(io.stderr, () => clock.now(), values.quiet ? 'off' : mode);
     log.info(`benchmark ${benchmarkId}: ${plan.services.length} service(s) from ${recipePath}; metrics in ${paths.metricsDb}`);
+    let thresholdAbort = false;
+    const watch = new ThresholdWatch((failures) => {
+      thresholdAbort = true;
+      const what = failures.map((f) => `${f.service}${f.operation ? `/${f.operation}` : ''} ${f.metric} ${f.condition} (now ${fmtMetric(f.actual, f.unit)})`);
+      log.warn(`threshold failed: ${what.join('; ')}; abort_on_fail: stopping the run`);
+      if (!stop.signal.aborted) stop.abort(new Error('threshold failed'));
+    });
     let result;
     try {
       result = await runBenchmark(plan, {
@@ -126,7 +136,7 @@ export const runCommand: Command = {
         maxWorkers,
         sequential: values.sequential ?? false,
         graceMs,
-        observers: [{ serviceStarted: (spec, live) => progress.add(spec.name, live) }, exporter.observer],
+        observers: [{ serviceStarted: (spec, live) => progress.add(spec.name, live) }, exporter.observer, watch],
       });
     } finally {
       progress.stop();
@@ -138,10 +148,13 @@ export const runCommand: Command = {
     const report = buildReport(store.db, benchmarkId);
     store.close();
     const reportPath = writeJsonReport(report, paths.reportsDir);
+    const htmlPath = writeHtmlReport(report, plan.redactedText, paths.reportsDir);
     if (values.json) io.stdout.write(JSON.stringify(report, null, 2) + '\n');
-    (values.json ? io.stderr : io.stdout).write(renderSummary(report) + `\nReport: ${reportPath}\n`);
+    (values.json ? io.stderr : io.stdout).write(renderSummary(report) + `\nReport: ${reportPath}\nHTML:   ${htmlPath}\n`);
     if (signalCode) return signalCode;
     if (result.badInput) return EXIT.badInput;
+    if (result.status === 'failed') return EXIT.runtime;
+    if (thresholdAbort || report.thresholds.failed > 0) return EXIT.thresholds;
     return result.status === 'complete' ? EXIT.ok : EXIT.runtime;
   },
 };

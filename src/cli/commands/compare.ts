@@ -1,0 +1,79 @@
+import { writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { UsageError } from '../../errors.js';
+import { compareReports, DEFAULT_COMPARE } from '../../report/compare.js';
+import { comparisonHtml, renderComparison } from '../../report/compare-render.js';
+import { openRunSource, type RunSource } from '../../report/source.js';
+import { parseCommandArgs } from '../args.js';
+import type { Command } from '../command.js';
+import { EXIT } from '../exit-codes.js';
+
+const USAGE = `aifb compare A B [C ...] [options]
+
+Compares runs with the first one (the baseline), per service and operation: the change in
+p50, p99, throughput and error rate, and whether each is beyond run-to-run noise
+(Mann–Whitney U on per-bucket values; docs/reports.md). A run is a JSON report, a metrics
+database (its newest run) or metrics.db#benchmark_id.
+
+Options:
+  --json                  print the comparison as JSON
+  --html FILE             also write it as a self-contained HTML page
+  --alpha P               significance level (default ${DEFAULT_COMPARE.alpha}, i.e. 99% confidence)
+  --min-change PCT        smallest p50/throughput change to flag (default ${DEFAULT_COMPARE.minChange * 100}%)
+  --min-tail-change PCT   smallest p99 change to flag (default ${DEFAULT_COMPARE.minTailChange * 100}%)
+  --fail-on-regression    exit 99 when any change is for the worse`;
+
+function fraction(text: string | undefined, flag: string, fallback: number): number {
+  if (text === undefined) return fallback;
+  const pct = text.trim().endsWith('%');
+  const v = Number(pct ? text.trim().slice(0, -1) : text) / (pct ? 100 : 1);
+  if (!Number.isFinite(v) || v < 0 || v >= 1) throw new UsageError(`--${flag} expects a fraction such as 0.05 or 5%, got "${text}"`);
+  return v;
+}
+
+export const compareCommand: Command = {
+  name: 'compare',
+  summary: 'compare runs: changes beyond run-to-run noise',
+  usage: USAGE,
+  async run(args, io) {
+    const { values, positionals } = parseCommandArgs(
+      args,
+      {
+        json: { type: 'boolean' },
+        html: { type: 'string' },
+        alpha: { type: 'string' },
+        'min-change': { type: 'string' },
+        'min-tail-change': { type: 'string' },
+        'fail-on-regression': { type: 'boolean' },
+      },
+      'compare',
+    );
+    if (positionals.length < 2) throw new UsageError('compare: name at least two runs (aifb compare a.json b.json)');
+    const alpha = fraction(values.alpha, 'alpha', DEFAULT_COMPARE.alpha);
+    if (alpha === 0) throw new UsageError('--alpha must be above 0');
+    const minChange = fraction(values['min-change'], 'min-change', DEFAULT_COMPARE.minChange);
+    const sources: RunSource[] = [];
+    try {
+      for (const p of positionals) sources.push(openRunSource(p, io.cwd));
+    } finally {
+      for (const s of sources) s.close();
+    }
+    // Two runs from one database share a label scheme; make labels unique for the tables.
+    const seen = new Map<string, number>();
+    const runs = sources.map((s) => {
+      const n = (seen.get(s.label) ?? 0) + 1;
+      seen.set(s.label, n);
+      return { label: n > 1 ? `${s.label} (${n})` : s.label, report: s.report };
+    });
+    const minTailChange = fraction(values['min-tail-change'], 'min-tail-change', DEFAULT_COMPARE.minTailChange);
+    const comparison = compareReports(runs, { alpha, minChange, minTailChange });
+    if (values.html) {
+      const path = resolve(io.cwd, values.html);
+      writeFileSync(path, comparisonHtml(comparison, runs));
+      io.stderr.write(`Comparison: ${path}\n`);
+    }
+    io.stdout.write(values.json ? JSON.stringify(comparison, null, 2) + '\n' : renderComparison(comparison) + '\n');
+    const worse = comparison.results.some((r) => r.metrics.some((m) => m.verdict === 'worse'));
+    return values['fail-on-regression'] && worse ? EXIT.thresholds : EXIT.ok;
+  },
+};

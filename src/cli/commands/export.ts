@@ -1,0 +1,72 @@
+import { writeFileSync, renameSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { UsageError } from '../../errors.js';
+import { summaryCsv, thresholdsJunit, writeSamplesCsv } from '../../report/exports.js';
+import { renderReportHtml } from '../../report/html/report-page.js';
+import { markdownSummary } from '../../report/markdown.js';
+import { openRunSource } from '../../report/source.js';
+import { parseCommandArgs } from '../args.js';
+import type { Command } from '../command.js';
+import { EXIT } from '../exit-codes.js';
+
+const USAGE = `aifb export <metrics.db | report.json> [--id ID] [outputs]
+
+Writes a run in other formats (the newest run of the database, or the one named by --id;
+metrics.db#ID works too). At least one output:
+  --csv-samples FILE   every measured request, one CSV row each (needs the database)
+  --csv-summary FILE   one CSV row per service and operation
+  --junit FILE         JUnit XML with one test case per threshold (for CI test reports)
+  --markdown FILE      a Markdown summary (for a pull request or a CI job summary)
+  --html FILE          the self-contained HTML report`;
+
+function put(path: string, text: string): void {
+  writeFileSync(`${path}.tmp`, text);
+  renameSync(`${path}.tmp`, path);
+}
+
+export const exportCommand: Command = {
+  name: 'export',
+  summary: 'export a run as CSV, JUnit XML, Markdown or HTML',
+  usage: USAGE,
+  async run(args, io) {
+    const { values, positionals } = parseCommandArgs(
+      args,
+      {
+        id: { type: 'string' },
+        'csv-samples': { type: 'string' },
+        'csv-summary': { type: 'string' },
+        junit: { type: 'string' },
+        markdown: { type: 'string' },
+        html: { type: 'string' },
+      },
+      'export',
+    );
+    const input = positionals[0];
+    if (!input) throw new UsageError('export: name the metrics database or report (aifb export metrics.db --markdown summary.md)');
+    const outputs = ['csv-samples', 'csv-summary', 'junit', 'markdown', 'html'] as const;
+    if (!outputs.some((o) => values[o])) throw new UsageError(`export: name at least one output (--${outputs.join(', --')})`);
+    const src = openRunSource(values.id ? `${input}#${values.id}` : input, io.cwd);
+    const out = (flag: (typeof outputs)[number]) => resolve(io.cwd, values[flag]!);
+    const said = (what: string, path: string) => io.stderr.write(`${what}: ${path}\n`);
+    try {
+      const { report } = src;
+      if (values['csv-samples']) {
+        if (!src.db) throw new UsageError('--csv-samples needs the metrics database; a JSON report holds no per-request rows');
+        const n = writeSamplesCsv(src.db, report.benchmark_id, out('csv-samples'));
+        said(`${n} samples`, out('csv-samples'));
+      }
+      if (values['csv-summary']) put(out('csv-summary'), summaryCsv(report)), said('Summary CSV', out('csv-summary'));
+      if (values.junit) put(out('junit'), thresholdsJunit(report, report.thresholds)), said('JUnit XML', out('junit'));
+      if (values.markdown) put(out('markdown'), markdownSummary(report)), said('Markdown', out('markdown'));
+      if (values.html) put(out('html'), renderReportHtml(report, src.recipeText)), said('HTML', out('html'));
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
+        throw new UsageError(`export: cannot write into ${dirname((err as NodeJS.ErrnoException).path ?? '')}: no such directory`, { cause: err });
+      }
+      throw err;
+    } finally {
+      src.close();
+    }
+    return EXIT.ok;
+  },
+};

@@ -1,0 +1,111 @@
+import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fmtBytes, fmtDuration, fmtMetric, fmtRate } from '../format.js';
+import type { Report, ServiceReport, SliceReport, ThresholdReport } from '../types.js';
+import { serviceCharts } from './charts.js';
+import { escapeHtml as e } from './escape.js';
+import { chartSlot, htmlDocument, type ChartSpec } from './page.js';
+
+const row = (cells: string[], cls: string[] = []) => `<tr>${cells.map((c, i) => `<td${cls[i] ? ` class="${cls[i]}"` : ''}>${c}</td>`).join('')}</tr>`;
+const head = (cells: string[]) => `<tr>${cells.map((c) => `<th>${e(c)}</th>`).join('')}</tr>`;
+
+const SLICE_HEAD = ['requests', 'errors', 'req/s', 'p50', 'p90', 'p99', 'p99.9', 'max'];
+function sliceCells(x: SliceReport): string[] {
+  const rate = x.requests.total ? (100 * x.requests.failed) / x.requests.total : 0;
+  return [
+    String(x.requests.total),
+    x.requests.failed ? `${x.requests.failed} (${rate.toFixed(1)}%)` : '0',
+    fmtRate(x.throughput.requests_per_second),
+    ...[x.percentiles.p50, x.percentiles.p90, x.percentiles.p99, x.percentiles.p99_9, x.timing.max_duration].map(fmtDuration),
+  ].map(e);
+}
+
+function summaryTable(r: Report): string {
+  const rows = Object.entries(r.services).map(([name, s], i) =>
+    row([`<a href="#svc-${i}">${e(name)}</a>`, e([s.service_type, s.backend].filter(Boolean).join(' / ')), e(s.status), ...sliceCells(s)], ['text', 'text', `text status-${e(s.status)}`]),
+  );
+  return `<table>${head(['service', 'type', 'status', ...SLICE_HEAD])}${rows.join('')}</table>`;
+}
+
+function thresholdTable(t: ThresholdReport): string {
+  if (t.defined === 0) return '';
+  const rows = t.results.map((r) =>
+    row(
+      [r.pass ? 'pass' : 'FAIL', e(r.operation ? `${r.service} / ${r.operation}` : r.service), e(r.metric), e(r.condition), e(r.note && r.actual === null ? r.note : fmtMetric(r.actual, r.unit))],
+      [r.pass ? 'pass' : 'fail', 'text', 'text', 'text'],
+    ),
+  );
+  const verdict = t.failed ? `${t.failed} of ${t.defined} failed` : `all ${t.defined} passed`;
+  return `<h2 id="thresholds">Thresholds: ${e(verdict)}</h2><table>${head(['', 'service', 'metric', 'condition', 'actual'])}${rows.join('')}</table>`;
+}
+
+function loadText(s: ServiceReport): string {
+  const l = s.load;
+  const parts = [
+    l.mode === 'open' ? `open loop, ${l.arrival ?? ''} arrivals, ${l.requested_rate ?? '-'} req/s requested, ${fmtRate(l.achieved_rate)} achieved` : l.mode === 'closed' ? `closed loop, ${l.clients ?? '-'} clients` : 'load unknown',
+    `measured window ${fmtDuration(l.window_seconds)}`,
+  ];
+  if (l.stages.length) parts.push(`stages to ${l.stages.map((st) => st.target).join(' → ')}`);
+  if (l.dropped_starts) parts.push(`${l.dropped_starts} starts dropped`);
+  if (l.warmup_requests) parts.push(`${l.warmup_requests} warm-up requests excluded`);
+  if (s.bytes.in || s.bytes.out) parts.push(`${fmtBytes(s.throughput.bytes_in_per_second)}/s in, ${fmtBytes(s.throughput.bytes_out_per_second)}/s out`);
+  if (s.llm) parts.push(`${fmtRate(s.llm.output_tokens_per_second)} output tokens/s`);
+  return parts.join(' · ');
+}
+
+function serviceSection(name: string, s: ServiceReport, index: number, charts: ChartSpec[]): string {
+  const out = [`<section id="svc-${index}"><h2>${e(name)}</h2>`, `<p class="note">${e(loadText(s))}</p>`];
+  if (s.error) out.push(`<p class="fail">Failed: ${e(s.error)}</p>`);
+  const ops = Object.entries(s.operations);
+  if (ops.length > 1) {
+    out.push(`<table>${head(['operation', ...SLICE_HEAD])}${ops.map(([op, x]) => row([e(op), ...sliceCells(x)])).join('')}</table>`);
+  }
+  const errs = Object.entries(s.errors);
+  if (errs.length) {
+    out.push(`<table>${head(['error class', 'count', 'first message'])}${errs.map(([c, n]) => row([e(c), String(n), e(s.error_examples[c] ?? '')], ['text', '', 'text'])).join('')}</table>`);
+  }
+  if (s.llm) {
+    const d = (k: 'ttft' | 'tpot' | 'itl') => [k.toUpperCase(), ...[s.llm![k].p50, s.llm![k].p90, s.llm![k].p99].map(fmtDuration)].map(e);
+    out.push(`<table>${head(['token timing', 'p50', 'p90', 'p99'])}${row(d('ttft'))}${row(d('tpot'))}${row(d('itl'))}</table>`);
+  }
+  const mine = serviceCharts(s).map((spec) => chartSlot(charts.push(spec) - 1, spec));
+  out.push(mine.length ? `<div class="grid">${mine.join('')}</div>` : '<p class="note">No measured requests to plot.</p>');
+  out.push('</section>');
+  return out.join('\n');
+}
+
+function provenanceTable(p: Record<string, unknown>): string {
+  const rows = Object.entries(p).map(([k, v]) => row([e(k), e(typeof v === 'string' ? v : JSON.stringify(v))], ['text', 'text']));
+  return `<h2 id="provenance">Provenance</h2><table>${rows.join('')}</table>`;
+}
+
+/** The HTML report of one run; `recipeText` is the redacted recipe stored with it. */
+export function renderReportHtml(report: Report, recipeText: string | null): string {
+  const charts: ChartSpec[] = [];
+  const services = Object.entries(report.services).map(([name, s], i) => serviceSection(name, s, i, charts));
+  const title = report.name ?? report.benchmark_id;
+  const body = [
+    `<header><h1>${e(title)}</h1>`,
+    `<p class="meta">${e(report.benchmark_id)} · <span class="status-${e(report.status)}">${e(report.status)}</span> · started ${e(report.started_at ?? '-')} · ended ${e(report.ended_at ?? '-')}</p>`,
+    report.description ? `<p class="desc">${e(report.description)}</p>` : '',
+    `<nav>${Object.keys(report.services).map((n, i) => `<a href="#svc-${i}">${e(n)}</a>`).join('')}<a href="#provenance">provenance</a><a href="#recipe">recipe</a></nav></header>`,
+    '<h2>Summary</h2>',
+    summaryTable(report),
+    `<p class="note">Latency is measured from each request's intended start (no coordinated omission). ${e(report.summary.total_requests)} requests, ${e(report.summary.failed_requests)} failed.</p>`,
+    thresholdTable(report.thresholds ?? { defined: 0, passed: 0, failed: 0, results: [] }),
+    ...services,
+    provenanceTable(report.provenance),
+    `<h2 id="recipe">Recipe</h2>`,
+    recipeText === null ? '<p class="note">The recipe is not stored with this report.</p>' : `<pre>${e(recipeText)}</pre>`,
+  ].join('\n');
+  return htmlDocument({ title: `aifb: ${title}`, body, charts });
+}
+
+/** Writes `<dir>/<benchmark_id>_report.html` atomically and returns its path. */
+export function writeHtmlReport(report: Report, recipeText: string | null, dir: string): string {
+  mkdirSync(dir, { recursive: true });
+  const path = join(dir, `${report.benchmark_id}_report.html`);
+  writeFileSync(`${path}.tmp`, renderReportHtml(report, recipeText));
+  renameSync(`${path}.tmp`, path);
+  return path;
+}

@@ -1,0 +1,121 @@
+import { Distribution } from '../metrics/distribution.js';
+import type { Sample } from '../metrics/sample.js';
+import type { RunObserver } from '../engine/orchestrator.js';
+import type { LiveStats } from '../engine/live.js';
+import type { ServiceSpec } from '../recipe/types.js';
+import type { ThresholdDist, ThresholdFields } from '../recipe/thresholds.js';
+import { parseDurationMs } from '../util/units.js';
+import { conditionsOf, judge, type MetricSource } from './thresholds.js';
+import type { ThresholdResult } from './types.js';
+
+/** Judging starts after this much measured time unless `abort_after` says otherwise. */
+export const DEFAULT_ABORT_AFTER_MS = 5000;
+/** Nor before this many measured requests: a p99 of ten requests is one request. */
+export const MIN_LIVE_REQUESTS = 20;
+const CHECK_EVERY_MS = 1000;
+
+class LiveSlice {
+  readonly dists = new Map<ThresholdDist, Distribution>();
+  total = 0;
+  failed = 0;
+
+  constructor(wanted: Iterable<ThresholdDist>) {
+    for (const d of wanted) this.dists.set(d, new Distribution());
+  }
+
+  add(s: Sample): void {
+    this.total++;
+    if (!s.ok) this.failed++;
+    const put = (d: ThresholdDist, ms: number | undefined) => (ms === undefined ? undefined : this.dists.get(d)?.record(ms));
+    put('latency', s.end - s.intendedStart);
+    put('service_time', s.end - s.actualStart);
+    put('schedule_lag', s.actualStart - s.intendedStart);
+    put('ttft', s.llm?.ttftMs);
+    put('tpot', s.llm?.tpotMs);
+    put('itl', s.llm?.itlMs);
+  }
+
+  source(live: LiveStats | undefined, isService: boolean): MetricSource {
+    return {
+      dist: (d) => this.dists.get(d)?.summary(),
+      scalar: (kind) => {
+        // Only figures that can no longer recover once they fail are judged live:
+        // counts only grow, and a rate judged early would abort every ramp-up.
+        if (kind === 'error_rate') return this.total ? this.failed / this.total : undefined;
+        if (kind === 'failed_requests') return this.failed;
+        if (kind === 'dropped_starts' && isService && live) return live.dropped;
+        return undefined;
+      },
+    };
+  }
+}
+
+interface Watched {
+  fields: ThresholdFields;
+  live: LiveStats | undefined;
+  all: LiveSlice;
+  ops: Map<string, LiveSlice>;
+  first: number | undefined;
+  lastCheck: number;
+  afterMs: number;
+}
+
+const distsOf = (t: Record<string, unknown>): ThresholdDist[] =>
+  conditionsOf(t).flatMap(([m]) => {
+    const d = /^(?:(?:p\d+(?:_9)?|mean|max)_)?(latency|service_time|schedule_lag|ttft|tpot|itl)(?:_(?:p\d+(?:_9)?|mean|max))?_ms$/.exec(m)?.[1];
+    return d ? [d as ThresholdDist] : [];
+  });
+
+/**
+ * Watches services whose thresholds say `abort_on_fail`, judging the conditions that can
+ * be judged on partial data once a second (of sample time), and calls `onFail` once, with
+ * the failing results, the first time one fails. The caller decides what stopping means
+ * (aifb run aborts its stop controller, so the run ends as partial and exits 99).
+ */
+export class ThresholdWatch implements RunObserver {
+  private readonly watched = new Map<string, Watched>();
+  /** The failures that triggered the abort, once one has. */
+  triggered: ThresholdResult[] | undefined;
+
+  constructor(private readonly onFail: (failures: ThresholdResult[]) => void) {}
+
+  serviceStarted(spec: ServiceSpec, live: LiveStats): void {
+    const t = spec.fields.thresholds as ThresholdFields | undefined;
+    if (!t?.abort_on_fail) return;
+    const ops = new Map(Object.entries(t.operations ?? {}).map(([op, ot]) => [op, new LiveSlice(distsOf(ot))]));
+    const afterMs = t.abort_after === undefined ? DEFAULT_ABORT_AFTER_MS : (parseDurationMs(t.abort_after) ?? DEFAULT_ABORT_AFTER_MS);
+    this.watched.set(spec.name, { fields: t, live, all: new LiveSlice(distsOf(t)), ops, first: undefined, lastCheck: -Infinity, afterMs });
+  }
+
+  sample(spec: ServiceSpec, s: Sample): void {
+    const w = this.watched.get(spec.name);
+    if (!w || this.triggered) return;
+    w.all.add(s);
+    w.ops.get(s.operation)?.add(s);
+    w.first ??= s.intendedStart;
+    if (s.end - w.first < w.afterMs || s.end - w.lastCheck < CHECK_EVERY_MS || w.all.total < MIN_LIVE_REQUESTS) return;
+    w.lastCheck = s.end;
+    const failures = this.check(spec.name);
+    if (failures.length > 0) {
+      this.triggered = failures;
+      this.onFail(failures);
+    }
+  }
+
+  /** Judges a watched service's live conditions now; exposed for tests. */
+  check(name: string): ThresholdResult[] {
+    const w = this.watched.get(name);
+    const out: ThresholdResult[] = [];
+    if (!w) return out;
+    const run = (t: Record<string, unknown>, slice: LiveSlice, op: string | null) => {
+      if (slice.total < MIN_LIVE_REQUESTS) return;
+      for (const [metric, cond] of conditionsOf(t)) {
+        const r = judge(name, op, metric, cond, slice.source(w.live, op === null));
+        if (r && !r.pass && r.note === undefined) out.push(r);
+      }
+    };
+    run(w.fields, w.all, null);
+    for (const [op, ot] of Object.entries(w.fields.operations ?? {})) run(ot, w.ops.get(op)!, op);
+    return out;
+  }
+}

@@ -1,0 +1,131 @@
+import { parse } from 'yaml';
+import type { DistSummary } from '../metrics/distribution.js';
+import {
+  parseCondition, THRESHOLD_METRICS, thresholdsSchema,
+  type MetricRef, type ThresholdDist, type ThresholdFields,
+} from '../recipe/thresholds.js';
+import type { Plan } from '../recipe/types.js';
+import type { Report, ServiceReport, SliceReport, ThresholdReport, ThresholdResult } from './types.js';
+
+/**
+ * Where a metric's value comes from. `undefined` means "cannot be judged here" (a rate
+ * while the run is still going); `null` means "no data" (which fails).
+ */
+export interface MetricSource {
+  dist(d: ThresholdDist): DistSummary | null | undefined;
+  scalar(kind: Exclude<MetricRef['kind'], 'dist'>): number | null | undefined;
+}
+
+/** Thresholds per service, as the recipe gave them. */
+export type ThresholdsByService = Record<string, ThresholdFields>;
+
+const CONTROL_KEYS = new Set(['abort_on_fail', 'abort_after', 'operations']);
+
+/** The metric conditions of one thresholds block, in its key order. */
+export function conditionsOf(t: Record<string, unknown>): [string, string][] {
+  return Object.entries(t).filter((e): e is [string, string] => !CONTROL_KEYS.has(e[0]) && typeof e[1] === 'string');
+}
+
+/** Value of a metric in its unit (ms, fraction, per second, count). */
+export function metricValue(ref: MetricRef, src: MetricSource): number | null | undefined {
+  if (ref.kind !== 'dist') return src.scalar(ref.kind);
+  const d = src.dist(ref.dist);
+  if (d === undefined) return undefined;
+  const v = d === null || d.count === 0 ? null : d[ref.stat];
+  return v === null ? null : v * 1000;
+}
+
+/** Judges one condition; undefined when the source cannot judge this metric. */
+export function judge(service: string, operation: string | null, metric: string, condition: string, src: MetricSource): ThresholdResult | undefined {
+  const m = THRESHOLD_METRICS.get(metric);
+  const c = m ? parseCondition(condition, m.unit) : 'unknown metric';
+  const base = { service, operation, metric, condition, unit: m?.unit ?? 'count' } as const;
+  if (!m || typeof c === 'string') return { ...base, actual: null, pass: false, note: typeof c === 'string' ? c : undefined };
+  const actual = metricValue(m.ref, src);
+  if (actual === undefined) return undefined;
+  if (actual === null) return { ...base, actual: null, pass: false, note: 'no data' };
+  const pass = c.op === '<' ? actual < c.value : c.op === '<=' ? actual <= c.value : c.op === '>' ? actual > c.value : actual >= c.value;
+  return { ...base, actual: Number(actual.toPrecision(6)), pass };
+}
+
+/** The final report as a metric source: a service, or one of its operations. */
+export function reportSource(s: ServiceReport, slice: SliceReport = s, isService = true): MetricSource {
+  return {
+    dist: (d) => {
+      if (d === 'latency') return slice.latency.all;
+      if (d === 'service_time') return slice.service_time;
+      if (d === 'schedule_lag') return slice.schedule_lag;
+      return isService ? (s.llm?.[d] ?? null) : null;
+    },
+    scalar: (kind) => {
+      switch (kind) {
+        case 'error_rate': return slice.requests.total ? slice.requests.failed / slice.requests.total : null;
+        case 'failed_requests': return slice.requests.failed;
+        case 'throughput_rps': return slice.throughput.requests_per_second;
+        case 'successful_rps': return slice.throughput.successful_per_second;
+        case 'dropped_starts': return isService ? s.load.dropped_starts : null;
+        case 'output_tokens_per_second': return isService ? (s.llm?.output_tokens_per_second ?? null) : null;
+        case 'total_tokens_per_second': return isService ? (s.llm?.total_tokens_per_second ?? null) : null;
+      }
+    },
+  };
+}
+
+/**
+ * Judges every threshold on the final data. A service or operation with no data fails
+ * its thresholds: a CI gate must not pass because nothing was measured.
+ */
+export function evaluateThresholds(report: Pick<Report, 'services'>, thresholds: ThresholdsByService | Plan): ThresholdReport {
+  const byService = 'services' in thresholds && Array.isArray(thresholds.services) ? thresholdsOfPlan(thresholds as Plan) : (thresholds as ThresholdsByService);
+  const results: ThresholdResult[] = [];
+  const missing = (service: string, operation: string | null, metric: string, condition: string): ThresholdResult => ({
+    service, operation, metric, condition, actual: null, unit: THRESHOLD_METRICS.get(metric)?.unit ?? 'count', pass: false, note: 'no data',
+  });
+  for (const [name, t] of Object.entries(byService)) {
+    const s = report.services[name];
+    for (const [metric, cond] of conditionsOf(t)) {
+      results.push((s && judge(name, null, metric, cond, reportSource(s))) || missing(name, null, metric, cond));
+    }
+    for (const [op, ot] of Object.entries(t.operations ?? {})) {
+      const slice = s?.operations[op];
+      for (const [metric, cond] of conditionsOf(ot)) {
+        results.push((s && slice && judge(name, op, metric, cond, reportSource(s, slice, false))) || missing(name, op, metric, cond));
+      }
+    }
+  }
+  const failed = results.filter((r) => !r.pass).length;
+  return { defined: results.length, passed: results.length - failed, failed, results };
+}
+
+/** Thresholds of every service of a plan that has some. */
+export function thresholdsOfPlan(plan: Plan): ThresholdsByService {
+  const out: ThresholdsByService = {};
+  for (const s of plan.services) {
+    const t = s.fields.thresholds;
+    if (t && typeof t === 'object') out[s.name] = t as ThresholdFields;
+  }
+  return out;
+}
+
+/**
+ * Thresholds from the recipe text stored with a run, so `aifb report` judges a run the
+ * way `aifb run` did. A block that does not validate here (it used `${VAR}`) is skipped.
+ */
+export function thresholdsFromRecipeText(text: string | null | undefined): ThresholdsByService {
+  if (!text) return {};
+  let doc: unknown;
+  try {
+    doc = parse(text);
+  } catch {
+    return {};
+  }
+  const services = (doc as { services?: unknown } | null)?.services;
+  const out: ThresholdsByService = {};
+  if (!Array.isArray(services)) return out;
+  for (const s of services as Record<string, unknown>[]) {
+    if (!s || typeof s.service_name !== 'string' || s.thresholds === undefined) continue;
+    // The raw block keeps the recipe's key order (zod's output follows the schema's).
+    if (thresholdsSchema.safeParse(s.thresholds).success) out[s.service_name] = s.thresholds as ThresholdFields;
+  }
+  return out;
+}

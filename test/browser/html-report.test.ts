@@ -1,0 +1,147 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { buildReport } from '../../src/report/build.js';
+import { thresholdsJunit } from '../../src/report/exports.js';
+import { writeHtmlReport } from '../../src/report/html/report-page.js';
+import { sweepPointSets, recallQpsPointSet } from '../../src/report/points.js';
+import { openRunSource } from '../../src/report/source.js';
+import { repoRoot, runCli, tempDir } from '../helpers/cli.js';
+import { countingServer } from '../helpers/http-server.js';
+import { sampleAt, storeWith } from '../report/fixtures.js';
+
+const XSS = '<script>alert(1)</script>';
+const artifacts = join(repoRoot, 'test-artifacts');
+
+async function browser(t: { after(fn: () => Promise<void>): void }): Promise<BrowserContext> {
+  const profile = mkdtempSync(join(tmpdir(), 'aifb-chromium-'));
+  const ctx = await chromium.launchPersistentContext(profile, {
+    executablePath: '/usr/bin/chromium',
+    headless: true,
+    viewport: { width: 1280, height: 900 },
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+  });
+  t.after(async () => {
+    await ctx.close();
+    rmSync(profile, { recursive: true, force: true });
+  });
+  return ctx;
+}
+
+/** Opens a file with the network blocked; collects console errors, page errors, dialogs and requests. */
+async function open(ctx: BrowserContext, file: string) {
+  const seen = { errors: [] as string[], dialogs: [] as string[], network: [] as string[] };
+  const page: Page = await ctx.newPage();
+  await page.route('**/*', (route) => {
+    const url = route.request().url();
+    if (url.startsWith('file:')) return route.continue();
+    seen.network.push(url);
+    return route.abort();
+  });
+  page.on('console', (m) => (m.type() === 'error' || m.type() === 'warning') && seen.errors.push(`${m.type()}: ${m.text()}`));
+  page.on('pageerror', (e) => seen.errors.push(`pageerror: ${e.message}`));
+  page.on('dialog', (d) => {
+    seen.dialogs.push(d.message());
+    void d.dismiss();
+  });
+  await page.goto(pathToFileURL(file).href);
+  await page.waitForSelector('html[data-charts-drawn]', { timeout: 10_000 });
+  return { page, seen };
+}
+
+/** Every chart slot holds a uPlot canvas of non-zero size with drawn (non-transparent) pixels. */
+async function assertChartsDrawn(page: Page, atLeast: number): Promise<number> {
+  const charts = await page.$$eval('.chart', (els) =>
+    els.map((el) => {
+      const c = el.querySelector('canvas');
+      if (!c || c.width === 0 || c.height === 0) return { ok: false, inked: 0 };
+      const px = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
+      let inked = 0;
+      for (let i = 3; i < px.length; i += 4) if (px[i]! > 0) inked++;
+      return { ok: true, inked };
+    }),
+  );
+  assert.ok(charts.length >= atLeast, `${charts.length} charts, wanted at least ${atLeast}`);
+  charts.forEach((c, i) => assert.ok(c.ok && c.inked > 500, `chart ${i} is empty (${c.inked} pixels drawn)`));
+  assert.equal(await page.getAttribute('html', 'data-charts-drawn'), String(charts.length));
+  return charts.length;
+}
+
+test('HTML report of a real run: opens from disk offline, draws every chart, shows hostile strings as text', async (t) => {
+  const server = await countingServer(t, 1);
+  const dir = tempDir(t);
+  writeFileSync(
+    join(dir, 'recipe.yaml'),
+    `benchmark: {name: "html <i>report</i>", description: "${XSS} & more"}
+services:
+  - service_name: "web${XSS}"
+    service_type: http
+    url: ${server.url}/hello
+    duration: 2s
+    load: {rate: 100, warmup: 0.5s}
+    thresholds: {p99_latency_ms: "<2000", error_rate: "<1%"}
+`,
+  );
+  const res = await runCli(['run', 'recipe.yaml', '--out', 'out', '--quiet', '--id', 'html1'], { cwd: dir });
+  assert.equal(res.code, 0, res.stderr);
+  const src = openRunSource(join(dir, 'out', 'metrics.db'), dir);
+  t.after(() => src.close());
+  const file = writeHtmlReport(src.report, src.recipeText, join(dir, 'out'));
+  assert.equal(file, join(dir, 'out', 'html1_report.html'));
+
+  const ctx = await browser(t);
+  const { page, seen } = await open(ctx, file);
+  await assertChartsDrawn(page, 5);
+  assert.deepEqual(seen.errors, []);
+  assert.deepEqual(seen.dialogs, [], 'no injected script ran');
+  assert.deepEqual(seen.network, [], 'the page asked for nothing over the network');
+  assert.match(await page.textContent('.desc') ?? '', /<script>alert\(1\)<\/script> & more/);
+  assert.equal(await page.textContent('h1'), 'html <i>report</i>');
+  assert.equal(await page.$$eval('script', (s) => s.length), 3, 'only the data block, uPlot and the page script');
+  assert.equal(await page.$$eval('i, section script', (s) => s.length), 0);
+  assert.match((await page.textContent('#svc-0 h2')) ?? '', /^web<script>alert\(1\)<\/script>$/);
+  assert.match((await page.textContent('#recipe + pre')) ?? '', /service_name: "web<script>/);
+  assert.match((await page.textContent('#thresholds')) ?? '', /all 2 passed/);
+  mkdirSync(artifacts, { recursive: true });
+  await page.screenshot({ path: join(artifacts, 'html-report.png'), fullPage: true });
+
+  // The JUnit export is well-formed XML for a real XML parser.
+  const junit = thresholdsJunit(src.report, src.report.thresholds);
+  const parsed = await page.evaluate((x) => {
+    const doc = new DOMParser().parseFromString(x, 'application/xml');
+    return { error: doc.querySelector('parsererror')?.textContent ?? null, cases: doc.querySelectorAll('testcase').length, cls: doc.querySelector('testcase')?.getAttribute('classname') };
+  }, junit);
+  assert.deepEqual(parsed, { error: null, cases: 2, cls: `aifb.web${XSS}` });
+});
+
+test('HTML report draws LLM distributions, token rates and backend curves (recall–QPS, sweep with its knee)', async (t) => {
+  const samples = Array.from({ length: 300 }, (_, i) =>
+    sampleAt(1000 + i * 3, 40 + (i % 17), { llm: { ttftMs: 15 + (i % 11), tpotMs: 2 + (i % 3) / 2, itlMs: 2 + (i % 5) / 3, inputTokens: 20, outputTokens: 12 } }),
+  );
+  const store = storeWith('llm1', 'services: []\n', samples);
+  t.after(() => store.close());
+  const report = buildReport(store.db, 'llm1');
+  report.services.svc!.points = [
+    recallQpsPointSet([{ name: 'ef=64', points: [{ recall: 0.9, qps: 900 }, { recall: 0.95, qps: 600 }, { recall: 0.99, qps: 250 }] }]),
+    ...sweepPointSets([50, 100, 150, 200, 250, 300].map((r) => ({
+      offered_rps: r, achieved_rps: Math.min(r, 210), goodput_rps: Math.min(r, 200), p50: 0.01 + (r > 200 ? (r - 200) / 1000 : 0), p99: 0.02 + (r > 200 ? (r - 200) / 200 : 0),
+    }))),
+  ];
+  const dir = tempDir(t);
+  const file = writeHtmlReport(report, null, dir);
+  const { page, seen } = await open(await browser(t), file);
+  const n = await assertChartsDrawn(page, 12);
+  const titles = await page.$$eval('figcaption', (f) => f.map((x) => x.textContent));
+  for (const want of ['TTFT, TPOT and ITL distributions (CDF)', 'Output tokens per second', 'Recall against throughput', 'Latency against offered load', 'Goodput against offered load']) {
+    assert.ok(titles.includes(want), `missing chart "${want}" in ${titles.join(', ')}`);
+  }
+  assert.ok(n >= 12);
+  assert.deepEqual(seen.errors, []);
+  assert.deepEqual(seen.network, []);
+  mkdirSync(artifacts, { recursive: true });
+  await page.screenshot({ path: join(artifacts, 'html-report-llm.png'), fullPage: true });
+});

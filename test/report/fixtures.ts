@@ -1,0 +1,40 @@
+import { MetricsStore, type ServiceRecord } from '../../src/metrics/store.js';
+import { collectProvenance } from '../../src/metrics/provenance.js';
+import type { Sample } from '../../src/metrics/sample.js';
+
+/** A sample at `intendedMs` (run clock) with the given latency; actual start 1 ms later. */
+export function sampleAt(intendedMs: number, latencyMs: number, over: Partial<Sample> = {}): Sample {
+  const ok = over.ok ?? true;
+  return {
+    service: 'svc', clientId: 0, operation: 'request', intendedStart: intendedMs, actualStart: intendedMs + 1,
+    end: intendedMs + latencyMs, ok, status: ok ? 200 : 503, errorClass: ok ? null : 'http_5xx',
+    message: ok ? null : 'unavailable', bytesIn: 100, bytesOut: 10, ...over,
+  };
+}
+
+/** A real in-memory metrics store holding one run, as aifb run would leave it. */
+export function storeWith(
+  id: string,
+  recipeText: string,
+  samples: Sample[],
+  services: Partial<ServiceRecord>[] = [{}],
+  name = 'fixture',
+): MetricsStore {
+  const store = new MetricsStore(':memory:');
+  store.beginRun(
+    { benchmarkId: id, name, description: undefined, recipeFile: 'r.yaml', recipeText, recipeHash: 'h', provenance: collectProvenance({}) },
+    0,
+    (m) => 1_700_000_000_000 + m,
+  );
+  for (const s of samples) store.append(s);
+  for (const s of services) {
+    store.saveService({
+      serviceName: 'svc', serviceType: 'http', backend: undefined, status: 'complete',
+      load: { mode: 'open', rate: 100, arrival: 'constant', maxInFlight: 8 },
+      windowStart: 1000, windowEnd: 2000, issueEnd: 2000, scheduled: 100, dropped: 0, warmupRequests: 0, ...s,
+    });
+  }
+  store.finishRun('complete', 2100);
+  store.flush();
+  return store;
+}
