@@ -55,6 +55,22 @@ export class Distribution {
     if (v > this.maxMs) this.maxMs = v;
   }
 
+  /** Records the same value `count` times (a run of equal per-token gaps, say). */
+  recordMany(ms: number, count: number): void {
+    if (count <= 0) return;
+    if (count === 1) return this.record(ms);
+    const v = ms < 0 ? 0 : ms;
+    this.histogram.recordValueWithCount(Math.max(1, Math.round(v * 1000)), count);
+    // Chan's rule with a block of `count` equal values (mean v, no spread).
+    const n = this.n + count;
+    const delta = v - this.meanMs;
+    this.m2 += (delta * delta * this.n * count) / n;
+    this.meanMs += (delta * count) / n;
+    this.n = n;
+    if (v < this.minMs) this.minMs = v;
+    if (v > this.maxMs) this.maxMs = v;
+  }
+
   /** Adds another distribution into this one. */
   merge(other: Distribution): this {
     if (other.n === 0) return this;

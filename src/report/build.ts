@@ -3,6 +3,9 @@ import { RunError } from '../errors.js';
 import { Distribution } from '../metrics/distribution.js';
 import { LlmAggregate, SliceAggregate } from './aggregate.js';
 import { ServiceSeries } from './service-series.js';
+import { ExtrasAggregate } from './extras.js';
+import { buildSweeps } from './sweeps.js';
+import type { Slo } from '../recipe/types.js';
 import { evaluateThresholds, thresholdsFromRecipeText } from './thresholds.js';
 import type { LoadReport, Report, ServiceReport, SliceReport } from './types.js';
 
@@ -50,11 +53,14 @@ class ServiceAccumulator {
   readonly llm = new LlmAggregate();
   readonly clients = new Map<number, number>();
   readonly series: ServiceSeries;
+  readonly extras: ExtrasAggregate;
   firstStart = Infinity;
   lastEnd = -Infinity;
 
   constructor(row?: ServiceRow) {
     this.series = new ServiceSeries(row?.window_start ?? null, row?.window_end ?? null);
+    const load = row?.load ? (JSON.parse(row.load) as { slo?: Slo }) : {};
+    this.extras = new ExtrasAggregate(load.slo);
   }
 }
 
@@ -142,13 +148,13 @@ export function buildReport(db: Database.Database, benchmarkId?: string, now = n
     .prepare(
       `SELECT service_name, client_id, request_duration, service_time, success, error_class, error_message,
         response_size, bytes_out, operation, intended_start, actual_start, ttft, tpot, itl, input_tokens, output_tokens,
-        tokens_estimated FROM metrics WHERE benchmark_id = ?`,
+        tokens_estimated, extra FROM metrics WHERE benchmark_id = ?`,
     )
     .raw()
     .iterate(id) as IterableIterator<unknown[]>;
   for (const r of rows) {
-    const [service, clientId, latency, serviceTime, success, errorClass, message, bytesIn, bytesOut, op, intended, actual, ttft, tpot, itl, inTok, outTok, est] =
-      r as [string, number, number, number | null, number, string | null, string | null, number | null, number | null, string | null, number | null, number | null, number | null, number | null, number | null, number | null, number | null, number | null];
+    const [service, clientId, latency, serviceTime, success, errorClass, message, bytesIn, bytesOut, op, intended, actual, ttft, tpot, itl, inTok, outTok, est, extra] =
+      r as [string, number, number, number | null, number, string | null, string | null, number | null, number | null, string | null, number | null, number | null, number | null, number | null, number | null, number | null, number | null, number | null, string | null];
     let a = acc.get(service);
     if (!a) acc.set(service, (a = new ServiceAccumulator()));
     const lat = latency * 1000;
@@ -161,6 +167,7 @@ export function buildReport(db: Database.Database, benchmarkId?: string, now = n
     o.add(lat, st, ok, errorClass, message, bytesIn ?? 0, bytesOut ?? 0);
     a.clients.set(clientId, (a.clients.get(clientId) ?? 0) + 1);
     a.llm.add(ttft, tpot, itl, inTok, outTok, est);
+    a.extras.add(extra, ok, lat, ttft === null ? null : ttft * 1000, tpot === null ? null : tpot * 1000);
     if (intended !== null) {
       a.firstStart = Math.min(a.firstStart, intended);
       a.lastEnd = Math.max(a.lastEnd, intended + latency);
@@ -200,12 +207,18 @@ export function buildReport(db: Database.Database, benchmarkId?: string, now = n
       timeseries: series.timeseries,
       histogram: series.histogram,
     };
+    const extras = a.extras.report(windowSeconds);
+    if (extras.ttfb) report.ttfb = extras.ttfb;
+    if (extras.recall) report.recall = extras.recall;
+    if (extras.goodput) report.goodput = extras.goodput;
     if (a.llm.requests > 0) {
       report.llm = {
         requests: a.llm.requests,
         ttft: a.llm.ttft.summary(),
         tpot: a.llm.tpot.summary(),
-        itl: a.llm.itl.summary(),
+        // Every token gap when the backend listed them; else each request's mean gap.
+        itl: extras.itl ?? a.llm.itl.summary(),
+        ...(extras.e2el ? { e2el: extras.e2el } : {}),
         input_tokens: a.llm.inputTokens,
         output_tokens: a.llm.outputTokens,
         output_tokens_per_second: windowSeconds ? rate(a.llm.outputTokens, windowSeconds) : null,
@@ -247,6 +260,7 @@ export function buildReport(db: Database.Database, benchmarkId?: string, now = n
       services_failed: list.filter((s) => s.status === 'failed').length,
     },
     services,
+    sweeps: buildSweeps(db, id, services),
     thresholds: evaluateThresholds({ services }, thresholdsFromRecipeText(run.recipe_text)),
     provenance: {
       recipe_file: run.recipe_file,

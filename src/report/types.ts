@@ -75,9 +75,16 @@ export interface ServiceReport extends SliceReport {
   histogram: BinnedHistogram;
   /** Curves a backend or a sweep adds (recall–QPS, latency against offered load, …). */
   points?: PointSet[];
+  /** S3 GETs: time to first byte. */
+  ttfb?: DistSummary;
+  /** Vector searches: recall@k against the ground truth. */
+  recall?: { mean: number; min: number; searches: number };
+  /** Requests that met every SLO of the recipe (`slo:`), and their rate over the window. */
+  goodput?: { slo: import('../recipe/types.js').Slo; requests_meeting_slo: number; fraction: number | null; requests_per_second: number | null };
   llm?: {
     requests: number;
     ttft: DistSummary;
+    e2el?: DistSummary;
     tpot: DistSummary;
     itl: DistSummary;
     input_tokens: number;
@@ -135,6 +142,8 @@ export interface Report {
     services_failed: number;
   };
   services: Record<string, ServiceReport>;
+  /** Sweeps and searches (`load.sweep`, `load.search`): their steps are services above. */
+  sweeps: Record<string, import('./sweeps.js').SweepReport>;
   /** The recipe's thresholds judged on this data (read from the stored recipe). */
   thresholds: ThresholdReport;
   provenance: Record<string, unknown>;

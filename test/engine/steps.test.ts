@@ -9,6 +9,7 @@ import { loadRecipeText } from '../../src/recipe/load.js';
 import { builtinRegistry } from '../../src/services/catalog.js';
 import { systemClock } from '../../src/util/clock.js';
 import { createLogger } from '../../src/util/log.js';
+import { buildReport } from '../../src/report/build.js';
 
 /** A real HTTP server that serves one request at a time, 10 ms each: about 100 req/s at most. */
 async function serialServer(t: { after(fn: () => Promise<void>): void }) {
@@ -51,6 +52,11 @@ test('a sweep runs one measured step per rate, each a service of its own', async
   const group = store.db.prepare('SELECT kind, variable, result FROM step_groups').get() as { kind: string; variable: string; result: string };
   assert.equal(group.kind, 'sweep');
   assert.equal(JSON.parse(group.result).steps.length, 3);
+  const report = buildReport(store.db, 's');
+  const sweep = report.sweeps.web!;
+  assert.deepEqual(sweep.steps.map((x) => x.value), [20, 40, 80]);
+  assert.ok(sweep.steps.every((x) => Math.abs(x.achieved_rate! - x.value) / x.value < 0.05), JSON.stringify(sweep.steps));
+  assert.deepEqual(sweep.points.map((p) => p.id), ['sweep-latency', 'sweep-goodput']);
   store.close();
 });
 
@@ -70,5 +76,11 @@ test('a search finds the highest rate at which the SLO holds, by bisection', asy
   assert.equal(r.steps[1]!.passed, false);
   assert.ok(r.best_rate >= 50 && r.best_rate <= 110, `best ${r.best_rate} from ${JSON.stringify(r.steps)}`);
   assert.ok(r.steps.filter((s) => s.passed).every((s) => s.value <= r.best_rate));
+  const report = buildReport(store.db, 's');
+  assert.equal(report.sweeps.web!.kind, 'search');
+  assert.equal(report.sweeps.web!.best_rate, r.best_rate);
+  const first = report.services['web@rate=20']!;
+  assert.ok(first.goodput!.fraction! >= 0.95, 'the passing step has its goodput in the report');
+  assert.equal(first.goodput!.slo.e2elMs, 60);
   store.close();
 });

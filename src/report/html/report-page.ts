@@ -2,7 +2,7 @@ import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fmtBytes, fmtDuration, fmtMetric, fmtRate } from '../format.js';
 import type { Report, ServiceReport, SliceReport, ThresholdReport } from '../types.js';
-import { serviceCharts } from './charts.js';
+import { pointCharts, serviceCharts } from './charts.js';
 import { escapeHtml as e } from './escape.js';
 import { chartSlot, htmlDocument, type ChartSpec } from './page.js';
 
@@ -74,6 +74,23 @@ function serviceSection(name: string, s: ServiceReport, index: number, charts: C
   return out.join('\n');
 }
 
+function sweepSection(name: string, sw: Report['sweeps'][string], charts: ChartSpec[]): string {
+  const out = [`<section><h2>${e(sw.kind === 'search' ? 'Search' : 'Sweep')}: ${e(name)}</h2>`];
+  if (sw.kind === 'search') {
+    out.push(`<p class="note">Highest rate with ≥ ${e(((sw.target ?? 0) * 100).toFixed(0))}% of requests meeting every SLO: ${e(sw.best_rate === null ? 'none' : `${sw.best_rate} req/s`)}</p>`);
+  }
+  const cells = (x: number | null, f: (v: number) => string) => (x === null ? '-' : f(x));
+  out.push(
+    `<table>${head([sw.variable, 'achieved req/s', 'throughput', 'goodput', 'p50', 'p99', 'errors', ...(sw.kind === 'search' ? ['passed'] : [])])}${sw.steps
+      .map((st) => row([e(st.value), cells(st.achieved_rate, (v) => v.toFixed(1)), st.throughput.toFixed(1), cells(st.goodput_rps, (v) => v.toFixed(1)), fmtDuration(st.p50), fmtDuration(st.p99), cells(st.error_rate, (v) => `${(v * 100).toFixed(1)}%`), ...(sw.kind === 'search' ? [st.passed ? 'yes' : 'no'] : [])].map(String)))
+      .join('')}</table>`,
+  );
+  const mine = pointCharts(sw.points).map((spec) => chartSlot(charts.push(spec) - 1, spec));
+  if (mine.length) out.push(`<div class="grid">${mine.join('')}</div>`);
+  out.push('</section>');
+  return out.join('\n');
+}
+
 function provenanceTable(p: Record<string, unknown>): string {
   const rows = Object.entries(p).map(([k, v]) => row([e(k), e(typeof v === 'string' ? v : JSON.stringify(v))], ['text', 'text']));
   return `<h2 id="provenance">Provenance</h2><table>${rows.join('')}</table>`;
@@ -94,6 +111,7 @@ export function renderReportHtml(report: Report, recipeText: string | null): str
     `<p class="note">Latency is measured from each request's intended start (no coordinated omission). ${e(report.summary.total_requests)} requests, ${e(report.summary.failed_requests)} failed.</p>`,
     thresholdTable(report.thresholds ?? { defined: 0, passed: 0, failed: 0, results: [] }),
     ...services,
+    ...Object.entries(report.sweeps ?? {}).map(([name, sw]) => sweepSection(name, sw, charts)),
     provenanceTable(report.provenance),
     `<h2 id="recipe">Recipe</h2>`,
     recipeText === null ? '<p class="note">The recipe is not stored with this report.</p>' : `<pre>${e(recipeText)}</pre>`,

@@ -1,0 +1,85 @@
+import { Distribution, type DistSummary } from '../metrics/distribution.js';
+import { meetsSlo } from '../metrics/slo.js';
+import type { Slo } from '../recipe/types.js';
+
+/** The per-request details backends leave in `extra` that the report aggregates. */
+interface Extra {
+  itl?: [number, number][];
+  itl_max_ms?: number;
+  e2el_ms?: number;
+  ttfb_ms?: number;
+  recall?: number;
+}
+
+/** Report figures drawn from `extra` and from the recipe's SLOs, for one service. */
+export interface ExtrasReport {
+  itl?: DistSummary;
+  e2el?: DistSummary;
+  ttfb?: DistSummary;
+  recall?: { mean: number; min: number; searches: number };
+  goodput?: { slo: Slo; requests_meeting_slo: number; fraction: number | null; requests_per_second: number | null };
+}
+
+/**
+ * ITL over every token gap (a `[gap, k]` pair counts k times, docs/metrics.md), LLM e2el,
+ * S3 time to first byte, vector recall, and goodput (requests meeting every SLO).
+ */
+export class ExtrasAggregate {
+  private readonly itl = new Distribution();
+  private readonly e2el = new Distribution();
+  private readonly ttfb = new Distribution();
+  private recallSum = 0;
+  private recallMin = Infinity;
+  private recallN = 0;
+  private good = 0;
+  private judged = 0;
+
+  constructor(private readonly slo: Slo | undefined) {}
+
+  /** Whether rows of this service need their `extra` parsed at all. */
+  static wanted(extraText: string | null): boolean {
+    return extraText !== null && extraText.length > 2;
+  }
+
+  add(extraText: string | null, ok: boolean, latencyMs: number, ttftMs: number | null, tpotMs: number | null): void {
+    let x: Extra | undefined;
+    if (ExtrasAggregate.wanted(extraText)) {
+      try {
+        x = JSON.parse(extraText!) as Extra;
+      } catch {
+        x = undefined;
+      }
+    }
+    if (x) {
+      if (Array.isArray(x.itl)) for (const [gap, k] of x.itl) this.itl.recordMany(gap, k);
+      if (typeof x.e2el_ms === 'number') this.e2el.record(x.e2el_ms);
+      if (typeof x.ttfb_ms === 'number') this.ttfb.record(x.ttfb_ms);
+      if (typeof x.recall === 'number') {
+        this.recallSum += x.recall;
+        this.recallMin = Math.min(this.recallMin, x.recall);
+        this.recallN++;
+      }
+    }
+    if (this.slo) {
+      this.judged++;
+      if (meetsSlo({ ok, latencyMs, ttftMs, tpotMs, itlMaxMs: x?.itl_max_ms }, this.slo)) this.good++;
+    }
+  }
+
+  report(windowSeconds: number | null): ExtrasReport {
+    const out: ExtrasReport = {};
+    if (this.itl.count) out.itl = this.itl.summary();
+    if (this.e2el.count) out.e2el = this.e2el.summary();
+    if (this.ttfb.count) out.ttfb = this.ttfb.summary();
+    if (this.recallN) out.recall = { mean: this.recallSum / this.recallN, min: this.recallMin, searches: this.recallN };
+    if (this.slo) {
+      out.goodput = {
+        slo: this.slo,
+        requests_meeting_slo: this.good,
+        fraction: this.judged ? this.good / this.judged : null,
+        requests_per_second: windowSeconds ? Number((this.good / windowSeconds).toFixed(3)) : null,
+      };
+    }
+    return out;
+  }
+}
