@@ -9,9 +9,12 @@ import { pushCommand } from './commands/push.js';
 import { monitorCommand } from './commands/monitor.js';
 import { compareCommand } from './commands/compare.js';
 import { exportCommand } from './commands/export.js';
+import { slurmCommand } from './commands/slurm.js';
+import { containersCommand } from './commands/containers.js';
+import { mergeCommand } from './commands/merge.js';
 import { EXIT } from './exit-codes.js';
 
-const COMMANDS: Command[] = [runCommand, validateCommand, reportCommand, schemaCommand, simCommand, pushCommand, monitorCommand, compareCommand, exportCommand];
+const COMMANDS: Command[] = [runCommand, validateCommand, reportCommand, schemaCommand, simCommand, pushCommand, monitorCommand, compareCommand, exportCommand, slurmCommand, containersCommand, mergeCommand];
 
 function help(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));

@@ -11,6 +11,9 @@ import { MSG } from '../messages.js';
 import { LiveStats } from './live.js';
 import { ServiceRunner } from './runner.js';
 import { runSteps } from './steps.js';
+import { launchService, withEndpoint, type Launched } from '../launch/index.js';
+import { generatorsOf } from '../launch/config.js';
+import { runGeneratorsFor } from '../launch/generators.js';
 
 export interface BenchmarkOptions {
   benchmarkId: string;
@@ -26,6 +29,8 @@ export interface BenchmarkOptions {
   setupTimeoutMs?: number;
   /** Observers of the run (live display, Prometheus export); called on the hot path, keep them cheap. */
   observers?: RunObserver[];
+  /** For services with a launcher or generators (src/launch); runBenchmark fills it from the plan. */
+  launch?: { logsDir: string; recipeFile: string };
 }
 
 /** Something that watches a run as it happens. */
@@ -60,7 +65,8 @@ export function describeLoad(spec: ServiceSpec): Record<string, unknown> {
  * Runs every service of a plan: in parallel (at most `maxWorkers` at once) or one
  * after another. A service that fails is recorded and the others go on.
  */
-export async function runBenchmark(plan: Plan, o: BenchmarkOptions): Promise<BenchmarkResult> {
+export async function runBenchmark(plan: Plan, options: BenchmarkOptions): Promise<BenchmarkResult> {
+  const o = { launch: { logsDir: plan.global.logsDir, recipeFile: plan.sourceFile }, ...options };
   const queue = [...plan.services];
   const results: ServiceRunResult[] = [];
   const width = o.sequential ? 1 : Math.max(1, Math.min(o.maxWorkers, queue.length));
@@ -105,11 +111,16 @@ export async function runOne(spec: ServiceSpec, o: BenchmarkOptions): Promise<Se
   o.store.saveService({ ...base, status: 'running' });
   const rng = createRng(spec.seed).fork(spec.name);
   let adapter: Adapter | undefined;
+  let launched: Launched | undefined;
   let failed = false;
   try {
     const def = o.registry.resolve(spec.type, spec.backend);
     if (!def) throw new RunError(MSG.noBackend(spec.type, spec.backend, o.registry.describe()));
-    adapter = (await def.load()).createAdapter(spec);
+    // A recipe `launcher` starts the service first; the adapter is pointed at where it came up.
+    launched = await launchService(spec, def, { log, logsDir: o.launch?.logsDir ?? 'logs', signal: o.stop });
+    const served = launched ? withEndpoint(spec, launched.endpoint) : spec;
+    if (generatorsOf(served.fields) > 1) return end(await runGeneratorsFor(served, o, log, launched?.endpoint));
+    adapter = (await def.load()).createAdapter(served);
     const setupSignal = AbortSignal.any([o.stop, AbortSignal.timeout(o.setupTimeoutMs ?? 300_000)]);
     await adapter.setup({ benchmarkId: o.benchmarkId, rng: rng.fork('setup'), log, signal: setupSignal });
     const runner = new ServiceRunner({
@@ -145,5 +156,6 @@ export async function runOne(spec: ServiceSpec, o: BenchmarkOptions): Promise<Se
         log.error(`teardown failed: ${(err as Error).message}`);
       }
     }
+    await launched?.stop();
   }
 }

@@ -88,27 +88,30 @@ export const slurmSchema = z.strictObject({
   extra_args: z.array(z.string()).optional(),
 });
 
-const readyItemSchema = z.union([
-  z.strictObject({ http: z.string().min(1) }),
-  z.strictObject({ tcp: z.literal(true) }),
-  z.strictObject({ log: z.string().min(1) }),
-]);
+const readyItemSchema = z.union(
+  [z.strictObject({ http: z.string().min(1) }), z.strictObject({ tcp: z.literal(true) }), z.strictObject({ log: z.string().min(1) })],
+  { error: 'expected {http: /path}, {tcp: true} or {log: regex}' },
+);
 
-/** How aifb starts a service before benchmarking it (docs/hpc.md); absent means it is already running. */
-export const launcherSchema = z.union([
-  z.enum(['external', 'local', 'slurm']),
+/**
+ * How aifb starts a service before benchmarking it (docs/hpc.md); absent means it is
+ * already running. `launcher: slurm` is short for `launcher: {type: slurm}`; the string
+ * is widened first so a typo inside the block gets its own message.
+ */
+export const launcherSchema = z.preprocess(
+  (v) => (typeof v === 'string' ? { type: v } : v),
   z.strictObject({
     type: z.enum(['external', 'local', 'slurm']),
     runtime: z.enum(['native', 'apptainer']).optional(),
     apptainer: z.enum(['exec', 'run']).optional(),
     command: z.array(z.string()).min(1).optional(),
-    ready: z.union([readyItemSchema, z.array(readyItemSchema).min(1)]).optional(),
+    ready: z.union([readyItemSchema, z.array(readyItemSchema).min(1)], { error: 'expected {http: /path}, {tcp: true}, {log: regex} or a list of them' }).optional(),
     ready_timeout: durationField.optional(),
     queue_timeout: durationField.optional(),
     data_dir: z.string().min(1).optional(),
     bind: z.array(z.string().min(1)).optional(),
   }),
-]);
+);
 
 /**
  * Keys every service accepts: the seed's flat field list (report §6.2.1, §7.3) plus the

@@ -3,6 +3,7 @@ import type { Rng } from '../util/rng.js';
 import type { ErrorClass, LlmFields } from '../metrics/sample.js';
 import type { Logger } from '../util/log.js';
 import type { ServiceSpec } from '../recipe/types.js';
+import type { ServerLaunch } from '../launch/types.js';
 
 /** What an adapter saw for one operation; the engine adds the timing. */
 export interface OperationResult {
@@ -78,4 +79,10 @@ export interface BackendDefinition {
   /** Checks across fields that zod shapes cannot express; returns messages by key path. */
   check?(service: Record<string, unknown>): { path: (string | number)[]; message: string }[];
   load(): Promise<BackendModule>;
+  /**
+   * How to start this backend's server when the recipe asks aifb to (`launcher:`
+   * local or slurm): command, image, port, data directory and readiness check.
+   * Without it, src/launch/servers.ts has defaults for the seed's servers.
+   */
+  server?(service: Readonly<Record<string, unknown>>): ServerLaunch;
 }

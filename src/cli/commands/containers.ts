@@ -1,0 +1,88 @@
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { RunError, UsageError } from '../../errors.js';
+import { pullArgv } from '../../launch/apptainer.js';
+import { imageCacheDir } from '../../launch/index.js';
+import { builtinServer } from '../../launch/servers.js';
+import { shellJoin } from '../../launch/quote.js';
+import { loadRecipeFile } from '../../recipe/load.js';
+import { builtinRegistry } from '../../services/catalog.js';
+import { parseCommandArgs } from '../args.js';
+import type { Command, CommandIO } from '../command.js';
+import { EXIT } from '../exit-codes.js';
+
+const USAGE = `aifb containers pull [IMAGE... | --recipe RECIPE] [--dir DIR] [--force] [--dry-run]
+
+Fetches docker:// (or oras://, library://, https://) images into a cache directory with
+\`apptainer pull\`, once, on a node that can reach the registry (usually the login node).
+Slurm jobs then run the cached .sif instead of pulling on a compute node.
+
+  IMAGE...          references, e.g. docker://ollama/ollama:latest
+  --recipe FILE     every container_image of the recipe (and the built-in image of each
+                    service whose runtime is apptainer)
+  --dir DIR         the cache [$AIFB_IMAGE_CACHE or ~/.cache/aifb/images]
+  --force           pull again over an existing file
+  --dry-run         print the apptainer command lines, run nothing
+Apptainer definitions to build images yourself are in containers/*.def.`;
+
+/** Images a recipe needs: container_image, or the built-in one of an apptainer service. */
+export function recipeImages(file: string, env: NodeJS.ProcessEnv): string[] {
+  const plan = loadRecipeFile(file, { registry: builtinRegistry, env });
+  const images = new Set<string>();
+  for (const s of plan.services) {
+    const f = s.fields;
+    const launcher = f.launcher as { runtime?: string } | string | undefined;
+    const apptainer = typeof launcher === 'object' && launcher.runtime === 'apptainer';
+    if (typeof f.container_image === 'string') images.add(f.container_image);
+    else if (apptainer) {
+      const img = builtinServer(s.type, s.backend, f)?.image;
+      if (img) images.add(img);
+    }
+  }
+  return [...images].filter((i) => /^[a-z]+:\/\//.test(i));
+}
+
+function run(argv: string[], io: CommandIO): Promise<number> {
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'inherit', 'inherit'], env: io.env });
+    child.on('error', (err) =>
+      reject(new RunError(`cannot run ${argv[0]}: ${err.message} (is Apptainer installed? on many clusters: module load Apptainer)`)),
+    );
+    child.on('close', (code) => resolvePromise(code ?? 1));
+  });
+}
+
+export const containersCommand: Command = {
+  name: 'containers',
+  summary: 'pull container images into the cache Slurm jobs use (apptainer pull)',
+  usage: USAGE,
+  async run(args, io) {
+    const [sub, ...rest] = args;
+    if (sub !== 'pull') throw new UsageError(`containers: unknown subcommand "${sub ?? ''}"; expected pull`);
+    const { values, positionals } = parseCommandArgs(
+      rest,
+      { recipe: { type: 'string' }, dir: { type: 'string' }, force: { type: 'boolean' }, 'dry-run': { type: 'boolean' } },
+      'containers pull',
+    );
+    const images = [...positionals, ...(values.recipe ? recipeImages(resolve(io.cwd, values.recipe), io.env) : [])];
+    if (images.length === 0) throw new UsageError('containers pull: give image references or --recipe');
+    const dir = resolve(io.cwd, values.dir ?? imageCacheDir(io.env));
+    const pulls = images.map((i) => pullArgv(i, dir, values.force ?? false));
+    if (values['dry-run']) {
+      for (const p of pulls) io.stdout.write(`${shellJoin(p.argv)}\n`);
+      return EXIT.ok;
+    }
+    mkdirSync(dir, { recursive: true });
+    let failed = 0;
+    for (const p of pulls) {
+      if (!values.force && existsSync(p.sif)) {
+        io.stdout.write(`${p.sif} is already there (--force pulls again)\n`);
+        continue;
+      }
+      io.stdout.write(`$ ${shellJoin(p.argv)}\n`);
+      if ((await run(p.argv, io)) !== 0) failed++;
+    }
+    return failed > 0 ? EXIT.runtime : EXIT.ok;
+  },
+};

@@ -1,0 +1,47 @@
+import { resolve } from 'node:path';
+import { UsageError } from '../../errors.js';
+import { mergeShardFiles } from '../../launch/merge.js';
+import { openMetricsDb } from '../../metrics/store.js';
+import { buildReport } from '../../report/build.js';
+import { renderSummary } from '../../report/terminal.js';
+import { writeJsonReport } from '../../report/write.js';
+import { parseCommandArgs } from '../args.js';
+import type { Command } from '../command.js';
+import { EXIT } from '../exit-codes.js';
+
+/** `aifb merge`: the shards of one run (one SQLite file per load generator) into one database and report. */
+export const mergeCommand: Command = {
+  name: 'merge',
+  summary: 'merge the shard databases of load generators into one run and report',
+  usage: `aifb merge SHARD.db... --out MERGED.db [--reports DIR] [--id ID] [--json]
+
+Each load generator (generators: N; one Slurm task or child process each) writes its
+own SQLite shard. merge copies every request row into MERGED.db as one run: times are
+rebased to the earliest shard, client ids are offset so they stay distinct, service
+counters add and windows span all shards; the report is then built from the raw rows,
+so percentiles are exact over all shards and rates add. The shards table of MERGED.db
+records which host and Slurm task wrote which rows. --reports writes
+<DIR>/<id>_report.json.`,
+  async run(args, io) {
+    const { values, positionals } = parseCommandArgs(
+      args,
+      { out: { type: 'string' }, reports: { type: 'string' }, id: { type: 'string' }, json: { type: 'boolean' } },
+      'merge',
+    );
+    if (!values.out) throw new UsageError('merge: give --out MERGED.db');
+    if (positionals.length === 0) throw new UsageError('merge: give the shard databases to merge');
+    const out = resolve(io.cwd, values.out);
+    const r = mergeShardFiles(out, positionals.map((p) => resolve(io.cwd, p)), values.id);
+    io.stderr.write(`merged ${r.shards} shard(s), ${r.rows} request rows of ${r.benchmarkId} into ${out}\n`);
+    const db = openMetricsDb(out);
+    try {
+      const report = buildReport(db, r.benchmarkId);
+      if (values.reports) io.stderr.write(`Report: ${writeJsonReport(report, resolve(io.cwd, values.reports))}\n`);
+      if (values.json) io.stdout.write(JSON.stringify(report, null, 2) + '\n');
+      else io.stdout.write(renderSummary(report) + '\n');
+    } finally {
+      db.close();
+    }
+    return EXIT.ok;
+  },
+};

@@ -1,0 +1,109 @@
+import type Database from 'better-sqlite3';
+import { spawn } from 'node:child_process';
+import { mkdirSync, rmSync } from 'node:fs';
+import { isAbsolute, join, resolve } from 'node:path';
+import { RunError } from '../errors.js';
+import type { BenchmarkOptions, ServiceRunResult } from '../engine/orchestrator.js';
+import type { ServiceSpec } from '../recipe/types.js';
+import type { Logger } from '../util/log.js';
+import { generatorsOf } from './config.js';
+import { onExitKill } from './local.js';
+import { copyShard, saveServices } from './merge.js';
+import { mergeServiceRecords, type ServiceRow } from './merge-rows.js';
+import { safeFileName } from './quote.js';
+import { aifbCommand } from './self.js';
+import type { Endpoint } from './types.js';
+
+export interface LocalGeneratorOptions {
+  benchmarkId: string;
+  /** The parent run's database: the generators' rows are merged into it. */
+  db: Database.Database;
+  recipeFile: string;
+  logsDir: string;
+  log: Logger;
+  stop: AbortSignal;
+  /** Where the service answers when the parent launched it (children must not launch it again). */
+  endpoint?: Endpoint;
+  env?: NodeJS.ProcessEnv;
+}
+
+export interface GeneratorsOutcome {
+  status: 'complete' | 'partial' | 'failed';
+  error?: string;
+  rows: number;
+}
+
+/**
+ * Runs a service with `generators: N` on this machine: N child processes (each
+ * `aifb slurm worker --service NAME --index k`, each with its own shard database), then
+ * merges their rows into the parent's database as one service. Stopping the run sends
+ * SIGTERM to every child, which ends its load and keeps what it measured.
+ */
+export async function runLocalGenerators(spec: ServiceSpec, o: LocalGeneratorOptions): Promise<GeneratorsOutcome> {
+  const g = generatorsOf(spec.fields);
+  const base = isAbsolute(o.logsDir) ? o.logsDir : resolve(o.logsDir);
+  const dir = join(base, 'shards', `${safeFileName(o.benchmarkId)}-${safeFileName(spec.name)}`);
+  mkdirSync(dir, { recursive: true });
+  const env = { ...(o.env ?? process.env) };
+  if (o.endpoint) env.AIFB_ATTACH = JSON.stringify({ [spec.name]: { endpoint: o.endpoint } });
+  const [cmd, ...pre] = aifbCommand(env);
+  const files = Array.from({ length: g }, (_, k) => join(dir, `shard-${k}.db`));
+  o.log.info(`${g} load generators (child processes) share the load; shards in ${dir}`);
+  const children = files.map((db, k) => {
+    const args = [...pre, 'slurm', 'worker', o.recipeFile, '--service', spec.name, '--index', String(k), '--id', o.benchmarkId, '--db', db];
+    const child = spawn(cmd!, args, { env, stdio: ['ignore', 'ignore', 'pipe'] });
+    let err = '';
+    child.stderr!.on('data', (d: Buffer) => (err = (err + d.toString()).slice(-4000)));
+    const done = new Promise<{ code: number | null; err: string }>((r) => {
+      child.on('close', (code) => r({ code, err }));
+      child.on('error', (e) => r({ code: -1, err: e.message }));
+    });
+    return { child, done };
+  });
+  const forward = () => children.forEach((c) => c.child.kill('SIGTERM'));
+  o.stop.addEventListener('abort', forward, { once: true });
+  const unregister = onExitKill(() => children.forEach((c) => c.child.kill('SIGKILL')));
+  const results = await Promise.all(children.map((c) => c.done));
+  o.stop.removeEventListener('abort', forward);
+  unregister();
+  const failures = results.flatMap((r, k) => (r.code === 0 || (o.stop.aborted && r.code !== null && r.code > 128) ? [] : [`generator ${k} exited with ${r.code}: ${lastLine(r.err)}`]));
+  const origin = Date.parse((o.db.prepare('SELECT started_at FROM runs WHERE benchmark_id = ?').get(o.benchmarkId) as { started_at: string }).started_at);
+  let rows = 0;
+  let offset = 0;
+  const services: ServiceRow[][] = [];
+  for (const [k, path] of files.entries()) {
+    try {
+      const c = copyShard(o.db, { path, index: k }, o.benchmarkId, origin, offset);
+      rows += c.rows;
+      offset += c.clientSpan;
+      services.push(c.services.filter((s) => s.service_name === spec.name));
+    } catch (err) {
+      failures.push(`generator ${k}: ${(err as Error).message}`);
+    }
+  }
+  const merged = mergeServiceRecords(services)[0];
+  if (merged) saveServices(o.db, o.benchmarkId, [{ ...merged, ...(failures.length ? { status: 'failed', error: failures.join('; ') } : {}) }]);
+  rmSync(dir, { recursive: true, force: true });
+  if (!merged) throw new RunError(`no generator of ${spec.name} produced a result: ${failures.join('; ')}`);
+  const status = failures.length > 0 ? 'failed' : merged.status === 'partial' || o.stop.aborted ? 'partial' : 'complete';
+  return { status, rows, ...(failures.length ? { error: failures.join('; ') } : {}) };
+}
+
+/** The orchestrator's entry: runs the service's generators and reports it as one service. */
+export async function runGeneratorsFor(spec: ServiceSpec, o: BenchmarkOptions, log: Logger, endpoint?: Endpoint): Promise<ServiceRunResult> {
+  o.store.flush();
+  const r = await runLocalGenerators(spec, {
+    benchmarkId: o.benchmarkId,
+    db: o.store.db,
+    recipeFile: o.launch?.recipeFile ?? '',
+    logsDir: o.launch?.logsDir ?? 'logs',
+    log,
+    stop: o.stop,
+    endpoint,
+  });
+  return { name: spec.name, status: r.status, ...(r.error ? { error: r.error } : {}) };
+}
+
+function lastLine(text: string): string {
+  return text.trim().split('\n').at(-1) ?? '';
+}

@@ -1,0 +1,45 @@
+import { UsageError } from '../errors.js';
+
+// Characters that never need quoting in POSIX sh; anything else is wrapped.
+const SAFE = /^[A-Za-z0-9_@%+=:,./-]+$/;
+
+/**
+ * Quotes one value for POSIX sh (and bash) so it is always exactly one literal word:
+ * no expansion, no globbing, no word splitting, newlines included. sbatch reads
+ * `#SBATCH` values with the same single-quote rules.
+ */
+export function shellQuote(value: string | number | boolean): string {
+  const s = String(value);
+  if (s.includes('\0')) throw new UsageError('a value for a shell script contains a NUL byte');
+  if (s !== '' && SAFE.test(s)) return s;
+  return `'${s.replace(/'/g, `'\\''`)}'`;
+}
+
+/** Quotes every word and joins them with spaces: a command line sh runs as given. */
+export function shellJoin(words: readonly (string | number)[]): string {
+  return words.map((w) => shellQuote(w)).join(' ');
+}
+
+/**
+ * A `#SBATCH` line is a comment to the shell: a newline in a value would end the
+ * comment and turn the rest into a command, so such values are refused outright.
+ */
+export function directiveValue(name: string, value: string | number): string {
+  const s = String(value);
+  if (/[\r\n\0]/.test(s)) throw new UsageError(`slurm ${name}: a line break is not allowed in a Slurm option value`);
+  return shellQuote(s);
+}
+
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/** Environment variable names go unquoted into `export`: only real names are accepted. */
+export function envName(name: string): string {
+  if (!ENV_NAME.test(name)) throw new UsageError(`"${name}" is not a valid environment variable name`);
+  return name;
+}
+
+/** A file name made from a service name: readable, and safe anywhere in a path. */
+export function safeFileName(name: string): string {
+  const s = name.replace(/[^A-Za-z0-9_.-]+/g, '_').replace(/^[.]+/, '_');
+  return s.slice(0, 80) || 'service';
+}

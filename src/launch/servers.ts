@@ -1,0 +1,79 @@
+import type { ServerLaunch } from './types.js';
+
+type Fields = Readonly<Record<string, unknown>>;
+
+/**
+ * How the servers the seed benchmarks start, for backends that do not say it
+ * themselves (BackendDefinition.server wins). Images match containers/*.def; health
+ * paths are each server's documented readiness endpoint (docs/hpc.md).
+ */
+const SERVERS: Record<string, (f: Fields) => ServerLaunch> = {
+  ollama: () => ({
+    command: ['ollama', 'serve'],
+    containerCommand: ['ollama', 'serve'],
+    image: 'docker://ollama/ollama:0.5.7',
+    port: 11434,
+    env: { OLLAMA_HOST: '{host}:{port}', OLLAMA_MODELS: '{data_dir}/models' },
+    dataDir: '/root/.ollama',
+    ready: { http: '/api/version' },
+  }),
+  vllm: (f) => ({
+    command: ['vllm', 'serve', String(f.model ?? 'facebook/opt-125m'), '--host', '{host}', '--port', '{port}'],
+    containerCommand: ['python3', '-m', 'vllm.entrypoints.openai.api_server', '--model', String(f.model ?? 'facebook/opt-125m'), '--host', '{host}', '--port', '{port}'],
+    image: 'docker://vllm/vllm-openai:v0.6.6',
+    port: 8000,
+    env: { HF_HOME: '{data_dir}' },
+    dataDir: '/root/.cache/huggingface',
+    ready: { http: '/health' },
+  }),
+  triton: () => ({
+    command: ['tritonserver', '--model-repository={data_dir}', '--http-port={port}', '--http-address={host}'],
+    containerCommand: ['tritonserver', '--model-repository={data_dir}', '--http-port={port}', '--http-address={host}'],
+    image: 'docker://nvcr.io/nvidia/tritonserver:24.08-py3',
+    port: 8000,
+    dataDir: '/models',
+    ready: { http: '/v2/health/ready' },
+  }),
+  'vectordb/chromadb': () => ({
+    command: ['npx', 'chroma', 'run', '--path', '{data_dir}', '--host', '{host}', '--port', '{port}'],
+    containerCommand: ['chroma', 'run', '--path', '{data_dir}', '--host', '{host}', '--port', '{port}'],
+    image: 'docker://chromadb/chroma:1.0.5',
+    port: 8000,
+    dataDir: '/chroma/data',
+    ready: { http: '/api/v2/heartbeat' },
+  }),
+  'vectordb/weaviate': () => ({
+    containerCommand: ['/bin/weaviate', '--host', '{host}', '--port', '{port}', '--scheme', 'http'],
+    image: 'docker://semitechnologies/weaviate:1.28.2',
+    port: 8080,
+    env: { PERSISTENCE_DATA_PATH: '{data_dir}', AUTHENTICATION_ANONYMOUS_ACCESS_ENABLED: 'true', DEFAULT_VECTORIZER_MODULE: 'none' },
+    dataDir: '/var/lib/weaviate',
+    ready: { http: '/v1/.well-known/ready' },
+  }),
+  postgresql: () => ({
+    command: ['postgres', '-D', '{data_dir}', '-p', '{port}', '-h', '{host}', '-k', '{data_dir}'],
+    image: 'docker://postgres:16',
+    port: 5432,
+    dataDir: '/var/lib/postgresql/data',
+    ready: [{ tcp: true }, { log: 'database system is ready to accept connections' }],
+  }),
+  s3: () => ({
+    command: ['minio', 'server', '{data_dir}', '--address', '{host}:{port}'],
+    containerCommand: ['minio', 'server', '{data_dir}', '--address', '{host}:{port}'],
+    image: 'docker://minio/minio:RELEASE.2025-01-20T14-49-07Z',
+    port: 9000,
+    dataDir: '/data',
+    ready: { http: '/minio/health/live' },
+  }),
+};
+
+/** The built-in server description for a service, if aifb knows its server. */
+export function builtinServer(type: string, backend: string | undefined, fields: Fields): ServerLaunch | undefined {
+  const exact = SERVERS[backend ? `${type}/${backend}` : type];
+  if (exact) return exact(fields);
+  const postgres = (type === 'database' || type === 'postgresql') && (!backend || backend === 'postgres' || backend === 'postgresql');
+  if (postgres) return SERVERS.postgresql!(fields);
+  // Families whose backend decides the server (pglite is embedded, faiss is a library).
+  if (type === 'vectordb' || type === 'database' || type === 'postgresql') return undefined;
+  return SERVERS[type]?.(fields);
+}

@@ -1,0 +1,123 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { isAbsolute, join, resolve } from 'node:path';
+import type { Plan } from '../recipe/types.js';
+import type { BackendRegistry } from '../services/registry.js';
+import type { Logger } from '../util/log.js';
+import { launcherOf } from './config.js';
+import { imageCacheDir } from './index.js';
+import { onExitKill } from './local.js';
+import { planServer } from './plan.js';
+import { safeFileName } from './quote.js';
+import { generatorTasks } from './shard.js';
+import { sbatch, scancel, scancelSync } from './slurm/commands.js';
+import type { SlurmFields } from './slurm/directives.js';
+import { clientScript, clientSubmitArgs, serviceScript } from './slurm/script.js';
+
+/** One batch script, ready to write and submit. */
+export interface ScriptFile {
+  /** Service name, or '' for the client job. */
+  service: string;
+  file: string;
+  text: string;
+}
+
+export interface Submission {
+  benchmarkId: string;
+  dir: string;
+  services: ScriptFile[];
+  client: ScriptFile;
+}
+
+export interface SubmissionOptions {
+  benchmarkId: string;
+  cwd: string;
+  registry: BackendRegistry;
+  aifb: string[];
+  /** Slurm options of the client job (partition, account, time, …). */
+  client: SlurmFields;
+  env?: NodeJS.ProcessEnv;
+}
+
+/**
+ * Every script of a benchmark run as Slurm jobs: one per service whose launcher is
+ * `slurm`, and the client job that benchmarks them. Nothing is written or submitted.
+ */
+export function buildSubmission(plan: Plan, o: SubmissionOptions): Submission {
+  const logsDir = isAbsolute(plan.global.logsDir) ? plan.global.logsDir : resolve(o.cwd, plan.global.logsDir);
+  const dir = join(logsDir, 'slurm', safeFileName(o.benchmarkId));
+  const planCtx = { cwd: o.cwd, logsDir, imageCache: imageCacheDir(o.env) };
+  const services = plan.services
+    .filter((s) => launcherOf(s.fields).type === 'slurm')
+    .map((s) => ({
+      service: s.name,
+      file: join(dir, `aifb-${safeFileName(s.name)}.sbatch`),
+      text: serviceScript({
+        plan: planServer(s, o.registry.resolve(s.type, s.backend), planCtx, 'slurm'),
+        slurm: (s.fields.slurm ?? {}) as SlurmFields,
+        dir,
+        aifb: o.aifb,
+      }),
+    }));
+  const abs = (p: string) => (isAbsolute(p) ? p : resolve(o.cwd, p));
+  const client = {
+    service: '',
+    file: join(dir, 'aifb-client.sbatch'),
+    text: clientScript({
+      benchmarkId: o.benchmarkId,
+      slurm: o.client,
+      dir,
+      cwd: o.cwd,
+      recipeFile: abs(plan.sourceFile),
+      recipeText: plan.redactedText,
+      aifb: o.aifb,
+      services: services.map((s) => s.service),
+      generators: generatorTasks(plan),
+      metricsDb: abs(plan.global.metricsDb),
+      reportsDir: abs(plan.global.reportsDir),
+    }),
+  };
+  return { benchmarkId: o.benchmarkId, dir, services, client };
+}
+
+/**
+ * Client job options a recipe implies when the command line gives none: the account
+ * and QoS of its services (the partition is not inherited: it may be a GPU one).
+ */
+export function clientSlurmDefaults(plan: Plan): SlurmFields {
+  const first = plan.services.map((s) => s.fields.slurm as SlurmFields | undefined).find((s) => s !== undefined) ?? {};
+  return { ...(first.account ? { account: first.account } : {}), ...(first.qos ? { qos: first.qos } : {}), ...(first.time ? { time: first.time } : {}) };
+}
+
+export interface Submitted {
+  services: { service: string; job: string }[];
+  client: string;
+}
+
+/**
+ * Writes and submits the scripts: service jobs first, then the client with an `after:`
+ * dependency on them. If any submission fails, the jobs already queued are cancelled.
+ */
+export async function submit(s: Submission, log: Logger): Promise<Submitted> {
+  mkdirSync(s.dir, { recursive: true });
+  for (const f of [...s.services, s.client]) writeFileSync(f.file, f.text, { mode: 0o700 });
+  const queued: string[] = [];
+  const unregister = onExitKill(() => scancelSync(queued));
+  try {
+    const services: Submitted['services'] = [];
+    for (const f of s.services) {
+      const job = await sbatch(f.file);
+      queued.push(job);
+      services.push({ service: f.service, job });
+      log.info(`service "${f.service}": Slurm job ${job}`);
+    }
+    const ids = services.map((x) => x.job);
+    const client = await sbatch(s.client.file, clientSubmitArgs(ids), ids);
+    log.info(`client: Slurm job ${client} (starts after ${ids.length ? ids.join(', ') : 'nothing'})`);
+    return { services, client };
+  } catch (err) {
+    await scancel(queued);
+    throw err;
+  } finally {
+    unregister();
+  }
+}
