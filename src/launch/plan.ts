@@ -33,6 +33,8 @@ export interface PlanContext {
   imageCache?: string;
 }
 
+import { aifbCommand } from './self.js';
+
 function fill(word: string, v: Record<string, string>): string {
   return word.replace(/\{(port|host|data_dir)\}/g, (m, k: string) => v[k] ?? m);
 }
@@ -71,7 +73,8 @@ export function planServer(spec: ServiceSpec, def: BackendDefinition | undefined
     if (!cmd || cmd.length === 0) {
       throw new UsageError(`service "${spec.name}": launcher ${launcher.type} needs launcher.command (aifb does not know how to start ${spec.type} natively)`);
     }
-    argv = cmd.map((w) => fill(w, vars));
+    // `{aifb}` stands for this aifb itself (its Node and build), e.g. `[{aifb}, sim, llm, --port, "{port}"]`.
+    argv = cmd.flatMap((w) => (w === '{aifb}' ? aifbCommand() : [fill(w, vars)]));
   }
   const env = { ...mapValues(server.env ?? {}, (v) => fill(v, vars)), ...serviceEnv(f) };
   return { service: spec.name, launcher, argv, env, port, listenHost, ready: launcher.ready ?? server.ready, gpu, dataDir: hostData };
