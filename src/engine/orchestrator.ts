@@ -11,6 +11,7 @@ import { MSG } from '../messages.js';
 import { LiveStats } from './live.js';
 import { ServiceRunner } from './runner.js';
 import { runSteps } from './steps.js';
+import { StartGate } from './gate.js';
 import { launchService, withEndpoint, type Launched } from '../launch/index.js';
 import { generatorsOf } from '../launch/config.js';
 import { runGeneratorsFor } from '../launch/generators.js';
@@ -27,6 +28,8 @@ export interface BenchmarkOptions {
   sequential: boolean;
   graceMs?: number;
   setupTimeoutMs?: number;
+  /** Set by runBenchmark when services start together: each waits here after its setup. */
+  startGate?: StartGate;
   /** Observers of the run (live display, Prometheus export); called on the hot path, keep them cheap. */
   observers?: RunObserver[];
   /** For services with a launcher or generators (src/launch); runBenchmark fills it from the plan. */
@@ -70,9 +73,14 @@ export async function runBenchmark(plan: Plan, options: BenchmarkOptions): Promi
   const queue = [...plan.services];
   const results: ServiceRunResult[] = [];
   const width = o.sequential ? 1 : Math.max(1, Math.min(o.maxWorkers, queue.length));
+  // When every service starts at once, their loads start together, after all setups.
+  const gate = width > 1 && width === queue.length ? new StartGate(queue.length) : undefined;
   const worker = async () => {
     for (let spec = queue.shift(); spec; spec = queue.shift()) {
-      results.push(spec.steps ? await runSteps(spec, o, runOne) : await runOne(spec, o));
+      if (spec.steps) {
+        void gate?.arrive();
+        results.push(await runSteps(spec, { ...o, startGate: undefined }, runOne));
+      } else results.push(await runOne(spec, { ...o, startGate: gate }));
     }
   };
   await Promise.all(Array.from({ length: width }, worker));
@@ -88,8 +96,17 @@ export async function runBenchmark(plan: Plan, options: BenchmarkOptions): Promi
 /** Runs one service (or one step of a sweep): setup, load, teardown, records. */
 export async function runOne(spec: ServiceSpec, o: BenchmarkOptions): Promise<ServiceRunResult> {
   const log = o.log.child(spec.name);
+  let arrived = false;
+  const arrive = async () => {
+    if (arrived || !o.startGate) return;
+    arrived = true;
+    const gate = o.startGate.arrive();
+    if (o.stop.aborted) return;
+    await Promise.race([gate, new Promise<void>((r) => o.stop.addEventListener('abort', () => r(), { once: true }))]);
+  };
   const base = { serviceName: spec.name, serviceType: spec.type, backend: spec.backend, load: describeLoad(spec), step: spec.step };
   if (o.stop.aborted) {
+    void arrive();
     o.store.saveService({ ...base, status: 'skipped', error: 'run interrupted before this service started' });
     return { name: spec.name, status: 'skipped', error: 'run interrupted before this service started' };
   }
@@ -119,10 +136,14 @@ export async function runOne(spec: ServiceSpec, o: BenchmarkOptions): Promise<Se
     // A recipe `launcher` starts the service first; the adapter is pointed at where it came up.
     launched = await launchService(spec, def, { log, logsDir: o.launch?.logsDir ?? 'logs', signal: o.stop });
     const served = launched ? withEndpoint(spec, launched.endpoint) : spec;
-    if (generatorsOf(served.fields) > 1) return end(await runGeneratorsFor(served, o, log, launched?.endpoint));
+    if (generatorsOf(served.fields) > 1) {
+      void arrive();
+      return end(await runGeneratorsFor(served, o, log, launched?.endpoint));
+    }
     adapter = (await def.load()).createAdapter(served);
     const setupSignal = AbortSignal.any([o.stop, AbortSignal.timeout(o.setupTimeoutMs ?? 300_000)]);
     await adapter.setup({ benchmarkId: o.benchmarkId, rng: rng.fork('setup'), log, signal: setupSignal });
+    await arrive();
     const runner = new ServiceRunner({
       spec,
       adapter,
@@ -139,6 +160,7 @@ export async function runOne(spec: ServiceSpec, o: BenchmarkOptions): Promise<Se
     live.phase = 'done';
     return end({ name: spec.name, status });
   } catch (err) {
+    void arrive();
     failed = true;
     live.phase = 'failed';
     const badInput = err instanceof AifbError && err.kind === 'bad-input';

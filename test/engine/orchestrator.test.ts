@@ -21,6 +21,7 @@ const sleeper: BackendDefinition = {
     createAdapter: (spec) => ({
       async setup() {
         if (spec.fields.description === 'broken') throw new Error('cannot reach the service');
+        if (spec.fields.description === 'slow') await new Promise((r) => setTimeout(r, 400));
       },
       prepare: () => undefined,
       execute: () => new Promise((r) => setTimeout(() => r({ ok: true }), 2)),
@@ -68,4 +69,25 @@ test('--sequential runs services one after another', async () => {
   const { windows } = await run(true);
   const [a, , c] = windows;
   assert.ok(c!.window_start! >= a!.window_end!, `c starts ${c!.window_start} after a ends ${a!.window_end}`);
+});
+
+test('parallel services start their loads together, after every setup (a slow setup never overlaps a measured window)', async () => {
+  const registry = new BackendRegistry([sleeper]);
+  const plan = loadRecipeText(
+    `services:
+  - {service_name: fast, service_type: http, duration: 0.3, load: {clients: 1}}
+  - {service_name: slow, service_type: http, duration: 0.3, load: {clients: 1}, description: slow}
+`,
+    'r.yaml',
+    { registry, env: {} },
+  );
+  const store = new MetricsStore(':memory:');
+  const clock = systemClock();
+  store.beginRun({ benchmarkId: 'g', name: 'g', description: undefined, recipeFile: 'r', recipeText: '', recipeHash: '', provenance: collectProvenance({}) }, clock.now(), (m) => clock.wallAt(m));
+  await runBenchmark(plan, { benchmarkId: 'g', registry, store, clock, log: createLogger('error', () => {}), stop: new AbortController().signal, maxWorkers: 10, sequential: false });
+  const w = store.db.prepare('SELECT service_name, window_start FROM services ORDER BY service_name').all() as { service_name: string; window_start: number }[];
+  const [fast, slow] = w;
+  assert.ok(fast!.window_start >= 0.39, `the fast service waited for the slow setup (started at ${fast!.window_start} s)`);
+  assert.ok(Math.abs(fast!.window_start - slow!.window_start) < 0.05, JSON.stringify(w));
+  store.close();
 });
