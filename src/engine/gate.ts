@@ -1,7 +1,8 @@
 /**
- * Holds the services of a parallel run until every one has finished its setup, so that
- * one service's setup (loading a table, starting an embedded engine) never falls inside
- * another's measured window, and parallel services measure the same span of time.
+ * A barrier for the services of a parallel run. Loads start once every service has set
+ * up, and teardowns begin once every load has ended, so neither a setup (loading a table,
+ * starting an embedded engine) nor a teardown (deleting thousands of files) ever falls in
+ * another service's measured window.
  */
 export class StartGate {
   private waiting: number;

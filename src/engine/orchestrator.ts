@@ -28,8 +28,9 @@ export interface BenchmarkOptions {
   sequential: boolean;
   graceMs?: number;
   setupTimeoutMs?: number;
-  /** Set by runBenchmark when services start together: each waits here after its setup. */
+  /** Set by runBenchmark when services run together: each waits at the first after its setup, at the second before its teardown. */
   startGate?: StartGate;
+  endGate?: StartGate;
   /** Observers of the run (live display, Prometheus export); called on the hot path, keep them cheap. */
   observers?: RunObserver[];
   /** For services with a launcher or generators (src/launch); runBenchmark fills it from the plan. */
@@ -74,13 +75,16 @@ export async function runBenchmark(plan: Plan, options: BenchmarkOptions): Promi
   const results: ServiceRunResult[] = [];
   const width = o.sequential ? 1 : Math.max(1, Math.min(o.maxWorkers, queue.length));
   // When every service starts at once, their loads start together, after all setups.
-  const gate = width > 1 && width === queue.length ? new StartGate(queue.length) : undefined;
+  const together = width > 1 && width === queue.length;
+  const gate = together ? new StartGate(queue.length) : undefined;
+  const endGate = together ? new StartGate(queue.length) : undefined;
   const worker = async () => {
     for (let spec = queue.shift(); spec; spec = queue.shift()) {
       if (spec.steps) {
         void gate?.arrive();
-        results.push(await runSteps(spec, { ...o, startGate: undefined }, runOne));
-      } else results.push(await runOne(spec, { ...o, startGate: gate }));
+        void endGate?.arrive();
+        results.push(await runSteps(spec, { ...o, startGate: undefined, endGate: undefined }, runOne));
+      } else results.push(await runOne(spec, { ...o, startGate: gate, endGate }));
     }
   };
   await Promise.all(Array.from({ length: width }, worker));
@@ -96,17 +100,19 @@ export async function runBenchmark(plan: Plan, options: BenchmarkOptions): Promi
 /** Runs one service (or one step of a sweep): setup, load, teardown, records. */
 export async function runOne(spec: ServiceSpec, o: BenchmarkOptions): Promise<ServiceRunResult> {
   const log = o.log.child(spec.name);
-  let arrived = false;
-  const arrive = async () => {
-    if (arrived || !o.startGate) return;
-    arrived = true;
-    const gate = o.startGate.arrive();
+  const passed = new Set<StartGate>();
+  const wait = async (gate: StartGate | undefined) => {
+    if (!gate || passed.has(gate)) return;
+    passed.add(gate);
+    const opened = gate.arrive();
     if (o.stop.aborted) return;
-    await Promise.race([gate, new Promise<void>((r) => o.stop.addEventListener('abort', () => r(), { once: true }))]);
+    await Promise.race([opened, new Promise<void>((r) => o.stop.addEventListener('abort', () => r(), { once: true }))]);
   };
+  const arrive = () => wait(o.startGate);
   const base = { serviceName: spec.name, serviceType: spec.type, backend: spec.backend, load: describeLoad(spec), step: spec.step };
   if (o.stop.aborted) {
     void arrive();
+    void wait(o.endGate);
     o.store.saveService({ ...base, status: 'skipped', error: 'run interrupted before this service started' });
     return { name: spec.name, status: 'skipped', error: 'run interrupted before this service started' };
   }
@@ -171,6 +177,8 @@ export async function runOne(spec: ServiceSpec, o: BenchmarkOptions): Promise<Se
     return end({ name: spec.name, status: 'failed', error: message, badInput });
   } finally {
     o.store.flush();
+    void arrive();
+    await wait(o.endGate);
     if (adapter) {
       try {
         await adapter.teardown({ benchmarkId: o.benchmarkId, log, failed: failed || o.stop.aborted });
