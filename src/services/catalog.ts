@@ -7,6 +7,10 @@ import { tritonDefinition } from './llm/triton/definition.js';
 import { s3Definition } from './s3/aws/definition.js';
 import { postgresDefinition } from './database/postgres/definition.js';
 import { pgliteDefinition } from './database/pglite/definition.js';
+import { chromaDefinition } from './vectordb/chromadb/definition.js';
+import { faissDefinition } from './vectordb/faiss/definition.js';
+import { weaviateDefinition } from './vectordb/weaviate/definition.js';
+import { pgvectorDefinition } from './vectordb/pgvector/definition.js';
 
 /**
  * Every backend that ships with aifb. Definitions are light (zod shapes only); each
@@ -21,4 +25,8 @@ export const builtinRegistry = new BackendRegistry([
   s3Definition,
   postgresDefinition,
   pgliteDefinition,
+  chromaDefinition,
+  faissDefinition,
+  weaviateDefinition,
+  pgvectorDefinition,
 ]);

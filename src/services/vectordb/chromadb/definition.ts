@@ -1,0 +1,44 @@
+import { z } from 'zod';
+import type { BackendDefinition } from '../../contract.js';
+import { BASE_OPERATIONS, DEFAULT_VECTOR_MIX, checkVectorFields, vectorFields, vectorOperationsFor } from '../common/fields.js';
+import { parseHttpUrl, baseUrlText } from '../../shared/endpoint.js';
+
+const hnswKnob = z.int().min(1).max(100_000);
+
+/**
+ * ChromaDB 1.x over its v2 HTTP API (the chromadb JS client). The collection's HNSW index
+ * takes space (from `distance`), ef_construction, ef_search and max_neighbors when it is
+ * created. Chroma 1.0 accepts a later ef_search change (modify) but the loaded index keeps
+ * searching with the old one (measured here), so there is no per-search sweep: an
+ * ef_search sweep is one service per value (examples/vectordb-chromadb.yaml).
+ */
+export const chromaDefinition: BackendDefinition = {
+  serviceTypes: ['vectordb'],
+  backend: 'chromadb',
+  isDefault: true,
+  description: 'ChromaDB (v2 HTTP API): HNSW collection, recall against exact ground truth',
+  fields: {
+    ...vectorFields,
+    url: z.string().optional(),
+    tenant: z.string().min(1).optional(),
+    ef_construction: hnswKnob.optional(),
+    ef_search: hnswKnob.optional(),
+    max_neighbors: hnswKnob.optional(),
+  },
+  operations: BASE_OPERATIONS,
+  defaultMix: DEFAULT_VECTOR_MIX,
+  operationsFor: vectorOperationsFor(BASE_OPERATIONS),
+  check: (service) => {
+    const out = checkVectorFields({ ...service, search_params: undefined }, [], 'chromadb');
+    if (service.search_params !== undefined) {
+      out.push({
+        path: ['search_params'],
+        message: 'chromadb applies ef_search only when it creates the collection (a later change does not reach the loaded index); sweep it with one service per ef_search value',
+      });
+    }
+    const url = baseUrlText(service, 8000);
+    if (url !== undefined && !parseHttpUrl(url)) out.push({ path: [typeof service.url === 'string' ? 'url' : 'service_url'], message: `"${url}" is not an http(s) URL` });
+    return out;
+  },
+  load: () => import('./adapter.js'),
+};

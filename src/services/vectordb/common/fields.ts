@@ -1,0 +1,91 @@
+import { z } from 'zod';
+
+/**
+ * Recipe keys every vector backend shares (definitions stay light: zod only). The seed's
+ * `dimension`, `batch_size`, `search_k`, `collection_name` and `operation_mix` are common
+ * keys already; these add the data set, recall and the search-parameter sweep.
+ */
+
+export const DISTANCES = ['l2', 'cosine', 'ip'] as const;
+export type Distance = (typeof DISTANCES)[number];
+
+/** Search knobs a sweep may set, under one name for every backend (docs/vectordb.md maps them). */
+export const SEARCH_KNOBS = ['ef_search', 'nprobe'] as const;
+export type SearchKnob = (typeof SEARCH_KNOBS)[number];
+export type SearchParams = Partial<Record<SearchKnob, number>>;
+
+export const BASE_OPERATIONS = ['insert', 'search', 'update', 'delete', 'get', 'search_filtered'] as const;
+/** Without a mix: searches only, VectorDBBench's search case, so recall is against the loaded set. */
+export const DEFAULT_VECTOR_MIX = { search: 1 };
+
+const datasetShape = z.strictObject({
+  /** Base vectors: .fvecs, .bvecs or .npy (float32, float64 or uint8). */
+  base: z.string().min(1),
+  /** Query vectors, same formats; without it queries are drawn from the base and perturbed. */
+  queries: z.string().min(1).optional(),
+  /** Exact neighbours (.ivecs or .npy int32/int64), used as ground truth when the whole base is loaded. */
+  neighbors: z.string().min(1).optional(),
+});
+
+const knobValue = z.int().min(1).max(1_000_000);
+export const searchParamsShape = z.strictObject({ ef_search: knobValue.optional(), nprobe: knobValue.optional() });
+
+/** Keys of the shared vector workload (data, recall, sweep). */
+export const vectorFields = {
+  num_vectors: z.int().min(1).max(100_000_000).optional(),
+  num_queries: z.int().min(1).max(1_000_000).optional(),
+  distance: z.enum(DISTANCES).optional(),
+  clusters: z.int().min(1).max(1_000_000).optional(),
+  data_seed: z.int().min(0).optional(),
+  dataset: datasetShape.optional(),
+  cache_dir: z.string().min(1).optional(),
+  insert_batch: z.int().min(1).max(100_000).optional(),
+  load_concurrency: z.int().min(1).max(256).optional(),
+  recall_sample: z.number().min(0).max(1).optional(),
+  filter_selectivity: z.number().gt(0).max(1).optional(),
+  search_params: z.array(searchParamsShape).min(1).max(64).optional(),
+} satisfies z.ZodRawShape;
+
+/** `search@ef_search=64,nprobe=8`: the operation name of one entry of `search_params`. */
+export function variantName(params: SearchParams): string {
+  const parts = SEARCH_KNOBS.filter((k) => params[k] !== undefined).map((k) => `${k}=${params[k]}`);
+  return `search@${parts.join(',')}`;
+}
+
+function paramsList(service: Record<string, unknown>): SearchParams[] {
+  const list = service.search_params;
+  return Array.isArray(list) ? list.filter((p): p is SearchParams => !!p && typeof p === 'object') : [];
+}
+
+/** The operations of a service: the base ones plus one `search@…` per entry of search_params. */
+export function vectorOperationsFor(base: readonly string[]) {
+  return (service: Record<string, unknown>): readonly string[] => [...base, ...paramsList(service).map(variantName)];
+}
+
+type Problem = { path: (string | number)[]; message: string };
+
+/**
+ * Cross-field rules shared by the vector backends. `knobs` are the sweep knobs the
+ * backend can apply (Faiss HNSW has no nprobe, Chroma has no IVF).
+ */
+export function checkVectorFields(service: Record<string, unknown>, knobs: readonly SearchKnob[], backend: string): Problem[] {
+  const out: Problem[] = [];
+  paramsList(service).forEach((p, i) => {
+    const keys = Object.keys(p);
+    if (keys.length === 0) out.push({ path: ['search_params', i], message: 'a search_params entry needs ef_search or nprobe' });
+    for (const key of keys) {
+      if (!(knobs as readonly string[]).includes(key)) {
+        out.push({ path: ['search_params', i, key], message: `${backend} cannot set ${key} per search; it accepts ${knobs.join(', ') || 'no search knobs'}` });
+      }
+    }
+  });
+  const names = paramsList(service).map(variantName);
+  if (new Set(names).size !== names.length) out.push({ path: ['search_params'], message: 'search_params has the same entry twice' });
+  const k = typeof service.search_k === 'number' ? service.search_k : 10;
+  const n = typeof service.num_vectors === 'number' ? service.num_vectors : undefined;
+  if (n !== undefined && k > n) out.push({ path: ['search_k'], message: `search_k (${k}) is larger than num_vectors (${n})` });
+  if (service.dataset !== undefined && service.clusters !== undefined) {
+    out.push({ path: ['clusters'], message: 'clusters shapes synthetic data; it has no effect with dataset files' });
+  }
+  return out;
+}

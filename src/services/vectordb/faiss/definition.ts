@@ -1,0 +1,42 @@
+import { z } from 'zod';
+import type { BackendDefinition } from '../../contract.js';
+import { BASE_OPERATIONS, DEFAULT_VECTOR_MIX, checkVectorFields, vectorFields, vectorOperationsFor } from '../common/fields.js';
+
+/** Faiss keeps no metadata, so it has no filtered search. */
+const FAISS_OPERATIONS = BASE_OPERATIONS.filter((op) => op !== 'search_filtered');
+
+function check(service: Record<string, unknown>) {
+  const factory = typeof service.index_factory === 'string' ? service.index_factory : 'Flat';
+  const knobs: ('ef_search' | 'nprobe')[] = [];
+  if (/IVF/.test(factory)) knobs.push('nprobe');
+  if (/HNSW/.test(factory)) knobs.push('ef_search');
+  const out = checkVectorFields(service, knobs, `faiss index "${factory}"`);
+  if (service.nprobe !== undefined && !knobs.includes('nprobe')) out.push({ path: ['nprobe'], message: `nprobe applies to IVF indexes; "${factory}" has none` });
+  if (service.ef_search !== undefined && !knobs.includes('ef_search')) out.push({ path: ['ef_search'], message: `ef_search applies to HNSW indexes; "${factory}" has none` });
+  return out;
+}
+
+/**
+ * Faiss in a Python worker process (Debian's python3-faiss, or the user's faiss/faiss-gpu
+ * on a cluster), driven over a binary protocol on stdio. Any index_factory string.
+ */
+export const faissDefinition: BackendDefinition = {
+  serviceTypes: ['vectordb'],
+  backend: 'faiss',
+  description: 'Faiss (index_factory: Flat, IVF…,Flat, IVF…,PQ…, HNSW…) in a Python worker; CPU or GPU',
+  fields: {
+    ...vectorFields,
+    index_factory: z.string().min(1).optional(),
+    nprobe: z.int().min(1).optional(),
+    ef_search: z.int().min(1).optional(),
+    gpu: z.boolean().optional(),
+    python: z.string().min(1).optional(),
+    threads: z.int().min(1).max(4096).optional(),
+    train_size: z.int().min(1).optional(),
+  },
+  operations: FAISS_OPERATIONS,
+  defaultMix: DEFAULT_VECTOR_MIX,
+  operationsFor: vectorOperationsFor(FAISS_OPERATIONS),
+  check,
+  load: () => import('./adapter.js'),
+};

@@ -1,0 +1,102 @@
+import { mkdir } from 'node:fs/promises';
+import { userInfo } from 'node:os';
+import { resolve } from 'node:path';
+import { AifbError, RunError } from '../../../errors.js';
+
+/** One way to talk to PostgreSQL with pgvector: embedded PGlite or a server through `pg`. */
+export interface PgConn {
+  /** Rows as arrays. */
+  query(text: string, values?: unknown[]): Promise<unknown[][]>;
+  /** One query inside a transaction that first applies `SET LOCAL name = value` for each setting. */
+  querySet(settings: [string, number][], text: string, values?: unknown[]): Promise<unknown[][]>;
+  exec(text: string): Promise<void>;
+  close(): Promise<void>;
+  readonly describe: string;
+}
+
+const setLocal = (settings: [string, number][]) => settings.map(([k, v]) => `SET LOCAL ${k} = ${Math.trunc(v)}`).join('; ');
+
+/**
+ * PGlite with the pgvector extension (the `@electric-sql/pglite-pgvector` package: PGlite
+ * 0.5 no longer ships it inside). One connection in the aifb process; in memory unless
+ * data_dir is given.
+ */
+export async function openPglite(dataDir: string | undefined): Promise<PgConn> {
+  const [{ PGlite }, { vector }] = await Promise.all([import('@electric-sql/pglite'), import('@electric-sql/pglite-pgvector')]);
+  const dir = dataDir ? resolve(dataDir) : undefined;
+  if (dir) await mkdir(dir, { recursive: true });
+  const db = await PGlite.create({ ...(dir ? { dataDir: dir } : {}), extensions: { vector } });
+  const query = async (text: string, values?: unknown[]) => (await db.query<unknown[]>(text, values, { rowMode: 'array' })).rows;
+  return {
+    query,
+    querySet: (settings, text, values) =>
+      settings.length === 0
+        ? query(text, values)
+        : db.transaction(async (tx) => {
+            await tx.exec(setLocal(settings));
+            return (await tx.query<unknown[]>(text, values, { rowMode: 'array' })).rows;
+          }),
+    exec: async (text) => void (await db.exec(text)),
+    close: () => db.close(),
+    describe: `PGlite ${dir ? `in ${dir}` : 'in memory'}`,
+  };
+}
+
+const str = (v: unknown) => (typeof v === 'string' && v !== '' ? v : undefined);
+
+/** A PostgreSQL server with pgvector installed, through a `pg` pool sized to the load's concurrency. */
+export async function openPostgres(fields: Readonly<Record<string, unknown>>, poolSize: number, timeoutMs: number): Promise<PgConn> {
+  const pg = (await import('pg')).default;
+  const host = str(fields.host) ?? str(process.env.PGHOST) ?? 'localhost';
+  const port = typeof fields.port === 'number' ? fields.port : Number(process.env.PGPORT ?? '') || 5432;
+  const user = str(fields.user) ?? str(process.env.PGUSER) ?? userInfo().username;
+  const database = str(fields.database) ?? str(process.env.PGDATABASE) ?? user;
+  const password = typeof fields.password === 'string' ? fields.password : process.env.PGPASSWORD;
+  const pool = new pg.Pool({ host, port, user, database, password, max: poolSize, idleTimeoutMillis: 0, connectionTimeoutMillis: timeoutMs, application_name: 'aifb' });
+  pool.on('error', () => undefined); // an idle client's error surfaces on its next query
+  const where = `${user}@${host}:${port}/${database}`;
+  try {
+    (await pool.connect()).release();
+  } catch (err) {
+    await pool.end().catch(() => undefined);
+    const msg = (err as Error).message.split(password ?? '\u0000').join('***');
+    throw new AifbError('bad-input', `pgvector: cannot connect to ${where}: ${msg}`, { cause: err });
+  }
+  const query = async (text: string, values?: unknown[]) => (await pool.query({ text, values: values ?? [], rowMode: 'array' })).rows as unknown[][];
+  return {
+    query,
+    querySet: async (settings, text, values) => {
+      if (settings.length === 0) return query(text, values);
+      const client = await pool.connect();
+      try {
+        await client.query(`BEGIN; ${setLocal(settings)}`);
+        const r = await client.query({ text, values: values ?? [], rowMode: 'array' });
+        await client.query('COMMIT');
+        return r.rows as unknown[][];
+      } catch (err) {
+        await client.query('ROLLBACK').catch(() => undefined);
+        throw err;
+      } finally {
+        client.release();
+      }
+    },
+    exec: async (text) => void (await pool.query(text)),
+    close: () => pool.end(),
+    describe: `PostgreSQL ${where}`,
+  };
+}
+
+/** CREATE EXTENSION vector, with the reason spelled out when the server has no pgvector. */
+export async function ensureVector(conn: PgConn): Promise<string> {
+  try {
+    await conn.exec('CREATE EXTENSION IF NOT EXISTS vector');
+  } catch (err) {
+    throw new RunError(
+      `pgvector: the vector extension is not available on ${conn.describe} (${(err as Error).message}); ` +
+        'install pgvector on the server (e.g. postgresql-16-pgvector) or use the embedded PGlite (leave host unset)',
+      { cause: err },
+    );
+  }
+  const rows = await conn.query(`SELECT extversion FROM pg_extension WHERE extname = 'vector'`);
+  return String(rows[0]?.[0] ?? '?');
+}

@@ -1,0 +1,44 @@
+import { z } from 'zod';
+import type { BackendDefinition } from '../../contract.js';
+import { BASE_OPERATIONS, DEFAULT_VECTOR_MIX, checkVectorFields, vectorFields, vectorOperationsFor } from '../common/fields.js';
+
+export const PG_INDEXES = ['hnsw', 'ivfflat', 'none'] as const;
+
+function check(service: Record<string, unknown>) {
+  const index = typeof service.index === 'string' ? service.index : 'hnsw';
+  const knobs = index === 'hnsw' ? (['ef_search'] as const) : index === 'ivfflat' ? (['nprobe'] as const) : ([] as const);
+  const out = checkVectorFields(service, knobs, `pgvector index ${index}`);
+  const only: Record<string, string> = { ef_search: 'hnsw', ef_construction: 'hnsw', max_neighbors: 'hnsw', lists: 'ivfflat', nprobe: 'ivfflat' };
+  for (const [key, kind] of Object.entries(only)) {
+    if (service[key] !== undefined && kind !== index) out.push({ path: [key], message: `${key} applies to index: ${kind}, not ${index}` });
+  }
+  if (service.driver === 'pglite' && service.host !== undefined) out.push({ path: ['host'], message: 'driver pglite runs inside aifb; host applies to driver postgres' });
+  return out;
+}
+
+/**
+ * pgvector: embedded in PGlite (the default, nothing to install) or on a PostgreSQL server
+ * that has the extension (driver postgres, or whenever host is set). Index hnsw (m,
+ * ef_construction; hnsw.ef_search), ivfflat (lists; ivfflat.probes) or none (exact scan).
+ */
+export const pgvectorDefinition: BackendDefinition = {
+  serviceTypes: ['vectordb'],
+  backend: 'pgvector',
+  description: 'pgvector in PGlite (embedded) or PostgreSQL: hnsw, ivfflat or exact scan',
+  fields: {
+    ...vectorFields,
+    driver: z.enum(['pglite', 'postgres']).optional(),
+    data_dir: z.string().min(1).optional(),
+    index: z.enum(PG_INDEXES).optional(),
+    max_neighbors: z.int().min(2).max(100).optional(),
+    ef_construction: z.int().min(4).max(1000).optional(),
+    ef_search: z.int().min(1).max(1000).optional(),
+    lists: z.int().min(1).max(32768).optional(),
+    nprobe: z.int().min(1).max(32768).optional(),
+  },
+  operations: BASE_OPERATIONS,
+  defaultMix: DEFAULT_VECTOR_MIX,
+  operationsFor: vectorOperationsFor(BASE_OPERATIONS),
+  check,
+  load: () => import('./adapter.js'),
+};

@@ -1,0 +1,139 @@
+import type { Adapter } from '../../contract.js';
+import type { ServiceSpec } from '../../../recipe/types.js';
+import { AifbError, RunError } from '../../../errors.js';
+import { ProtocolError } from '../../../engine/classify.js';
+import { peakConcurrency } from '../../shared/concurrency.js';
+import { baseUrlText, parseHttpUrl } from '../../shared/endpoint.js';
+import { vectorAdapter, type VectorAdapter } from '../common/adapter.js';
+import type { EngineCall, Fetched, OpenContext, Searched, VectorBatch, VectorEngine } from '../common/engine.js';
+import type { Distance, SearchParams } from '../common/fields.js';
+import { WEAVIATE_NAMES, ownedName } from '../common/naming.js';
+import { WeaviateRest, errorText } from './rest.js';
+
+const DISTANCES: Record<Distance, string> = { l2: 'l2-squared', cosine: 'cosine', ip: 'dot' };
+/** Weaviate's default ef: −1 lets it pick ef from the limit (dynamic ef). */
+const DYNAMIC_EF = -1;
+
+/** Weaviate wants UUIDs; the benchmark's integer id is kept in the last 12 hex digits (and as property vid). */
+export const uuidOf = (id: number) => `00000000-0000-4000-8000-${id.toString(16).padStart(12, '0')}`;
+const vectorText = (v: Float32Array) => Array.prototype.join.call(v, ',');
+const num = (v: unknown): number | undefined => (typeof v === 'number' ? v : undefined);
+
+/**
+ * Weaviate over REST (schema, batch import, objects) and GraphQL (nearVector), as its
+ * documentation describes them. Not verified against a live server (none can be had
+ * here): tests use a fixture that checks the documented shapes.
+ */
+class WeaviateEngine implements VectorEngine {
+  readonly paramsScope = 'collection';
+  private rest: WeaviateRest | undefined;
+  private cls = '';
+  private d = 0;
+
+  constructor(private readonly spec: ServiceSpec) {}
+
+  async open(ctx: OpenContext): Promise<string> {
+    const f = this.spec.fields;
+    const text = baseUrlText(f, 8080) ?? 'http://localhost:8080';
+    const url = parseHttpUrl(text);
+    if (!url) throw new AifbError('bad-input', `weaviate: "${text}" is not an http(s) URL`);
+    this.rest = new WeaviateRest(url.origin, peakConcurrency(this.spec.load), this.spec.timeoutMs, typeof f.api_key === 'string' ? f.api_key : undefined);
+    try {
+      await this.rest.call('GET', '/v1/.well-known/ready');
+    } catch (err) {
+      throw new AifbError('bad-input', `weaviate: not ready at ${url.origin} (${(err as Error).message})`, { cause: err });
+    }
+    this.d = ctx.d;
+    this.cls = ownedName(ctx.serviceName, ctx.benchmarkId, typeof f.collection_name === 'string' ? f.collection_name : undefined, WEAVIATE_NAMES);
+    const existing = await this.rest.call('GET', `/v1/schema/${this.cls}`, undefined, [200, 404]);
+    if (existing.status === 200) throw new RunError(`weaviate: class ${this.cls} already exists; aifb creates its own and will not reuse it`);
+    const vectorIndexConfig = {
+      distance: DISTANCES[ctx.distance],
+      ...(num(f.ef_construction) !== undefined ? { efConstruction: num(f.ef_construction) } : {}),
+      ...(num(f.max_neighbors) !== undefined ? { maxConnections: num(f.max_neighbors) } : {}),
+      ...(num(f.ef_search) !== undefined ? { ef: num(f.ef_search) } : {}),
+    };
+    await this.rest.call('POST', '/v1/schema', {
+      class: this.cls,
+      description: 'created by aifb; removed when the benchmark ends',
+      vectorizer: 'none',
+      vectorIndexType: 'hnsw',
+      vectorIndexConfig,
+      properties: [
+        { name: 'vid', dataType: ['int'] },
+        { name: 'tag', dataType: ['int'] },
+      ],
+    });
+    return this.cls;
+  }
+
+  async insert(b: VectorBatch, signal: AbortSignal): Promise<EngineCall> {
+    const objects = b.ids.map((id, i) => ({ class: this.cls, id: uuidOf(id), properties: { vid: id, tag: b.tags[i] }, vector: Array.from(b.vectors.subarray(i * this.d, (i + 1) * this.d)) }));
+    const r = await this.need().call('POST', '/v1/batch/objects', { objects }, [200], signal);
+    // A batch answers 200 even when objects failed: each carries its own result.errors.
+    if (!Array.isArray(r.body)) throw new ProtocolError('weaviate batch: answer is not an array of objects');
+    const failed = r.body.map((o: { result?: { errors?: unknown } }) => errorText(o?.result?.errors)).filter((e): e is string => e !== undefined);
+    if (failed.length > 0) throw new RunError(`weaviate batch: ${failed.length} of ${objects.length} objects failed: ${failed[0]}`);
+    return { bytesIn: r.bytes, bytesOut: r.sent };
+  }
+
+  async search(query: Float32Array, k: number, opts: { below?: number }, signal: AbortSignal): Promise<Searched> {
+    const where = opts.below !== undefined ? `, where: {path: ["tag"], operator: LessThan, valueInt: ${opts.below}}` : '';
+    const gql = `{ Get { ${this.cls}(nearVector: {vector: [${vectorText(query)}]}, limit: ${k}${where}) { vid _additional { id distance } } } }`;
+    const r = await this.need().call('POST', '/v1/graphql', { query: gql }, [200], signal);
+    const body = r.body as { data?: { Get?: Record<string, unknown> }; errors?: unknown };
+    // GraphQL reports query errors with HTTP 200.
+    if (body?.errors) throw new RunError(`weaviate graphql: ${errorText(body) ?? 'error'}`);
+    const hits = body?.data?.Get?.[this.cls];
+    if (!Array.isArray(hits)) throw new ProtocolError(`weaviate graphql: no data.Get.${this.cls} list in the answer`);
+    return { ids: hits.map((h: { vid?: unknown }) => Number(h.vid)), bytesIn: r.bytes, bytesOut: r.sent };
+  }
+
+  /** ef is a class setting: read the class, change vectorIndexConfig.ef, put it back. */
+  async applyParams(params: SearchParams): Promise<void> {
+    const rest = this.need();
+    const current = (await rest.call('GET', `/v1/schema/${this.cls}`)).body as { vectorIndexConfig?: Record<string, unknown> };
+    const ef = params.ef_search ?? num(this.spec.fields.ef_search) ?? DYNAMIC_EF;
+    await rest.call('PUT', `/v1/schema/${this.cls}`, { ...current, vectorIndexConfig: { ...(current?.vectorIndexConfig ?? {}), ef } });
+  }
+
+  async get(id: number, signal: AbortSignal): Promise<Fetched> {
+    const r = await this.need().call('GET', `/v1/objects/${this.cls}/${uuidOf(id)}?include=vector`, undefined, [200, 404], signal);
+    const v = (r.body as { vector?: unknown })?.vector;
+    if (r.status === 404) return { vector: undefined, bytesIn: r.bytes };
+    if (!Array.isArray(v)) throw new ProtocolError(`weaviate: object ${uuidOf(id)} came back without its vector`);
+    return { vector: Float32Array.from(v as number[]), bytesIn: r.bytes };
+  }
+
+  async update(b: VectorBatch, signal: AbortSignal): Promise<EngineCall> {
+    const id = b.ids[0]!;
+    const body = { class: this.cls, id: uuidOf(id), properties: { vid: id, tag: b.tags[0] }, vector: Array.from(b.vectors.subarray(0, this.d)) };
+    const r = await this.need().call('PUT', `/v1/objects/${this.cls}/${uuidOf(id)}`, body, [200], signal);
+    return { bytesIn: r.bytes, bytesOut: r.sent };
+  }
+
+  async delete(ids: number[], signal: AbortSignal): Promise<EngineCall> {
+    for (const id of ids) await this.need().call('DELETE', `/v1/objects/${this.cls}/${uuidOf(id)}`, undefined, [204], signal);
+    return {};
+  }
+
+  async drop(): Promise<void> {
+    if (this.rest && this.cls) await this.rest.call('DELETE', `/v1/schema/${this.cls}`, undefined, [200, 204]);
+  }
+
+  async close(): Promise<void> {
+    const r = this.rest;
+    this.rest = undefined;
+    await r?.close();
+  }
+
+  private need(): WeaviateRest {
+    if (!this.rest) throw new Error('weaviate: used before setup or after teardown');
+    return this.rest;
+  }
+}
+
+/** The Weaviate adapter for one service; `loadPhase` holds the load's figures after setup. */
+export function createAdapter(spec: ServiceSpec): Adapter & VectorAdapter {
+  return vectorAdapter(spec, new WeaviateEngine(spec));
+}
