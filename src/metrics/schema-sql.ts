@@ -46,6 +46,7 @@ CREATE TABLE IF NOT EXISTS services (
   step_group TEXT,
   step_variable TEXT,
   step_value REAL,
+  load_phase TEXT,
   PRIMARY KEY (benchmark_id, service_name)
 );
 CREATE TABLE IF NOT EXISTS step_groups (

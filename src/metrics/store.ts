@@ -35,6 +35,8 @@ export interface ServiceRecord {
   warmupRequests?: number;
   cancelled?: number;
   step?: { group: string; variable: string; value: number } | undefined;
+  /** What setup loaded before the measured window (rows, vectors, rate), as the backend reports it. */
+  loadPhase?: unknown;
 }
 
 export interface StoreOptions {
@@ -175,12 +177,12 @@ export class MetricsStore {
       .prepare(
         `INSERT INTO services (benchmark_id, service_name, service_type, backend, status, error, load,
           window_start, window_end, issue_end, scheduled, dropped, warmup_requests, cancelled, started_at, ended_at,
-          step_group, step_variable, step_value)
+          step_group, step_variable, step_value, load_phase)
          VALUES (@id, @name, @type, @backend, @status, @error, @load, @ws, @we, @ie, @scheduled, @dropped, @warmup,
-          @cancelled, @now, NULL, @group, @variable, @value)
+          @cancelled, @now, NULL, @group, @variable, @value, @loadPhase)
          ON CONFLICT (benchmark_id, service_name) DO UPDATE SET status = @status, error = @error, load = @load,
           window_start = @ws, window_end = @we, issue_end = @ie, scheduled = @scheduled, dropped = @dropped,
-          warmup_requests = @warmup, cancelled = @cancelled,
+          warmup_requests = @warmup, cancelled = @cancelled, load_phase = COALESCE(@loadPhase, load_phase),
           ended_at = CASE WHEN @status = 'running' THEN NULL ELSE @now END`,
       )
       .run({
@@ -202,6 +204,7 @@ export class MetricsStore {
         group: r.step?.group ?? null,
         variable: r.step?.variable ?? null,
         value: r.step?.value ?? null,
+        loadPhase: r.loadPhase === undefined ? null : JSON.stringify(r.loadPhase),
       });
   }
 

@@ -45,6 +45,7 @@ interface ServiceRow {
   dropped: number;
   warmup_requests: number;
   cancelled: number;
+  load_phase: string | null;
 }
 
 class ServiceAccumulator {
@@ -208,6 +209,7 @@ export function buildReport(db: Database.Database, benchmarkId?: string, now = n
       histogram: series.histogram,
     };
     const extras = a.extras.report(windowSeconds);
+    if (row?.load_phase) report.load_phase = JSON.parse(row.load_phase) as Record<string, unknown>;
     if (extras.ttfb) report.ttfb = extras.ttfb;
     if (extras.recall) report.recall = extras.recall;
     if (extras.goodput) report.goodput = extras.goodput;

@@ -75,6 +75,8 @@ export interface ServiceReport extends SliceReport {
   histogram: BinnedHistogram;
   /** Curves a backend or a sweep adds (recall–QPS, latency against offered load, …). */
   points?: PointSet[];
+  /** What setup loaded before the window (PostgreSQL rows, vectors): sizes, seconds, rate. */
+  load_phase?: Record<string, unknown>;
   /** S3 GETs: time to first byte. */
   ttfb?: DistSummary;
   /** Vector searches: recall@k against the ground truth. */
