@@ -1,3 +1,4 @@
+import { peakConcurrency } from '../../shared/concurrency.js';
 import type { LoadProfile } from '../../../recipe/types.js';
 import { parseSizeBytes } from '../../../util/units.js';
 import { parseParam, type ParamSpec } from './params.js';
@@ -50,12 +51,8 @@ export function sqlOptionsOf(fields: Readonly<Record<string, unknown>>): SqlOpti
   };
 }
 
-/**
- * One connection per request that can be in flight: the closed loop's clients (the
- * largest stage target when stages ramp them) or the open loop's max_in_flight.
- */
+/** `pool_size` when the recipe sets it, else one connection per request that can be in flight. */
 export function connectionsFor(load: LoadProfile, poolSize: unknown): number {
   if (typeof poolSize === 'number' && poolSize >= 1) return poolSize;
-  if (load.mode === 'open') return Math.max(1, load.maxInFlight);
-  return Math.max(1, load.clients, ...load.stages.map((s) => Math.ceil(s.target)));
+  return peakConcurrency(load);
 }

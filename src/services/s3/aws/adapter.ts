@@ -1,5 +1,6 @@
+import { peakConcurrency } from '../../shared/concurrency.js';
 import type { Adapter, OperationResult, SetupContext, TeardownContext } from '../../contract.js';
-import type { LoadProfile, ServiceSpec } from '../../../recipe/types.js';
+import type { ServiceSpec } from '../../../recipe/types.js';
 import type { Rng } from '../../../util/rng.js';
 import type { Logger } from '../../../util/log.js';
 import { RunError } from '../../../errors.js';
@@ -31,11 +32,8 @@ const STRAGGLER_WAIT_MS = 5_000;
 const INITIAL_CONCURRENCY = 8;
 const LIST_OP: S3Op = { kind: 'list' };
 
-/** Requests that can be in flight at once: the closed loop's clients (largest stage), or the open loop's max_in_flight. */
-export function concurrencyOf(load: LoadProfile): number {
-  if (load.mode === 'open') return Math.max(1, load.maxInFlight);
-  return Math.max(1, load.clients, ...load.stages.map((s) => Math.ceil(s.target)));
-}
+/** Requests that can be in flight at once (see peakConcurrency). */
+export const concurrencyOf = peakConcurrency;
 
 class S3Adapter implements Adapter<S3Op> {
   private readonly o: S3Options;
