@@ -181,3 +181,24 @@ test('validate accepts the seed recipe and schema prints a JSON Schema', async (
   const schema = JSON.parse(s.stdout) as { properties: Record<string, unknown> };
   assert.ok(schema.properties.services);
 });
+
+test('exit codes: 130 after SIGINT (report still written), 1 when a service fails at run time', async (t) => {
+  const server = await countingServer(t);
+  const dir = tempDir(t);
+  writeFileSync(join(dir, 'long.yaml'), `services:\n  - service_name: long\n    service_type: http\n    url: ${server.url}/\n    duration: 60s\n    load: {rate: 50}\n`);
+  const { child, done } = startCli(['run', 'long.yaml', '--out', 'out', '--quiet'], { cwd: dir });
+  const t0 = Date.now();
+  while (server.state.answered < 20 && Date.now() - t0 < 20_000) await new Promise((r) => setTimeout(r, 20));
+  child.kill('SIGINT');
+  const res = await done;
+  assert.equal(res.code, 130, res.stderr);
+  assert.equal(readReport(join(dir, 'out')).partial, true);
+
+  // A service whose server dies on start is a runtime failure, not bad input: exit 1, and the
+  // report records it.
+  writeFileSync(join(dir, 'dies.yaml'), `services:\n  - service_name: dies\n    service_type: http\n    url: http://127.0.0.1/\n    port: 1\n    duration: 1s\n    launcher: {type: local, command: ["false"], ready: {tcp: true}, ready_timeout: 5s}\n`);
+  const failed = await runCli(['run', 'dies.yaml', '--out', 'out2', '--quiet'], { cwd: dir });
+  assert.equal(failed.code, 1, failed.stderr);
+  assert.match(failed.stderr, /exited with code 1 before it was ready/);
+  assert.equal(readReport(join(dir, 'out2')).services.dies!.status, 'failed');
+});
