@@ -1,7 +1,4 @@
-import { mkdtemp, rm, stat } from 'node:fs/promises';
-import { createRequire } from 'node:module';
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import assert from 'node:assert/strict';
@@ -12,60 +9,9 @@ import type { Adapter, OperationResult, SetupContext, TeardownContext } from '..
 import type { ClosedLoad, LoadProfile, ServiceSpec } from '../../src/recipe/types.js';
 import { createRng } from '../../src/util/rng.js';
 import { createLogger } from '../../src/util/log.js';
+import { startLocalS3, S3RVER_KEYS, type LocalS3 } from '../../src/sim/s3/server.js';
 
-interface Written {
-  size: number;
-  md5: string;
-}
-
-interface S3rverStore {
-  getResourcePath(bucket: string, key: string | undefined, resource: string): string;
-  putObject(object: { bucket: string; key: string }): Promise<Written>;
-  putPart(bucket: string, uploadId: string, partNumber: number, content: unknown): Promise<Written>;
-}
-
-interface S3rverInstance {
-  run(): Promise<AddressInfo>;
-  close(): Promise<void>;
-  httpServer?: Server;
-  store: S3rverStore;
-}
-type S3rverClass = new (options: Record<string, unknown>) => S3rverInstance;
-
-// s3rver is CommonJS without type declarations.
-const S3rver = createRequire(import.meta.url)('s3rver') as S3rverClass;
-
-async function untilSize(path: string, size: number): Promise<void> {
-  for (let i = 0; i < 400; i++) {
-    const now = await stat(path).then((s) => s.size, () => -1);
-    if (now === size) return;
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
-
-/**
- * s3rver 3.7 answers a PUT (and an UploadPart) once its hash stream finished, before its
- * file write did, so a GET right after can read a short object. S3, MinIO and Ceph
- * guarantee read-after-write; this makes s3rver keep that promise by answering only
- * once the file holds every byte. Nothing else about the server changes.
- */
-function readAfterWrite(store: S3rverStore): void {
-  const putObject = store.putObject.bind(store);
-  const putPart = store.putPart.bind(store);
-  store.putObject = async (object) => {
-    const written = await putObject(object);
-    await untilSize(store.getResourcePath(object.bucket, object.key, 'object'), written.size);
-    return written;
-  };
-  store.putPart = async (bucket, uploadId, partNumber, content) => {
-    const written = await putPart(bucket, uploadId, partNumber, content);
-    await untilSize(join(store.getResourcePath(bucket, undefined, 'uploads'), uploadId, String(partNumber)), written.size);
-    return written;
-  };
-}
-
-/** The one key pair s3rver knows. It checks the access key id, not SigV4 signatures. */
-export const S3RVER_KEYS = { access_key: 'S3RVER', secret_key: 'S3RVER' } as const;
+export { S3RVER_KEYS };
 
 export interface S3TestServer {
   endpoint: string;
@@ -86,18 +32,15 @@ export interface S3TestServer {
  */
 export async function startS3Server(t: { after(fn: () => Promise<void> | void): void }): Promise<S3TestServer> {
   const dir = await mkdtemp(join(tmpdir(), 'aifb-s3rver-'));
-  let instance: S3rverInstance | undefined;
+  let instance: LocalS3 | undefined;
   const launch = async (port: number) => {
-    instance = new S3rver({ address: '127.0.0.1', port, silent: true, directory: dir });
-    readAfterWrite(instance.store);
-    return (await instance.run()).port;
+    instance = await startLocalS3({ port, directory: dir });
+    return instance.port;
   };
   const stop = async () => {
     const current = instance;
     instance = undefined;
-    if (!current) return;
-    current.httpServer?.closeAllConnections();
-    await current.close().catch(() => undefined);
+    await current?.close();
   };
   const port = await launch(0);
   t.after(async () => {

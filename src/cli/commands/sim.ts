@@ -1,3 +1,4 @@
+import { runSimS3, SIM_S3_USAGE } from './sim-s3.js';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
@@ -143,8 +144,9 @@ export async function serveSim(options: LlmSimOptionsInput, io: CommandIO, stop:
 export const simCommand: Command = {
   name: 'sim',
   summary: 'serve the LLM simulator (OpenAI/vLLM, Ollama and Triton protocols)',
-  usage: USAGE,
+  usage: `${USAGE}\n\n${SIM_S3_USAGE}`,
   async run(args, io) {
+    if (args[0] === 's3') return runSimS3(args.slice(1), io);
     if (args.includes('--help') || args.includes('-h')) {
       io.stdout.write(USAGE + '\n');
       return EXIT.ok;
