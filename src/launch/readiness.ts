@@ -1,3 +1,4 @@
+import { pause as sleep } from '../util/sleep.js';
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
@@ -164,14 +165,3 @@ export async function waitReady(probe: Probe, o: WaitOptions): Promise<void> {
   }
 }
 
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const t = setTimeout(done, ms);
-    function done() {
-      clearTimeout(t);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    }
-    signal?.addEventListener('abort', done, { once: true });
-  });
-}

@@ -1,18 +1,9 @@
+import { pause as sleep } from '../../util/sleep.js';
 import { existsSync } from 'node:fs';
 import type { Logger } from '../../util/log.js';
 import { tailLines } from '../readiness.js';
 import { describeJob, isTerminal, jobInfo, slurmExec, type JobInfo } from './commands.js';
 
-const sleep = (ms: number, signal?: AbortSignal) =>
-  new Promise<void>((resolve) => {
-    const t = setTimeout(done, ms);
-    function done() {
-      clearTimeout(t);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    }
-    signal?.addEventListener('abort', done, { once: true });
-  });
 
 /**
  * Shows every change of state of the given jobs until `main` ends (or the signal

@@ -1,3 +1,4 @@
+import { pause as sleep } from '../../util/sleep.js';
 import { readFileSync } from 'node:fs';
 import { RunError } from '../../errors.js';
 import type { Logger } from '../../util/log.js';
@@ -45,16 +46,6 @@ export function logTails(files: readonly string[] = [], n = 15): string {
   return parts.length > 0 ? `\n${parts.join('\n')}` : '';
 }
 
-const sleep = (ms: number, signal?: AbortSignal) =>
-  new Promise<void>((resolve) => {
-    const t = setTimeout(done, ms);
-    function done() {
-      clearTimeout(t);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    }
-    signal?.addEventListener('abort', done, { once: true });
-  });
 
 /**
  * Follows a service job until its endpoint file appears: shows each change of state

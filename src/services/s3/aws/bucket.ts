@@ -113,7 +113,7 @@ export async function abortOpenUploads(t: Target, prefix: string, signal: AbortS
       if (u.Key?.startsWith(prefix) && u.UploadId) await abortUpload(t, u.Key, u.UploadId, signal);
     }
   } catch {
-    // NotImplemented on small servers; the known uploads were aborted above.
+    // Small servers lack ListMultipartUploads (HTTP 501); the uploads we knew of were aborted above.
   }
 }
 
