@@ -1,8 +1,9 @@
-import type { Adapter, OperationResult, SetupContext } from '../../contract.js';
+import type { Adapter, OperationResult } from '../../contract.js';
 import type { ServiceSpec } from '../../../recipe/types.js';
 import type { Rng } from '../../../util/rng.js';
-import { LlmEndpoint, httpFailure } from '../common/client.js';
-import { PromptPool, type Prompt } from '../common/prompts.js';
+import { httpFailure } from '../common/client.js';
+import { LlmAdapterBase } from '../common/base.js';
+import type { Prompt } from '../common/prompts.js';
 import { counted, timedLines } from '../common/lines.js';
 import { TokenTimeline } from '../common/timeline.js';
 import { estimateTokens } from '../common/tokens.js';
@@ -30,19 +31,9 @@ function serverTimings(final: Record<string, unknown>): Record<string, number> {
   return out;
 }
 
-class OllamaAdapter implements Adapter<Op> {
-  private readonly endpoint: LlmEndpoint;
-  private prompts!: PromptPool;
-  private readonly stream: boolean;
-
-  constructor(private readonly spec: ServiceSpec) {
-    this.endpoint = new LlmEndpoint(spec, DEFAULT_PORT);
-    this.stream = spec.fields.stream !== false;
-  }
-
-  async setup(ctx: SetupContext): Promise<void> {
-    await this.endpoint.checkReady('/api/version', ctx.signal, 'Ollama server');
-    this.prompts = new PromptPool(this.spec.fields.prompts as never, (this.spec.fields.max_tokens as number | undefined) ?? 128, ctx.rng);
+class OllamaAdapter extends LlmAdapterBase<Op> {
+  constructor(spec: ServiceSpec) {
+    super(spec, DEFAULT_PORT, { path: '/api/version', what: 'Ollama server' });
   }
 
   prepare(operation: string, rng: Rng): Op {
@@ -91,10 +82,6 @@ class OllamaAdapter implements Adapter<Op> {
       chunks: timeline.chunks,
       server: serverTimings(final),
     }, sent);
-  }
-
-  async teardown(): Promise<void> {
-    await this.endpoint.close();
   }
 }
 

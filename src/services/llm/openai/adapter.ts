@@ -1,8 +1,9 @@
-import type { Adapter, OperationResult, SetupContext } from '../../contract.js';
+import type { Adapter, OperationResult } from '../../contract.js';
 import type { ServiceSpec } from '../../../recipe/types.js';
 import type { Rng } from '../../../util/rng.js';
-import { LlmEndpoint, httpFailure } from '../common/client.js';
-import { PromptPool, type Prompt } from '../common/prompts.js';
+import { httpFailure } from '../common/client.js';
+import { LlmAdapterBase } from '../common/base.js';
+import type { Prompt } from '../common/prompts.js';
 import { counted, sseEvents, timedLines } from '../common/lines.js';
 import { TokenTimeline } from '../common/timeline.js';
 import { estimateTokens } from '../common/tokens.js';
@@ -18,19 +19,9 @@ interface Op {
 
 const DEFAULT_PORT = 8000;
 
-class OpenAiAdapter implements Adapter<Op> {
-  private readonly endpoint: LlmEndpoint;
-  private prompts!: PromptPool;
-  private readonly stream: boolean;
-
-  constructor(private readonly spec: ServiceSpec) {
-    this.endpoint = new LlmEndpoint(spec, DEFAULT_PORT);
-    this.stream = spec.fields.stream !== false;
-  }
-
-  async setup(ctx: SetupContext): Promise<void> {
-    await this.endpoint.checkReady('/v1/models', ctx.signal, `${this.spec.type} server`);
-    this.prompts = new PromptPool(this.spec.fields.prompts as never, (this.spec.fields.max_tokens as number | undefined) ?? 128, ctx.rng);
+class OpenAiAdapter extends LlmAdapterBase<Op> {
+  constructor(spec: ServiceSpec) {
+    super(spec, DEFAULT_PORT, { path: '/v1/models', what: `${spec.type} server` });
   }
 
   prepare(operation: string, rng: Rng): Op {
@@ -109,10 +100,6 @@ class OpenAiAdapter implements Adapter<Op> {
       op.prompt.estimatedTokens,
     );
     return generationResult(metrics, bytesIn, op.body.length, { request_id: requestIdOf(res.headers) ?? id, finish_reason: finishReason, chunks: timeline.chunks }, sent);
-  }
-
-  async teardown(): Promise<void> {
-    await this.endpoint.close();
   }
 }
 
