@@ -48,6 +48,9 @@ export interface StoreOptions {
 
 type Row = unknown[];
 
+/** Rows kept in memory while commits fail, before newer ones are counted as lost. */
+const MAX_PENDING_ROWS = 200_000;
+
 /**
  * The metrics database: every measured request is one row, written in batched
  * transactions (WAL), so a run killed at any moment keeps all but its last batch.
@@ -66,6 +69,11 @@ export class MetricsStore {
   private originMs = 0;
   private toEpochMs: (mono: number) => number = (m) => m;
   private rowsWritten = 0;
+  private writeError: Error | undefined;
+  /** Rows that could not be stored (the disk stayed full past the queue's bound). */
+  lost = 0;
+  /** Told once when a commit fails (disk full, I/O error); the run should stop its load. */
+  onWriteError: ((err: Error) => void) | undefined;
 
   constructor(readonly path: string, options: StoreOptions = {}) {
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
@@ -161,16 +169,43 @@ export class MetricsStore {
     if (this.buffer.length === 0) return;
     const rows = this.buffer;
     this.buffer = [];
-    this.insertMany(rows);
-    this.rowsWritten += rows.length;
+    try {
+      this.insertMany(rows);
+      this.rowsWritten += rows.length;
+    } catch (err) {
+      // Keep the rows for a later commit (space may come back), within a bound.
+      const keep = Math.max(0, MAX_PENDING_ROWS - this.buffer.length);
+      this.lost += Math.max(0, rows.length - keep);
+      this.buffer = rows.slice(0, keep).concat(this.buffer);
+      if (!this.writeError) {
+        this.writeError = err as Error;
+        this.onWriteError?.(this.writeError);
+      }
+    }
+  }
+
+  /** The first commit failure, if any. */
+  get failure(): Error | undefined {
+    return this.writeError;
   }
 
   get written(): number {
     return this.rowsWritten;
   }
 
-  /** Inserts or updates a service's run record (status, window, counters). */
+  /** Inserts or updates a service's run record (status, window, counters); a failed write is remembered, not thrown. */
   saveService(r: ServiceRecord): void {
+    try {
+      this.writeService(r);
+    } catch (err) {
+      if (!this.writeError) {
+        this.writeError = err as Error;
+        this.onWriteError?.(this.writeError);
+      }
+    }
+  }
+
+  private writeService(r: ServiceRecord): void {
     const sec = (ms: number | undefined) => (ms === undefined ? null : (ms - this.originMs) / 1000);
     const now = new Date().toISOString();
     this.db
@@ -221,13 +256,20 @@ export class MetricsStore {
   /** Marks the run finished (or partial) after flushing every queued row. */
   finishRun(status: RunStatus, endMs: number): void {
     this.flush();
-    this.db
-      .prepare('UPDATE runs SET status = ?, ended_at = ? WHERE benchmark_id = ?')
-      .run(status, new Date(this.toEpochMs(endMs)).toISOString(), this.benchmarkId);
+    try {
+      this.db
+        .prepare('UPDATE runs SET status = ?, ended_at = ? WHERE benchmark_id = ?')
+        .run(this.writeError ? 'partial' : status, new Date(this.toEpochMs(endMs)).toISOString(), this.benchmarkId);
+    } catch (err) {
+      // The run stays marked running, which reports read as partial: nothing is claimed that was not stored.
+      this.writeError ??= err as Error;
+    }
   }
 
   close(): void {
     this.flush();
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
     this.db.close();
   }
 }

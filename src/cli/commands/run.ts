@@ -97,6 +97,10 @@ export const runCommand: Command = {
     );
 
     const stop = new AbortController();
+    store.onWriteError = (err) => {
+      log.error(`the metrics database ${paths.metricsDb} cannot be written (${err.message}): stopping the load; what was stored is kept`);
+      if (!stop.signal.aborted) stop.abort(err);
+    };
     let signalCode = 0;
     const onSignal = (sig: NodeJS.Signals) => {
       if (!stop.signal.aborted) {
@@ -147,11 +151,13 @@ export const runCommand: Command = {
     store.finishRun(result.status, clock.now());
     const report = buildReport(store.db, benchmarkId);
     store.close();
+    if (store.lost) log.error(`${store.lost} measured requests could not be stored (disk full); the report covers the rest`);
     const reportPath = writeJsonReport(report, paths.reportsDir);
     const htmlPath = writeHtmlReport(report, plan.redactedText, paths.reportsDir);
     if (values.json) io.stdout.write(JSON.stringify(report, null, 2) + '\n');
     (values.json ? io.stderr : io.stdout).write(renderSummary(report) + `\nReport: ${reportPath}\nHTML:   ${htmlPath}\n`);
     if (signalCode) return signalCode;
+    if (store.failure) return EXIT.runtime;
     if (result.badInput) return EXIT.badInput;
     if (result.status === 'failed') return EXIT.runtime;
     if (thresholdAbort || report.thresholds.failed > 0) return EXIT.thresholds;
