@@ -1,3 +1,4 @@
+import type { StoredServiceRow } from '../metrics/store.js';
 /** A `runs` row as stored (only the fields merging looks at are typed). */
 export interface RunRow {
   benchmark_id: string;
@@ -7,23 +8,8 @@ export interface RunRow {
   [column: string]: unknown;
 }
 
-/** A `services` row as stored; windows are seconds from the run's start. */
-export interface ServiceRow {
-  service_name: string;
-  status: string;
-  error: string | null;
-  load: string | null;
-  window_start: number | null;
-  window_end: number | null;
-  issue_end: number | null;
-  scheduled: number;
-  dropped: number;
-  warmup_requests: number;
-  cancelled: number;
-  started_at?: string | null;
-  ended_at?: string | null;
-  [column: string]: unknown;
-}
+/** A `services` row as stored, with every column merging copies through. */
+export type ServiceRow = StoredServiceRow & { [column: string]: unknown };
 
 // Worst first: one failed generator makes the merged service (or run) failed.
 const RUN_ORDER = ['failed', 'partial', 'running', 'complete'];

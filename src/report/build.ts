@@ -6,6 +6,7 @@ import { ServiceSeries } from './service-series.js';
 import { ExtrasAggregate } from './extras.js';
 import { buildSweeps } from './sweeps.js';
 import type { Slo } from '../recipe/types.js';
+import type { StoredServiceRow } from '../metrics/store.js';
 import { evaluateThresholds, thresholdsFromRecipeText } from './thresholds.js';
 import type { LoadReport, Report, ServiceReport, SliceReport } from './types.js';
 
@@ -31,22 +32,7 @@ interface RunRow {
   command_line: string | null;
 }
 
-interface ServiceRow {
-  service_name: string;
-  service_type: string | null;
-  backend: string | null;
-  status: string;
-  error: string | null;
-  load: string | null;
-  window_start: number | null;
-  window_end: number | null;
-  issue_end: number | null;
-  scheduled: number;
-  dropped: number;
-  warmup_requests: number;
-  cancelled: number;
-  load_phase: string | null;
-}
+type ServiceRow = StoredServiceRow;
 
 class ServiceAccumulator {
   readonly all = new SliceAggregate();

@@ -1,7 +1,6 @@
 import { z } from 'zod';
 import type { BackendDefinition } from '../../contract.js';
-import { checkSql, sqlDefaultMixFor, sqlFields, sqlOperationsFor } from '../sql/fields.js';
-import { DEFAULT_SQL_MIX, SQL_OPERATIONS } from '../sql/presets.js';
+import { sqlDefinitionCommon, sqlFields } from '../sql/fields.js';
 
 /**
  * PostgreSQL compiled to WebAssembly and run inside the aifb process (PGlite): the
@@ -16,10 +15,6 @@ export const pgliteDefinition: BackendDefinition = {
     ...sqlFields,
     data_dir: z.string().min(1).optional(),
   },
-  operations: SQL_OPERATIONS,
-  defaultMix: DEFAULT_SQL_MIX,
-  operationsFor: sqlOperationsFor,
-  defaultMixFor: sqlDefaultMixFor,
-  check: checkSql,
+  ...sqlDefinitionCommon,
   load: () => import('./adapter.js'),
 };

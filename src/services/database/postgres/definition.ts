@@ -1,7 +1,6 @@
 import { z } from 'zod';
 import type { BackendDefinition } from '../../contract.js';
-import { checkSql, sqlDefaultMixFor, sqlFields, sqlOperationsFor } from '../sql/fields.js';
-import { DEFAULT_SQL_MIX, SQL_OPERATIONS } from '../sql/presets.js';
+import { sqlDefinitionCommon, sqlFields } from '../sql/fields.js';
 
 /** How the client uses TLS: off, on without checking the certificate, or on and verified. */
 export const SSL_MODES = ['disable', 'require', 'verify-full'] as const;
@@ -20,10 +19,6 @@ export const postgresDefinition: BackendDefinition = {
     pool_size: z.int().min(1).optional(),
     sslmode: z.enum(SSL_MODES).optional(),
   },
-  operations: SQL_OPERATIONS,
-  defaultMix: DEFAULT_SQL_MIX,
-  operationsFor: sqlOperationsFor,
-  defaultMixFor: sqlDefaultMixFor,
-  check: checkSql,
+  ...sqlDefinitionCommon,
   load: () => import('./adapter.js'),
 };

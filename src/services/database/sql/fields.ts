@@ -87,3 +87,12 @@ export function checkSql(service: Record<string, unknown>): Problem[] {
   }
   return out;
 }
+
+/** What both SQL backends' definitions share: operations, mixes and checks (fields differ). */
+export const sqlDefinitionCommon = {
+  operations: SQL_OPERATIONS,
+  defaultMix: DEFAULT_SQL_MIX,
+  operationsFor: sqlOperationsFor,
+  defaultMixFor: sqlDefaultMixFor,
+  check: checkSql,
+};

@@ -1,3 +1,4 @@
+import { parseHttpUrl } from '../../shared/endpoint.js';
 import { parseSizeBytes } from '../../../util/units.js';
 import { sizeClassesOf, type SizeClass } from '../../file_storage/posix/options.js';
 
@@ -39,14 +40,7 @@ export interface S3Options {
 }
 
 /** An http(s) URL, or undefined for anything else. */
-export function parseEndpoint(text: string): URL | undefined {
-  try {
-    const url = new URL(text);
-    return url.protocol === 'http:' || url.protocol === 'https:' ? url : undefined;
-  } catch {
-    return undefined;
-  }
-}
+export const parseEndpoint = parseHttpUrl;
 
 /** The endpoint text and the key it came from: `endpoint_url`, else `service_url`, else `host`/`port`. */
 export function endpointSource(fields: Readonly<Record<string, unknown>>): { key: string; text: string } | undefined {
