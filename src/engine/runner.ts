@@ -216,9 +216,15 @@ export class ServiceRunner {
       }
       const operation = this.picker.pick(this.o.rng);
       const op = this.o.adapter.prepare(operation, this.o.rng);
-      try {
-        await clock.sleepUntil(ready, this.o.stop);
-      } catch {
+      // With no think time the client is already due: skip the sleep's promise.
+      if (ready > clock.now()) {
+        try {
+          await clock.sleepUntil(ready, this.o.stop);
+        } catch {
+          this.o.adapter.release?.(op, undefined);
+          return;
+        }
+      } else if (this.stopped) {
         this.o.adapter.release?.(op, undefined);
         return;
       }

@@ -66,10 +66,12 @@ export interface StoreOptions {
   maxBatch?: number;
 }
 
-type Row = unknown[];
+/** Up to ROWS_PER_STATEMENT rows, their values one after another, as one INSERT binds them. */
+type Block = unknown[];
 
 const COLUMNS = 22;
 const ROWS_PER_STATEMENT = 32;
+const BLOCK_VALUES = COLUMNS * ROWS_PER_STATEMENT;
 
 /** Rows kept in memory while commits fail, before newer ones are counted as lost. */
 const MAX_PENDING_ROWS = 200_000;
@@ -82,10 +84,12 @@ const MAX_PENDING_ROWS = 200_000;
  */
 export class MetricsStore {
   readonly db: Database.Database;
-  private buffer: Row[] = [];
+  // Rows go straight into statement-sized blocks: no array per row, no copy at commit.
+  private blocks: Block[] = [];
+  private buffered = 0;
   private timer: NodeJS.Timeout | undefined;
   private readonly insert: Database.Statement;
-  private readonly insertMany: (rows: Row[]) => void;
+  private readonly insertMany: (blocks: Block[]) => void;
   private readonly flushIntervalMs: number;
   private readonly maxBatch: number;
   private benchmarkId = '';
@@ -120,14 +124,11 @@ export class MetricsStore {
     this.insert = insertRows(1);
     // Several rows per statement: far fewer statement executions per commit.
     const insertBlock = insertRows(ROWS_PER_STATEMENT);
-    this.insertMany = this.db.transaction((rows: Row[]) => {
-      let i = 0;
-      for (; i + ROWS_PER_STATEMENT <= rows.length; i += ROWS_PER_STATEMENT) {
-        const block: unknown[] = [];
-        for (let j = i; j < i + ROWS_PER_STATEMENT; j++) block.push(...rows[j]!);
-        insertBlock.run(block);
+    this.insertMany = this.db.transaction((blocks: Block[]) => {
+      for (const block of blocks) {
+        if (block.length === BLOCK_VALUES) insertBlock.run(block);
+        else for (let i = 0; i < block.length; i += COLUMNS) this.insert.run(block.slice(i, i + COLUMNS));
       }
-      for (; i < rows.length; i++) this.insert.run(rows[i]!);
     });
   }
 
@@ -166,8 +167,11 @@ export class MetricsStore {
 
   /** Queues one measured sample; it is committed within the flush interval. */
   append(s: Sample): void {
-    const sec = (ms: number) => (ms - this.originMs) / 1000;
-    this.buffer.push([
+    let block = this.blocks[this.blocks.length - 1];
+    if (block === undefined || block.length === BLOCK_VALUES) this.blocks.push((block = []));
+    const origin = this.originMs;
+    const llm = s.llm;
+    block.push(
       this.benchmarkId,
       this.toEpochMs(s.intendedStart) / 1000,
       s.service,
@@ -178,20 +182,20 @@ export class MetricsStore {
       s.message,
       s.bytesIn,
       s.operation,
-      sec(s.intendedStart),
-      sec(s.actualStart),
+      (s.intendedStart - origin) / 1000,
+      (s.actualStart - origin) / 1000,
       (s.end - s.actualStart) / 1000,
       s.errorClass,
       s.bytesOut,
-      s.llm?.ttftMs === undefined ? null : s.llm.ttftMs / 1000,
-      s.llm?.tpotMs === undefined ? null : s.llm.tpotMs / 1000,
-      s.llm?.itlMs === undefined ? null : s.llm.itlMs / 1000,
-      s.llm?.inputTokens ?? null,
-      s.llm?.outputTokens ?? null,
-      s.llm?.tokensEstimated === undefined ? null : s.llm.tokensEstimated ? 1 : 0,
+      llm?.ttftMs === undefined ? null : llm.ttftMs / 1000,
+      llm?.tpotMs === undefined ? null : llm.tpotMs / 1000,
+      llm?.itlMs === undefined ? null : llm.itlMs / 1000,
+      llm?.inputTokens ?? null,
+      llm?.outputTokens ?? null,
+      llm?.tokensEstimated === undefined ? null : llm.tokensEstimated ? 1 : 0,
       s.extra ? JSON.stringify(s.extra) : null,
-    ]);
-    if (this.buffer.length >= this.maxBatch) this.flush();
+    );
+    if (++this.buffered >= this.maxBatch) this.flush();
     else this.timer ??= setTimeout(() => this.flush(), this.flushIntervalMs);
   }
 
@@ -199,17 +203,23 @@ export class MetricsStore {
   flush(): void {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
-    if (this.buffer.length === 0) return;
-    const rows = this.buffer;
-    this.buffer = [];
+    if (this.buffered === 0) return;
+    const blocks = this.blocks;
+    const rows = this.buffered;
+    this.blocks = [];
+    this.buffered = 0;
     try {
-      this.insertMany(rows);
-      this.rowsWritten += rows.length;
+      this.insertMany(blocks);
+      this.rowsWritten += rows;
     } catch (err) {
-      // Keep the rows for a later commit (space may come back), within a bound.
-      const keep = Math.max(0, MAX_PENDING_ROWS - this.buffer.length);
-      this.lost += Math.max(0, rows.length - keep);
-      this.buffer = rows.slice(0, keep).concat(this.buffer);
+      // Keep the rows for a later commit (space may come back), within a bound: whole
+      // blocks of the oldest rows are kept, the newest beyond the bound are lost.
+      let kept = 0;
+      let k = 0;
+      while (k < blocks.length && kept + blocks[k]!.length / COLUMNS <= MAX_PENDING_ROWS) kept += blocks[k++]!.length / COLUMNS;
+      this.lost += rows - kept;
+      this.blocks = blocks.slice(0, k);
+      this.buffered = kept;
       if (!this.writeError) {
         this.writeError = err as Error;
         this.onWriteError?.(this.writeError);

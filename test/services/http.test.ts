@@ -242,7 +242,7 @@ test('named requests become operations; request picks among them; host and port 
 
     const rng = createRng(4);
     const urls = new Set<string>();
-    for (let i = 0; i < 30; i++) urls.add((adapter.prepare('request', rng) as { path: string }).path);
+    for (let i = 0; i < 30; i++) urls.add((adapter.prepare('request', rng) as { dispatch: { path: string } }).dispatch.path);
     assert.deepEqual([...urls].sort(), ['/items', '/items?page=2', '/missing']);
     assert.throws(() => adapter.prepare('nonsense', rng), /no request named/);
     await stop(adapter);

@@ -1,15 +1,17 @@
-import { Pool } from 'undici';
+import { Pool, type Dispatcher } from 'undici';
 import { peakConcurrency } from '../shared/concurrency.js';
 import type { Adapter, OperationResult, SetupContext, TeardownContext } from '../contract.js';
 import type { ErrorClass } from '../../metrics/sample.js';
 import type { ServiceSpec } from '../../recipe/types.js';
 import type { Rng } from '../../util/rng.js';
+import { exchange } from './exchange.js';
 import { requestTemplates, type RequestTemplate } from './requests.js';
 
 /** A template bound to the pool of its origin: what prepare returns, allocation-free. */
 interface HttpOp extends RequestTemplate {
   pool: Pool;
-  path: string;
+  /** Built once in setup and sent as is. */
+  dispatch: Dispatcher.DispatchOptions;
   bytesOut: number;
 }
 
@@ -44,7 +46,8 @@ class HttpAdapter implements Adapter<HttpOp> {
         pool = new Pool(t.url.origin, { connections, pipelining: 1, headersTimeout: timeout, bodyTimeout: timeout });
         this.pools.set(t.url.origin, pool);
       }
-      const op: HttpOp = { ...t, pool, path: t.url.pathname + t.url.search, bytesOut: t.body?.length ?? 0 };
+      const dispatch = { path: t.url.pathname + t.url.search, method: t.method, headers: t.headers, body: t.body ?? null };
+      const op: HttpOp = { ...t, pool, dispatch, bytesOut: t.body?.length ?? 0 };
       this.ops.set(t.name, op);
     }
     this.named = [...this.ops.values()].filter((op) => op.name !== 'request');
@@ -58,11 +61,7 @@ class HttpAdapter implements Adapter<HttpOp> {
   }
 
   async execute(op: HttpOp, signal: AbortSignal): Promise<OperationResult> {
-    const res = await op.pool.request({ path: op.path, method: op.method, headers: op.headers, body: op.body, signal });
-    // Consume the whole body: the response is complete only when its last byte arrived.
-    let bytesIn = 0;
-    for await (const chunk of res.body) bytesIn += (chunk as Buffer).length;
-    const status = res.statusCode;
+    const { status, bytesIn } = await exchange(op.pool, op.dispatch, signal);
     if (op.accepts(status)) return { ok: true, status, bytesIn, bytesOut: op.bytesOut };
     return { ok: false, status, bytesIn, bytesOut: op.bytesOut, errorClass: errorClassOf(status), message: `HTTP ${status}` };
   }
