@@ -44,6 +44,11 @@ export function generatorsOf(fields: Fields): number {
   return typeof fields.generators === 'number' && fields.generators > 1 ? fields.generators : 1;
 }
 
+/** Local generators run as worker threads unless the recipe asks for child processes. */
+export function generatorKindOf(fields: Fields): 'thread' | 'process' {
+  return fields.generator_kind === 'process' ? 'process' : 'thread';
+}
+
 /** Environment for the server from the recipe's `environment` (numbers and booleans as text). */
 export function serviceEnv(fields: Fields): Record<string, string> {
   const env = (fields.environment ?? {}) as Record<string, string | number | boolean>;

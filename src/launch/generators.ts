@@ -1,18 +1,72 @@
 import type Database from 'better-sqlite3';
 import { spawn } from 'node:child_process';
-import { mkdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
 import { RunError } from '../errors.js';
 import type { BenchmarkOptions, ServiceRunResult } from '../engine/orchestrator.js';
 import type { ServiceSpec } from '../recipe/types.js';
 import type { Logger } from '../util/log.js';
-import { generatorsOf } from './config.js';
+import { generatorKindOf, generatorsOf } from './config.js';
 import { onExitKill } from './local.js';
 import { copyShard, saveServices } from './merge.js';
 import { mergeServiceRecords, type ServiceRow } from './merge-rows.js';
 import { safeFileName } from './quote.js';
 import { aifbCommand } from './self.js';
+import type { ThreadGeneratorData } from './thread-entry.js';
 import type { Endpoint } from './types.js';
+
+/** One running generator, thread or process, seen the same way by the parent. */
+interface RunningGenerator {
+  done: Promise<{ code: number | null; err: string }>;
+  /** Ends its load; it keeps what it measured. */
+  stop(): void;
+  /** Ends it now (the parent is exiting). */
+  kill(): void;
+}
+
+function keepTail(text: string, more: string): string {
+  return (text + more).slice(-4000);
+}
+
+function startProcess(env: NodeJS.ProcessEnv, args: string[]): RunningGenerator {
+  const [cmd, ...pre] = aifbCommand(env);
+  const child = spawn(cmd!, [...pre, ...args], { env, stdio: ['ignore', 'ignore', 'pipe'] });
+  let err = '';
+  child.stderr!.on('data', (d: Buffer) => (err = keepTail(err, d.toString())));
+  const done = new Promise<{ code: number | null; err: string }>((r) => {
+    child.on('close', (code) => r({ code, err }));
+    child.on('error', (e) => r({ code: -1, err: e.message }));
+  });
+  return { done, stop: () => child.kill('SIGTERM'), kill: () => child.kill('SIGKILL') };
+}
+
+/** The worker script: compiled next to this file, or the TypeScript source when run from source (tests). */
+function threadEntry(): { script: URL | string; eval?: true } {
+  const js = new URL('./thread-entry.js', import.meta.url);
+  if (existsSync(fileURLToPath(js))) return { script: js };
+  // Loader hooks of the parent do not reach a worker: register tsx in it, then import.
+  const ts = JSON.stringify(new URL('./thread-entry.ts', import.meta.url).href);
+  const api = JSON.stringify(import.meta.resolve('tsx/esm/api'));
+  return { script: `import(${api}).then((m) => { m.register(); return import(${ts}); })`, eval: true };
+}
+
+function startThread(data: ThreadGeneratorData): RunningGenerator {
+  const { script, ...how } = threadEntry();
+  const worker = new Worker(script, { ...how, workerData: data, env: data.env, stderr: true, stdout: true });
+  let err = '';
+  worker.stderr.on('data', (d: Buffer) => (err = keepTail(err, d.toString())));
+  worker.stdout.resume();
+  let code: number | null = null;
+  worker.on('message', (m: { code?: number }) => (code = m.code ?? code));
+  const done = new Promise<{ code: number | null; err: string }>((r) => {
+    worker.on('error', (e) => (err = keepTail(err, e.message)));
+    worker.on('exit', (exit) => r({ code: code ?? (exit === 0 ? 1 : exit), err }));
+  });
+  return { done, stop: () => worker.postMessage('stop'), kill: () => void worker.terminate() };
+}
+
 
 export interface LocalGeneratorOptions {
   benchmarkId: string;
@@ -34,10 +88,11 @@ export interface GeneratorsOutcome {
 }
 
 /**
- * Runs a service with `generators: N` on this machine: N child processes (each
- * `aifb slurm worker --service NAME --index k`, each with its own shard database), then
- * merges their rows into the parent's database as one service. Stopping the run sends
- * SIGTERM to every child, which ends its load and keeps what it measured.
+ * Runs a service with `generators: N` on this machine: N worker threads (or, with
+ * `generator_kind: process`, child processes running `aifb slurm worker --service NAME
+ * --index k`), each with its own shard database, then
+ * merges their rows into the parent's database as one service. Stopping the run tells
+ * every generator to stop (SIGTERM to a process); each ends its load and keeps what it measured.
  */
 export async function runLocalGenerators(spec: ServiceSpec, o: LocalGeneratorOptions): Promise<GeneratorsOutcome> {
   const g = generatorsOf(spec.fields);
@@ -46,24 +101,18 @@ export async function runLocalGenerators(spec: ServiceSpec, o: LocalGeneratorOpt
   mkdirSync(dir, { recursive: true });
   const env = { ...(o.env ?? process.env) };
   if (o.endpoint) env.AIFB_ATTACH = JSON.stringify({ [spec.name]: { endpoint: o.endpoint } });
-  const [cmd, ...pre] = aifbCommand(env);
   const files = Array.from({ length: g }, (_, k) => join(dir, `shard-${k}.db`));
-  o.log.info(`${g} load generators (child processes) share the load; shards in ${dir}`);
-  const children = files.map((db, k) => {
-    const args = [...pre, 'slurm', 'worker', o.recipeFile, '--service', spec.name, '--index', String(k), '--id', o.benchmarkId, '--db', db];
-    const child = spawn(cmd!, args, { env, stdio: ['ignore', 'ignore', 'pipe'] });
-    let err = '';
-    child.stderr!.on('data', (d: Buffer) => (err = (err + d.toString()).slice(-4000)));
-    const done = new Promise<{ code: number | null; err: string }>((r) => {
-      child.on('close', (code) => r({ code, err }));
-      child.on('error', (e) => r({ code: -1, err: e.message }));
-    });
-    return { child, done };
-  });
-  const forward = () => children.forEach((c) => c.child.kill('SIGTERM'));
+  const kind = generatorKindOf(spec.fields);
+  o.log.info(`${g} load generators (${kind === 'thread' ? 'worker threads' : 'child processes'}) share the load; shards in ${dir}`);
+  const generators = files.map((db, k) =>
+    kind === 'thread'
+      ? startThread({ recipeFile: o.recipeFile, index: k, benchmarkId: o.benchmarkId, db, only: spec.name, env, logLevel: 'info' })
+      : startProcess(env, ['slurm', 'worker', o.recipeFile, '--service', spec.name, '--index', String(k), '--id', o.benchmarkId, '--db', db]),
+  );
+  const forward = () => generators.forEach((c) => c.stop());
   o.stop.addEventListener('abort', forward, { once: true });
-  const unregister = onExitKill(() => children.forEach((c) => c.child.kill('SIGKILL')));
-  const results = await Promise.all(children.map((c) => c.done));
+  const unregister = onExitKill(() => generators.forEach((c) => c.kill()));
+  const results = await Promise.all(generators.map((c) => c.done));
   o.stop.removeEventListener('abort', forward);
   unregister();
   const failures = results.flatMap((r, k) => (r.code === 0 || (o.stop.aborted && r.code !== null && r.code > 128) ? [] : [`generator ${k} exited with ${r.code}: ${lastLine(r.err)}`]));

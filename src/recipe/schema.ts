@@ -145,6 +145,8 @@ export const commonServiceShape = {
   launcher: launcherSchema.optional(),
   /** Load-generator processes sharing this service's load (Slurm tasks or local child processes). */
   generators: z.int().min(1).max(4096).optional(),
+  /** How `aifb run` starts local generators: worker threads (default) or child processes. */
+  generator_kind: z.enum(['thread', 'process']).optional(),
   database: textField.optional(),
   user: textField.optional(),
   password: textField.optional(),

@@ -1,4 +1,7 @@
-import { setTimeout as delay } from 'node:timers/promises';
+import { setImmediate as nextTurn, setTimeout as delay } from 'node:timers/promises';
+
+/** Below this a timer is too coarse (whole ms, may fire early or late): poll each loop turn instead. */
+const POLL_BELOW_MS = 2;
 
 /**
  * Time as the engine sees it. `now()` is monotonic milliseconds; `wallAt()` turns a
@@ -20,10 +23,13 @@ export function systemClock(): Clock {
     wallAt: (mono) => anchorWall + (mono - anchorMono),
     async sleepUntil(until, signal) {
       if (signal?.aborted) throw signal.reason;
-      // Timers work in whole milliseconds and may fire up to 1 ms early; never wake
-      // before the intended instant, or a start would precede its own schedule.
+      // Timers work in whole milliseconds and fire up to 1 ms early or late: sleep on one
+      // until about a millisecond before, then check each turn of the event loop, so a
+      // start is neither early nor a timer tick late (schedule lag at 10k req/s).
+      const options = signal ? { signal } : undefined;
       for (let wait = until - performance.now(); wait > 0; wait = until - performance.now()) {
-        await delay(Math.ceil(wait), undefined, signal ? { signal } : undefined);
+        if (wait >= POLL_BELOW_MS) await delay(Math.floor(wait - 1), undefined, options);
+        else await nextTurn(undefined, options);
       }
     },
   };

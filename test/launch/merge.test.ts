@@ -11,7 +11,7 @@ import { buildReport } from '../../src/report/build.js';
 import type { Report } from '../../src/report/types.js';
 import type { ServiceSpec } from '../../src/recipe/types.js';
 import { countingServer } from '../helpers/http-server.js';
-import { tempDir } from '../helpers/cli.js';
+import { startCli, tempDir } from '../helpers/cli.js';
 import { aifb } from './helpers.js';
 
 const provenance = { aifbVersion: 't', gitCommit: null, host: 'h', cpuModel: 'c', cpuCount: 1, memoryBytes: 1, os: 'o', nodeVersion: 'v', slurm: {}, commandLine: '' };
@@ -81,7 +81,8 @@ test('sharding a service: shares add up to the whole, each generator has its own
   assert.ok(o.load.mode === 'open' && o.load.rate === 25 && o.load.maxInFlight === 3 && o.load.stages[0]!.target === 50);
 });
 
-test('generators: 2 on one machine: two child processes, one service in one report, request count is the sum', async (t) => {
+for (const kind of ['thread', 'process'] as const) {
+test(`generators: 2 on one machine as ${kind === "thread" ? "worker threads" : "child processes"}: one service in one report, request count is the sum`, async (t) => {
   const server = await countingServer(t);
   const dir = tempDir(t);
   writeFileSync(
@@ -93,11 +94,13 @@ services:
     service_type: http
     url: ${server.url}/hello
     generators: 2
+    generator_kind: ${kind}
     load: {clients: 4, requests: 300}
 `,
   );
   const res = await aifb(['run', 'r.yaml', '--out', 'out', '--quiet'], { cwd: dir });
   assert.equal(res.code, 0, res.stderr);
+  assert.match(res.stderr, kind === 'thread' ? /worker threads/ : /child processes/);
   const file = readdirSync(join(dir, 'out')).find((f) => f.endsWith('_report.json'))!;
   const report = JSON.parse(readFileSync(join(dir, 'out', file), 'utf8')) as Report;
   const web = report.services.web!;
@@ -110,4 +113,40 @@ services:
   const perShard = db.prepare('SELECT shard_index, rows FROM shards ORDER BY shard_index').all();
   assert.deepEqual(perShard, [{ shard_index: 0, rows: 150 }, { shard_index: 1, rows: 150 }]);
   assert.deepEqual(readdirSync(join(dir, 'logs')).includes('shards') ? readdirSync(join(dir, 'logs', 'shards')) : [], [], 'shard files are removed after merging');
+});
+}
+
+test('SIGTERM during a run with worker-thread generators: exit 143, a partial report with what both threads measured', async (t) => {
+  const server = await countingServer(t);
+  const dir = tempDir(t);
+  writeFileSync(
+    join(dir, 'r.yaml'),
+    `benchmark: {name: gen-stop}
+global: {logs_dir: logs}
+services:
+  - service_name: web
+    service_type: http
+    url: ${server.url}/hello
+    generators: 2
+    duration: 60s
+    load: {rate: 200}
+`,
+  );
+  const { child, done } = startCli(['run', 'r.yaml', '--out', 'out', '--quiet', '--grace', '2'], { cwd: dir });
+  // Stop once both threads have been answering for a while.
+  const deadline = Date.now() + 20_000;
+  while (server.state.answered < 200 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  child.kill('SIGTERM');
+  const res = await done;
+  assert.equal(res.code, 143, res.stderr);
+  const file = readdirSync(join(dir, 'out')).find((f) => f.endsWith('_report.json'))!;
+  const report = JSON.parse(readFileSync(join(dir, 'out', file), 'utf8')) as Report;
+  const web = report.services.web!;
+  assert.equal(report.partial, true);
+  assert.equal(web.requests.total, server.state.answered, 'every answered request is a row');
+  const db = new Database(join(dir, 'out', 'metrics.db'), { readonly: true });
+  t.after(() => db.close());
+  const perShard = db.prepare('SELECT shard_index, rows FROM shards ORDER BY shard_index').all() as { rows: number }[];
+  assert.equal(perShard.length, 2);
+  for (const s of perShard) assert.ok(s.rows > 50, `each thread measured its share (${s.rows} rows)`);
 });
