@@ -69,7 +69,14 @@ export interface StoreOptions {
 /** Up to ROWS_PER_STATEMENT rows, their values one after another, as one INSERT binds them. */
 type Block = unknown[];
 
-const COLUMNS = 22;
+/** The columns of a row as the store writes it, in order; report/accumulate.ts reads rows in this order too. */
+export const ROW_COLUMNS = [
+  'benchmark_id', 'timestamp', 'service_name', 'client_id', 'request_duration', 'success',
+  'status_code', 'error_message', 'response_size', 'operation', 'intended_start', 'actual_start', 'service_time',
+  'error_class', 'bytes_out', 'ttft', 'tpot', 'itl', 'input_tokens', 'output_tokens', 'tokens_estimated', 'extra',
+] as const;
+
+const COLUMNS = ROW_COLUMNS.length;
 const ROWS_PER_STATEMENT = 32;
 const BLOCK_VALUES = COLUMNS * ROWS_PER_STATEMENT;
 /** Blocks per incremental commit: 128 rows, well under a millisecond. */
@@ -102,6 +109,11 @@ export class MetricsStore {
   private writeError: Error | undefined;
   /** Rows that could not be stored (the disk stayed full past the queue's bound). */
   lost = 0;
+  /**
+   * Told of every committed block of rows (ROW_COLUMNS values one row after another), in
+   * commit order: what the database holds, and nothing it does not.
+   */
+  onCommitted: ((values: readonly unknown[]) => void) | undefined;
   /** Told once when a commit fails (disk full, I/O error); the run should stop its load. */
   onWriteError: ((err: Error) => void) | undefined;
 
@@ -119,10 +131,7 @@ export class MetricsStore {
     this.maxBatch = options.maxBatch ?? 4096;
     const insertRows = (n: number) =>
       this.db.prepare(
-        `INSERT INTO metrics (benchmark_id, timestamp, service_name, client_id, request_duration, success,
-          status_code, error_message, response_size, operation, intended_start, actual_start, service_time,
-          error_class, bytes_out, ttft, tpot, itl, input_tokens, output_tokens, tokens_estimated, extra)
-         VALUES ${Array.from({ length: n }, () => `(${Array.from({ length: COLUMNS }, () => '?').join(', ')})`).join(', ')}`,
+        `INSERT INTO metrics (${ROW_COLUMNS.join(', ')}) VALUES ${Array.from({ length: n }, () => `(${Array.from({ length: COLUMNS }, () => '?').join(', ')})`).join(', ')}`,
       );
     this.insert = insertRows(1);
     // Several rows per statement: far fewer statement executions per commit.
@@ -259,7 +268,9 @@ export class MetricsStore {
         this.writeError = err as Error;
         this.onWriteError?.(this.writeError);
       }
+      return;
     }
+    if (this.onCommitted) for (const block of blocks) this.onCommitted(block);
   }
 
   /** The first commit failure, if any. */

@@ -1,12 +1,10 @@
 import type Database from 'better-sqlite3';
 import { RunError } from '../errors.js';
 import { Distribution } from '../metrics/distribution.js';
-import { LlmAggregate, SliceAggregate } from './aggregate.js';
-import { ServiceSeries } from './service-series.js';
-import { ExtrasAggregate } from './extras.js';
+import type { SliceAggregate } from './aggregate.js';
+import { RunAccumulator, ServiceAccumulator } from './accumulate.js';
 import { buildSweeps } from './sweeps.js';
-import type { Slo } from '../recipe/types.js';
-import type { StoredServiceRow } from '../metrics/store.js';
+import { ROW_COLUMNS, type StoredServiceRow } from '../metrics/store.js';
 import { evaluateThresholds, thresholdsFromRecipeText } from './thresholds.js';
 import type { LoadReport, Report, ServiceReport, SliceReport } from './types.js';
 
@@ -33,23 +31,6 @@ interface RunRow {
 }
 
 type ServiceRow = StoredServiceRow;
-
-class ServiceAccumulator {
-  readonly all = new SliceAggregate();
-  readonly ops = new Map<string, SliceAggregate>();
-  readonly llm = new LlmAggregate();
-  readonly clients = new Map<number, number>();
-  readonly series: ServiceSeries;
-  readonly extras: ExtrasAggregate;
-  firstStart = Infinity;
-  lastEnd = -Infinity;
-
-  constructor(row?: ServiceRow) {
-    this.series = new ServiceSeries(row?.window_start ?? null, row?.window_end ?? null);
-    const load = row?.load ? (JSON.parse(row.load) as { slo?: Slo }) : {};
-    this.extras = new ExtrasAggregate(load.slo);
-  }
-}
 
 const round = (v: number, digits = 6) => Number(v.toFixed(digits));
 const rate = (n: number, seconds: number | null) => (seconds && seconds > 0 ? round(n / seconds, 3) : 0);
@@ -121,46 +102,38 @@ function findRun(db: Database.Database, benchmarkId?: string): RunRow {
 }
 
 /**
+ * The run's rows, accumulated: `prebuilt` when it holds exactly the rows the database
+ * holds for the run (the run fed it as it committed them), else one pass over the table.
+ * Services come in the order of their stored records, then any that have rows only.
+ */
+function accumulate(db: Database.Database, id: string, serviceRows: ServiceRow[], prebuilt?: RunAccumulator): Map<string, ServiceAccumulator> {
+  let run = prebuilt;
+  if (run) {
+    const stored = (db.prepare('SELECT COUNT(*) AS n FROM metrics WHERE benchmark_id = ?').get(id) as { n: number }).n;
+    if (stored !== run.rows) run = undefined;
+  }
+  if (!run) {
+    const byName = new Map(serviceRows.map((s) => [s.service_name, s]));
+    run = new RunAccumulator((name) => byName.get(name));
+    for (const s of serviceRows) run.services.set(s.service_name, new ServiceAccumulator(s));
+    const rows = db.prepare(`SELECT ${ROW_COLUMNS.join(', ')} FROM metrics WHERE benchmark_id = ?`).raw().iterate(id) as IterableIterator<unknown[]>;
+    for (const r of rows) run.addAt(r, 0);
+  }
+  const ordered = new Map<string, ServiceAccumulator>();
+  for (const s of serviceRows) ordered.set(s.service_name, run.services.get(s.service_name) ?? new ServiceAccumulator(s));
+  for (const [name, a] of run.services) if (!ordered.has(name)) ordered.set(name, a);
+  return ordered;
+}
+
+/**
  * Builds the report of one run from the metrics database alone, so a run that was
  * interrupted or killed gets the same report as one that finished.
  */
-export function buildReport(db: Database.Database, benchmarkId?: string, now = new Date()): Report {
+export function buildReport(db: Database.Database, benchmarkId?: string, now = new Date(), prebuilt?: RunAccumulator): Report {
   const run = findRun(db, benchmarkId);
   const id = run.benchmark_id;
   const serviceRows = db.prepare('SELECT * FROM services WHERE benchmark_id = ? ORDER BY rowid').all(id) as ServiceRow[];
-  const acc = new Map<string, ServiceAccumulator>();
-  for (const s of serviceRows) acc.set(s.service_name, new ServiceAccumulator(s));
-
-  const rows = db
-    .prepare(
-      `SELECT service_name, client_id, request_duration, service_time, success, error_class, error_message,
-        response_size, bytes_out, operation, intended_start, actual_start, ttft, tpot, itl, input_tokens, output_tokens,
-        tokens_estimated, extra FROM metrics WHERE benchmark_id = ?`,
-    )
-    .raw()
-    .iterate(id) as IterableIterator<unknown[]>;
-  for (const r of rows) {
-    const [service, clientId, latency, serviceTime, success, errorClass, message, bytesIn, bytesOut, op, intended, actual, ttft, tpot, itl, inTok, outTok, est, extra] =
-      r as [string, number, number, number | null, number, string | null, string | null, number | null, number | null, string | null, number | null, number | null, number | null, number | null, number | null, number | null, number | null, number | null, string | null];
-    let a = acc.get(service);
-    if (!a) acc.set(service, (a = new ServiceAccumulator()));
-    const lat = latency * 1000;
-    const st = (serviceTime ?? latency) * 1000;
-    const ok = success === 1;
-    a.all.add(lat, st, ok, errorClass, message, bytesIn ?? 0, bytesOut ?? 0);
-    const opName = op ?? 'request';
-    let o = a.ops.get(opName);
-    if (!o) a.ops.set(opName, (o = new SliceAggregate()));
-    o.add(lat, st, ok, errorClass, message, bytesIn ?? 0, bytesOut ?? 0);
-    a.clients.set(clientId, (a.clients.get(clientId) ?? 0) + 1);
-    a.llm.add(ttft, tpot, itl, inTok, outTok, est);
-    a.extras.add(extra, ok, lat, ttft === null ? null : ttft * 1000, tpot === null ? null : tpot * 1000);
-    if (intended !== null) {
-      a.firstStart = Math.min(a.firstStart, intended);
-      a.lastEnd = Math.max(a.lastEnd, intended + latency);
-      a.series.add(opName, intended, actual, latency, ok, ttft, tpot, itl, outTok);
-    }
-  }
+  const acc = accumulate(db, id, serviceRows, prebuilt);
 
   const services: Record<string, ServiceReport> = {};
   const merged = new Distribution();

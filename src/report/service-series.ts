@@ -1,5 +1,5 @@
 import { LogHistogram, type BinnedHistogram } from './loghist.js';
-import { bucketWidth, SeriesAccumulator, type Timeseries } from './timeseries.js';
+import { SeriesAccumulator, type Timeseries } from './timeseries.js';
 
 /** What build.ts adds to a service from the same pass over its rows. */
 export interface SeriesOutput {
@@ -10,29 +10,16 @@ export interface SeriesOutput {
 }
 
 /**
- * Time series and histograms of one service. With a stored window the buckets are
- * placed on it; a killed run has none, so its grid starts at the run's start and
- * widens as needed (timeseries.ts).
+ * Time series and histograms of one service. The grid does not depend on the window
+ * (timeseries.ts), which is applied in finish().
  */
 export class ServiceSeries {
-  private readonly all: SeriesAccumulator;
+  private readonly all = new SeriesAccumulator();
   private readonly ops = new Map<string, SeriesAccumulator>();
   private readonly latency = new LogHistogram();
   private readonly ttft = new LogHistogram();
   private readonly tpot = new LogHistogram();
   private readonly itl = new LogHistogram();
-  private readonly make: () => SeriesAccumulator;
-
-  constructor(windowStart: number | null, windowEnd: number | null) {
-    if (windowStart !== null && windowEnd !== null) {
-      const width = bucketWidth(windowEnd - windowStart);
-      // Rounded, not ceiled: a sliver of a final bucket would turn one request into a spike
-      // of rate, so the last bucket absorbs it (finish() gives it the window's end).
-      const limit = Math.max(1, Math.round((windowEnd - windowStart) / width));
-      this.make = () => new SeriesAccumulator(windowStart, width, limit);
-    } else this.make = () => new SeriesAccumulator(0, 1);
-    this.all = this.make();
-  }
 
   /** One row; times in seconds since the run's start. */
   add(
@@ -43,7 +30,7 @@ export class ServiceSeries {
     const start = actual ?? intended;
     this.all.add(intended, start, end, latency, ok, ttft, outTokens);
     let o = this.ops.get(op);
-    if (!o) this.ops.set(op, (o = this.make()));
+    if (!o) this.ops.set(op, (o = new SeriesAccumulator()));
     o.add(intended, start, end, latency, ok, ttft, outTokens);
     this.latency.record(latency);
     if (ttft !== null) this.ttft.record(ttft);

@@ -53,7 +53,7 @@ class Bucket {
   tokens = 0;
   ttft: LogHistogram | undefined;
 
-  merge(o: Bucket): void {
+  merge(o: Bucket): this {
     this.starts += o.starts;
     this.done += o.done;
     this.errors += o.errors;
@@ -64,6 +64,7 @@ class Bucket {
     this.outSum += o.outSum;
     this.tokens += o.tokens;
     if (o.ttft) (this.ttft ??= new LogHistogram()).merge(o.ttft);
+    return this;
   }
 }
 
@@ -71,20 +72,24 @@ const sig = (v: number) => Number(v.toPrecision(6));
 const sigOrNull = (v: number | null) => (v === null ? null : sig(v));
 
 /**
- * Accumulates one pass over a service's rows into time buckets. With a known window the
- * grid starts at the window's start; without one (a killed run) it starts at the run's
- * start and doubles its width whenever it would pass 600 buckets.
+ * Fine grid widths, each dividing every report width (NICE) that can be chosen once the
+ * grid has grown to it, so the report's buckets are always whole groups of fine ones.
+ */
+const FINE = [0.1, 1, 5, 60, 300, 3600, 86400];
+/** Fine buckets kept before the grid coarsens to the next width. */
+const MAX_FINE = 6000;
+
+/**
+ * Accumulates a service's rows into time buckets on a grid that does not depend on the
+ * window: fine buckets from the run's start (t = 0), coarsened as the run grows. The
+ * window, known only at the end, picks the report's width in finish(). So the same rows
+ * give the same series whether they are added while the run goes on or read back from
+ * the database.
  */
 export class SeriesAccumulator {
   private buckets: Bucket[] = [];
   private llm = false;
-
-  constructor(
-    private readonly origin: number,
-    private width: number,
-    /** Number of buckets when the window is known; later instants go into the last. */
-    private readonly limit?: number,
-  ) {}
+  private level = 0;
 
   /** Adds one request; times are seconds since the run's start. */
   add(intended: number, actual: number, end: number, latency: number, ok: boolean, ttft: number | null, outTokens: number | null): void {
@@ -105,47 +110,41 @@ export class SeriesAccumulator {
     }
   }
 
+  private get width(): number {
+    return FINE[this.level]!;
+  }
+
   private at(t: number): Bucket {
-    // The epsilon keeps an instant exactly on an edge (1.1 s stored as 1.0999…) in the later bucket.
-    let i = Math.max(0, Math.floor((t - this.origin) / this.width + 1e-9));
-    if (this.limit !== undefined) i = Math.min(i, this.limit - 1);
-    else while (i >= MAX_BUCKETS) i = this.coarsen(t);
+    let i = indexOf(t, this.width);
+    while (i >= MAX_FINE && this.level < FINE.length - 1) {
+      this.buckets = regroup(this.buckets, FINE[this.level + 1]! / this.width);
+      this.level++;
+      i = indexOf(t, this.width);
+    }
     while (this.buckets.length <= i) this.buckets.push(new Bucket());
     return this.buckets[i]!;
   }
 
-  private coarsen(t: number): number {
-    const merged: Bucket[] = [];
-    for (let k = 0; k < this.buckets.length; k += 2) {
-      const b = this.buckets[k]!;
-      const next = this.buckets[k + 1];
-      if (next) b.merge(next);
-      merged.push(b);
-    }
-    this.buckets = merged;
-    this.width *= 2;
-    return Math.max(0, Math.floor((t - this.origin) / this.width + 1e-9));
-  }
-
   /** The series over [windowStart, windowEnd] (seconds since the run's start). */
   finish(windowStart: number, windowEnd: number): Timeseries {
-    const w = this.width;
-    const n = this.limit ?? Math.max(0, Math.ceil((windowEnd - this.origin) / w - 1e-9));
+    const fine = this.width;
+    const want = bucketWidth(windowEnd - windowStart);
+    // The report's width: the chosen one, or the fine grid's when that grew past it.
+    const w = want > fine ? Math.round(want / fine) * fine : fine;
+    const grouped = regroup(this.buckets, Math.round(w / fine));
+    const cells = clip(grouped, w, windowStart, windowEnd);
     const out: Timeseries = {
       bucket_seconds: w, t: [], starts: [], completions: [], errors: [], throughput_rps: [],
       p50: [], p90: [], p99: [], in_flight: [],
     };
     if (this.llm) Object.assign(out, { output_tokens_per_second: [], ttft_p50: [], ttft_p99: [] });
     let inFlight = 0;
-    for (let i = 0; i < Math.max(n, this.buckets.length); i++) {
-      const b = this.buckets[i] ?? new Bucket();
-      const lo = Math.max(windowStart, this.origin + i * w);
-      const hi = this.limit !== undefined && i === this.limit - 1 ? windowEnd : Math.min(windowEnd, this.origin + (i + 1) * w);
-      const covered = hi - lo;
-      if (covered <= 1e-9 && b.done === 0 && b.starts === 0) {
+    for (const { lo, hi, b, skip } of cells) {
+      if (skip) {
         inFlight += b.inN - b.outN;
         continue;
       }
+      const covered = hi - lo;
       // Integral of the in-flight count over the bucket, from the instants' sums.
       const area = inFlight * covered + (b.inN * hi - b.inSum) - (b.outN * hi - b.outSum);
       inFlight += b.inN - b.outN;
@@ -168,4 +167,62 @@ export class SeriesAccumulator {
     }
     return out;
   }
+}
+
+// The epsilon keeps an instant exactly on an edge (1.1 s stored as 1.0999…) in the later bucket.
+function indexOf(t: number, width: number): number {
+  return Math.max(0, Math.floor(t / width + 1e-9));
+}
+
+/** Merges each run of `k` consecutive buckets into one (k = 1 returns the list as is). */
+function regroup(buckets: Bucket[], k: number): Bucket[] {
+  if (k <= 1) return buckets;
+  const out: Bucket[] = [];
+  for (let i = 0; i < buckets.length; i += k) {
+    const merged = new Bucket();
+    for (let j = i; j < Math.min(i + k, buckets.length); j++) merged.merge(buckets[j]!);
+    out.push(merged);
+  }
+  return out;
+}
+
+interface Cell {
+  lo: number;
+  hi: number;
+  b: Bucket;
+  /** Outside the window and empty of starts and completions: only its in-flight changes count. */
+  skip: boolean;
+}
+
+/**
+ * The buckets as parts of the window. A sliver of a bucket at either end (under a quarter
+ * of the width) joins its neighbour: one request in a few milliseconds would otherwise
+ * show as a spike of rate.
+ */
+function clip(buckets: Bucket[], w: number, windowStart: number, windowEnd: number): Cell[] {
+  const last = Math.max(buckets.length, Math.ceil(windowEnd / w - 1e-9));
+  const cells: Cell[] = [];
+  for (let i = 0; i < last; i++) {
+    const b = buckets[i] ?? new Bucket();
+    const lo = Math.max(windowStart, i * w);
+    const hi = Math.min(windowEnd, (i + 1) * w);
+    cells.push({ lo, hi, b, skip: hi - lo <= 1e-9 && b.done === 0 && b.starts === 0 });
+  }
+  const live = cells.filter((c) => !c.skip);
+  const joinable = (c: Cell | undefined) => c !== undefined && c.hi - c.lo < w / 4 && c.hi - c.lo > 0;
+  if (live.length > 1 && joinable(live[0])) {
+    const [first, second] = [live[0]!, live[1]!];
+    second.b = new Bucket().merge(first.b).merge(second.b);
+    second.lo = first.lo;
+    first.skip = true;
+    first.b = new Bucket();
+  }
+  if (live.length > 2 && joinable(live.at(-1))) {
+    const [prev, lastCell] = [live.at(-2)!, live.at(-1)!];
+    prev.b.merge(lastCell.b);
+    prev.hi = lastCell.hi;
+    lastCell.skip = true;
+    lastCell.b = new Bucket();
+  }
+  return cells;
 }

@@ -68,13 +68,21 @@ test('bucket widths: short runs get sub-second buckets, long runs stay under 600
   assert.equal(bucketWidth(60), 1);
   assert.equal(bucketWidth(3600), 10);
   assert.equal(bucketWidth(null), 1);
-  // Without a known window the grid doubles its width instead of growing past 600 buckets.
-  const acc = new SeriesAccumulator(0, 1);
+  // The grid does not depend on the window: fine buckets from the run's start that coarsen
+  // as the run grows (0.1 s, then 1 s past 600 s); the window picks the report's width.
+  const acc = new SeriesAccumulator();
   for (let t = 0; t < 1300; t += 0.5) acc.add(t, t, t + 0.01, 0.01, true, null, null);
   const ts = acc.finish(0, 1300.01);
-  assert.equal(ts.bucket_seconds, 4);
-  assert.ok(ts.t.length <= 600);
+  assert.equal(ts.bucket_seconds, 5, 'bucketWidth(1300 s)');
+  assert.equal(ts.t.length, 260, 'the 10 ms sliver at the end joins the last bucket');
   assert.equal(ts.completions.reduce((a, b) => a + b, 0), 2600);
+  // A window that does not start on the grid: its first bucket is the part of a bucket inside it.
+  const late = new SeriesAccumulator();
+  for (let t = 10.25; t < 20; t += 0.01) late.add(t, t, t + 0.001, 0.001, true, null, null);
+  const lt = late.finish(10.25, 20);
+  assert.equal(lt.bucket_seconds, 0.2);
+  assert.deepEqual(lt.t.slice(0, 3), [0, 0.15, 0.35], 'the first bucket is [10.25, 10.4): 0.15 s of the window');
+  for (const r of lt.throughput_rps) close(r, 100, 0.08);
 });
 
 test('log histogram percentiles are within 1.2 % of the exact nearest-rank value', () => {

@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { runBenchmark } from '../../engine/orchestrator.js';
 import { collectProvenance } from '../../metrics/provenance.js';
-import { MetricsStore } from '../../metrics/store.js';
+import { MetricsStore, type StoredServiceRow } from '../../metrics/store.js';
 import { loadRecipeFile } from '../../recipe/load.js';
+import { RunAccumulator } from '../../report/accumulate.js';
 import { buildReport } from '../../report/build.js';
 import { renderSummary } from '../../report/terminal.js';
 import { writeJsonReport } from '../../report/write.js';
@@ -96,6 +97,11 @@ export const runCommand: Command = {
       (m) => clock.wallAt(m),
     );
 
+    // The report's aggregates are kept as rows are committed: no second pass over them at the end.
+    const serviceRow = store.db.prepare('SELECT * FROM services WHERE benchmark_id = ? AND service_name = ?');
+    const rows = new RunAccumulator((name) => serviceRow.get(benchmarkId, name) as StoredServiceRow | undefined);
+    store.onCommitted = (values) => rows.addValues(values);
+
     const stop = new AbortController();
     store.onWriteError = (err) => {
       log.error(`the metrics database ${paths.metricsDb} cannot be written (${err.message}): stopping the load; what was stored is kept`);
@@ -149,7 +155,7 @@ export const runCommand: Command = {
       process.off('SIGTERM', onSignal);
     }
     store.finishRun(result.status, clock.now());
-    const report = buildReport(store.db, benchmarkId);
+    const report = buildReport(store.db, benchmarkId, new Date(), rows);
     store.close();
     if (store.lost) log.error(`${store.lost} measured requests could not be stored (disk full); the report covers the rest`);
     const reportPath = writeJsonReport(report, paths.reportsDir);
