@@ -1,26 +1,35 @@
 /**
  * aifb's http backend next to wrk and autocannon, against the same local nginx, with the
- * same connections, each client pinned to one core (nginx on the other):
+ * same connections:
  *   node --import tsx bench/http/run.ts [--connections 50] [--seconds 5]
- * Then the same with aifb over every core (worker threads, when available) for scaling.
+ * 1. One core: each client pinned to one core, nginx on another; undici alone (no
+ *    measuring) is shown as the ceiling of the library aifb sends with.
+ * 2. Every core: aifb with one worker-thread generator per core (`generators: N`), beside
+ *    wrk and autocannon with as many threads/workers; nginx's CPU use shows whether the
+ *    server, not the client, was the limit.
+ * 3. Open loop at 10,000 req/s: achieved rate and schedule lag (aifb not pinned: the
+ *    metrics database's checkpoint thread runs beside the event loop).
  */
 import { spawnSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { aifbRun, freePort, printTable, root, run, spawnPinned, tempDir, writeResult } from '../lib.js';
+import { aifbRun, freePort, printTable, root, run, spawnPinned, tempDir, tsxLoader, writeResult } from '../lib.js';
 
-const { values } = parseArgs({ options: { connections: { type: 'string', default: '50' }, seconds: { type: 'string', default: '5' } } });
+const { values } = parseArgs({ options: { connections: { type: 'string', default: '50' }, seconds: { type: 'string', default: '5' }, rate: { type: 'string', default: '10000' } } });
 const connections = Number(values.connections);
 const seconds = Number(values.seconds);
-const multi = cpus().length > 1;
+const openRate = Number(values.rate);
+const cores = cpus().length;
+const multi = cores > 1;
 const serverCpu = multi ? '0' : undefined;
-const clientCpu = multi ? '1' : undefined;
+const clientCpu = multi ? String(cores - 1) : undefined;
 
 const port = await freePort();
 const dir = tempDir('aifb-nginx-');
-writeFileSync(join(dir, 'nginx.conf'), `worker_processes 1;
+const conf = join(dir, 'nginx.conf');
+writeFileSync(conf, `worker_processes 1;
 daemon off;
 pid ${dir}/nginx.pid;
 error_log ${dir}/error.log;
@@ -31,44 +40,117 @@ http {
   server { listen 127.0.0.1:${port}; location / { return 200 "hello from nginx\\n"; } }
 }
 `);
-const nginx = spawnPinned('nginx', ['-c', join(dir, 'nginx.conf'), '-p', dir], serverCpu);
+const nginx = spawnPinned('nginx', ['-c', conf, '-p', dir], serverCpu);
 await new Promise((r) => setTimeout(r, 500));
 const url = `http://127.0.0.1:${port}/`;
 
-try {
-  const wrk = run('wrk', ['-t1', `-c${connections}`, `-d${seconds}s`, '--latency', url], { cpus: clientCpu });
-  const wrkRps = Number(/Requests\/sec:\s+([\d.]+)/.exec(wrk.stdout)?.[1]);
-  const wrkP99 = /99%\s+([\d.]+)(us|ms|s)/.exec(wrk.stdout);
-  const toMs = (v: string, u: string) => Number(v) * (u === 'us' ? 0.001 : u === 's' ? 1000 : 1);
+/** CPU seconds nginx's processes have used so far (utime + stime from /proc). */
+function nginxCpuSeconds(): number {
+  // The workers rename themselves ("nginx: worker process"): find them as the master's children.
+  const masters = run('pgrep', ['-f', conf]).stdout.trim().split('\n').filter(Boolean);
+  const pids = [...masters, ...masters.flatMap((m) => run('pgrep', ['-P', m]).stdout.trim().split('\n').filter(Boolean))];
+  const ticks = pids.reduce((sum, pid) => {
+    try {
+      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+      return sum + Number(fields[11]) + Number(fields[12]);
+    } catch {
+      return sum;
+    }
+  }, 0);
+  return ticks / 100;
+}
 
-  const ac = run(process.execPath, [join(root, 'node_modules/autocannon/autocannon.js'), '-c', String(connections), '-d', String(seconds), '-j', url], { cpus: clientCpu });
-  const acJson = JSON.parse(ac.stdout) as { requests: { average: number }; latency: { p99: number } };
+/** Runs `fn` and returns its result with the share of one core nginx used meanwhile. */
+function withServerLoad<T>(fn: () => T): { result: T; serverCores: number } {
+  const cpu0 = nginxCpuSeconds();
+  const t0 = performance.now();
+  const result = fn();
+  return { result, serverCores: (nginxCpuSeconds() - cpu0) / ((performance.now() - t0) / 1000) };
+}
 
+const toMs = (v: string, u: string) => Number(v) * (u === 'us' ? 0.001 : u === 's' ? 1000 : 1);
+function wrk(threads: number, pin?: string) {
+  const out = run('wrk', [`-t${threads}`, `-c${connections}`, `-d${seconds}s`, '--latency', url], { cpus: pin }).stdout;
+  const p99 = /99%\s+([\d.]+)(us|ms|s)/.exec(out);
+  return { rps: Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1]), p99_ms: p99 ? toMs(p99[1]!, p99[2]!) : null };
+}
+function autocannon(workers: number, pin?: string) {
+  const args = [join(root, 'node_modules/autocannon/autocannon.js'), '-c', String(connections), '-d', String(seconds), '-j', ...(workers > 1 ? ['-w', String(workers)] : []), url];
+  const j = JSON.parse(run(process.execPath, args, { cpus: pin }).stdout) as { requests: { average: number }; latency: { p99: number } };
+  return { rps: j.requests.average, p99_ms: j.latency.p99 };
+}
+function aifb(generators: number, pin?: string) {
   const recipe = `services:
   - service_name: web
     service_type: http
     url: ${url}
     duration: ${seconds}s
-    load: {clients: ${connections}}
+${generators > 1 ? `    generators: ${generators}\n` : ''}    load: {clients: ${connections}}
 `;
-  const one = aifbRun(recipe, { cpus: clientCpu }).services.web;
-  const rows: (string | number)[][] = [
+  const web = aifbRun(recipe, { cpus: pin }).services.web;
+  return { rps: web.throughput.requests_per_second as number, p99_ms: (web.percentiles.p99 as number) * 1000 };
+}
+const fixed = (v: number | null, d = 0) => (v === null || Number.isNaN(v) ? '-' : v.toFixed(d));
+
+try {
+  // 1. One core.
+  const wrk1 = wrk(1, clientCpu);
+  const ac1 = autocannon(1, clientCpu);
+  const undici1 = JSON.parse(run(process.execPath, ['--import', tsxLoader, join(root, 'bench/http/undici-alone.ts'), url, String(connections), String(seconds)], { cpus: clientCpu }).stdout) as { rps: number };
+  const one = withServerLoad(() => aifb(1, clientCpu));
+  console.log(`One core (client on CPU ${clientCpu ?? 'any'}, nginx on CPU ${serverCpu ?? 'any'}), ${connections} connections, ${seconds} s:`);
+  printTable([
     ['client', 'req/s', 'p99 ms', 'aifb / client'],
-    ['wrk (C)', wrkRps.toFixed(0), wrkP99 ? toMs(wrkP99[1]!, wrkP99[2]!).toFixed(2) : '-', (one.throughput.requests_per_second / wrkRps).toFixed(2)],
-    ['autocannon', acJson.requests.average.toFixed(0), acJson.latency.p99.toFixed(2), (one.throughput.requests_per_second / acJson.requests.average).toFixed(2)],
-    ['aifb http (1 core)', one.throughput.requests_per_second.toFixed(0), (one.percentiles.p99 * 1000).toFixed(2), '1.00'],
-  ];
-  printTable(rows);
+    ['wrk (C)', fixed(wrk1.rps), fixed(wrk1.p99_ms, 2), (one.result.rps / wrk1.rps).toFixed(2)],
+    ['autocannon', fixed(ac1.rps), fixed(ac1.p99_ms, 2), (one.result.rps / ac1.rps).toFixed(2)],
+    ['undici dispatch alone (no measuring)', fixed(undici1.rps), '-', (one.result.rps / undici1.rps).toFixed(2)],
+    ['aifb http', fixed(one.result.rps), fixed(one.result.p99_ms, 2), '1.00'],
+  ]);
+
+  // 2. Every core.
+  const wrkN = wrk(cores);
+  const acN = autocannon(cores);
+  const all = withServerLoad(() => aifb(cores));
+  const scaling = all.result.rps / (cores * one.result.rps);
+  const serverBound = all.serverCores > 0.9;
+  console.log(`\nEvery core (${cores}): aifb with ${cores} worker-thread generators; nginx used ${all.serverCores.toFixed(2)} of a core${serverBound ? ' — the server was the limit, not aifb' : ''}:`);
+  printTable([
+    ['client', 'req/s', 'p99 ms', 'aifb / client'],
+    [`wrk -t${cores}`, fixed(wrkN.rps), fixed(wrkN.p99_ms, 2), (all.result.rps / wrkN.rps).toFixed(2)],
+    [`autocannon -w ${cores}`, fixed(acN.rps), fixed(acN.p99_ms, 2), (all.result.rps / acN.rps).toFixed(2)],
+    [`aifb http, generators: ${cores}`, fixed(all.result.rps), fixed(all.result.p99_ms, 2), '1.00'],
+  ]);
+  console.log(`scaling: ${scaling.toFixed(2)} × (cores × one-core figure); target ≥ 0.80 where the server is not the limit`);
+
+  // 3. Open loop.
+  const open = aifbRun(`services:
+  - service_name: web
+    service_type: http
+    url: ${url}
+    duration: 10s
+    load: {rate: ${openRate}, max_in_flight: 1000, warmup: 2s}
+`).services.web;
+  const lag = open.schedule_lag as { p50: number; p90: number; p99: number; max: number };
+  const achievedOff = Math.abs(open.load.achieved_rate / openRate - 1);
+  console.log(`\nOpen loop, ${openRate} req/s requested (Poisson, 2 s warm-up; aifb not pinned, so its background checkpoint runs beside the load):`);
+  printTable([
+    ['figure', 'measured', 'target'],
+    ['achieved rate (req/s)', fixed(open.load.achieved_rate), `within 1 % (off by ${(achievedOff * 100).toFixed(3)} %)`],
+    ['completed rate (req/s)', fixed(open.throughput.requests_per_second), '-'],
+    ['schedule lag p50 (ms)', fixed(lag.p50 * 1000, 3), '-'],
+    ['schedule lag p90 (ms)', fixed(lag.p90 * 1000, 3), '-'],
+    ['schedule lag p99 (ms)', fixed(lag.p99 * 1000, 3), '< 1'],
+    ['latency p99 (ms)', fixed(open.percentiles.p99 * 1000, 2), '-'],
+  ]);
+
   writeResult('http', {
-    machine: { cpus: cpus().length, model: cpus()[0]?.model, node: process.version },
+    machine: { cpus: cores, model: cpus()[0]?.model, node: process.version },
     connections, seconds,
-    wrk: { rps: wrkRps, p99_ms: wrkP99 ? toMs(wrkP99[1]!, wrkP99[2]!) : null },
-    autocannon: { rps: acJson.requests.average, p99_ms: acJson.latency.p99 },
-    aifb_one_core: { rps: one.throughput.requests_per_second, p99_ms: one.percentiles.p99 * 1000 },
-    ratio_vs_autocannon: one.throughput.requests_per_second / acJson.requests.average,
-    ratio_vs_wrk: one.throughput.requests_per_second / wrkRps,
+    one_core: { wrk: wrk1, autocannon: ac1, undici_alone: undici1, aifb: one.result, server_cores: one.serverCores, ratio_vs_autocannon: one.result.rps / ac1.rps, ratio_vs_wrk: one.result.rps / wrk1.rps, ratio_vs_undici: one.result.rps / undici1.rps },
+    every_core: { cores, wrk: wrkN, autocannon: acN, aifb: all.result, server_cores: all.serverCores, server_bound: serverBound, scaling },
+    open_loop: { requested: openRate, achieved: open.load.achieved_rate, completed_rps: open.throughput.requests_per_second, lag_ms: { p50: lag.p50 * 1000, p90: lag.p90 * 1000, p99: lag.p99 * 1000, max: lag.max * 1000 }, latency_p99_ms: open.percentiles.p99 * 1000 },
   });
 } finally {
   nginx.kill();
-  spawnSync('pkill', ['-f', join(dir, 'nginx.conf')]);
+  spawnSync('pkill', ['-f', conf]);
 }

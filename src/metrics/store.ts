@@ -4,6 +4,7 @@ import { dirname } from 'node:path';
 import { RunError } from '../errors.js';
 import type { Provenance } from './provenance.js';
 import type { Sample } from './sample.js';
+import { BackgroundCheckpointer } from './checkpointer.js';
 import { SCHEMA_SQL } from './schema-sql.js';
 
 export type RunStatus = 'running' | 'complete' | 'partial' | 'failed';
@@ -64,6 +65,8 @@ export interface StoreOptions {
   flushIntervalMs?: number;
   /** Rows buffered before a commit is forced. */
   maxBatch?: number;
+  /** Checkpoint the write-ahead log from a worker thread instead of inside commits (checkpointer.ts). */
+  backgroundCheckpoint?: boolean;
 }
 
 /** Up to ROWS_PER_STATEMENT rows, their values one after another, as one INSERT binds them. */
@@ -97,6 +100,7 @@ export class MetricsStore {
   private blocks: Block[] = [];
   private buffered = 0;
   private stepQueued = false;
+  private checkpointer: BackgroundCheckpointer | undefined;
   private timer: NodeJS.Timeout | undefined;
   private readonly insert: Database.Statement;
   private readonly insertMany: (blocks: Block[]) => void;
@@ -123,6 +127,10 @@ export class MetricsStore {
       this.db = new Database(path);
       this.db.pragma('journal_mode = WAL');
       this.db.pragma('synchronous = NORMAL');
+      if (options.backgroundCheckpoint && path !== ':memory:') {
+        this.db.pragma('wal_autocheckpoint = 0');
+        this.checkpointer = new BackgroundCheckpointer(path);
+      }
       this.db.exec(SCHEMA_SQL);
     } catch (err) {
       throw new RunError(`cannot open metrics database ${path}: ${(err as Error).message}`, { cause: err });
@@ -359,6 +367,17 @@ export class MetricsStore {
     this.flush();
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
+    if (this.checkpointer) {
+      void this.checkpointer.stop();
+      this.checkpointer = undefined;
+      // The background connection may still be open: fold the log in here, so the file
+      // is whole without it.
+      try {
+        this.db.pragma('wal_checkpoint(TRUNCATE)');
+      } catch {
+        // The log stays; SQLite replays it on the next open.
+      }
+    }
     this.db.close();
   }
 }
