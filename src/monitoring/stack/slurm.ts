@@ -99,7 +99,8 @@ async function submit(o: MonitorOptions): Promise<void> {
     images,
   });
   writeFileSync(files.script, script, { mode: 0o700 });
-  rmSync(files.endpoints, { force: true });
+  // The job rewrites these; left from an earlier job they would explain a failure wrongly.
+  for (const f of [files.endpoints, ...NAMES.map((n) => logFileOf(o.stateDir, n))]) rmSync(f, { force: true });
   const job = await sbatch(files.script, [], [], o.env);
   const rec: JobRecord = { job, script: files.script, output: files.output(job), submittedAt: new Date().toISOString(), apptainer: images !== undefined };
   writeFileSync(files.record, JSON.stringify(rec, null, 2) + '\n');
@@ -121,9 +122,12 @@ async function submit(o: MonitorOptions): Promise<void> {
     if (!e) throw new RunError(`the endpoints file ${files.endpoints} does not name job ${job}`);
     await checkFromHere(o, e, job);
   } catch (err) {
-    await cancelAndWait([job]);
+    // Half a stack is worse than none: the job goes, and with it the record.
+    if (isLive(await jobInfo(job))) {
+      await cancelAndWait([job]);
+      o.say(`Slurm job ${job} cancelled`);
+    }
     forget(o.stateDir);
-    o.say(`Slurm job ${job} cancelled`);
     throw err;
   } finally {
     unregister();
