@@ -15,7 +15,7 @@ import { answers } from '../../src/monitoring/stack/processes.js';
 import { defaultImage, monitorJobScript } from '../../src/monitoring/stack/slurm-script.js';
 import { ensureSlurmCluster } from '../helpers/slurm-cluster.js';
 import { aifb } from '../launch/helpers.js';
-import { finalState, liveJobs } from '../slurm/helpers.js';
+import { eventually as eventuallyTrue, finalState, liveJobs } from '../slurm/helpers.js';
 import { eventually, freePort, promQuery, tempDir } from './helpers.js';
 
 before(() => ensureSlurmCluster());
@@ -132,6 +132,37 @@ test('monitor up --slurm: a binary missing on the node fails with the job’s la
   const script = readFileSync(join(stateDir, 'aifb-monitor.sbatch'), 'utf8');
   assert.ok(!script.includes(password), 'the generated password is not in the script');
   assert.ok(script.includes(`GF_SECURITY_ADMIN_PASSWORD=$(cat -- ${pwFile})`), script);
+});
+
+test('monitor --slurm: a server that dies at start shows its own log; a job ended behind aifb’s back is dead in status', { timeout: 90_000 }, async (t) => {
+  const dir = tempDir(t);
+  const stateDir = join(dir, 'mon');
+  cancelRecorded(t, stateDir);
+  const fake = join(dir, 'fake');
+  mkdirSync(fake);
+  writeFileSync(join(fake, 'prometheus'), '#!/bin/sh\necho "err: opening storage failed: permission denied" >&2\nexit 1\n', { mode: 0o755 });
+  const args = ['monitor', 'up', '--slurm', '--state-dir', stateDir, '--time', '00:05:00', '--ready-timeout', '20', '--no-grafana'];
+  const bad = await aifb(args, { cwd: dir, env: { PATH: `${fake}:${process.env.PATH}` } });
+  assert.equal(bad.code, 1, bad.stdout + bad.stderr);
+  assert.match(bad.stderr, /the service exited before it was ready/);
+  // The job's output carries the in-job check's tail of the server's own log.
+  assert.match(bad.stderr, new RegExp(`  \\| last \\d+ lines of ${stateDir.replace(/[.]/g, '\\.')}/prometheus\\.log:\\n(  \\|   \\| .*\\n)*  \\|   \\| err: opening storage failed: permission denied\\n`));
+  assert.match(bad.stderr, /\| aifb: prometheus did not become ready on \S+; ending the job/);
+  assert.equal(existsSync(join(stateDir, 'slurm-job.json')), false);
+
+  const up = await aifb(args, { cwd: dir });
+  assert.equal(up.code, 0, up.stdout + up.stderr);
+  const job = jobOf(up.stdout)!;
+  assert.ok(!/grafana/.test(readFileSync(join(stateDir, `aifb-monitor-${job}.out`), 'utf8')), '--no-grafana: not even looked for');
+  execFileSync('scancel', [job]);
+  assert.ok(await eventuallyTrue(() => finalState(job).state === 'CANCELLED'));
+  const status = await aifb(['monitor', 'status', '--state-dir', stateDir], { cwd: dir });
+  assert.equal(status.code, 1, status.stdout);
+  assert.match(status.stdout, new RegExp(`prometheus\\s+dead\\s+\\(Slurm job ${job}\\)\\n\\s+Slurm job ${job} CANCELLED`));
+  const down = await aifb(['monitor', 'down', '--state-dir', stateDir], { cwd: dir });
+  assert.equal(down.code, 0);
+  assert.match(down.stdout, new RegExp(`Slurm job ${job} was not running \\(CANCELLED`));
+  assert.equal(existsSync(join(stateDir, 'slurm-job.json')), false);
 });
 
 test('monitor up --slurm --apptainer: exec lines with binds and images, no secret, shellcheck clean; without apptainer the job fails clearly', { timeout: 60_000 }, async (t) => {

@@ -59,10 +59,6 @@ function forget(stateDir: string): void {
   rmSync(f.endpoints, { force: true });
 }
 
-function logFiles(stateDir: string, output: string): string[] {
-  return [output, ...NAMES.map((n) => logFileOf(stateDir, n))];
-}
-
 const isLive = (j: JobInfo) => !isTerminal(j.state) && j.state !== 'UNKNOWN';
 
 /**
@@ -115,7 +111,8 @@ async function submit(o: MonitorOptions): Promise<void> {
       readyTimeoutMs: 3 * o.readyTimeoutMs,
       signal: o.signal,
       log,
-      logFiles: logFiles(o.stateDir, rec.output),
+      // The job's output holds the failing server's log tail (the in-job check prints it).
+      logFiles: [rec.output],
       what: 'the monitoring stack',
     });
     const e = endpointsOf(o.stateDir, job);
