@@ -14,7 +14,7 @@ import { monitoringDir } from '../../src/monitoring/stack/config.js';
 import { answers } from '../../src/monitoring/stack/processes.js';
 import { defaultImage, monitorJobScript } from '../../src/monitoring/stack/slurm-script.js';
 import { ensureSlurmCluster } from '../helpers/slurm-cluster.js';
-import { aifb } from '../launch/helpers.js';
+import { aifb, startAifb } from '../launch/helpers.js';
 import { eventually as eventuallyTrue, finalState, liveJobs } from '../slurm/helpers.js';
 import { eventually, freePort, promQuery, tempDir } from './helpers.js';
 
@@ -162,6 +162,21 @@ test('monitor --slurm: a server that dies at start shows its own log; a job ende
   const down = await aifb(['monitor', 'down', '--state-dir', stateDir], { cwd: dir });
   assert.equal(down.code, 0);
   assert.match(down.stdout, new RegExp(`Slurm job ${job} was not running \\(CANCELLED`));
+  assert.equal(existsSync(join(stateDir, 'slurm-job.json')), false);
+});
+
+test('monitor up --slurm: Ctrl-C while the job waits in the queue cancels it (exit 130) and forgets it', { timeout: 60_000 }, async (t) => {
+  const dir = tempDir(t);
+  const stateDir = join(dir, 'mon');
+  cancelRecorded(t, stateDir);
+  const run = startAifb(['monitor', 'up', '--slurm', '--state-dir', stateDir, '--extra-arg=--hold'], { cwd: dir });
+  assert.ok(await eventuallyTrue(() => /PENDING \(JobHeldUser\)/.test(run.output().stdout), 20_000), run.output().stdout);
+  run.child.kill('SIGINT');
+  const res = await run.done;
+  assert.equal(res.code, 130, res.stdout + res.stderr);
+  const job = jobOf(res.stdout)!;
+  assert.match(res.stdout, new RegExp(`Slurm job ${job} cancelled`));
+  assert.equal(finalState(job).state, 'CANCELLED');
   assert.equal(existsSync(join(stateDir, 'slurm-job.json')), false);
 });
 
