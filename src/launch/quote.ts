@@ -21,6 +21,26 @@ export function shellJoin(words: readonly (string | number)[]): string {
 }
 
 /**
+ * Like shellJoin, but `${NAME}` inside a word stays a double-quoted expansion for the
+ * names given (values a job learns only when it runs, e.g. a port it picked); every
+ * other character is still a quoted literal.
+ */
+export function shellJoinWith(words: readonly (string | number)[], vars: readonly string[]): string {
+  const allowed = new Set(vars.map(envName));
+  return words
+    .map((w) => {
+      const parts = String(w).split(/(\$\{[A-Za-z_][A-Za-z0-9_]*\})/);
+      const out = parts.map((p) => {
+        const name = /^\$\{(.+)\}$/.exec(p)?.[1];
+        if (name !== undefined && allowed.has(name)) return `"\${${name}}"`;
+        return p === '' ? '' : shellQuote(p);
+      });
+      return out.join('') || "''";
+    })
+    .join(' ');
+}
+
+/**
  * A `#SBATCH` line is a comment to the shell: a newline in a value would end the
  * comment and turn the rest into a command, so such values are refused outright.
  */

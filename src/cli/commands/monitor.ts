@@ -1,33 +1,56 @@
 import { hostname, userInfo } from 'node:os';
 import { resolve } from 'node:path';
 import { UsageError } from '../../errors.js';
+import { aifbCommand } from '../../launch/self.js';
+import type { SlurmFields } from '../../launch/slurm/directives.js';
+import type { StackComponent } from '../../monitoring/stack/components.js';
+import { setUpJob } from '../../monitoring/stack/job-setup.js';
 import { localMonitor } from '../../monitoring/stack/local.js';
-import type { ComponentStatus, MonitorBackend, MonitorOptions } from '../../monitoring/stack/types.js';
+import { hasSlurmJob, slurmMonitor } from '../../monitoring/stack/slurm.js';
+import { defaultImage } from '../../monitoring/stack/slurm-script.js';
+import type { ComponentStatus, MonitorBackend, MonitorOptions, SlurmMonitorSettings } from '../../monitoring/stack/types.js';
 import { parseCommandArgs, positiveInt } from '../args.js';
-import type { Command } from '../command.js';
+import type { Command, CommandIO } from '../command.js';
 import { EXIT } from '../exit-codes.js';
 
-const USAGE = `aifb monitor up | down | status [options]
+const USAGE = `aifb monitor up | down | status [options]   (docs/monitoring.md)
 
-Runs the monitoring stack on this machine as background processes: the Prometheus
-Pushgateway (aifb run --pushgateway pushes to it), Prometheus (scrapes it, with the alerts
-of monitoring/alerts.yml) and Grafana with the aifb dashboard when grafana-server is
-installed. Data, logs and pid files stay in the state directory; down stops what up started.
+Runs the monitoring stack: the Prometheus Pushgateway (aifb run --pushgateway pushes to
+it), Prometheus (scrapes it, with the alerts of monitoring/alerts.yml) and Grafana with the
+aifb dashboard when grafana-server is installed. By default as background processes on this
+machine; with --slurm as one Slurm batch job on a compute node. Data, logs, configs and the
+pid files or job id stay in the state directory; down stops what up started, status and
+down find a Slurm job there by themselves.
 
 Options:
-  --state-dir DIR          state directory [.aifb/monitor]
-  --host ADDR              listen address [0.0.0.0: reachable from other nodes and the SSH tunnel]
-  --prometheus-port N      [9090]
+  --state-dir DIR          state directory [.aifb/monitor]; with --slurm on shared storage
+  --host ADDR              listen address of the local stack [0.0.0.0: reachable from other nodes and the SSH tunnel]
+  --prometheus-port N      [9090]  (with --slurm: tried first; the job picks a free one when taken)
   --pushgateway-port N     [9091]
   --grafana-port N         [3000]
+  --no-grafana             do not start Grafana even when it is there
   --scrape-interval D      Prometheus scrape interval, e.g. 1s for short runs [5s]
   --ready-timeout S        seconds each server may take to become ready [60]
   --login-host HOST        login node for the SSH tunnel command [login.lxp.lu]
   --login-port N           its SSH port [8822]
   --ssh-user USER          user for the SSH tunnel command [$USER]
 
+On a cluster (up --slurm):
+  --partition P  --account A  --time T   the job's sbatch options (--time: how long the stack lives)
+  --extra-arg ARG          one more sbatch option, e.g. --extra-arg=--mem=4G; repeatable
+  --queue-timeout S        seconds the job may wait in the queue before up gives up [600]
+  --apptainer              run the servers in Apptainer (images: the bases of containers/*.def)
+  --prometheus-image I  --pushgateway-image I  --grafana-image I
+                           a .sif path or docker:// reference (implies --apptainer; pulled
+                           images in $AIFB_IMAGE_CACHE are used); without Apptainer the
+                           binaries on the compute node's PATH are used
+
 Grafana's admin password is GF_SECURITY_ADMIN_PASSWORD, or generated once into
-<state-dir>/grafana/admin-password (never admin/admin).`;
+<state-dir>/grafana/admin-password (mode 0600; never admin/admin, never in a job script).
+
+Used inside the Slurm job:
+  job-setup --state-dir DIR [port and interval options]
+                           pick free ports on this node, write the configs, print the ports`;
 
 /** The seed's §5.5 tunnel, with this node's real name and the ports in use. */
 export function tunnelCommand(node: string, ports: number[], user: string, loginHost: string, loginPort: number): string {
@@ -36,33 +59,93 @@ export function tunnelCommand(node: string, ports: number[], user: string, login
 }
 
 function describe(s: ComponentStatus): string {
-  const parts = [s.name.padEnd(12), s.state.padEnd(13), s.url ?? '', s.pid ? `(pid ${s.pid})` : ''];
+  const who = s.job ? `(Slurm job ${s.job})` : s.pid ? `(pid ${s.pid})` : '';
+  const parts = [s.name.padEnd(12), s.state.padEnd(13), s.url ?? '', who];
   return parts.join(' ').trimEnd() + (s.notes?.length ? `\n${' '.repeat(14)}${s.notes.join('; ')}` : '');
+}
+
+const OPTIONS = {
+  'state-dir': { type: 'string' },
+  host: { type: 'string' },
+  'prometheus-port': { type: 'string' },
+  'pushgateway-port': { type: 'string' },
+  'grafana-port': { type: 'string' },
+  'no-grafana': { type: 'boolean' },
+  'scrape-interval': { type: 'string' },
+  'ready-timeout': { type: 'string' },
+  'login-host': { type: 'string' },
+  'login-port': { type: 'string' },
+  'ssh-user': { type: 'string' },
+  slurm: { type: 'boolean' },
+  partition: { type: 'string' },
+  account: { type: 'string' },
+  time: { type: 'string' },
+  'extra-arg': { type: 'string', multiple: true },
+  'queue-timeout': { type: 'string' },
+  apptainer: { type: 'boolean' },
+  'prometheus-image': { type: 'string' },
+  'pushgateway-image': { type: 'string' },
+  'grafana-image': { type: 'string' },
+} as const;
+
+type Values = ReturnType<typeof parseCommandArgs<typeof OPTIONS>>['values'];
+
+const SLURM_ONLY = ['partition', 'account', 'time', 'extra-arg', 'queue-timeout', 'apptainer', 'prometheus-image', 'pushgateway-image', 'grafana-image'] as const;
+
+/** The job's settings from the flags; undefined without --slurm (and then no Slurm flag may be given). */
+function slurmSettings(values: Values, action: string, env: NodeJS.ProcessEnv): SlurmMonitorSettings | undefined {
+  const given = SLURM_ONLY.filter((f) => values[f] !== undefined);
+  if (!values.slurm) {
+    if (given.length > 0) throw new UsageError(`monitor: --${given[0]} needs --slurm`);
+    return undefined;
+  }
+  if (action !== 'up') throw new UsageError(`monitor ${action}: --slurm is an option of up (status and down find the job in the state directory)`);
+  if (values.host !== undefined) throw new UsageError('monitor up --slurm: --host is for the local stack; the job listens on every interface of its node');
+  const fields: SlurmFields = {};
+  for (const f of ['partition', 'account', 'time'] as const) if (values[f] !== undefined) fields[f] = values[f];
+  if (values['extra-arg']) fields.extra_args = values['extra-arg'];
+  const pick = (c: StackComponent) => values[`${c}-image`];
+  const apptainer = values.apptainer || (['prometheus', 'pushgateway', 'grafana'] as const).some((c) => pick(c) !== undefined);
+  const images = apptainer
+    ? { prometheus: pick('prometheus') ?? defaultImage('prometheus'), pushgateway: pick('pushgateway') ?? defaultImage('pushgateway'), grafana: pick('grafana') ?? defaultImage('grafana') }
+    : undefined;
+  return {
+    fields,
+    images,
+    grafana: !values['no-grafana'],
+    queueTimeoutMs: (positiveInt(values['queue-timeout'], 'queue-timeout') ?? 600) * 1000,
+    aifb: aifbCommand(env),
+  };
+}
+
+/** Prints the URLs, the push line and the §5.5 tunnel for what is running. */
+function printAccess(states: ComponentStatus[], o: MonitorOptions, values: Values, io: CommandIO): void {
+  const out = (line: string) => io.stdout.write(line + '\n');
+  const live = states.filter((s) => s.state === 'running');
+  const pgw = live.find((s) => s.name === 'pushgateway');
+  if (pgw) out(`\nPush live metrics: aifb run recipe.yaml --pushgateway ${pgw.url}`);
+  if (live.length === 0) return;
+  // The node as up recorded it: the compute node of a Slurm job, or this host's real name.
+  const node = live[0]?.url ? new URL(live[0].url).hostname : hostname();
+  // Ports as recorded by up, so status and down need not repeat the flags.
+  const ports = (['grafana', 'prometheus', 'pushgateway'] as const).flatMap((n) => {
+    const s = live.find((x) => x.name === n);
+    return s ? [s.port ?? o.ports[n]] : [];
+  });
+  const user = values['ssh-user'] ?? io.env.USER ?? userInfo().username;
+  const login = tunnelCommand(node, ports, user, values['login-host'] ?? 'login.lxp.lu', positiveInt(values['login-port'], 'login-port') ?? 8822);
+  out(`From your own machine (seed report §5.5):\n  ${login}\n  then open ${ports.map((p) => `http://localhost:${p}`).join(', ')}`);
+  out(`Stop with: aifb monitor down --state-dir ${o.stateDir}`);
 }
 
 export const monitorCommand: Command = {
   name: 'monitor',
-  summary: 'start, stop or show the local Prometheus / Pushgateway / Grafana stack',
+  summary: 'start, stop or show the Prometheus / Pushgateway / Grafana stack (here or as a Slurm job)',
   usage: USAGE,
   async run(args, io) {
-    const { values, positionals } = parseCommandArgs(
-      args,
-      {
-        'state-dir': { type: 'string' },
-        host: { type: 'string' },
-        'prometheus-port': { type: 'string' },
-        'pushgateway-port': { type: 'string' },
-        'grafana-port': { type: 'string' },
-        'scrape-interval': { type: 'string' },
-        'ready-timeout': { type: 'string' },
-        'login-host': { type: 'string' },
-        'login-port': { type: 'string' },
-        'ssh-user': { type: 'string' },
-      },
-      'monitor',
-    );
+    const { values, positionals } = parseCommandArgs(args, OPTIONS, 'monitor');
     const action = positionals[0];
-    if (action !== 'up' && action !== 'down' && action !== 'status') {
+    if (action !== 'up' && action !== 'down' && action !== 'status' && action !== 'job-setup') {
       throw new UsageError(`monitor: say up, down or status${action ? ` (got "${action}")` : ''}`);
     }
     const interval = values['scrape-interval'];
@@ -70,6 +153,7 @@ export const monitorCommand: Command = {
       throw new UsageError(`--scrape-interval expects a duration like 1s or 500ms, got "${interval}"`);
     }
     const out = (line: string) => io.stdout.write(line + '\n');
+    const stop = new AbortController();
     const o: MonitorOptions = {
       stateDir: resolve(io.cwd, values['state-dir'] ?? io.env.AIFB_MONITOR_DIR ?? '.aifb/monitor'),
       host: values.host ?? '0.0.0.0',
@@ -82,32 +166,40 @@ export const monitorCommand: Command = {
       readyTimeoutMs: (positiveInt(values['ready-timeout'], 'ready-timeout') ?? 60) * 1000,
       env: io.env,
       say: out,
+      slurm: slurmSettings(values, action, io.env),
+      signal: stop.signal,
     };
-    // The Slurm backend (issue 6) plugs in here with the same interface.
-    const backend: MonitorBackend = localMonitor;
+    if (action === 'job-setup') {
+      const p = await setUpJob(o.stateDir, o.ports, interval);
+      out(`${p.prometheus} ${p.pushgateway} ${p.grafana}`);
+      return EXIT.ok;
+    }
+    const onSlurm = hasSlurmJob(o.stateDir);
+    if (action === 'up' && !o.slurm && onSlurm) {
+      throw new UsageError(`${o.stateDir} holds a Slurm monitoring job; run aifb monitor down first or choose another --state-dir`);
+    }
+    const backend: MonitorBackend = o.slurm || onSlurm ? slurmMonitor : localMonitor;
 
     if (action === 'down') {
       await backend.down(o);
       return EXIT.ok;
     }
-    const states = action === 'up' ? await backend.up(o) : await backend.status(o);
-    if (action === 'status' || states.length > 0) for (const s of states) out(describe(s));
-    const live = states.filter((s) => s.state === 'running');
-    const pgw = live.find((s) => s.name === 'pushgateway');
-    if (pgw) out(`\nPush live metrics: aifb run recipe.yaml --pushgateway ${pgw.url}`);
-    if (live.length > 0) {
-      // The node as up recorded it (its real name when listening on every interface).
-      const node = live[0]?.url ? new URL(live[0].url).hostname : hostname();
-      // Ports as recorded by up, so status and down need not repeat the flags.
-      const ports = (['grafana', 'prometheus', 'pushgateway'] as const).flatMap((n) => {
-        const s = live.find((x) => x.name === n);
-        return s ? [s.port ?? o.ports[n]] : [];
-      });
-      const user = values['ssh-user'] ?? io.env.USER ?? userInfo().username;
-      const login = tunnelCommand(node, ports, user, values['login-host'] ?? 'login.lxp.lu', positiveInt(values['login-port'], 'login-port') ?? 8822);
-      out(`From your own machine (seed report §5.5):\n  ${login}\n  then open ${ports.map((p) => `http://localhost:${p}`).join(', ')}`);
-      out(`Stop with: aifb monitor down --state-dir ${o.stateDir}`);
+    const onSignal = () => stop.abort();
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
+    let states: ComponentStatus[];
+    try {
+      states = action === 'up' ? await backend.up(o) : await backend.status(o);
+    } catch (err) {
+      // What up started is stopped by then; an interrupted wait is the user's doing, not a failure.
+      if (stop.signal.aborted) return EXIT.sigint;
+      throw err;
+    } finally {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
     }
+    if (action === 'status' || states.length > 0) for (const s of states) out(describe(s));
+    printAccess(states, o, values, io);
     if (action === 'status') return states.some((s) => s.state === 'dead' || s.state === 'not ready') ? EXIT.runtime : EXIT.ok;
     return EXIT.ok;
   },

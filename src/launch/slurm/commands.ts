@@ -32,18 +32,22 @@ export function isTerminal(state: string): boolean {
 }
 
 /** Runs a Slurm command without a shell: every argument reaches it as one literal word. */
-export function slurmExec(cmd: string, args: string[], timeoutMs = 30_000): Promise<{ code: number; stdout: string; stderr: string }> {
+export function slurmExec(cmd: string, args: string[], timeoutMs = 30_000, env?: NodeJS.ProcessEnv): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(cmd, args, { timeout: timeoutMs, maxBuffer: 16 << 20 }, (err, stdout, stderr) => {
+    execFile(cmd, args, { timeout: timeoutMs, maxBuffer: 16 << 20, env }, (err, stdout, stderr) => {
       const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? ((err as { code: number }).code) : 127) : 0;
       resolve({ code, stdout: String(stdout), stderr: String(stderr) || (err && code === 127 ? err.message : '') });
     });
   });
 }
 
-/** `sbatch --parsable [args] script [scriptArgs]`; returns the job id (the part before `;cluster`). */
-export async function sbatch(script: string, args: string[] = [], scriptArgs: string[] = []): Promise<string> {
-  const r = await slurmExec('sbatch', ['--parsable', ...args, script, ...scriptArgs]);
+/**
+ * `sbatch --parsable [args] script [scriptArgs]`; returns the job id (the part before
+ * `;cluster`). `env` is the environment sbatch runs in (and, by Slurm's default, the
+ * job's): how secrets reach a job without being written into its script.
+ */
+export async function sbatch(script: string, args: string[] = [], scriptArgs: string[] = [], env?: NodeJS.ProcessEnv): Promise<string> {
+  const r = await slurmExec('sbatch', ['--parsable', ...args, script, ...scriptArgs], 30_000, env);
   if (r.code !== 0) throw new RunError(`sbatch refused the job: ${(r.stderr || r.stdout).trim()}`);
   const id = r.stdout.trim().split(';')[0]!;
   if (!/^\d+(_\d+)?$/.test(id)) throw new RunError(`sbatch printed no job id: ${r.stdout.trim()}`);

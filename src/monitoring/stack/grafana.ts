@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { UsageError } from '../../errors.js';
+import { GRAFANA_HOMES } from './components.js';
 
 /**
  * The Grafana admin password: GF_SECURITY_ADMIN_PASSWORD when set, else one generated
@@ -50,7 +51,7 @@ export function grafanaEnv(
 
 /** grafana-server needs its home (public/, conf/defaults.ini); Debian/RPM put it here. */
 export function grafanaHomeArgs(): string[] {
-  for (const home of ['/usr/share/grafana', '/usr/local/share/grafana']) {
+  for (const home of GRAFANA_HOMES) {
     if (existsSync(join(home, 'conf', 'defaults.ini'))) return ['--homepath', home];
   }
   return [];

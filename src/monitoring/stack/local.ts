@@ -3,6 +3,7 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { RunError } from '../../errors.js';
 import { monitoringDir, writeGrafanaProvisioning, writePrometheusConfig } from './config.js';
+import { BINARIES, logFileOf, prometheusArgs, pushgatewayArgs, READY_PATH } from './components.js';
 import { grafanaEnv, grafanaHomeArgs, grafanaPassword } from './grafana.js';
 import {
   answers,
@@ -49,19 +50,18 @@ const probeHost = (host: string) => (host === '0.0.0.0' || host === '::' ? '127.
 const COMPONENTS: readonly Component[] = [
   {
     name: 'pushgateway',
-    binaries: ['prometheus-pushgateway', 'pushgateway'],
+    binaries: BINARIES.pushgateway,
     optional: false,
     port: (o) => o.ports.pushgateway,
     prepare(o, bin) {
-      const dir = join(o.stateDir, 'pushgateway');
-      mkdirSync(dir, { recursive: true });
-      const args = [`--web.listen-address=${o.host}:${o.ports.pushgateway}`, `--persistence.file=${join(dir, 'metrics.store')}`, '--persistence.interval=30s'];
-      return { bin, args, env: {}, readyPath: '/-/ready', notes: [] };
+      mkdirSync(join(o.stateDir, 'pushgateway'), { recursive: true });
+      const args = pushgatewayArgs(o.stateDir, `${o.host}:${o.ports.pushgateway}`);
+      return { bin, args, env: {}, readyPath: READY_PATH.pushgateway, notes: [] };
     },
   },
   {
     name: 'prometheus',
-    binaries: ['prometheus'],
+    binaries: BINARIES.prometheus,
     optional: false,
     port: (o) => o.ports.prometheus,
     prepare(o, bin) {
@@ -70,18 +70,13 @@ const COMPONENTS: readonly Component[] = [
         targets: { pushgateway: [`${probeHost(o.host)}:${o.ports.pushgateway}`], prometheus: [`${probeHost(o.host)}:${o.ports.prometheus}`] },
         scrapeInterval: o.scrapeInterval,
       });
-      const args = [
-        `--config.file=${config}`,
-        `--storage.tsdb.path=${join(dir, 'data')}`,
-        `--web.listen-address=${o.host}:${o.ports.prometheus}`,
-        '--storage.tsdb.retention.time=30d',
-      ];
-      return { bin, args, env: {}, readyPath: '/-/ready', notes: [`config ${config} (targets: ${join(dir, 'targets')})`] };
+      const args = prometheusArgs(o.stateDir, config, `${o.host}:${o.ports.prometheus}`);
+      return { bin, args, env: {}, readyPath: READY_PATH.prometheus, notes: [`config ${config} (targets: ${join(dir, 'targets')})`] };
     },
   },
   {
     name: 'grafana',
-    binaries: ['grafana-server'],
+    binaries: BINARIES.grafana,
     optional: true,
     port: (o) => o.ports.grafana,
     prepare(o, bin) {
@@ -91,7 +86,7 @@ const COMPONENTS: readonly Component[] = [
       const home = join(monitoringDir, 'grafana', 'dashboards', 'ai-factory-benchmark.json');
       const env = grafanaEnv(dir, provisioning, o.host, o.ports.grafana, password, home);
       const notes = [`login admin, password ${file ? `in ${file}` : 'from GF_SECURITY_ADMIN_PASSWORD'}`];
-      return { bin, args: grafanaHomeArgs(), env, readyPath: '/api/health', notes };
+      return { bin, args: grafanaHomeArgs(), env, readyPath: READY_PATH.grafana, notes };
     },
   },
 ];
@@ -107,7 +102,7 @@ async function start(o: MonitorOptions, c: Component, bin: string): Promise<PidR
   const port = c.port(o);
   await assertPortFree(port, o.host, c.name);
   const launch = c.prepare(o, bin);
-  const logFile = join(o.stateDir, `${c.name}.log`);
+  const logFile = logFileOf(o.stateDir, c.name);
   const pid = spawnDetached(launch.bin, launch.args, logFile, { ...o.env, ...launch.env }, o.stateDir);
   const rec: PidRecord = {
     name: c.name,

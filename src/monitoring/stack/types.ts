@@ -1,7 +1,10 @@
+import type { SlurmFields } from '../../launch/slurm/directives.js';
+import type { StackComponent } from './components.js';
+
 /**
  * The seam between `aifb monitor` and where the stack runs. The local backend starts
- * processes on this machine; a Slurm backend (issue 6: orchestration) implements the same
- * interface with a batch job running the same binaries, its "pid" being the job id.
+ * processes on this machine; the Slurm backend (slurm.ts) submits a batch job running
+ * the same servers on a compute node, its job id recorded in the state directory.
  */
 export interface MonitorOptions {
   /** Where data, logs, generated configs and pid files live (e.g. .aifb/monitor). */
@@ -16,16 +19,35 @@ export interface MonitorOptions {
   env: NodeJS.ProcessEnv;
   /** Progress lines for the user. */
   say(line: string): void;
+  /** How `up --slurm` submits the job (status and down read the job from the state directory). */
+  slurm?: SlurmMonitorSettings;
+  /** Aborts a wait in `up` (Ctrl-C); what was started is then stopped. */
+  signal?: AbortSignal;
+}
+
+export interface SlurmMonitorSettings {
+  /** The job's sbatch options (partition, account, time, extra arguments). */
+  fields: SlurmFields;
+  /** Run the servers in Apptainer: image per component (a .sif path or docker:// reference). */
+  images?: Readonly<Record<StackComponent, string>>;
+  /** false: no Grafana, even when installed. */
+  grafana: boolean;
+  /** Longest time the job may wait in the queue. */
+  queueTimeoutMs: number;
+  /** argv that runs aifb on the compute node (port choice, configs, readiness checks). */
+  aifb: string[];
 }
 
 export type ComponentState = 'running' | 'not ready' | 'stopped' | 'dead' | 'not installed';
 
 export interface ComponentStatus {
-  name: 'pushgateway' | 'prometheus' | 'grafana';
+  name: StackComponent;
   state: ComponentState;
   url?: string;
   port?: number;
   pid?: number;
+  /** The Slurm job the server runs in (Slurm backend). */
+  job?: string;
   /** Extra facts to print (log file, password file). */
   notes?: string[];
 }
