@@ -4,6 +4,7 @@ import { Distribution } from '../metrics/distribution.js';
 import { LlmAggregate, SliceAggregate } from './aggregate.js';
 import { ServiceSeries } from './service-series.js';
 import { ExtrasAggregate } from './extras.js';
+import { SessionAggregate } from './sessions.js';
 import { buildSweeps } from './sweeps.js';
 import type { Slo } from '../recipe/types.js';
 import type { StoredServiceRow } from '../metrics/store.js';
@@ -41,6 +42,7 @@ class ServiceAccumulator {
   readonly clients = new Map<number, number>();
   readonly series: ServiceSeries;
   readonly extras: ExtrasAggregate;
+  readonly sessions = new SessionAggregate();
   firstStart = Infinity;
   lastEnd = -Infinity;
 
@@ -154,7 +156,8 @@ export function buildReport(db: Database.Database, benchmarkId?: string, now = n
     o.add(lat, st, ok, errorClass, message, bytesIn ?? 0, bytesOut ?? 0);
     a.clients.set(clientId, (a.clients.get(clientId) ?? 0) + 1);
     a.llm.add(ttft, tpot, itl, inTok, outTok, est);
-    a.extras.add(extra, ok, lat, ttft === null ? null : ttft * 1000, tpot === null ? null : tpot * 1000);
+    const x = a.extras.add(extra, ok, lat, ttft === null ? null : ttft * 1000, tpot === null ? null : tpot * 1000);
+    a.sessions.add(x, ok, ttft === null ? null : ttft * 1000, inTok);
     if (intended !== null) {
       a.firstStart = Math.min(a.firstStart, intended);
       a.lastEnd = Math.max(a.lastEnd, intended + latency);
@@ -199,7 +202,8 @@ export function buildReport(db: Database.Database, benchmarkId?: string, now = n
     if (extras.ttfb) report.ttfb = extras.ttfb;
     if (extras.recall) report.recall = extras.recall;
     if (extras.goodput) report.goodput = extras.goodput;
-    if (a.llm.requests > 0) {
+    const sessions = a.sessions.report();
+    if (a.llm.requests > 0 || sessions) {
       report.llm = {
         requests: a.llm.requests,
         ttft: a.llm.ttft.summary(),
@@ -213,6 +217,7 @@ export function buildReport(db: Database.Database, benchmarkId?: string, now = n
         total_tokens_per_second: windowSeconds ? rate(a.llm.inputTokens + a.llm.outputTokens, windowSeconds) : null,
         tokens_estimated_requests: a.llm.estimated,
         ...(series.llm ? { histograms: series.llm } : {}),
+        ...(sessions ? { sessions } : {}),
       };
     }
     services[name] = report;
