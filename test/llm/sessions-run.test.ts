@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { startLlmSimulator } from '../../src/sim/llm/server.js';
 import { renderSummary } from '../../src/report/terminal.js';
+import { renderReportHtml } from '../../src/report/html/report-page.js';
 import { runCli, tempDir } from '../helpers/cli.js';
 import type { Report } from '../../src/report/types.js';
 
@@ -86,6 +87,9 @@ load: {clients: 3}`);
   const text = renderSummary(report);
   assert.match(text, /sessions: \d+ \(ended in the window: \d+ complete, 0 after a failed turn, 0 at max_context_tokens\)/);
   assert.match(text, /turn\s+requests\s+failed\s+ttft p50\s+ttft p99\s+input tokens/);
+  const html = renderReportHtml(report, null);
+  assert.match(html, /Chat sessions: \d+; ended in the window/);
+  assert.match(html, /<th[^>]*>input tokens \(mean\)<\/th>/);
 });
 
 test('open loop: arrivals feed ready sessions first; the think time holds; failed turns end their session', async (t) => {

@@ -1,6 +1,6 @@
 import type { Rng } from '../../../util/rng.js';
 import type { PromptsConfig, SessionsConfig } from './fields.js';
-import { PromptPool, draw, readShareGptConversations, type ShareGptConversation } from './prompts.js';
+import { draw, readShareGptConversations, type PromptPool, type ShareGptConversation } from './prompts.js';
 
 /** One user turn of a session: what the user says and the output length to ask for. */
 export interface ScriptTurn {
