@@ -25,7 +25,7 @@ const DECODE_MS = 50;
 const TOKENS = 6;
 /*
  * The issue's bound is 1 ms. On the shared 2-core development machine (other engineers'
- * builds and tests running) a run measured p99 errors of 10–130 ms, most of it the client
+ * builds and tests running) runs measured p99 errors of 25–130 ms, most of it the client
  * process waiting for a core while 500 streams receive a token in the same engine step; so
  * the default bound here only catches a broken method (wrong clock, lost or misattributed
  * chunks, a systematic offset). Set AIFB_ACCURACY_BOUND_MS=1 on a quiet machine to check
