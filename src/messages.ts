@@ -44,4 +44,12 @@ export const MSG = {
     `service_type "${type}"${backend ? ` with backend "${backend}"` : ''} has no backend in this version of aifb (available: ${available})`,
   noBackendForValidate: (type: string, backend: string | undefined) =>
     `service_type "${type}"${backend ? ` / backend "${backend}"` : ''} is valid, but this version of aifb cannot run it yet`,
+  sessionsNeedChat: (op: string, type: string, chatOps: readonly string[]) =>
+    `sessions are chat conversations, but operation "${op}" of ${type} sends a single prompt; ` +
+    (chatOps.length
+      ? `use api: ${chatOps[0]} (and only ${chatOps.join('/')} in operation_mix)`
+      : `${type} has no chat endpoint (use service_type openai, vllm or ollama with api: chat)`),
+  sessionsNeedTurns: 'sessions need turns: how many turns each session has (a number, or {mean, stdev, min, max})',
+  sessionsTurnsFromShareGpt:
+    'with prompts.source: sharegpt each conversation brings its own turns; remove sessions.turns (use prompts.limit to take fewer conversations)',
 } as const;

@@ -1,14 +1,16 @@
 /**
  * How far aifb's token timing is from the truth: runs the LLM simulator in its own
  * process, drives it through `aifb run` (open loop, Poisson) at a rate that keeps
- * `--streams` requests in flight, then compares every request's measured TTFT and mean ITL
- * with the simulator's record of when it wrote each chunk.
+ * `--streams` requests in flight, then compares every token aifb saw with the simulator's
+ * record of when it wrote it.
  *
  *   node --import tsx bench/llm/accuracy.ts [--streams 500] [--tokens 128] [--decode-ms 20] [--seconds 10]
  *
- * TTFT error = measured TTFT − (first chunk written − request received): it includes the
- * request's and the first chunk's trip over loopback and both event loops' lag, so it is an
- * upper bound on aifb's own error. ITL error compares mean gaps, both measured on one side.
+ * Both sides are put on the host's CLOCK_MONOTONIC (the truth's `monotonic_offset_ms`, the
+ * row's `sent_monotonic_ms`), so no wall clock enters. Per token, error = measured arrival −
+ * true write (src/sim/llm/compare.ts): the TTFT error is the first token's, the ITL error
+ * each gap's (and each request's mean gap's). The error is aifb's own delay in seeing a
+ * chunk the simulator handed to its socket (loopback, and aifb's event loop), never negative.
  * Writes bench/results/llm-accuracy.json.
  */
 import { spawn } from 'node:child_process';
@@ -17,6 +19,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import Database from 'better-sqlite3';
+import { Pool } from 'undici';
+import { percentile, tokenErrors, type MeasuredRow, type TruthTimes } from '../../src/sim/llm/compare.js';
 
 const { values } = parseArgs({
   options: {
@@ -35,7 +39,7 @@ const tsx = join(root, 'node_modules/tsx/dist/esm/index.mjs');
 const bin = join(root, 'src/cli/bin.ts');
 
 const sim = spawn(process.execPath, ['--import', tsx, bin, 'sim', 'llm', '--port', '0', '--decode-ms', String(decodeMs), '--jitter', '0',
-  '--batch-slowdown', '0', '--max-num-seqs', String(streams * 4), '--ignore-eos'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  '--batch-slowdown', '0', '--max-num-seqs', String(streams * 4), '--ignore-eos', '--truth-capacity', '1000000'], { stdio: ['ignore', 'pipe', 'inherit'] });
 const url = await new Promise<string>((resolve) => sim.stdout.on('data', (d: Buffer) => {
   const m = /http:\/\/[\d.]+:\d+/.exec(String(d));
   if (m) resolve(m[0]);
@@ -58,22 +62,28 @@ const run = spawn(process.execPath, ['--import', tsx, bin, 'run', 'r.yaml', '--o
 await new Promise((r) => run.on('close', r));
 
 const db = new Database(join(dir, 'out', 'metrics.db'), { readonly: true });
-const rows = db.prepare(`SELECT ttft, itl, extra FROM metrics WHERE benchmark_id = 'acc' AND success = 1`).all() as { ttft: number; itl: number; extra: string }[];
-const ttftErr: number[] = [];
-const itlErr: number[] = [];
-for (const r of rows) {
-  const x = JSON.parse(r.extra) as { request_id: string };
-  const t = (await (await fetch(`${url}/sim/truth/${x.request_id}`)).json()) as { received_ms: number; first_token_ms: number; chunks: { t_ms: number }[] };
-  ttftErr.push(r.ttft * 1000 - (t.first_token_ms - t.received_ms));
-  const gaps = t.chunks.slice(1).map((c, i) => c.t_ms - t.chunks[i]!.t_ms);
-  itlErr.push(Math.abs(r.itl * 1000 - gaps.reduce((a, b) => a + b, 0) / gaps.length));
+const rows = db.prepare(`SELECT ttft, extra FROM metrics WHERE benchmark_id = 'acc' AND success = 1`).all() as { ttft: number; extra: string }[];
+db.close();
+const measured: MeasuredRow[] = rows.map((r) => ({ ttftMs: r.ttft * 1000, ...(JSON.parse(r.extra) as Omit<MeasuredRow, 'ttftMs'>) }));
+const pool = new Pool(url, { connections: 16 });
+const truths: TruthTimes[] = [];
+for (let i = 0; i < measured.length; i += 64) {
+  truths.push(...(await Promise.all(measured.slice(i, i + 64).map(async (m) => {
+    const res = await pool.request({ method: 'GET', path: `/sim/truth/${m.request_id}` });
+    return (await res.body.json()) as TruthTimes;
+  }))));
 }
+await pool.close();
 sim.kill();
-const pct = (a: number[], q: number) => [...a].sort((x, y) => x - y)[Math.min(a.length - 1, Math.floor(q * a.length))] ?? NaN;
+const e = tokenErrors(measured, truths);
+const abs = (a: number[]) => a.map(Math.abs);
+const summary = (a: number[]) => ({ p50: percentile(a, 0.5), p99: percentile(a, 0.99), max: Math.max(...a) });
 const result = {
-  streams, rate, tokens, decode_ms: decodeMs, requests: rows.length,
-  ttft_error_ms: { p50: pct(ttftErr, 0.5), p99: pct(ttftErr, 0.99), max: Math.max(...ttftErr) },
-  itl_error_ms: { p50: pct(itlErr, 0.5), p99: pct(itlErr, 0.99), max: Math.max(...itlErr) },
+  streams, rate, tokens, decode_ms: decodeMs, requests: rows.length, gaps: e.itl.length,
+  ttft_error_ms: { min: Math.min(...e.ttft), ...summary(e.ttft) },
+  itl_abs_error_ms: summary(abs(e.itl)),
+  request_mean_itl_abs_error_ms: summary(abs(e.meanItl)),
+  request_transit_ms: summary(e.transit),
 };
 console.log(JSON.stringify(result, null, 2));
 mkdirSync(join(root, 'bench/results'), { recursive: true });

@@ -52,7 +52,7 @@ export class ServiceRunner {
   private readonly live: LiveStats;
   private readonly picker: OperationPicker;
   private readonly inflight: InFlight;
-  private readonly pending = new Set<Promise<void>>();
+  private readonly pending = new Set<Promise<unknown>>();
   private readonly freeIds: number[] = [];
   private nextId = 0;
   private windowStart: number | undefined;
@@ -215,7 +215,7 @@ export class ServiceRunner {
         continue;
       }
       const operation = this.picker.pick(this.o.rng);
-      const op = this.o.adapter.prepare(operation, this.o.rng);
+      const op = this.o.adapter.prepare(operation, this.o.rng, id);
       // With no think time the client is already due: skip the sleep's promise.
       if (ready > clock.now()) {
         try {
@@ -234,8 +234,8 @@ export class ServiceRunner {
         return;
       }
       if (this.windowStart !== undefined && ready >= this.windowStart) this.measuredIssued++;
-      await this.fire(ready, id, operation, op, false);
-      ready = clock.now() + load.thinkTimeMs;
+      const pause = await this.fire(ready, id, operation, op, false);
+      ready = clock.now() + load.thinkTimeMs + pause;
     }
   }
 
@@ -243,13 +243,13 @@ export class ServiceRunner {
     return this.freeIds.pop() ?? this.nextId++;
   }
 
-  private track(p: Promise<void>): void {
+  private track(p: Promise<unknown>): void {
     this.pending.add(p);
     void p.finally(() => this.pending.delete(p));
   }
 
-  /** Performs one operation and records it; never throws. */
-  private async fire(intended: number, clientId: number, operation: string, op: unknown, pooledId: boolean): Promise<void> {
+  /** Performs one operation and records it; never throws. Resolves to the pause the backend asked for after it. */
+  private async fire(intended: number, clientId: number, operation: string, op: unknown, pooledId: boolean): Promise<number> {
     const { clock, adapter, spec } = this.o;
     this.live.inFlight++;
     this.live.issued++;
@@ -271,6 +271,8 @@ export class ServiceRunner {
     this.live.inFlight--;
     if (pooledId) this.freeIds.push(clientId);
     this.record(intended, actualStart, end, clientId, operation, result);
+    const pause = result.pauseAfterMs;
+    return typeof pause === 'number' && pause > 0 ? pause : 0;
   }
 
   private record(intended: number, actualStart: number, end: number, clientId: number, operation: string, r: OperationResult): void {

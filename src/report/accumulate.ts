@@ -3,6 +3,7 @@ import type { Slo } from '../recipe/types.js';
 import { LlmAggregate, SliceAggregate } from './aggregate.js';
 import { ExtrasAggregate } from './extras.js';
 import { ServiceSeries } from './service-series.js';
+import { SessionAggregate } from './sessions.js';
 
 const WIDTH = ROW_COLUMNS.length;
 
@@ -14,6 +15,7 @@ export class ServiceAccumulator {
   readonly clients = new Map<number, number>();
   readonly series = new ServiceSeries();
   readonly extras: ExtrasAggregate;
+  readonly sessions = new SessionAggregate();
   firstStart = Infinity;
   lastEnd = -Infinity;
 
@@ -69,7 +71,8 @@ export class RunAccumulator {
     const clientId = v[i + 3] as number;
     a.clients.set(clientId, (a.clients.get(clientId) ?? 0) + 1);
     a.llm.add(ttft, tpot, itl, v[i + 18] as number | null, outTok, v[i + 20] as number | null);
-    a.extras.add(v[i + 21] as string | null, ok, lat, ttft === null ? null : ttft * 1000, tpot === null ? null : tpot * 1000);
+    const x = a.extras.add(v[i + 21] as string | null, ok, lat, ttft === null ? null : ttft * 1000, tpot === null ? null : tpot * 1000);
+    a.sessions.add(x, ok, ttft === null ? null : ttft * 1000, v[i + 18] as number | null);
     if (intended !== null) {
       a.firstStart = Math.min(a.firstStart, intended);
       a.lastEnd = Math.max(a.lastEnd, intended + latency);

@@ -172,7 +172,8 @@ export function buildReport(db: Database.Database, benchmarkId?: string, now = n
     if (extras.ttfb) report.ttfb = extras.ttfb;
     if (extras.recall) report.recall = extras.recall;
     if (extras.goodput) report.goodput = extras.goodput;
-    if (a.llm.requests > 0) {
+    const sessions = a.sessions.report();
+    if (a.llm.requests > 0 || sessions) {
       report.llm = {
         requests: a.llm.requests,
         ttft: a.llm.ttft.summary(),
@@ -186,6 +187,7 @@ export function buildReport(db: Database.Database, benchmarkId?: string, now = n
         total_tokens_per_second: windowSeconds ? rate(a.llm.inputTokens + a.llm.outputTokens, windowSeconds) : null,
         tokens_estimated_requests: a.llm.estimated,
         ...(series.llm ? { histograms: series.llm } : {}),
+        ...(sessions ? { sessions } : {}),
       };
     }
     services[name] = report;

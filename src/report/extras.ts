@@ -3,12 +3,15 @@ import { meetsSlo } from '../metrics/slo.js';
 import type { Slo } from '../recipe/types.js';
 
 /** The per-request details backends leave in `extra` that the report aggregates. */
-interface Extra {
+export interface Extra {
   itl?: [number, number][];
   itl_max_ms?: number;
   e2el_ms?: number;
   ttfb_ms?: number;
   recall?: number;
+  session_id?: string;
+  turn?: number;
+  session_end?: string;
 }
 
 /** Report figures drawn from `extra` and from the recipe's SLOs, for one service. */
@@ -41,7 +44,8 @@ export class ExtrasAggregate {
     return extraText !== null && extraText.length > 2;
   }
 
-  add(extraText: string | null, ok: boolean, latencyMs: number, ttftMs: number | null, tpotMs: number | null): void {
+  /** Takes one row; returns its parsed extra (undefined when it had none) for other aggregates. */
+  add(extraText: string | null, ok: boolean, latencyMs: number, ttftMs: number | null, tpotMs: number | null): Extra | undefined {
     let x: Extra | undefined;
     if (ExtrasAggregate.wanted(extraText)) {
       try {
@@ -64,6 +68,7 @@ export class ExtrasAggregate {
       this.judged++;
       if (meetsSlo({ ok, latencyMs, ttftMs, tpotMs, itlMaxMs: x?.itl_max_ms }, this.slo)) this.good++;
     }
+    return x;
   }
 
   report(windowSeconds: number | null): ExtrasReport {

@@ -59,9 +59,30 @@ function serviceNotes(name: string, s: ServiceReport): string[] {
     const d = (label: string, x: { p50: number | null; p99: number | null }) => `${label} p50 ${fmtDuration(x.p50)} p99 ${fmtDuration(x.p99)}`;
     const tok = s.llm.output_tokens_per_second === null ? '' : `; ${fmtRate(s.llm.output_tokens_per_second)} output tokens/s`;
     out.push(`    llm: ${d('ttft', s.llm.ttft)}; ${d('tpot', s.llm.tpot)}; ${d('itl', s.llm.itl)}${tok}`);
+    if (s.llm.sessions) out.push(...sessionLines(s.llm.sessions));
   }
   if (s.error) out.push(`    failed: ${clip(plain(s.error), 200)}`);
   return out;
+}
+
+// Positions past this are summed up in one line: the table is for seeing the trend.
+const TURNS_SHOWN = 10;
+
+/** Chat sessions: how TTFT and the prompt grow with the turn's position. */
+function sessionLines(x: NonNullable<NonNullable<ServiceReport['llm']>['sessions']>): string[] {
+  const e = x.ended;
+  const head = `    sessions: ${x.sessions} (ended in the window: ${e.complete} complete, ${e.failed} after a failed turn, ${e.context} at max_context_tokens)`;
+  const rows = x.turns.slice(0, TURNS_SHOWN).map((t) => [
+    String(t.turn),
+    String(t.requests),
+    String(t.failed),
+    fmtDuration(t.ttft.p50),
+    fmtDuration(t.ttft.p99),
+    t.input_tokens.mean === null ? '-' : String(Math.round(t.input_tokens.mean)),
+  ]);
+  const body = table(['turn', 'requests', 'failed', 'ttft p50', 'ttft p99', 'input tokens'], rows).split('\n').map((l) => `      ${l}`);
+  const rest = x.turns.length > TURNS_SHOWN ? [`      … ${x.turns.length - TURNS_SHOWN} more turn positions in the JSON report`] : [];
+  return [head, ...body, ...rest];
 }
 
 /** The thresholds block of the summary: every result, failures first. */

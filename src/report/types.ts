@@ -95,6 +95,8 @@ export interface ServiceReport extends SliceReport {
     total_tokens_per_second: number | null;
     tokens_estimated_requests: number;
     histograms?: { ttft: BinnedHistogram; tpot: BinnedHistogram; itl: BinnedHistogram };
+    /** Chat sessions: per-turn-position figures (docs/metrics.md). */
+    sessions?: import('./sessions.js').SessionsReport;
   };
 }
 

@@ -17,6 +17,12 @@ export interface OperationResult {
   message?: string;
   llm?: LlmFields;
   extra?: Record<string, unknown>;
+  /**
+   * Closed loop only: how long the client that ran this operation waits before its next
+   * one, on top of the load's think_time (e.g. a chat user reading an answer before the
+   * next turn). The engine ignores it in an open loop, where arrivals are scheduled.
+   */
+  pauseAfterMs?: number;
 }
 
 export interface SetupContext {
@@ -41,11 +47,21 @@ export interface TeardownContext {
 export interface Adapter<Op = unknown> {
   /** Create only what the benchmark owns (table, bucket prefix, collection, directory). */
   setup(ctx: SetupContext): Promise<void>;
-  /** Build the next operation outside the timed window (payload, vector, prompt). */
-  prepare(operation: string, rng: Rng): Op;
+  /**
+   * Build the next operation outside the timed window (payload, vector, prompt).
+   * `client` is the closed-loop client that will send it (stable for that client's
+   * whole run, so a backend can keep per-client state such as a chat session); it is
+   * undefined in an open loop, where no client owns an arrival.
+   */
+  prepare(operation: string, rng: Rng, client?: number): Op;
   /** Perform it. Throwing counts as a failure that the engine classifies. */
   execute(op: Op, signal: AbortSignal): Promise<OperationResult>;
-  /** Called once the operation has finished, whatever its outcome (bookkeeping). */
+  /**
+   * Called once the operation has finished, whatever its outcome (bookkeeping), before
+   * the sample is recorded: it may add to `result.extra` what only the backend knows
+   * about the request (e.g. its session and turn, also for failures the engine classified).
+   * `result` is undefined when the prepared operation was never sent.
+   */
   release?(op: Op, result: OperationResult | undefined): void;
   /** Remove what setup created, also after a failed or interrupted run. */
   teardown(ctx: TeardownContext): Promise<void>;

@@ -94,3 +94,18 @@ async function flushMicrotasks(): Promise<void> {
   for (let i = 0; i < 20; i++) await Promise.resolve();
   await new Promise<void>((r) => setImmediate(r));
 }
+
+/**
+ * CLOCK_MONOTONIC (process.hrtime, system-wide on Linux) minus this process's
+ * performance.now(), in ms. Both read the same clock, so the offset is constant; adding it
+ * puts a performance.now() instant on a time line every process of the host shares, which
+ * is how a client and a server in different processes compare instants (the LLM
+ * simulator's truth against aifb's token arrivals) without wall-clock error.
+ */
+export function monotonicOffsetMs(): number {
+  // Read between two performance.now() calls; the midpoint halves the reading's own cost.
+  const before = performance.now();
+  const mono = process.hrtime.bigint();
+  const after = performance.now();
+  return Number(mono) / 1e6 - (before + after) / 2;
+}

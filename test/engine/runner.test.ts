@@ -189,3 +189,33 @@ test('a request that never settles, from a backend that ignores its signal, time
   assert.ok(Date.now() - t0 < 2000);
   assert.equal(outcome.cancelled, 0);
 });
+
+test('closed loop: prepare learns its client (none in an open loop); a result\'s pauseAfterMs delays that client\'s next request', async () => {
+  const clock = new ManualClock();
+  const seen: (number | undefined)[] = [];
+  let n = 0;
+  const adapter: Adapter<{ client: number | undefined; n: number }> = {
+    async setup() {},
+    prepare: (_op, _rng, client) => {
+      seen.push(client);
+      return { client, n: n++ };
+    },
+    async execute(x, signal) {
+      await clock.sleepUntil(clock.now() + 10, signal);
+      // Client 0 asks for a 40 ms pause after each request; client 1 for none.
+      return x.client === 0 ? { ok: true, pauseAfterMs: 40 } : { ok: true, pauseAfterMs: 0 };
+    },
+    async teardown() {},
+  };
+  const { samples } = await drive(clock, adapter, { mode: 'closed', clients: 2, thinkTimeMs: 5, durationMs: 300, ...base });
+  assert.deepEqual(new Set(seen.filter((c) => c !== undefined)), new Set([0, 1]));
+  const starts = (c: number) => samples.filter((s) => s.clientId === c).map((s) => s.intendedStart);
+  const gaps = (c: number) => starts(c).slice(1).map((t, i) => t - starts(c)[i]!);
+  assert.ok(gaps(0).length > 3 && gaps(0).every((g) => g === 10 + 5 + 40), `client 0 gaps ${gaps(0)}`);
+  assert.ok(gaps(1).every((g) => g === 10 + 5), `client 1 gaps ${gaps(1)}`);
+
+  seen.length = 0;
+  const openRun = await drive(new ManualClock(), { ...adapter, execute: async () => ({ ok: true, pauseAfterMs: 1000 }) }, open(100, 1000));
+  assert.equal(openRun.samples.length, 100, 'an open loop keeps its schedule whatever pause is asked');
+  assert.ok(seen.length === 100 && seen.every((c) => c === undefined), 'an open loop has no client to name');
+});

@@ -67,6 +67,14 @@ function serviceSection(name: string, s: ServiceReport, index: number, charts: C
   if (s.llm) {
     const d = (k: 'ttft' | 'tpot' | 'itl') => [k.toUpperCase(), ...[s.llm![k].p50, s.llm![k].p90, s.llm![k].p99].map(fmtDuration)].map(e);
     out.push(`<table>${head(['token timing', 'p50', 'p90', 'p99'])}${row(d('ttft'))}${row(d('tpot'))}${row(d('itl'))}</table>`);
+    const sessions = s.llm.sessions;
+    if (sessions) {
+      const x = sessions.ended;
+      out.push(`<p class="note">${e(`Chat sessions: ${sessions.sessions}; ended in the window: ${x.complete} complete, ${x.failed} after a failed turn, ${x.context} at max_context_tokens`)}</p>`);
+      const turnRow = (t: (typeof sessions.turns)[number]) =>
+        row([String(t.turn), String(t.requests), String(t.failed), fmtDuration(t.ttft.p50), fmtDuration(t.ttft.p99), t.input_tokens.mean === null ? '-' : String(Math.round(t.input_tokens.mean))].map(e));
+      out.push(`<table>${head(['turn', 'requests', 'failed', 'TTFT p50', 'TTFT p99', 'input tokens (mean)'])}${sessions.turns.map(turnRow).join('')}</table>`);
+    }
   }
   const mine = serviceCharts(s).map((spec) => chartSlot(charts.push(spec) - 1, spec));
   out.push(mine.length ? `<div class="grid">${mine.join('')}</div>` : '<p class="note">No measured requests to plot.</p>');

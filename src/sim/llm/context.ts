@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createRng, type Rng } from '../../util/rng.js';
+import { monotonicOffsetMs } from '../../util/clock.js';
 import { Engine } from './engine.js';
 import type { LlmSimOptions } from './options.js';
 import { SimMetrics } from './metrics.js';
@@ -51,6 +52,8 @@ export class SimState {
     generation_tokens: 0,
   };
   readonly startedAt = Date.now();
+  /** performance.now() → CLOCK_MONOTONIC, measured once (the two clocks do not drift). */
+  private readonly monoOffset = monotonicOffsetMs();
   private readonly root: Rng;
   private readonly instance = randomBytes(4).toString('hex');
   private seq = 0;
@@ -79,6 +82,7 @@ export class SimState {
       stream,
       outcome: 'in_progress',
       time_origin_unix_ms: performance.timeOrigin,
+      monotonic_offset_ms: this.monoOffset,
       received_ms: req[RECEIVED_AT] ?? performance.now(),
       chunks: [],
       prompt_tokens: 0,

@@ -1,7 +1,8 @@
 /*
  * The simulator's own record of what it did to each request, so tests and users can compare
  * what a client measured with what really happened. Times are `performance.now()`
- * milliseconds of the simulator's process; add `time_origin_unix_ms` for Unix time.
+ * milliseconds of the simulator's process; add `monotonic_offset_ms` for the host's
+ * CLOCK_MONOTONIC (shared by all processes), or `time_origin_unix_ms` for Unix time.
  */
 
 export type SimProtocol =
@@ -47,6 +48,8 @@ export interface TruthRecord {
   outcome: TruthOutcome;
   status?: number;
   time_origin_unix_ms: number;
+  /** Add to any `*_ms` time to get the host's CLOCK_MONOTONIC in ms (process.hrtime), comparable across processes. */
+  monotonic_offset_ms: number;
   /** Request headers received. */
   received_ms: number;
   /** Body parsed, handed to the engine. */

@@ -3,14 +3,19 @@ import type { ServiceSpec } from '../../../recipe/types.js';
 import type { Rng } from '../../../util/rng.js';
 import { LlmEndpoint } from './client.js';
 import { PromptPool } from './prompts.js';
+import type { PromptsConfig, SessionsConfig } from './fields.js';
+import { SessionScripts } from './conversations.js';
+import { SessionPool, type Turn } from './sessions.js';
 
 /**
  * What the streaming LLM adapters share: the endpoint and its pool, the readiness check
- * in setup, and the prompts built there (never in the timed window).
+ * in setup, and the prompts (and chat sessions) built there, never in the timed window.
  */
 export abstract class LlmAdapterBase<Op> implements Adapter<Op> {
   protected readonly endpoint: LlmEndpoint;
   protected prompts!: PromptPool;
+  /** Set when the recipe asks for chat sessions (`sessions:`). */
+  protected sessions: SessionPool | undefined;
   protected readonly stream: boolean;
 
   constructor(
@@ -24,11 +29,26 @@ export abstract class LlmAdapterBase<Op> implements Adapter<Op> {
 
   async setup(ctx: SetupContext): Promise<void> {
     await this.endpoint.checkReady(this.readiness.path, ctx.signal, this.readiness.what);
-    this.prompts = new PromptPool(this.spec.fields.prompts as never, (this.spec.fields.max_tokens as number | undefined) ?? 128, ctx.rng);
+    const cfg = this.spec.fields.prompts as PromptsConfig | undefined;
+    const sessions = this.spec.fields.sessions as SessionsConfig | undefined;
+    const maxTokens = (this.spec.fields.max_tokens as number | undefined) ?? 128;
+    // Sessions from a ShareGPT file use its whole conversations, never the first-turn pool.
+    if (!(sessions && cfg?.source === 'sharegpt')) this.prompts = new PromptPool(cfg, maxTokens, ctx.rng);
+    if (sessions) this.sessions = new SessionPool(new SessionScripts(cfg, sessions, maxTokens, this.prompts), sessions);
   }
 
-  abstract prepare(operation: string, rng: Rng): Op;
+  abstract prepare(operation: string, rng: Rng, client?: number): Op;
   abstract execute(op: Op, signal: AbortSignal): Promise<OperationResult>;
+
+  /** A chat operation's turn: the next of a session when the recipe has sessions. */
+  protected chatTurn(rng: Rng, client: number | undefined): Turn | undefined {
+    return this.sessions?.next(rng, client);
+  }
+
+  /** Books a session turn's outcome (see SessionPool.finish); nothing without sessions. */
+  protected finishTurn(turn: Turn | undefined, answer: string, result: OperationResult | undefined): void {
+    if (turn) this.sessions!.finish(turn, answer, result);
+  }
 
   async teardown(): Promise<void> {
     await this.endpoint.close();

@@ -1,9 +1,21 @@
 import { existsSync } from 'node:fs';
+import { MSG } from '../../../messages.js';
 
 type Problem = { path: (string | number)[]; message: string };
 
-/** Checks shared by the LLM backends: a prompt file must exist and suit its source. */
-export function checkLlmFields(service: Record<string, unknown>): Problem[] {
+/** What a backend tells the shared LLM checks about its operations. */
+export interface LlmOperations {
+  /** Operations that take a message list (chat), in the order to suggest them. */
+  chat: readonly string[];
+  /** The service's mix when the recipe gives none. */
+  defaultMix(service: Record<string, unknown>): Record<string, number>;
+}
+
+/**
+ * Checks shared by the LLM backends: a prompt file must exist and suit its source, and
+ * sessions need a chat operation and a number of turns.
+ */
+export function checkLlmFields(service: Record<string, unknown>, ops: LlmOperations): Problem[] {
   const out: Problem[] = [];
   const prompts = service.prompts as { source?: string; file?: string } | undefined;
   if (prompts?.source && prompts.source !== 'synthetic' && !prompts.file) {
@@ -11,6 +23,15 @@ export function checkLlmFields(service: Record<string, unknown>): Problem[] {
   }
   if (prompts?.file && !existsSync(prompts.file)) {
     out.push({ path: ['prompts', 'file'], message: `prompt file not found: ${prompts.file}` });
+  }
+  const sessions = service.sessions as { turns?: unknown } | undefined;
+  if (sessions) {
+    const mix = (service.operation_mix as Record<string, number> | undefined) ?? ops.defaultMix(service);
+    const single = Object.entries(mix).find(([op, w]) => w > 0 && !ops.chat.includes(op));
+    if (single) out.push({ path: ['sessions'], message: MSG.sessionsNeedChat(single[0], String(service.service_type), ops.chat) });
+    const sharegpt = prompts?.source === 'sharegpt';
+    if (sharegpt && sessions.turns !== undefined) out.push({ path: ['sessions', 'turns'], message: MSG.sessionsTurnsFromShareGpt });
+    if (!sharegpt && sessions.turns === undefined) out.push({ path: ['sessions'], message: MSG.sessionsNeedTurns });
   }
   return out;
 }

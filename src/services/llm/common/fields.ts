@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { durationOrZeroField } from '../../../recipe/fields.js';
 
 const lengthDist = z.union([
   z.int().min(1),
@@ -24,6 +25,19 @@ export const promptsField = z.strictObject({
   limit: z.int().min(1).optional(),
 });
 
+/**
+ * Chat sessions (docs/recipe.md, "LLM sessions"): each request is one turn of a
+ * conversation and carries the whole conversation so far.
+ */
+export const sessionsField = z.strictObject({
+  /** Turns per session (a number or {mean, stdev, min, max}); a ShareGPT file gives each conversation's own. */
+  turns: lengthDist.optional(),
+  /** Pause between an answer and the next turn of the same session. */
+  think_time: durationOrZeroField.optional(),
+  /** A session ends before a turn whose conversation (estimated) plus max_tokens would exceed this. */
+  max_context_tokens: z.int().min(2).optional(),
+});
+
 /** Keys every LLM backend accepts. */
 export const llmFields = {
   prompts: promptsField.optional(),
@@ -34,6 +48,8 @@ export const llmFields = {
   api_key: z.string().optional(),
   headers: z.record(z.string(), z.string()).optional(),
   url: z.string().optional(),
+  sessions: sessionsField.optional(),
 };
 
 export type PromptsConfig = z.infer<typeof promptsField>;
+export type SessionsConfig = z.infer<typeof sessionsField>;

@@ -12,7 +12,8 @@ export interface Prompt {
 
 type Dist = NonNullable<PromptsConfig['input_tokens']>;
 
-function draw(rng: Rng, d: Dist): number {
+/** A draw from a length given as a number or {mean, stdev, min, max} (normal, clipped, rounded). */
+export function draw(rng: Rng, d: Dist): number {
   if (typeof d === 'number') return d;
   const v = d.mean + (d.stdev ?? 0) * rng.normal();
   return Math.max(d.min ?? 1, Math.min(d.max ?? Number.MAX_SAFE_INTEGER, Math.round(v)));
@@ -43,20 +44,44 @@ function readJsonl(file: string, limit: number | undefined): { text: string; max
   return out;
 }
 
-/** ShareGPT files: the first human turn is the prompt; the first answer's length is the output asked for (as vLLM does). */
-function readShareGpt(file: string, limit: number | undefined): { text: string; maxTokens?: number }[] {
+/** One ShareGPT conversation: an optional system text, then user turns with the length of the answer that followed. */
+export interface ShareGptConversation {
+  system?: string;
+  turns: { text: string; answerTokens?: number }[];
+}
+
+/**
+ * ShareGPT files (a JSON list of `{conversations: [{from, value}]}`): each conversation's
+ * user turns in order, each with the estimated length of the answer that followed it.
+ * Leading answers (before any user turn) are skipped; `limit` counts conversations.
+ */
+export function readShareGptConversations(file: string, limit: number | undefined): ShareGptConversation[] {
   const data = JSON.parse(readFileSync(file, 'utf8')) as { conversations?: { from?: string; value?: string }[] }[];
-  const out: { text: string; maxTokens?: number }[] = [];
+  const out: ShareGptConversation[] = [];
   for (const conv of data) {
-    const turns = conv.conversations ?? [];
-    const human = turns.find((t) => t.from === 'human' || t.from === 'user');
-    if (!human?.value) continue;
-    const answer = turns.find((t) => t.from === 'gpt' || t.from === 'assistant');
-    out.push(answer?.value ? { text: human.value, maxTokens: Math.max(1, estimateTokens(answer.value)) } : { text: human.value });
+    const c: ShareGptConversation = { turns: [] };
+    for (const t of conv.conversations ?? []) {
+      if (!t.value) continue;
+      if (t.from === 'system' && c.turns.length === 0) c.system = t.value;
+      else if (t.from === 'human' || t.from === 'user') c.turns.push({ text: t.value });
+      else if (t.from === 'gpt' || t.from === 'assistant') {
+        const last = c.turns.at(-1);
+        if (last && last.answerTokens === undefined) last.answerTokens = Math.max(1, estimateTokens(t.value));
+      }
+    }
+    if (c.turns.length === 0) continue;
+    out.push(c);
     if (limit && out.length >= limit) break;
   }
   if (out.length === 0) throw new Error(`${file}: no conversation with a human turn`);
   return out;
+}
+
+/** ShareGPT as single prompts: the first human turn is the prompt; its answer's length is the output asked for (as vLLM does). */
+function readShareGpt(file: string, limit: number | undefined): { text: string; maxTokens?: number }[] {
+  return readShareGptConversations(file, limit).map(({ turns: [first] }) =>
+    first!.answerTokens === undefined ? { text: first!.text } : { text: first!.text, maxTokens: first!.answerTokens },
+  );
 }
 
 /**

@@ -1,6 +1,10 @@
 import type { OperationResult } from '../../contract.js';
 import { ProtocolError } from '../../../engine/classify.js';
 import type { TokenMetrics } from './timeline.js';
+import { monotonicOffsetMs } from '../../../util/clock.js';
+
+// performance.now() → the host's CLOCK_MONOTONIC; constant for the process.
+const MONO_OFFSET_MS = monotonicOffsetMs();
 
 /** A well-formed stream that carried an error event (Triton, Ollama, OpenAI after HTTP 200). */
 export class StreamErrorEvent extends Error {
@@ -26,7 +30,17 @@ export function generationResult(m: TokenMetrics, bytesIn: number, bytesOut: num
     bytesIn,
     bytesOut,
     llm: m.llm,
-    // The send instant in Unix ms lets a reader line requests up with server-side logs.
-    extra: { ...extra, itl: m.itl, itl_max_ms: m.itlMaxMs, e2el_ms: m.e2elMs, sent_unix_ms: performance.timeOrigin + sentAt },
+    // The send instant in Unix ms lines requests up with server-side logs; on the host's
+    // monotonic clock, with another process on the same host (e.g. the simulator's truth) exactly.
+    extra: {
+      ...extra,
+      itl: m.itl,
+      itl_max_ms: m.itlMaxMs,
+      e2el_ms: m.e2elMs,
+      sent_unix_ms: performance.timeOrigin + sentAt,
+      sent_monotonic_ms: round3(sentAt + MONO_OFFSET_MS),
+    },
   };
 }
+
+const round3 = (v: number) => Math.round(v * 1000) / 1000;

@@ -4,6 +4,7 @@ import type { Rng } from '../../../util/rng.js';
 import { httpFailure } from '../common/client.js';
 import { LlmAdapterBase } from '../common/base.js';
 import type { Prompt } from '../common/prompts.js';
+import type { Turn } from '../common/sessions.js';
 import { counted, timedLines } from '../common/lines.js';
 import { TokenTimeline } from '../common/timeline.js';
 import { estimateTokens } from '../common/tokens.js';
@@ -15,6 +16,9 @@ interface Op {
   api: 'generate' | 'chat';
   prompt: Prompt;
   body: Buffer;
+  /** A session's turn, and the answer text received for it (to continue the conversation). */
+  turn: Turn | undefined;
+  answer: string;
 }
 
 const DEFAULT_PORT = 11434;
@@ -36,17 +40,22 @@ class OllamaAdapter extends LlmAdapterBase<Op> {
     super(spec, DEFAULT_PORT, { path: '/api/version', what: 'Ollama server' });
   }
 
-  prepare(operation: string, rng: Rng): Op {
+  prepare(operation: string, rng: Rng, client?: number): Op {
     const api = operation === 'chat' ? 'chat' : 'generate';
-    const prompt = this.prompts.pick(rng);
+    const turn = api === 'chat' ? this.chatTurn(rng, client) : undefined;
+    const prompt = turn?.prompt ?? this.prompts.pick(rng);
     const f = this.spec.fields;
     const options: Record<string, unknown> = { num_predict: prompt.maxTokens };
     if (f.temperature !== undefined) options.temperature = f.temperature;
     const request: Record<string, unknown> = { model: f.model ?? 'llama2', stream: this.stream, options };
-    if (api === 'chat') request.messages = [{ role: 'user', content: prompt.text }];
+    if (api === 'chat') request.messages = turn?.messages ?? [{ role: 'user', content: prompt.text }];
     else request.prompt = prompt.text;
     if (typeof f.keep_alive === 'string') request.keep_alive = f.keep_alive;
-    return { api, prompt, body: Buffer.from(JSON.stringify(request)) };
+    return { api, prompt, body: Buffer.from(JSON.stringify(request)), turn, answer: '' };
+  }
+
+  release(op: Op, result: OperationResult | undefined): void {
+    this.finishTurn(op.turn, op.answer, result);
   }
 
   async execute(op: Op, signal: AbortSignal): Promise<OperationResult> {
@@ -61,7 +70,10 @@ class OllamaAdapter extends LlmAdapterBase<Op> {
       const obj = parseJsonLine(line, 'NDJSON line');
       if (obj.error) throw new StreamErrorEvent(`server error in stream: ${String(obj.error).slice(0, 200)}`);
       const text = op.api === 'chat' ? (obj.message as { content?: unknown } | undefined)?.content : obj.response;
-      if (typeof text === 'string' && text.length > 0) timeline.chunk(at, estimateTokens(text));
+      if (typeof text === 'string' && text.length > 0) {
+        timeline.chunk(at, estimateTokens(text));
+        if (op.turn) op.answer += text;
+      }
       if (obj.done === true) {
         final = obj;
         break;

@@ -3,6 +3,8 @@ import type { BackendDefinition } from '../../contract.js';
 import { llmFields } from '../common/fields.js';
 import { checkLlmFields } from '../common/check.js';
 
+const mixOf = (service: Record<string, unknown>) => ({ [service.api === 'chat' ? 'chat' : 'generate']: 1 });
+
 /** Ollama's native API: `/api/generate` and `/api/chat`, streamed as NDJSON. */
 export const ollamaDefinition: BackendDefinition = {
   serviceTypes: ['ollama'],
@@ -16,7 +18,7 @@ export const ollamaDefinition: BackendDefinition = {
   },
   operations: ['generate', 'chat'],
   defaultMix: { generate: 1 },
-  defaultMixFor: (service) => ({ [service.api === 'chat' ? 'chat' : 'generate']: 1 }),
-  check: checkLlmFields,
+  defaultMixFor: mixOf,
+  check: (service) => checkLlmFields(service, { chat: ['chat'], defaultMix: mixOf }),
   load: () => import('./adapter.js'),
 };

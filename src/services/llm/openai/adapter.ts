@@ -4,6 +4,7 @@ import type { Rng } from '../../../util/rng.js';
 import { httpFailure } from '../common/client.js';
 import { LlmAdapterBase } from '../common/base.js';
 import type { Prompt } from '../common/prompts.js';
+import type { Turn } from '../common/sessions.js';
 import { counted, sseEvents, timedLines } from '../common/lines.js';
 import { TokenTimeline } from '../common/timeline.js';
 import { estimateTokens } from '../common/tokens.js';
@@ -15,6 +16,9 @@ interface Op {
   api: 'completions' | 'chat';
   prompt: Prompt;
   body: Buffer;
+  /** A session's turn, and the answer text received for it (to continue the conversation). */
+  turn: Turn | undefined;
+  answer: string;
 }
 
 const DEFAULT_PORT = 8000;
@@ -24,16 +28,17 @@ class OpenAiAdapter extends LlmAdapterBase<Op> {
     super(spec, DEFAULT_PORT, { path: '/v1/models', what: `${spec.type} server` });
   }
 
-  prepare(operation: string, rng: Rng): Op {
+  prepare(operation: string, rng: Rng, client?: number): Op {
     const api = operation === 'chat' ? 'chat' : 'completions';
-    const prompt = this.prompts.pick(rng);
+    const turn = api === 'chat' ? this.chatTurn(rng, client) : undefined;
+    const prompt = turn?.prompt ?? this.prompts.pick(rng);
     const f = this.spec.fields;
     const request: Record<string, unknown> = {
       model: f.model ?? 'default',
       max_tokens: prompt.maxTokens,
       stream: this.stream,
     };
-    if (api === 'chat') request.messages = [{ role: 'user', content: prompt.text }];
+    if (api === 'chat') request.messages = turn?.messages ?? [{ role: 'user', content: prompt.text }];
     else request.prompt = prompt.text;
     if (this.stream) {
       request.stream_options = f.continuous_usage_stats
@@ -44,7 +49,11 @@ class OpenAiAdapter extends LlmAdapterBase<Op> {
     // ignore_eos is a vLLM extension; vLLM recipes get it by default so output lengths are as asked.
     const ignoreEos = f.ignore_eos ?? this.spec.type === 'vllm';
     if (ignoreEos) request.ignore_eos = true;
-    return { api, prompt, body: Buffer.from(JSON.stringify(request)) };
+    return { api, prompt, body: Buffer.from(JSON.stringify(request)), turn, answer: '' };
+  }
+
+  release(op: Op, result: OperationResult | undefined): void {
+    this.finishTurn(op.turn, op.answer, result);
   }
 
   async execute(op: Op, signal: AbortSignal): Promise<OperationResult> {
@@ -67,6 +76,7 @@ class OpenAiAdapter extends LlmAdapterBase<Op> {
       if (choice) {
         const text = op.api === 'chat' ? textOf((choice.delta ?? choice.message) as Record<string, unknown> | undefined) : choice.text;
         if (typeof text === 'string' && text.length > 0) {
+          if (op.turn) op.answer += text;
           // With continuous usage, the chunk's exact token count is the growth of completion_tokens.
           const exact = u?.completion_tokens !== undefined ? u.completion_tokens - lastCumulative : undefined;
           timeline.chunk(at, exact ?? estimateTokens(text));

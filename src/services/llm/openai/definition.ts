@@ -5,6 +5,8 @@ import { checkLlmFields } from '../common/check.js';
 
 const apiOf = (service: Record<string, unknown>) => (service.api === 'chat' ? 'chat' : 'completions');
 
+const mixOf = (service: Record<string, unknown>) => ({ [apiOf(service)]: 1 });
+
 /**
  * Any OpenAI-compatible server (vLLM, llama.cpp server, SGLang, TGI, Ollama's /v1):
  * `/v1/completions` or `/v1/chat/completions`, streamed with usage.
@@ -21,7 +23,7 @@ export const openaiDefinition: BackendDefinition = {
   },
   operations: ['completions', 'chat'],
   defaultMix: { completions: 1 },
-  defaultMixFor: (service) => ({ [apiOf(service)]: 1 }),
-  check: checkLlmFields,
+  defaultMixFor: mixOf,
+  check: (service) => checkLlmFields(service, { chat: ['chat'], defaultMix: mixOf }),
   load: () => import('./adapter.js'),
 };

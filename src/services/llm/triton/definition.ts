@@ -5,6 +5,8 @@ import { checkLlmFields } from '../common/check.js';
 
 const DATATYPES = ['BOOL', 'UINT8', 'UINT16', 'UINT32', 'UINT64', 'INT8', 'INT16', 'INT32', 'INT64', 'FP16', 'FP32', 'FP64', 'BYTES'] as const;
 
+const mixOf = (service: Record<string, unknown>): Record<string, number> => (service.inputs ? { infer: 1 } : { generate_stream: 1 });
+
 /** A KServe v2 input tensor; -1 dimensions take `batch_size` (default 1). */
 export const tensorInput = z.strictObject({
   name: z.string().min(1),
@@ -30,7 +32,7 @@ export const tritonDefinition: BackendDefinition = {
   },
   operations: ['generate_stream', 'generate', 'infer'],
   defaultMix: { generate_stream: 1 },
-  defaultMixFor: (service): Record<string, number> => (service.inputs ? { infer: 1 } : { generate_stream: 1 }),
-  check: checkLlmFields,
+  defaultMixFor: mixOf,
+  check: (service) => checkLlmFields(service, { chat: [], defaultMix: mixOf }),
   load: () => import('./adapter.js'),
 };
