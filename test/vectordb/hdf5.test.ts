@@ -120,6 +120,35 @@ test('an ann-benchmarks file: shapes and distance come through; its neighbours a
   }
 });
 
+test('other number types are converted (float64 train, int64 neighbours); text is refused, naming the dataset', async () => {
+  const src = writeAnn('euclid32.hdf5', 6);
+  const read = (f: InstanceType<H5['File']>, name: string) => f.get(name) as InstanceType<H5['Dataset']>;
+  const orig = new h5.File(src, 'r');
+  const train = Float64Array.from(read(orig, 'train').value as Float32Array);
+  const test = read(orig, 'test').value as Float32Array;
+  const nb = BigInt64Array.from(read(orig, 'neighbors').value as Int32Array, (v) => BigInt(v));
+  orig.close();
+  const wide = join(dir, 'wide.h5');
+  const f = new h5.File(wide, 'w');
+  f.create_dataset({ name: 'train', data: train, shape: [N, D] });
+  f.create_dataset({ name: 'test', data: test, shape: [M, D] });
+  f.create_dataset({ name: 'neighbors', data: nb, shape: [M, DEPTH] });
+  f.create_attribute('distance', 'euclidean');
+  f.close();
+  const ds = await loadDataset(vectorOptionsOf({ fields: { dataset: { base: wide }, num_vectors: N, num_queries: M }, seed: 1 }));
+  assert.deepEqual([...ds.base.subarray(0, 2 * D)], [...Float32Array.from(train.subarray(0, 2 * D))]);
+  assert.deepEqual([...ds.neighbors!.ids.subarray(0, DEPTH)], [...nb.subarray(0, DEPTH)].map(Number));
+  assert.equal(ds.distance, 'l2');
+
+  const text = join(dir, 'text.hdf5');
+  const g = new h5.File(text, 'w');
+  g.create_dataset({ name: 'train', data: ['a', 'b'] });
+  g.create_dataset({ name: 'test', data: test, shape: [M, D] });
+  g.close();
+  await assert.rejects(loadDataset(vectorOptionsOf({ fields: { dataset: { base: text }, distance: 'l2' }, seed: 1 })), /text\.hdf5: dataset "train" holds text values; expected numbers/);
+  await assert.rejects(loadDataset(vectorOptionsOf({ fields: { dataset: { base: wide.replace('wide', 'nowhere') } }, seed: 1 })), /cannot read ann-benchmarks file .*nowhere\.h5/);
+});
+
 test('the recipe\'s distance wins over the file\'s: the file\'s neighbours (another metric) are then not used', async () => {
   const path = writeAnn('angular-l2.hdf5', 2, { metric: 'angular' });
   const a = await openAdapter(faissDefinition, { dataset: { base: path }, num_vectors: N, num_queries: M, search_k: 10, index_factory: 'Flat', distance: 'l2' });

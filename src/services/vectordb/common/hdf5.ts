@@ -60,9 +60,21 @@ function h5wasm(): Promise<H5> {
   return loaded;
 }
 
-function toNumbers<T extends Float32Array | Int32Array>(path: string, name: string, v: unknown, make: (n: number) => T): T {
-  if (!ArrayBuffer.isView(v) || v instanceof DataView) throw new DataFileError(VDB_MSG.hdf5Type(path, name, typeof v === 'string' ? 'text' : Array.isArray(v) ? 'compound' : typeof v));
-  const src = v as unknown as ArrayLike<number | bigint>;
+/** HDF5 type classes (H5T_class_t) of the numbers aifb reads, and their byte sizes. */
+const H5T_INTEGER = 0;
+const H5T_FLOAT = 1;
+const H5T_STRING = 3;
+const NUMERIC_SIZES: Record<number, number[]> = { [H5T_INTEGER]: [1, 2, 4, 8], [H5T_FLOAT]: [4, 8] };
+
+function describeType(meta: { type: number; size: number }): string {
+  return meta.type === H5T_FLOAT ? `${meta.size * 8}-bit float` : meta.type === H5T_INTEGER ? `${meta.size * 8}-bit integer` : meta.type === H5T_STRING ? 'text' : `HDF5 type class ${meta.type}`;
+}
+
+/** h5wasm copies the selection out of its heap into a typed array of the file's type; convert when it differs. */
+function toNumbers<T extends Float32Array | Int32Array>(v: unknown, make: (n: number) => T): T {
+  const probe = make(0);
+  if (v instanceof probe.constructor) return v as T;
+  const src = v as ArrayLike<number | bigint>;
   const out = make(src.length);
   for (let i = 0; i < src.length; i++) out[i] = Number(src[i]!);
   return out;
@@ -71,11 +83,13 @@ function toNumbers<T extends Float32Array | Int32Array>(path: string, name: stri
 function rowsOf<T extends Float32Array | Int32Array>(h5: H5, path: string, file: InstanceType<H5['File']>, name: string, count: number, make: (n: number) => T): Rows<T> {
   const set = file.get(name);
   if (!(set instanceof h5.Dataset)) throw new DataFileError(VDB_MSG.hdf5Missing(path, name, file.keys()));
+  const meta = set.metadata;
+  if (!NUMERIC_SIZES[meta.type]?.includes(meta.size)) throw new DataFileError(VDB_MSG.hdf5Type(path, name, describeType(meta)));
   const shape = set.shape ?? [];
   if (shape.length !== 2) throw new DataFileError(VDB_MSG.hdf5Shape(path, name, shape));
   const [total, d] = shape as [number, number];
   const rows = Math.max(0, Math.min(count, total));
-  const data = rows === 0 ? make(0) : toNumbers(path, name, set.slice([[0, rows], []]), make);
+  const data = rows === 0 ? make(0) : toNumbers(set.slice([[0, rows], []]), make);
   return { total, d, data };
 }
 

@@ -6,7 +6,7 @@ export const VDB_MSG = {
     `${path} has no dataset "${name}" (an ann-benchmarks file holds train, test, neighbors and distances; this one holds ${found.length ? found.join(', ') : 'nothing'})`,
   hdf5Shape: (path: string, name: string, shape: readonly number[]) =>
     `${path}: dataset "${name}" has shape (${shape.join(', ')}); expected a 2-D array (rows × dimension)`,
-  hdf5Type: (path: string, name: string, dtype: string) => `${path}: dataset "${name}" holds ${dtype} values; expected numbers`,
+  hdf5Type: (path: string, name: string, dtype: string) => `${path}: dataset "${name}" holds ${dtype} values; expected numbers (32- or 64-bit floats, or integers)`,
   hdf5Dimension: (path: string, d: number, td: number) => `${path}: test vectors have dimension ${td}, train vectors ${d}; expected the same`,
   hdf5Distance: (path: string, value: string) =>
     `${path} declares distance "${value}"; aifb supports euclidean (l2) and angular (cosine), not set distances such as hamming or jaccard`,
