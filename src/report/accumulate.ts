@@ -71,7 +71,7 @@ export class RunAccumulator {
     const clientId = v[i + 3] as number;
     a.clients.set(clientId, (a.clients.get(clientId) ?? 0) + 1);
     a.llm.add(ttft, tpot, itl, v[i + 18] as number | null, outTok, v[i + 20] as number | null);
-    const x = a.extras.add(v[i + 21] as string | null, ok, lat, ttft === null ? null : ttft * 1000, tpot === null ? null : tpot * 1000);
+    const x = a.extras.add(v[i + 21] as string | null, ok, lat, ttft === null ? null : ttft * 1000, tpot === null ? null : tpot * 1000, opName);
     a.sessions.add(x, ok, ttft === null ? null : ttft * 1000, v[i + 18] as number | null);
     if (intended !== null) {
       a.firstStart = Math.min(a.firstStart, intended);

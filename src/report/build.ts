@@ -3,6 +3,7 @@ import { RunError } from '../errors.js';
 import { Distribution } from '../metrics/distribution.js';
 import type { SliceAggregate } from './aggregate.js';
 import { RunAccumulator, ServiceAccumulator } from './accumulate.js';
+import { attachRecall } from './points.js';
 import { buildSweeps } from './sweeps.js';
 import { ROW_COLUMNS, type StoredServiceRow } from '../metrics/store.js';
 import { evaluateThresholds, thresholdsFromRecipeText } from './thresholds.js';
@@ -171,6 +172,7 @@ export function buildReport(db: Database.Database, benchmarkId?: string, now = n
     if (row?.load_phase) report.load_phase = JSON.parse(row.load_phase) as Record<string, unknown>;
     if (extras.ttfb) report.ttfb = extras.ttfb;
     if (extras.recall) report.recall = extras.recall;
+    attachRecall(report, extras.recallByOperation);
     if (extras.goodput) report.goodput = extras.goodput;
     const sessions = a.sessions.report();
     if (a.llm.requests > 0 || sessions) {

@@ -14,12 +14,38 @@ export interface Extra {
   session_end?: string;
 }
 
+/** recall@k of a service's or an operation's searches: mean, worst, and how many were judged. */
+export interface RecallSummary {
+  mean: number;
+  min: number;
+  searches: number;
+}
+
+/** Running mean and minimum of recall values. */
+class RecallTally {
+  private sum = 0;
+  private min = Infinity;
+  private n = 0;
+
+  add(v: number): void {
+    this.sum += v;
+    this.min = Math.min(this.min, v);
+    this.n++;
+  }
+
+  summary(): RecallSummary | undefined {
+    return this.n ? { mean: this.sum / this.n, min: this.min, searches: this.n } : undefined;
+  }
+}
+
 /** Report figures drawn from `extra` and from the recipe's SLOs, for one service. */
 export interface ExtrasReport {
   itl?: DistSummary;
   e2el?: DistSummary;
   ttfb?: DistSummary;
-  recall?: { mean: number; min: number; searches: number };
+  recall?: RecallSummary;
+  /** Recall per operation (each `search@…` of a parameter sweep apart), for the operation slices and the recall–QPS curve. */
+  recallByOperation?: Record<string, RecallSummary>;
   goodput?: { slo: Slo; requests_meeting_slo: number; fraction: number | null; requests_per_second: number | null };
 }
 
@@ -31,9 +57,8 @@ export class ExtrasAggregate {
   private readonly itl = new Distribution();
   private readonly e2el = new Distribution();
   private readonly ttfb = new Distribution();
-  private recallSum = 0;
-  private recallMin = Infinity;
-  private recallN = 0;
+  private readonly recall = new RecallTally();
+  private readonly recallOps = new Map<string, RecallTally>();
   private good = 0;
   private judged = 0;
 
@@ -44,8 +69,8 @@ export class ExtrasAggregate {
     return extraText !== null && extraText.length > 2;
   }
 
-  /** Takes one row; returns its parsed extra (undefined when it had none) for other aggregates. */
-  add(extraText: string | null, ok: boolean, latencyMs: number, ttftMs: number | null, tpotMs: number | null): Extra | undefined {
+  /** Takes one row of `operation`; returns its parsed extra (undefined when it had none) for other aggregates. */
+  add(extraText: string | null, ok: boolean, latencyMs: number, ttftMs: number | null, tpotMs: number | null, operation = 'request'): Extra | undefined {
     let x: Extra | undefined;
     if (ExtrasAggregate.wanted(extraText)) {
       try {
@@ -59,9 +84,10 @@ export class ExtrasAggregate {
       if (typeof x.e2el_ms === 'number') this.e2el.record(x.e2el_ms);
       if (typeof x.ttfb_ms === 'number') this.ttfb.record(x.ttfb_ms);
       if (typeof x.recall === 'number') {
-        this.recallSum += x.recall;
-        this.recallMin = Math.min(this.recallMin, x.recall);
-        this.recallN++;
+        this.recall.add(x.recall);
+        let op = this.recallOps.get(operation);
+        if (!op) this.recallOps.set(operation, (op = new RecallTally()));
+        op.add(x.recall);
       }
     }
     if (this.slo) {
@@ -76,7 +102,11 @@ export class ExtrasAggregate {
     if (this.itl.count) out.itl = this.itl.summary();
     if (this.e2el.count) out.e2el = this.e2el.summary();
     if (this.ttfb.count) out.ttfb = this.ttfb.summary();
-    if (this.recallN) out.recall = { mean: this.recallSum / this.recallN, min: this.recallMin, searches: this.recallN };
+    const recall = this.recall.summary();
+    if (recall) {
+      out.recall = recall;
+      out.recallByOperation = Object.fromEntries([...this.recallOps].map(([op, t]) => [op, t.summary()!]));
+    }
     if (this.slo) {
       out.goodput = {
         slo: this.slo,

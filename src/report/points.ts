@@ -1,3 +1,6 @@
+import type { RecallSummary } from './extras.js';
+import type { ServiceReport } from './types.js';
+
 /**
  * Curves that are not time series: recall against QPS, latency and goodput against
  * offered load. A backend or a sweep only has to put PointSets in the report's
@@ -94,4 +97,121 @@ export function recallQpsPointSet(series: { name: string; points: { recall: numb
     y: { label: 'queries per second', log: true },
     series: series.map((s) => ({ name: s.name, points: s.points.map((p) => [p.recall, p.qps] as [number, number]) })),
   };
+}
+
+/**
+ * One point of a recall–QPS curve: one search operation of a vector service, i.e. one
+ * entry of `search_params` (`search@ef_search=64`) or the plain `search` (the service's
+ * own settings, params `{}`). Latencies in seconds.
+ */
+export interface RecallQpsPoint {
+  operation: string;
+  params: Record<string, number>;
+  recall: number;
+  recall_min: number;
+  searches: number;
+  /** The point's queries per second; how it was obtained is `qps_basis` (docs/vectordb.md). */
+  qps: number;
+  /**
+   * `measured`: the operation ran alone, qps is its successful searches / window.
+   * `closed-loop estimate`: it shared a closed loop with other operations; qps is what the
+   * clients would complete running only it at its measured latency (clients / (its mean
+   * latency + the loop's per-request gap)). `share of the mix`: it shared an open loop;
+   * qps is its measured share of the offered rate, not a capacity.
+   */
+  qps_basis: 'measured' | 'closed-loop estimate' | 'share of the mix';
+  /** Successful searches of this operation / measured window, as measured (its share when operations share the run). */
+  throughput: number;
+  mean_latency: number | null;
+  p99: number | null;
+}
+
+/** The knobs an operation name carries: `search` → {}, `search@ef_search=64,nprobe=8` → both; others undefined. */
+export function searchParamsOf(operation: string): Record<string, number> | undefined {
+  if (operation === 'search') return {};
+  const m = /^search@(.+)$/.exec(operation);
+  if (!m) return undefined;
+  const out: Record<string, number> = {};
+  for (const part of m[1]!.split(',')) {
+    const [k, v] = part.split('=');
+    if (!k || v === undefined || !Number.isFinite(Number(v))) return undefined;
+    out[k] = Number(v);
+  }
+  return out;
+}
+
+/** Orders points by their knobs (plain `search` first), so a curve reads from the cheapest setting up. */
+function byKnobs(a: RecallQpsPoint, b: RecallQpsPoint): number {
+  const keys = [...new Set([...Object.keys(a.params), ...Object.keys(b.params)])].sort();
+  if (Object.keys(a.params).length !== Object.keys(b.params).length) return Object.keys(a.params).length - Object.keys(b.params).length;
+  for (const k of keys) if ((a.params[k] ?? 0) !== (b.params[k] ?? 0)) return (a.params[k] ?? 0) - (b.params[k] ?? 0);
+  return a.operation < b.operation ? -1 : 1;
+}
+
+/**
+ * The recall–QPS points of one vector service: one per unfiltered search operation whose
+ * searches were judged (operations[op].recall must be set).
+ */
+export function recallQpsPoints(s: ServiceReport): RecallQpsPoint[] {
+  const ops = Object.entries(s.operations);
+  const alone = ops.length === 1;
+  const clients = s.load.mode === 'closed' ? s.load.clients : null;
+  const cycleGap = clients && s.throughput.requests_per_second > 0 && s.latency.all.mean !== null ? Math.max(0, clients / s.throughput.requests_per_second - s.latency.all.mean) : null;
+  const points: RecallQpsPoint[] = [];
+  for (const [operation, slice] of ops) {
+    const params = searchParamsOf(operation);
+    if (!params || !slice.recall) continue;
+    const measured = slice.throughput.successful_per_second;
+    const okShare = slice.requests.total ? slice.requests.successful / slice.requests.total : 0;
+    const mean = slice.latency.all.mean;
+    let qps = measured;
+    let basis: RecallQpsPoint['qps_basis'] = alone ? 'measured' : 'share of the mix';
+    if (!alone && clients && cycleGap !== null && mean !== null && mean + cycleGap > 0) {
+      qps = Number(((clients * okShare) / (mean + cycleGap)).toFixed(3));
+      basis = 'closed-loop estimate';
+    }
+    points.push({
+      operation,
+      params,
+      recall: slice.recall.mean,
+      recall_min: slice.recall.min,
+      searches: slice.recall.searches,
+      qps,
+      qps_basis: basis,
+      throughput: measured,
+      mean_latency: mean,
+      p99: slice.percentiles.p99,
+    });
+  }
+  return points.sort(byKnobs);
+}
+
+/**
+ * Puts a vector service's recall where the report shows it: per operation in its slice,
+ * the recall–QPS points in `recall_qps`, and (with two points or more) their plot in `points`.
+ */
+export function attachRecall(report: ServiceReport, byOperation: Record<string, RecallSummary> | undefined): void {
+  if (!byOperation) return;
+  for (const [op, r] of Object.entries(byOperation)) {
+    const slice = report.operations[op];
+    if (slice) slice.recall = r;
+  }
+  const curve = recallQpsPoints(report);
+  if (curve.length === 0) return;
+  report.recall_qps = curve;
+  if (curve.length > 1) {
+    const knobs = [...new Set(curve.flatMap((p) => Object.keys(p.params)))].join(', ');
+    report.points = [...(report.points ?? []), recallQpsPointSet([{ name: knobs ? `${knobs} sweep` : 'search', points: curve }])];
+  }
+}
+
+/**
+ * Every vector service's recall–QPS points on one plot, one series per service: how one
+ * compares backends, and how a sweep run as one service per parameter (each point
+ * measured on its own) becomes a curve. Undefined with fewer than two such services.
+ */
+export function recallQpsAcrossServices(services: Record<string, ServiceReport>): PointSet | undefined {
+  const series = Object.entries(services).flatMap(([name, s]) => (s.recall_qps?.length ? [{ name, points: s.recall_qps }] : []));
+  if (series.length < 2) return undefined;
+  return { ...recallQpsPointSet(series), id: 'recall-qps-services', title: 'Recall against throughput, every vector service' };
 }

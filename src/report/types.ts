@@ -1,10 +1,11 @@
 import type { DistSummary } from '../metrics/distribution.js';
 import type { MetricUnit } from '../recipe/thresholds.js';
 import type { BinnedHistogram } from './loghist.js';
-import type { PointSet } from './points.js';
+import type { RecallSummary } from './extras.js';
+import type { PointSet, RecallQpsPoint } from './points.js';
 import type { Timeseries } from './timeseries.js';
 
-export type { BinnedHistogram, PointSet, Timeseries };
+export type { BinnedHistogram, PointSet, RecallQpsPoint, RecallSummary, Timeseries };
 
 /** Per-service latency summary in the seed's shape (seconds). */
 export interface Timing {
@@ -43,6 +44,8 @@ export interface SliceReport {
   error_examples: Record<string, string>;
   /** Per operation only when a service has several (the service's own otherwise). */
   timeseries?: Timeseries;
+  /** Vector searches of this operation: recall@k against the ground truth (per operation only). */
+  recall?: RecallSummary;
 }
 
 export interface LoadReport {
@@ -79,8 +82,10 @@ export interface ServiceReport extends SliceReport {
   load_phase?: Record<string, unknown>;
   /** S3 GETs: time to first byte. */
   ttfb?: DistSummary;
-  /** Vector searches: recall@k against the ground truth. */
-  recall?: { mean: number; min: number; searches: number };
+  /** Vector searches: recall@k against the ground truth, over every search of the service. */
+  recall?: RecallSummary;
+  /** Vector services: one recall–QPS point per search operation (per `search_params` entry), ordered by its knobs. */
+  recall_qps?: RecallQpsPoint[];
   /** Requests that met every SLO of the recipe (`slo:`), and their rate over the window. */
   goodput?: { slo: import('../recipe/types.js').Slo; requests_meeting_slo: number; fraction: number | null; requests_per_second: number | null };
   llm?: {

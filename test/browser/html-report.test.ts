@@ -145,3 +145,22 @@ test('HTML report draws LLM distributions, token rates and backend curves (recal
   mkdirSync(artifacts, { recursive: true });
   await page.screenshot({ path: join(artifacts, 'html-report-llm.png'), fullPage: true });
 });
+
+test('HTML report of a vector service with a search-parameter sweep draws its recall–QPS curve from the stored recall', async (t) => {
+  // Three ef_search values taking turns on one client; higher ef: slower and more exact.
+  const efs = [16, 64, 256];
+  const samples = Array.from({ length: 300 }, (_, i) => {
+    const v = i % 3;
+    return sampleAt(1000 + i * 3, 1 + v, { operation: `search@ef_search=${efs[v]}`, extra: { recall: [0.8, 0.95, 1][v]! - (i % 2) * 0.05 * (v < 2 ? 1 : 0) } });
+  });
+  const store = storeWith('vec1', 'services: []\n', samples, [{ serviceType: 'vectordb', backend: 'faiss', load: { mode: 'closed', clients: 1, thinkTimeMs: 0 } }]);
+  t.after(() => store.close());
+  const report = buildReport(store.db, 'vec1');
+  assert.deepEqual(report.services.svc!.recall_qps!.map((p) => [p.operation, Number(p.recall.toFixed(3))]), [['search@ef_search=16', 0.775], ['search@ef_search=64', 0.925], ['search@ef_search=256', 1]]);
+  const file = writeHtmlReport(report, null, tempDir(t));
+  const { page, seen } = await open(await browser(t), file);
+  await assertChartsDrawn(page, 6);
+  assert.ok((await page.$$eval('figcaption', (f) => f.map((x) => x.textContent))).includes('Recall against throughput'));
+  assert.equal(await page.$$eval('table.recall-qps tr', (r) => r.length), 4, 'a header and one row per ef_search');
+  assert.deepEqual(seen.errors, []);
+});

@@ -1,7 +1,8 @@
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fmtBytes, fmtDuration, fmtMetric, fmtRate } from '../format.js';
-import type { Report, ServiceReport, SliceReport, ThresholdReport } from '../types.js';
+import { recallQpsAcrossServices } from '../points.js';
+import type { RecallQpsPoint, Report, ServiceReport, SliceReport, ThresholdReport } from '../types.js';
 import { pointCharts, serviceCharts } from './charts.js';
 import { escapeHtml as e } from './escape.js';
 import { chartSlot, htmlDocument, type ChartSpec } from './page.js';
@@ -53,6 +54,13 @@ function loadText(s: ServiceReport): string {
   return parts.join(' · ');
 }
 
+function recallTable(points: RecallQpsPoint[]): string {
+  const rows = points.map((p) =>
+    row([e(p.operation), p.recall.toFixed(4), p.recall_min.toFixed(3), String(p.searches), fmtRate(p.qps), e(p.qps_basis), fmtDuration(p.p99)], ['text', '', '', '', '', 'text']),
+  );
+  return `<table class="recall-qps">${head(['search', 'recall', 'min recall', 'judged', 'QPS', 'QPS basis', 'p99'])}${rows.join('')}</table>`;
+}
+
 function serviceSection(name: string, s: ServiceReport, index: number, charts: ChartSpec[]): string {
   const out = [`<section id="svc-${index}"><h2>${e(name)}</h2>`, `<p class="note">${e(loadText(s))}</p>`];
   if (s.error) out.push(`<p class="fail">Failed: ${e(s.error)}</p>`);
@@ -64,6 +72,7 @@ function serviceSection(name: string, s: ServiceReport, index: number, charts: C
   if (errs.length) {
     out.push(`<table>${head(['error class', 'count', 'first message'])}${errs.map(([c, n]) => row([e(c), String(n), e(s.error_examples[c] ?? '')], ['text', '', 'text'])).join('')}</table>`);
   }
+  if (s.recall_qps) out.push(recallTable(s.recall_qps));
   if (s.llm) {
     const d = (k: 'ttft' | 'tpot' | 'itl') => [k.toUpperCase(), ...[s.llm![k].p50, s.llm![k].p90, s.llm![k].p99].map(fmtDuration)].map(e);
     out.push(`<table>${head(['token timing', 'p50', 'p90', 'p99'])}${row(d('ttft'))}${row(d('tpot'))}${row(d('itl'))}</table>`);
@@ -99,6 +108,13 @@ function sweepSection(name: string, sw: Report['sweeps'][string], charts: ChartS
   return out.join('\n');
 }
 
+/** The recall–QPS plot of every vector service together, when there are two or more. */
+function acrossServices(report: Report, charts: ChartSpec[]): string {
+  const set = recallQpsAcrossServices(report.services);
+  const mine = set ? pointCharts([set]).map((spec) => chartSlot(charts.push(spec) - 1, spec)) : [];
+  return mine.length ? `<section><h2>Vector services compared</h2><div class="grid">${mine.join('')}</div></section>` : '';
+}
+
 function provenanceTable(p: Record<string, unknown>): string {
   const rows = Object.entries(p).map(([k, v]) => row([e(k), e(typeof v === 'string' ? v : JSON.stringify(v))], ['text', 'text']));
   return `<h2 id="provenance">Provenance</h2><table>${rows.join('')}</table>`;
@@ -119,6 +135,7 @@ export function renderReportHtml(report: Report, recipeText: string | null): str
     `<p class="note">Latency is measured from each request's intended start (no coordinated omission). ${e(report.summary.total_requests)} requests, ${e(report.summary.failed_requests)} failed.</p>`,
     thresholdTable(report.thresholds ?? { defined: 0, passed: 0, failed: 0, results: [] }),
     ...services,
+    acrossServices(report, charts),
     ...Object.entries(report.sweeps ?? {}).map(([name, sw]) => sweepSection(name, sw, charts)),
     provenanceTable(report.provenance),
     `<h2 id="recipe">Recipe</h2>`,

@@ -48,7 +48,7 @@ export class VectorAdapter implements Adapter<VectorOp> {
     const o = this.options;
     const ds = await loadDataset(o);
     if (o.k > ds.n) throw new RunError(`search_k (${o.k}) is larger than the ${ds.n} vectors loaded`);
-    const space = new Space(o.distance, ds.d);
+    const space = new Space(ds.distance, ds.d);
     const searches = this.spec.mix.filter((m) => m.operation.startsWith('search'));
     const filterBelow = Math.max(1, Math.min(100, Math.round(o.filterSelectivity * 100)));
     const depth = Math.min(ds.n, Math.max(TRUTH_DEPTH, 2 * o.k));
@@ -70,7 +70,7 @@ export class VectorAdapter implements Adapter<VectorOp> {
       benchmarkId: ctx.benchmarkId,
       serviceName: this.spec.name,
       d: ds.d,
-      distance: o.distance,
+      distance: ds.distance,
       expectedVectors: ds.n,
       log: ctx.log,
       signal: ctx.signal,

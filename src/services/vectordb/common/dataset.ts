@@ -1,9 +1,11 @@
 import { stat } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import { AifbError } from '../../../errors.js';
 import type { Rng } from '../../../util/rng.js';
 import { createRng } from '../../../util/rng.js';
-import { readFloatRows, readIntRows } from './files.js';
+import { isHdf5Path, type Distance } from './fields.js';
+import { DataFileError, readFloatRows, readIntRows, type Rows } from './files.js';
+import { readAnnBenchmarks } from './hdf5.js';
+import { VDB_MSG } from './messages.js';
 import type { VectorOptions } from './options.js';
 import { CLUSTER_SPREAD, syntheticData } from './synthetic.js';
 
@@ -15,6 +17,8 @@ export interface Dataset {
   n: number;
   queries: Float32Array;
   m: number;
+  /** The run's distance: the recipe's, else the one the file declares (ann-benchmarks), else l2. */
+  distance: Distance;
   /** A new vector for insert and update, from the same distribution as the base. */
   fresh(rng: Rng): Float32Array;
   /** Everything the ground truth depends on, for its cache key. */
@@ -52,51 +56,84 @@ function perturbed(base: Float32Array, d: number, n: number, sigma: number) {
   };
 }
 
+/** What the files give before the shared handling: base rows, and queries, neighbours and a metric when they have them. */
+interface FileRows {
+  base: Rows<Float32Array>;
+  queries: Rows<Float32Array> | undefined;
+  /** Neighbour ids, read only when they can apply (the whole base is loaded). */
+  neighbors: Rows<Int32Array> | undefined;
+  /** The metric the file declares (ann-benchmarks), or undefined. */
+  metric: Distance | undefined;
+}
+
+async function readHdf5(o: VectorOptions, path: string): Promise<FileRows> {
+  const f = await readAnnBenchmarks(path, o.numVectors, o.numQueries);
+  if (!f.distance && !o.distance) throw new DataFileError(VDB_MSG.hdf5NoDistance(path));
+  return { base: f.train, queries: f.test, neighbors: f.neighbors, metric: f.distance };
+}
+
+async function readVectorFiles(o: VectorOptions, ds: NonNullable<VectorOptions['dataset']>): Promise<FileRows> {
+  const base = await readFloatRows(ds.base, 0, o.numVectors);
+  const queries = ds.queries ? await readFloatRows(ds.queries, 0, o.numQueries) : undefined;
+  // Shipped neighbours index the whole file: read only when all of it is loaded.
+  const m = queries ? queries.data.length / queries.d : o.numQueries;
+  const neighbors = ds.neighbors && base.data.length / base.d === base.total ? await readIntRows(ds.neighbors, m) : undefined;
+  return { base, queries, neighbors, metric: undefined };
+}
+
+/** The distance of a run: the recipe's when it sets one, else the file's, else l2; and a note saying which. */
+function chooseDistance(o: VectorOptions, metric: Distance | undefined): { distance: Distance; note: string } {
+  if (o.distance) return { distance: o.distance, note: metric && metric !== o.distance ? `distance ${o.distance} from the recipe; the file's is ${metric}` : `distance ${o.distance}` };
+  return metric ? { distance: metric, note: `distance ${metric} from the file` } : { distance: 'l2', note: 'distance l2' };
+}
+
 async function fromFiles(o: VectorOptions): Promise<Dataset> {
   const ds = o.dataset!;
-  const baseRows = await readFloatRows(ds.base, 0, o.numVectors);
-  const { d } = baseRows;
+  const hdf5 = isHdf5Path(ds.base);
+  const rows = hdf5 ? await readHdf5(o, ds.base) : await readVectorFiles(o, ds);
+  const { d } = rows.base;
   if (o.dimension !== undefined && o.dimension !== d) {
-    throw new AifbError('bad-input', `dimension is ${o.dimension} but ${ds.base} holds ${d}-dimensional vectors; remove dimension or fix it`);
+    throw new DataFileError(`dimension is ${o.dimension} but ${ds.base} holds ${d}-dimensional vectors; remove dimension or fix it`);
   }
-  const n = baseRows.data.length / d;
-  const sigma = 0.1 * rmsSpread(baseRows.data, d, n);
-  const fresh = perturbed(baseRows.data, d, n, sigma);
+  const n = rows.base.data.length / d;
+  const sigma = 0.1 * rmsSpread(rows.base.data, d, n);
+  const fresh = perturbed(rows.base.data, d, n, sigma);
   let queries: Float32Array;
-  if (ds.queries) {
-    const q = await readFloatRows(ds.queries, 0, o.numQueries);
-    if (q.d !== d) throw new AifbError('bad-input', `${ds.queries} holds ${q.d}-dimensional vectors, the base ${d}`);
-    queries = q.data;
+  if (rows.queries) {
+    if (rows.queries.d !== d) throw new DataFileError(`${ds.queries} holds ${rows.queries.d}-dimensional vectors, the base ${d}`);
+    queries = rows.queries.data;
   } else {
     const rng = createRng(o.dataSeed).fork('queries');
     queries = new Float32Array(o.numQueries * d);
     for (let i = 0; i < o.numQueries; i++) queries.set(fresh(rng), i * d);
   }
   const m = queries.length / d;
+  const { distance, note } = chooseDistance(o, rows.metric);
   let neighbors: Dataset['neighbors'];
-  // Shipped neighbours index the whole file: valid only when all of it is loaded.
-  if (ds.neighbors && n === baseRows.total) {
-    const nb = await readIntRows(ds.neighbors, m);
-    if (nb.data.length / nb.d >= m) neighbors = { ids: nb.data, depth: nb.d };
+  // Neighbours index the whole file, under the file's metric: they apply only to all of it, in that metric.
+  const nb = rows.neighbors;
+  if (nb && n === rows.base.total && (rows.metric === undefined || rows.metric === distance) && nb.data.length / nb.d >= m) {
+    neighbors = { ids: nb.data, depth: nb.d };
   }
   const identity = {
     kind: 'files',
     base: await fileId(ds.base),
-    queries: ds.queries ? await fileId(ds.queries) : { seed: o.dataSeed, sigma },
+    queries: hdf5 ? 'test' : ds.queries ? await fileId(ds.queries) : { seed: o.dataSeed, sigma },
     n,
     m,
   };
   return {
     d,
-    base: baseRows.data,
+    base: rows.base.data,
     n,
     queries,
     m,
+    distance,
     fresh,
     identity,
     cacheDirs: [dirname(resolve(ds.base)), o.cacheDir],
     ...(neighbors ? { neighbors } : {}),
-    describe: `${n} vectors of ${ds.base} (d=${d})`,
+    describe: `${n} vectors of ${ds.base} (d=${d}, ${m} queries${hdf5 ? ' from its test set' : ''}, ${note})`,
   };
 }
 
@@ -111,6 +148,7 @@ export async function loadDataset(o: VectorOptions): Promise<Dataset> {
     n: o.numVectors,
     queries,
     m: o.numQueries,
+    distance: o.distance ?? 'l2',
     fresh: (rng) => mixture.sample(rng, 1),
     identity: { kind: 'synthetic', v: 1, seed: o.dataSeed, clusters: o.clusters, spread: CLUSTER_SPREAD, d, n: o.numVectors, m: o.numQueries },
     cacheDirs: [o.cacheDir],

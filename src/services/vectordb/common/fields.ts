@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { VDB_MSG } from './messages.js';
 
 /**
  * Recipe keys every vector backend shares (definitions stay light: zod only). The seed's
@@ -18,8 +19,13 @@ export const BASE_OPERATIONS = ['insert', 'search', 'update', 'delete', 'get', '
 /** Without a mix: searches only, VectorDBBench's search case, so recall is against the loaded set. */
 export const DEFAULT_VECTOR_MIX = { search: 1 };
 
+/** Whether a data file is read as an ann-benchmarks HDF5 file (by its name). */
+export function isHdf5Path(path: string): boolean {
+  return /\.(hdf5|h5)$/i.test(path);
+}
+
 const datasetShape = z.strictObject({
-  /** Base vectors: .fvecs, .bvecs or .npy (float32, float64 or uint8). */
+  /** Base vectors: .fvecs, .bvecs or .npy (float32, float64 or uint8); or an ann-benchmarks .hdf5/.h5 file (train, test, neighbors). */
   base: z.string().min(1),
   /** Query vectors, same formats; without it queries are drawn from the base and perturbed. */
   queries: z.string().min(1).optional(),
@@ -84,6 +90,10 @@ export function checkVectorFields(service: Record<string, unknown>, knobs: reado
   const k = typeof service.search_k === 'number' ? service.search_k : 10;
   const n = typeof service.num_vectors === 'number' ? service.num_vectors : undefined;
   if (n !== undefined && k > n) out.push({ path: ['search_k'], message: `search_k (${k}) is larger than num_vectors (${n})` });
+  const ds = service.dataset as { base?: unknown; queries?: unknown; neighbors?: unknown } | undefined;
+  if (ds && typeof ds.base === 'string' && isHdf5Path(ds.base)) {
+    for (const key of ['queries', 'neighbors'] as const) if (ds[key] !== undefined) out.push({ path: ['dataset', key], message: VDB_MSG.hdf5Extra(key) });
+  }
   if (service.dataset !== undefined && service.clusters !== undefined) {
     out.push({ path: ['clusters'], message: 'clusters shapes synthetic data; it has no effect with dataset files' });
   }

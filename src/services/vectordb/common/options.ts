@@ -8,7 +8,8 @@ export interface VectorOptions {
   dimension: number | undefined;
   numVectors: number;
   numQueries: number;
-  distance: Distance;
+  /** As the recipe sets it; undefined leaves it to the data (an ann-benchmarks file's metric, else l2). */
+  distance: Distance | undefined;
   clusters: number;
   dataSeed: number;
   dataset: { base: string; queries?: string; neighbors?: string } | undefined;
@@ -47,7 +48,7 @@ const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== 
 /** Reads the vector workload's options from a service (validated before, so no checks here). */
 export function vectorOptionsOf(spec: Pick<ServiceSpec, 'fields' | 'seed'>): VectorOptions {
   const f = spec.fields;
-  const distance = (DISTANCES as readonly unknown[]).includes(f.distance) ? (f.distance as Distance) : 'l2';
+  const distance = (DISTANCES as readonly unknown[]).includes(f.distance) ? (f.distance as Distance) : undefined;
   const ds = f.dataset as { base?: unknown; queries?: unknown; neighbors?: unknown } | undefined;
   const variants = new Map<string, SearchParams>();
   for (const p of Array.isArray(f.search_params) ? (f.search_params as SearchParams[]) : []) variants.set(variantName(p), p);
