@@ -5,6 +5,7 @@ import { baseUrlText, parseHttpUrl } from '../../shared/endpoint.js';
 import { classOfStatus } from '../../../engine/classify.js';
 import type { OperationResult } from '../../contract.js';
 import { AifbError } from '../../../errors.js';
+import { timedRequest, type TimedResponse } from './timed-body.js';
 
 /** Where an LLM server is and how to talk to it (one keep-alive pool per service). */
 export class LlmEndpoint {
@@ -30,8 +31,9 @@ export class LlmEndpoint {
     return this.base.pathname.replace(/\/$/, '') + p;
   }
 
-  request(method: 'GET' | 'POST', path: string, body: Buffer | undefined, signal: AbortSignal) {
-    return this.pool.request({ method, path: this.path(path), headers: this.headers, body, signal });
+  /** One request; its body's chunks carry their arrival time (timed-body.ts). */
+  request(method: 'GET' | 'POST', path: string, body: Buffer | undefined, signal: AbortSignal): Promise<TimedResponse> {
+    return timedRequest(this.pool, { method, path: this.path(path), headers: this.headers, body: body ?? null }, signal);
   }
 
   /** Fails with one clear message when the server cannot be reached or refuses us. */

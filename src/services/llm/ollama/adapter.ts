@@ -65,7 +65,7 @@ class OllamaAdapter extends LlmAdapterBase<Op> {
     let bytesIn = 0;
     const timeline = new TokenTimeline(sent);
     let final: Record<string, unknown> | undefined;
-    for await (const { line, at } of timedLines(counted(res.body, (n) => (bytesIn += n)), () => performance.now())) {
+    for await (const { line, at } of timedLines(counted(res.body, (n) => (bytesIn += n)), () => res.body.arrivedAt)) {
       if (!line.trim()) continue;
       const obj = parseJsonLine(line, 'NDJSON line');
       if (obj.error) throw new StreamErrorEvent(`server error in stream: ${String(obj.error).slice(0, 200)}`);

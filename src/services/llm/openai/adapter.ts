@@ -95,7 +95,7 @@ class OpenAiAdapter extends LlmAdapterBase<Op> {
       take(parseJsonLine(text, 'JSON response'), performance.now());
     } else {
       let done = false;
-      for await (const ev of sseEvents(timedLines(body, () => performance.now()))) {
+      for await (const ev of sseEvents(timedLines(body, () => res.body.arrivedAt))) {
         if (ev.kind === 'comment') continue;
         if (ev.data.trim() === '[DONE]') {
           done = true;

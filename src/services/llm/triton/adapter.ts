@@ -86,7 +86,7 @@ class TritonAdapter implements Adapter<Op> {
       bytesIn = Buffer.byteLength(text);
       take(parseJsonLine(text, 'generate response'), performance.now());
     } else {
-      for await (const ev of sseEvents(timedLines(counted(res.body, (n) => (bytesIn += n)), () => performance.now()))) {
+      for await (const ev of sseEvents(timedLines(counted(res.body, (n) => (bytesIn += n)), () => res.body.arrivedAt))) {
         if (ev.kind === 'data') take(parseJsonLine(ev.data, 'SSE data'), ev.at);
       }
     }

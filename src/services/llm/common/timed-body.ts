@@ -1,0 +1,117 @@
+import type { Dispatcher } from 'undici';
+
+/** A response whose body chunks carry the instant undici handed them over. */
+export interface TimedResponse {
+  statusCode: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: TimedBody;
+}
+
+/**
+ * A streamed body fed by undici's dispatch handler. Each chunk is stamped in the socket's
+ * read callback, before any other stream's parsing runs: with hundreds of streams whose
+ * tokens arrive at the same step end, a stamp taken where the consumer's `for await`
+ * resumes includes the time spent on every other stream's chunks first.
+ */
+export class TimedBody implements AsyncIterable<Uint8Array> {
+  private readonly queue: { chunk: Uint8Array; at: number }[] = [];
+  private ended = false;
+  private failure: Error | undefined;
+  private wake: (() => void) | undefined;
+  /** Arrival time (performance.now()) of the chunk the iterator yielded last. */
+  arrivedAt = 0;
+
+  push(chunk: Uint8Array, at: number): void {
+    this.queue.push({ chunk, at });
+    this.notify();
+  }
+
+  end(): void {
+    this.ended = true;
+    this.notify();
+  }
+
+  fail(err: Error): void {
+    this.failure = err;
+    this.notify();
+  }
+
+  private notify(): void {
+    const w = this.wake;
+    this.wake = undefined;
+    w?.();
+  }
+
+  async *[Symbol.asyncIterator](): AsyncGenerator<Uint8Array> {
+    for (;;) {
+      const next = this.queue.shift();
+      if (next) {
+        this.arrivedAt = next.at;
+        yield next.chunk;
+        continue;
+      }
+      if (this.failure) throw this.failure;
+      if (this.ended) return;
+      await new Promise<void>((resolve) => (this.wake = resolve));
+    }
+  }
+
+  /** The whole body as UTF-8 text. */
+  async text(): Promise<string> {
+    const parts: Uint8Array[] = [];
+    for await (const c of this) parts.push(c);
+    return Buffer.concat(parts).toString('utf8');
+  }
+}
+
+/** Dispatch handler: resolves with the response at its headers, then feeds the body. */
+class TimedHandler implements Dispatcher.DispatchHandler {
+  private controller: Dispatcher.DispatchController | undefined;
+  private body: TimedBody | undefined;
+
+  constructor(
+    private readonly signal: AbortSignal,
+    private readonly resolve: (r: TimedResponse) => void,
+    private readonly reject: (err: Error) => void,
+  ) {
+    signal.addEventListener('abort', this.onAbort);
+  }
+
+  private readonly onAbort = (): void => {
+    const reason = this.signal.reason instanceof Error ? this.signal.reason : new Error('request aborted');
+    this.controller?.abort(reason);
+  };
+
+  onRequestStart(controller: Dispatcher.DispatchController): void {
+    this.controller = controller;
+    if (this.signal.aborted) this.onAbort();
+  }
+
+  onResponseStart(_c: Dispatcher.DispatchController, statusCode: number, headers: Record<string, string | string[] | undefined>): void {
+    this.body = new TimedBody();
+    this.resolve({ statusCode, headers, body: this.body });
+  }
+
+  onResponseData(_c: Dispatcher.DispatchController, chunk: Buffer): void {
+    this.body?.push(chunk, performance.now());
+  }
+
+  onResponseEnd(): void {
+    this.signal.removeEventListener('abort', this.onAbort);
+    this.body?.end();
+  }
+
+  onResponseError(_c: Dispatcher.DispatchController, err: Error): void {
+    this.signal.removeEventListener('abort', this.onAbort);
+    if (this.body) this.body.fail(err);
+    else this.reject(err);
+  }
+}
+
+/** Sends a request; resolves at the response's headers with a body whose chunks are time-stamped on arrival. */
+export function timedRequest(dispatcher: Dispatcher, options: Dispatcher.DispatchOptions, signal: AbortSignal): Promise<TimedResponse> {
+  if (signal.aborted) return Promise.reject(signal.reason instanceof Error ? signal.reason : new Error('request aborted'));
+  return new Promise((resolve, reject) => {
+    dispatcher.dispatch(options, new TimedHandler(signal, resolve, reject));
+  });
+}
