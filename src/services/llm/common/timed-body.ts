@@ -39,7 +39,10 @@ export class TimedBody implements AsyncIterable<Uint8Array> {
   private notify(): void {
     const w = this.wake;
     this.wake = undefined;
-    w?.();
+    // Resume the consumer after this turn's I/O, not in the microtasks that follow this
+    // socket's read: otherwise each stream's parsing runs before the next socket is even
+    // read, and the last of hundreds of chunks that came together is stamped late.
+    if (w) setImmediate(w);
   }
 
   async *[Symbol.asyncIterator](): AsyncGenerator<Uint8Array> {
