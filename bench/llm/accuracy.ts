@@ -77,10 +77,10 @@ await pool.close();
 sim.kill();
 const e = tokenErrors(measured, truths);
 const abs = (a: number[]) => a.map(Math.abs);
-const summary = (a: number[]) => ({ p50: percentile(a, 0.5), p99: percentile(a, 0.99), max: Math.max(...a) });
+const summary = (a: number[]) => ({ p50: percentile(a, 0.5), p99: percentile(a, 0.99), max: a.reduce((m, v) => Math.max(m, v), -Infinity) });
 const result = {
   streams, rate, tokens, decode_ms: decodeMs, requests: rows.length, gaps: e.itl.length,
-  ttft_error_ms: { min: Math.min(...e.ttft), ...summary(e.ttft) },
+  ttft_error_ms: { min: e.ttft.reduce((m, v) => Math.min(m, v), Infinity), ...summary(e.ttft) },
   itl_abs_error_ms: summary(abs(e.itl)),
   request_mean_itl_abs_error_ms: summary(abs(e.meanItl)),
   request_transit_ms: summary(e.transit),
