@@ -18,7 +18,7 @@ export interface ThreadGeneratorData {
 }
 
 /** Exit codes as the child-process generator uses them: 0 complete, 143 stopped, 1 otherwise. */
-export const THREAD_EXIT = { ok: 0, failed: 1, stopped: 143 } as const;
+const THREAD_EXIT = { ok: 0, failed: 1, stopped: 143 } as const;
 
 const data = workerData as ThreadGeneratorData;
 const stop = new AbortController();

@@ -8,9 +8,11 @@ import { exchange } from './exchange.js';
 import { requestTemplates, type RequestTemplate } from './requests.js';
 
 /** A template bound to the pool of its origin: what prepare returns, allocation-free. */
-interface HttpOp extends RequestTemplate {
+interface HttpOp {
+  name: string;
+  accepts: RequestTemplate['accepts'];
   pool: Pool;
-  /** Built once in setup and sent as is. */
+  /** Path, method, headers and body, built once in setup and sent as is. */
   dispatch: Dispatcher.DispatchOptions;
   bytesOut: number;
 }
@@ -47,7 +49,7 @@ class HttpAdapter implements Adapter<HttpOp> {
         this.pools.set(t.url.origin, pool);
       }
       const dispatch = { path: t.url.pathname + t.url.search, method: t.method, headers: t.headers, body: t.body ?? null };
-      const op: HttpOp = { ...t, pool, dispatch, bytesOut: t.body?.length ?? 0 };
+      const op: HttpOp = { name: t.name, accepts: t.accepts, pool, dispatch, bytesOut: t.body?.length ?? 0 };
       this.ops.set(t.name, op);
     }
     this.named = [...this.ops.values()].filter((op) => op.name !== 'request');

@@ -1,4 +1,5 @@
 import type { Dispatcher } from 'undici';
+import { dispatchWith, SignalledHandler } from '../../shared/dispatch.js';
 
 /** A response whose body chunks carry the instant undici handed them over. */
 export interface TimedResponse {
@@ -68,26 +69,15 @@ export class TimedBody implements AsyncIterable<Uint8Array> {
 }
 
 /** Dispatch handler: resolves with the response at its headers, then feeds the body. */
-class TimedHandler implements Dispatcher.DispatchHandler {
-  private controller: Dispatcher.DispatchController | undefined;
+class TimedHandler extends SignalledHandler {
   private body: TimedBody | undefined;
 
   constructor(
-    private readonly signal: AbortSignal,
+    signal: AbortSignal,
     private readonly resolve: (r: TimedResponse) => void,
     private readonly reject: (err: Error) => void,
   ) {
-    signal.addEventListener('abort', this.onAbort);
-  }
-
-  private readonly onAbort = (): void => {
-    const reason = this.signal.reason instanceof Error ? this.signal.reason : new Error('request aborted');
-    this.controller?.abort(reason);
-  };
-
-  onRequestStart(controller: Dispatcher.DispatchController): void {
-    this.controller = controller;
-    if (this.signal.aborted) this.onAbort();
+    super(signal);
   }
 
   onResponseStart(_c: Dispatcher.DispatchController, statusCode: number, headers: Record<string, string | string[] | undefined>): void {
@@ -100,12 +90,12 @@ class TimedHandler implements Dispatcher.DispatchHandler {
   }
 
   onResponseEnd(): void {
-    this.signal.removeEventListener('abort', this.onAbort);
+    this.detach();
     this.body?.end();
   }
 
   onResponseError(_c: Dispatcher.DispatchController, err: Error): void {
-    this.signal.removeEventListener('abort', this.onAbort);
+    this.detach();
     if (this.body) this.body.fail(err);
     else this.reject(err);
   }
@@ -113,8 +103,5 @@ class TimedHandler implements Dispatcher.DispatchHandler {
 
 /** Sends a request; resolves at the response's headers with a body whose chunks are time-stamped on arrival. */
 export function timedRequest(dispatcher: Dispatcher, options: Dispatcher.DispatchOptions, signal: AbortSignal): Promise<TimedResponse> {
-  if (signal.aborted) return Promise.reject(signal.reason instanceof Error ? signal.reason : new Error('request aborted'));
-  return new Promise((resolve, reject) => {
-    dispatcher.dispatch(options, new TimedHandler(signal, resolve, reject));
-  });
+  return dispatchWith<TimedResponse>(dispatcher, options, signal, (resolve, reject) => new TimedHandler(signal, resolve, reject));
 }

@@ -42,7 +42,8 @@ export function defaultCacheDir(env: NodeJS.ProcessEnv = process.env): string {
   return join(base, 'aifb', 'vectordb');
 }
 
-const num = (v: unknown): number | undefined => (typeof v === 'number' ? v : undefined);
+/** A recipe value that is a number, else undefined (fields are validated before). */
+export const num = (v: unknown): number | undefined => (typeof v === 'number' ? v : undefined);
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
 
 /** Reads the vector workload's options from a service (validated before, so no checks here). */

@@ -6,13 +6,13 @@ import type { EngineCall, Fetched, OpenContext, Searched, VectorBatch, VectorEng
 import type { SearchParams } from '../common/fields.js';
 import { OP, addFrame, bytesOf, frame, idsOf, parseSearch, searchFrame } from './protocol.js';
 import { FaissWorker, type Hello } from './worker.js';
+import { num } from '../common/options.js';
 
 /** Debian installs python3-faiss for the system Python, which a pyenv or venv `python3` may not see. */
 const PYTHONS = ['python3', '/usr/bin/python3'];
 /** Faiss's k-means wants ~40 points per centroid at most; more only slows training. */
 const DEFAULT_TRAIN_MAX = 100_000;
 
-const num = (v: unknown): number | undefined => (typeof v === 'number' ? v : undefined);
 const u32 = (n: number) => {
   const b = Buffer.alloc(4);
   b.writeUInt32LE(n, 0);

@@ -7,6 +7,7 @@ import type { EngineCall, Fetched, OpenContext, Searched, VectorBatch, VectorEng
 import type { Distance, SearchParams } from '../common/fields.js';
 import { POSTGRES_NAMES, ownedName } from '../common/naming.js';
 import { ensureVector, openPglite, openPostgres, type PgConn } from './connect.js';
+import { num } from '../common/options.js';
 
 /** Operator and operator class per distance: `<->` L2, `<=>` cosine, `<#>` negative inner product. */
 const OPS: Record<Distance, { op: string; opclass: string }> = {
@@ -18,7 +19,6 @@ const OPS: Record<Distance, { op: string; opclass: string }> = {
 const quote = (name: string) => `"${name.replace(/"/g, '""')}"`;
 /** pgvector's text form; a float32 printed as the shortest double reads back exactly. */
 const literal = (v: Float32Array) => `[${Array.prototype.join.call(v, ',')}]`;
-const num = (v: unknown): number | undefined => (typeof v === 'number' ? v : undefined);
 
 /** pgvector on a table the run owns: (id bigint primary key, tag int, embedding vector(d)). */
 class PgvectorEngine implements VectorEngine {

@@ -9,6 +9,7 @@ import type { EngineCall, Fetched, OpenContext, Searched, VectorBatch, VectorEng
 import type { Distance, SearchParams } from '../common/fields.js';
 import { WEAVIATE_NAMES, ownedName } from '../common/naming.js';
 import { WeaviateRest, errorText } from './rest.js';
+import { num } from '../common/options.js';
 
 const DISTANCES: Record<Distance, string> = { l2: 'l2-squared', cosine: 'cosine', ip: 'dot' };
 /** Weaviate's default ef: −1 lets it pick ef from the limit (dynamic ef). */
@@ -17,7 +18,6 @@ const DYNAMIC_EF = -1;
 /** Weaviate wants UUIDs; the benchmark's integer id is kept in the last 12 hex digits (and as property vid). */
 export const uuidOf = (id: number) => `00000000-0000-4000-8000-${id.toString(16).padStart(12, '0')}`;
 const vectorText = (v: Float32Array) => Array.prototype.join.call(v, ',');
-const num = (v: unknown): number | undefined => (typeof v === 'number' ? v : undefined);
 
 /**
  * Weaviate over REST (schema, batch import, objects) and GraphQL (nearVector), as its
