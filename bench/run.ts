@@ -13,6 +13,7 @@ const benches: [string, string[]][] = [
   ['PostgreSQL: aifb vs pgbench', ['bench/pgbench/run.ts']],
   ['File storage: aifb vs fio (4 KiB randrw, fsync)', ['bench/fio/run.ts']],
   ['LLM streams: timing error against the simulator', ['bench/llm/accuracy.ts']],
+  ['LLM streams: the machine\'s floor (raw sockets, undici alone)', ['bench/llm/floor.ts']],
 ];
 const only = process.argv.slice(2);
 let failed = 0;

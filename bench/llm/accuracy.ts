@@ -4,7 +4,10 @@
  * `--streams` requests in flight, then compares every token aifb saw with the simulator's
  * record of when it wrote it.
  *
- *   node --import tsx bench/llm/accuracy.ts [--streams 500] [--tokens 128] [--decode-ms 20] [--seconds 10]
+ *   node --import tsx bench/llm/accuracy.ts [--streams 2000] [--tokens 128] [--decode-ms 50] [--seconds 10] [--no-pin]
+ *
+ * The issue's setting is the default: 2,000 streams at 20 tokens/s each (50 ms per decode
+ * step), aifb pinned to core 0 and the simulator to core 1 (taskset), when there are two.
  *
  * Both sides are put on the host's CLOCK_MONOTONIC (the truth's `monotonic_offset_ms`, the
  * row's `sent_monotonic_ms`), so no wall clock enters. Per token, error = measured arrival −
@@ -13,9 +16,9 @@
  * chunk the simulator handed to its socket (loopback, and aifb's event loop), never negative.
  * Writes bench/results/llm-accuracy.json.
  */
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import Database from 'better-sqlite3';
@@ -24,10 +27,11 @@ import { percentile, tokenErrors, type MeasuredRow, type TruthTimes } from '../.
 
 const { values } = parseArgs({
   options: {
-    streams: { type: 'string', default: '500' },
+    streams: { type: 'string', default: '2000' },
     tokens: { type: 'string', default: '128' },
-    'decode-ms': { type: 'string', default: '20' },
+    'decode-ms': { type: 'string', default: '50' },
     seconds: { type: 'string', default: '10' },
+    'no-pin': { type: 'boolean', default: false },
   },
 });
 const streams = Number(values.streams);
@@ -38,8 +42,12 @@ const root = new URL('../..', import.meta.url).pathname;
 const tsx = join(root, 'node_modules/tsx/dist/esm/index.mjs');
 const bin = join(root, 'src/cli/bin.ts');
 
-const sim = spawn(process.execPath, ['--import', tsx, bin, 'sim', 'llm', '--port', '0', '--decode-ms', String(decodeMs), '--jitter', '0',
-  '--batch-slowdown', '0', '--max-num-seqs', String(streams * 4), '--ignore-eos', '--truth-capacity', '1000000'], { stdio: ['ignore', 'pipe', 'inherit'] });
+const pinned = !values['no-pin'] && availableParallelism() >= 2 && spawnSync('taskset', ['-c', '0', 'true']).status === 0;
+/** The command line for a process on one core (or anywhere, unpinned). */
+const onCore = (core: number, args: string[]): [string, string[]] => (pinned ? ['taskset', ['-c', String(core), process.execPath, ...args]] : [process.execPath, args]);
+
+const sim = spawn(...onCore(1, ['--import', tsx, bin, 'sim', 'llm', '--port', '0', '--decode-ms', String(decodeMs), '--jitter', '0',
+  '--batch-slowdown', '0', '--max-num-seqs', String(streams * 4), '--ignore-eos', '--truth-capacity', '1000000']), { stdio: ['ignore', 'pipe', 'inherit'] });
 const url = await new Promise<string>((resolve) => sim.stdout.on('data', (d: Buffer) => {
   const m = /http:\/\/[\d.]+:\d+/.exec(String(d));
   if (m) resolve(m[0]);
@@ -58,7 +66,7 @@ writeFileSync(join(dir, 'r.yaml'), `services:
     duration: ${seconds}s
     load: {rate: ${rate}, max_in_flight: ${streams * 4}, warmup: 2s}
 `);
-const run = spawn(process.execPath, ['--import', tsx, bin, 'run', 'r.yaml', '--out', 'out', '--quiet', '--id', 'acc'], { cwd: dir, stdio: 'inherit' });
+const run = spawn(...onCore(0, ['--import', tsx, bin, 'run', 'r.yaml', '--out', 'out', '--quiet', '--id', 'acc']), { cwd: dir, stdio: 'inherit' });
 await new Promise((r) => run.on('close', r));
 
 const db = new Database(join(dir, 'out', 'metrics.db'), { readonly: true });
@@ -79,7 +87,7 @@ const e = tokenErrors(measured, truths);
 const abs = (a: number[]) => a.map(Math.abs);
 const summary = (a: number[]) => ({ p50: percentile(a, 0.5), p99: percentile(a, 0.99), max: a.reduce((m, v) => Math.max(m, v), -Infinity) });
 const result = {
-  streams, rate, tokens, decode_ms: decodeMs, requests: rows.length, gaps: e.itl.length,
+  streams, rate, tokens, decode_ms: decodeMs, pinned, requests: rows.length, gaps: e.itl.length,
   ttft_error_ms: { min: e.ttft.reduce((m, v) => Math.min(m, v), Infinity), ...summary(e.ttft) },
   itl_abs_error_ms: summary(abs(e.itl)),
   request_mean_itl_abs_error_ms: summary(abs(e.meanItl)),

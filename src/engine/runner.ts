@@ -262,7 +262,7 @@ export class ServiceRunner {
       const outcome = request.outcome();
       result = classifyThrown(err, outcome === 'timeout', outcome === 'cancelled');
     }
-    const end = clock.now();
+    const end = completedAt(clock.now(), actualStart, result);
     try {
       adapter.release?.(op, result);
     } catch {
@@ -320,4 +320,15 @@ export class ServiceRunner {
     while (this.pending.size > 0) await Promise.all([...this.pending]);
     clearTimeout(this.graceTimer);
   }
+}
+
+/**
+ * The operation's end: now, or earlier when the backend stamped its answer's last byte and
+ * parsed it later (the parsing is the client's time, not the service's). The stamp is on
+ * the process clock: only the wait since it is taken, and only if it fits in the operation.
+ */
+function completedAt(now: number, actualStart: number, r: OperationResult): number {
+  if (r.completeAt === undefined) return now;
+  const parsing = performance.now() - r.completeAt;
+  return parsing > 0 && parsing <= now - actualStart ? now - parsing : now;
 }

@@ -23,6 +23,12 @@ export interface OperationResult {
    * next turn). The engine ignores it in an open loop, where arrivals are scheduled.
    */
   pauseAfterMs?: number;
+  /**
+   * performance.now() when the service's answer was complete (its last byte), if the
+   * backend time-stamps bytes as they arrive and parses them later: the operation ends
+   * there, not when its result was ready (LLM streams, timed-body.ts).
+   */
+  completeAt?: number;
 }
 
 export interface SetupContext {

@@ -4,7 +4,7 @@ import { ServiceRunner, type ServiceOutcome } from '../../src/engine/runner.js';
 import type { Sample } from '../../src/metrics/sample.js';
 import type { LoadProfile, ServiceSpec } from '../../src/recipe/types.js';
 import type { Adapter } from '../../src/services/contract.js';
-import { ManualClock } from '../../src/util/clock.js';
+import { ManualClock, systemClock } from '../../src/util/clock.js';
 import { createRng } from '../../src/util/rng.js';
 import { timedAdapter } from '../helpers/fake-adapter.js';
 
@@ -218,4 +218,37 @@ test('closed loop: prepare learns its client (none in an open loop); a result\'s
   const openRun = await drive(new ManualClock(), { ...adapter, execute: async () => ({ ok: true, pauseAfterMs: 1000 }) }, open(100, 1000));
   assert.equal(openRun.samples.length, 100, 'an open loop keeps its schedule whatever pause is asked');
   assert.ok(seen.length === 100 && seen.every((c) => c === undefined), 'an open loop has no client to name');
+});
+
+test('a result stamped complete before it was parsed ends at the stamp; a stamp outside the operation is ignored', async () => {
+  const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
+  const run = async (completeAt: (sentAt: number, doneAt: number) => number | undefined) => {
+    const samples: Sample[] = [];
+    const adapter: Adapter<null> = {
+      async setup() {},
+      prepare: () => null,
+      async execute() {
+        const sentAt = performance.now();
+        await pause(20);
+        const doneAt = performance.now();
+        // The client's own parsing after the last byte: not the service's time.
+        await pause(60);
+        const at = completeAt(sentAt, doneAt);
+        return at === undefined ? { ok: true } : { ok: true, completeAt: at };
+      },
+      async teardown() {},
+    };
+    const load: LoadProfile = { mode: 'closed', clients: 1, thinkTimeMs: 0, durationMs: 60_000, ...base, requests: 3 };
+    const runner = new ServiceRunner({ spec: spec(load), adapter, clock: systemClock(), rng: createRng(1), onSample: (s) => samples.push(s), stop: new AbortController().signal, graceMs: 10_000 });
+    await runner.run();
+    return samples.map((s) => s.end - s.actualStart);
+  };
+  const stamped = await run((_s, done) => done);
+  assert.equal(stamped.length, 3);
+  assert.ok(stamped.every((t) => t >= 19 && t < 60), `ends at the last byte: ${stamped.map((t) => t.toFixed(1))}`);
+  const unstamped = await run(() => undefined);
+  assert.ok(unstamped.every((t) => t >= 79), `without a stamp the end is when the result came back: ${unstamped}`);
+  // A stamp from before the operation started (or another clock) cannot shorten it.
+  const bogus = await run((sent) => sent - 1_000);
+  assert.ok(bogus.every((t) => t >= 79), `a stamp outside the operation is ignored: ${bogus}`);
 });

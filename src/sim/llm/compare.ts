@@ -18,7 +18,7 @@ export interface TruthTimes {
   id: string;
   monotonic_offset_ms: number;
   received_ms: number;
-  chunks: { t_ms: number; tokens: number }[];
+  chunks: { t_ms: number; written_ms?: number; tokens: number }[];
 }
 
 /** Errors in ms: per request for TTFT and transit, per gap between chunks for ITL. */
@@ -35,21 +35,28 @@ export interface TokenErrors {
 
 /**
  * Rebuilds each request's chunk arrival times from its send instant, TTFT and gap list, and
- * subtracts the simulator's write times. A row whose chunk count differs from the truth's
- * throws: the comparison would pair the wrong chunks.
+ * subtracts the simulator's write times. A chunk reached the client's socket somewhere in
+ * its write's span [t_ms, written_ms]: an arrival inside the span counts as exact, one after
+ * it as late by the difference, one before it as early (impossible on a shared clock). A
+ * row whose chunk count differs from the truth's throws: the comparison would pair the
+ * wrong chunks.
  */
 export function tokenErrors(rows: readonly MeasuredRow[], truths: readonly TruthTimes[]): TokenErrors {
   const out: TokenErrors = { ttft: [], itl: [], meanItl: [], transit: [] };
   rows.forEach((row, i) => {
     const truth = truths[i]!;
-    const writes = truth.chunks.map((c) => c.t_ms + truth.monotonic_offset_ms);
     const arrivals = [row.sent_monotonic_ms + row.ttftMs];
     // A first chunk of k > 1 tokens adds a leading [0, k−1] pair that belongs to no later chunk.
     const perChunk = row.itl.length === truth.chunks.length ? row.itl.slice(1) : row.itl;
     for (const [gap, k] of perChunk) arrivals.push(arrivals.at(-1)! + gap * k);
-    if (arrivals.length !== writes.length) {
-      throw new Error(`request ${row.request_id}: ${arrivals.length} chunks measured, ${writes.length} written`);
+    if (arrivals.length !== truth.chunks.length) {
+      throw new Error(`request ${row.request_id}: ${arrivals.length} chunks measured, ${truth.chunks.length} written`);
     }
+    const writes = truth.chunks.map((c, j) => {
+      const from = c.t_ms + truth.monotonic_offset_ms;
+      const to = (c.written_ms ?? c.t_ms) + truth.monotonic_offset_ms;
+      return Math.min(Math.max(arrivals[j]!, from), to);
+    });
     out.ttft.push(arrivals[0]! - writes[0]!);
     for (let j = 1; j < writes.length; j++) out.itl.push(arrivals[j]! - arrivals[j - 1]! - (writes[j]! - writes[j - 1]!));
     const n = writes.length - 1;

@@ -1,7 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import { createRng, type Rng } from '../../util/rng.js';
 import type { RequestContext, SimState } from './context.js';
-import { HttpError } from './http.js';
+import { HttpError, type WriteSpan } from './http.js';
 import { generateTokens, hashText } from './tokenizer.js';
 import type { FinishReason } from './truth.js';
 
@@ -27,8 +27,11 @@ export interface GenerationPlan {
 
 /** How one protocol writes what the engine produces. */
 export interface GenerationSink {
-  /** A chunk of `tokens` tokens; `finish` is set on the last one. */
-  chunk(text: string, tokens: number, finish: FinishReason | null): void;
+  /**
+   * A chunk of `tokens` tokens; `finish` is set on the last one. Streaming sinks return
+   * when they handed it to the socket; others buffer it and return nothing.
+   */
+  chunk(text: string, tokens: number, finish: FinishReason | null): WriteSpan | undefined;
   /** Writes one garbage line (malformed_rate). */
   garbage(): void;
   /** Normal end: write the closing lines and end the response. */
@@ -103,8 +106,10 @@ export function runGeneration(
     {
       onTokens(tokens, done, stepEnd) {
         const text = generateTokens(textRng, tokens);
-        const t = performance.now();
         const index = rec.chunks.length;
+        // Written first: the truth is when the bytes reached the socket, which a client can see.
+        const span = sink.chunk(text, tokens, done ? plan.finishReason : null);
+        const t = span?.from ?? performance.now();
         if (index === 0) {
           rec.admitted_ms = seq.admittedAt;
           rec.first_token_ms = t;
@@ -114,11 +119,10 @@ export function runGeneration(
         } else {
           sim.metrics.itl.observe(m, (t - rec.chunks[index - 1]!.t_ms) / 1000);
         }
-        rec.chunks.push({ t_ms: t, engine_ms: stepEnd, tokens });
+        rec.chunks.push(span ? { t_ms: t, written_ms: span.to, engine_ms: stepEnd, tokens } : { t_ms: t, engine_ms: stepEnd, tokens });
         rec.output_tokens += tokens;
         sim.metrics.generationTokens.inc(m, tokens);
         sim.stats.generation_tokens += tokens;
-        sink.chunk(text, tokens, done ? plan.finishReason : null);
         if (index === plan.malformedAfterChunk) {
           sim.stats.malformed_lines++;
           sink.garbage();

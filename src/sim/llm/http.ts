@@ -61,6 +61,28 @@ export function startStream(res: ServerResponse, contentType: string): void {
   res.flushHeaders();
 }
 
+/** When a streamed piece was handed to the kernel: just before and just after the write (ms). */
+export interface WriteSpan {
+  from: number;
+  to: number;
+}
+
+/**
+ * Writes a piece of a streamed response, already formatted, and hands it to the kernel
+ * before returning; the span brackets that write. Node corks a response's socket at its
+ * first write and flushes it on the next tick: when one engine step writes to hundreds of
+ * streams, nothing would leave before the step's whole loop had run, and a stamp taken
+ * at the write would be early by every other stream's write. Formatting stays outside the
+ * span, so a pause of the simulator's own (a GC while building the text) is not in it.
+ */
+export function writeNow(res: ServerResponse, text: string): WriteSpan {
+  const from = performance.now();
+  res.write(text);
+  const socket = res.socket;
+  while (socket && socket.writableCorked > 0) socket.uncork();
+  return { from, to: performance.now() };
+}
+
 /** Reads an optional finite number from a loosely typed body. */
 export function optNumber(obj: Record<string, unknown> | undefined, key: string): number | undefined {
   const v = obj?.[key];

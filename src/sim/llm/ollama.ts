@@ -2,7 +2,7 @@ import type { ServerResponse } from 'node:http';
 import { createHash } from 'node:crypto';
 import type { RequestContext, SimState, TimedRequest } from './context.js';
 import { planGeneration, runGeneration, type GenerationRequest, type GenerationSink } from './generation.js';
-import { HttpError, optBool, optInt, optObject, readJsonObject, sendJson } from './http.js';
+import { HttpError, optBool, optInt, optObject, readJsonObject, sendJson, writeNow } from './http.js';
 import { countTokens, renderChat, type ChatMessage } from './tokenizer.js';
 import type { FinishReason } from './truth.js';
 
@@ -131,10 +131,10 @@ function ollamaSink(sim: SimState, rc: RequestContext, res: ServerResponse, kind
       if (finish) finishReason = finish;
       if (!stream) {
         text += t;
-        return;
+        return undefined;
       }
       head();
-      res.write(JSON.stringify({ model, created_at: new Date().toISOString(), ...piece(t), done: false }) + '\n');
+      return writeNow(res, JSON.stringify({ model, created_at: new Date().toISOString(), ...piece(t), done: false }) + '\n');
     },
     garbage() {
       if (!stream) {

@@ -1,7 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import type { RequestContext, SimState, TimedRequest } from './context.js';
 import { checkContext, planGeneration, runGeneration, type GenerationPlan, type GenerationRequest, type GenerationSink } from './generation.js';
-import { HttpError, optBool, optInt, optObject, readJsonObject, sendJson, startStream } from './http.js';
+import { HttpError, optBool, optInt, optObject, readJsonObject, sendJson, startStream, writeNow } from './http.js';
 import { countTokens, renderChat, type ChatMessage } from './tokenizer.js';
 import type { FinishReason } from './truth.js';
 
@@ -137,17 +137,19 @@ function sseSink(
       produced += tokens;
       const fr = finish ? `"${finish}"` : 'null';
       let out = '';
+      const roleFirst = s.kind === 'chat' && rc.record.role_chunk_ms === undefined;
       if (s.kind === 'chat') {
-        if (rc.record.role_chunk_ms === undefined) {
+        if (roleFirst) {
           // vLLM's first chat chunk: the role and empty content, sent when the first output is ready.
-          rc.record.role_chunk_ms = rc.record.first_token_ms ?? performance.now();
           out += `data: ${head}"choices":[{"index":0,"delta":{"role":"assistant","content":""},"logprobs":null,"finish_reason":null}]${opts.continuous ? `,"usage":${JSON.stringify(usage(promptTokens, 0))}` : ''}}\n\n`;
         }
         out += `data: ${head}"choices":[{"index":0,"delta":{"content":${JSON.stringify(text)}},"logprobs":null,"finish_reason":${fr}}]${usageText()}}\n\n`;
       } else {
         out += `data: ${head}"choices":[{"index":0,"text":${JSON.stringify(text)},"logprobs":null,"finish_reason":${fr},"stop_reason":null}]${usageText()}}\n\n`;
       }
-      res.write(out);
+      const span = writeNow(res, out);
+      if (roleFirst) rc.record.role_chunk_ms = span.from;
+      return span;
     },
     garbage() {
       res.write(`data: ${head}"choices":[{"index":0,"te\n\n`);
@@ -175,6 +177,7 @@ function jsonSink(rc: RequestContext, res: ServerResponse, s: Shape, promptToken
       text += t;
       produced += tokens;
       if (finish) finishReason = finish;
+      return undefined;
     },
     garbage() {
       garbled = true;

@@ -2,7 +2,7 @@ import type { ServerResponse } from 'node:http';
 import type { Rng } from '../../util/rng.js';
 import type { RequestContext, SimState, TimedRequest } from './context.js';
 import { checkContext, planGeneration, runGeneration, type GenerationRequest, type GenerationSink } from './generation.js';
-import { HttpError, optBool, optInt, optObject, readJsonObject, sendJson, sendText, startStream } from './http.js';
+import { HttpError, optBool, optInt, optObject, readJsonObject, sendJson, sendText, startStream, writeNow } from './http.js';
 import type { TensorModel } from './options.js';
 import { countTokens } from './tokenizer.js';
 
@@ -151,8 +151,9 @@ function tritonSink(sim: SimState, rc: RequestContext, res: ServerResponse, mode
   };
   return {
     chunk(t) {
-      if (stream) res.write(`data: ${JSON.stringify({ ...head, text_output: t })}\n\n`);
-      else text += t;
+      if (stream) return writeNow(res, `data: ${JSON.stringify({ ...head, text_output: t })}\n\n`);
+      text += t;
+      return undefined;
     },
     garbage() {
       if (stream) res.write(`data: {"model_name":${JSON.stringify(model)},"text_out\n\n`);

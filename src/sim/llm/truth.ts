@@ -29,8 +29,14 @@ export type TruthOutcome =
 export type FinishReason = 'length' | 'stop';
 
 export interface TruthChunk {
-  /** When the chunk was handed to the socket (streaming) or generated (non-streaming). */
+  /** When the chunk was handed to the socket (streaming: the write's start) or generated (non-streaming). */
   t_ms: number;
+  /**
+   * Streaming: when that write returned. On loopback the bytes reach the client's socket
+   * within [t_ms, written_ms]; the span is a few microseconds unless the simulator paused
+   * inside the write.
+   */
+  written_ms?: number;
   /**
    * When the engine step that produced it ended, in the engine's own schedule. It differs
    * from t_ms by the simulator's event-loop lag: the performance model acts on engine time.

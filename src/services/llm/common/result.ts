@@ -22,10 +22,14 @@ export function parseJsonLine(text: string, what: string): Record<string, unknow
   throw new ProtocolError(`malformed ${what}: ${text.slice(0, 120)}`);
 }
 
-/** The result of a successful generation: token metrics in `llm`, gap details in `extra`. */
-export function generationResult(m: TokenMetrics, bytesIn: number, bytesOut: number, extra: Record<string, unknown>, sentAt: number): OperationResult {
+/**
+ * The result of a successful generation: token metrics in `llm`, gap details in `extra`;
+ * `completeAt` is the arrival of the response's last chunk.
+ */
+export function generationResult(m: TokenMetrics, bytesIn: number, bytesOut: number, extra: Record<string, unknown>, sentAt: number, completeAt: number): OperationResult {
   return {
     ok: true,
+    completeAt,
     status: 200,
     bytesIn,
     bytesOut,

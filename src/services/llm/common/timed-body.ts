@@ -24,6 +24,7 @@ export class TimedBody implements AsyncIterable<Uint8Array> {
 
   push(chunk: Uint8Array, at: number): void {
     this.queue.push({ chunk, at });
+    stampedSinceTurn++;
     this.notify();
   }
 
@@ -40,10 +41,7 @@ export class TimedBody implements AsyncIterable<Uint8Array> {
   private notify(): void {
     const w = this.wake;
     this.wake = undefined;
-    // Resume the consumer after this turn's I/O, not in the microtasks that follow this
-    // socket's read: otherwise each stream's parsing runs before the next socket is even
-    // read, and the last of hundreds of chunks that came together is stamped late.
-    if (w) setImmediate(w);
+    if (w) resumeLater(w);
   }
 
   async *[Symbol.asyncIterator](): AsyncGenerator<Uint8Array> {
@@ -66,6 +64,55 @@ export class TimedBody implements AsyncIterable<Uint8Array> {
     for await (const c of this) parts.push(c);
     return Buffer.concat(parts).toString('utf8');
   }
+}
+
+/*
+ * Stamp first, parse later. With continuous batching every stream's token is written at the
+ * same step end; the client reads them one socket at a time, and whatever parsing runs in
+ * between delays the stamps of every chunk still waiting in the kernel. So consumers resume
+ * in a loop turn whose poll found nothing new (the burst is over), a few at a time so the
+ * next poll comes soon. While chunks keep coming, only consumers that have waited longer
+ * than RESUME_DEFER_MS resume, all of them: parsing falls behind by at most that, never more.
+ */
+const RESUME_BATCH = 8;
+const RESUME_DEFER_MS = 20;
+const resumeQueue: { wake: () => void; at: number }[] = [];
+let resumeHead = 0;
+let resumeScheduled = false;
+let stampedSinceTurn = 0;
+
+function resumeLater(wake: () => void): void {
+  resumeQueue.push({ wake, at: performance.now() });
+  if (!resumeScheduled) {
+    resumeScheduled = true;
+    setImmediate(resumeBatch);
+  }
+}
+
+function resumeBatch(): void {
+  let end = resumeHead;
+  if (stampedSinceTurn === 0) {
+    end = Math.min(resumeQueue.length, resumeHead + RESUME_BATCH);
+  } else {
+    const overdue = performance.now() - RESUME_DEFER_MS;
+    while (end < resumeQueue.length && resumeQueue[end]!.at <= overdue) end++;
+  }
+  stampedSinceTurn = 0;
+  while (resumeHead < end) resumeQueue[resumeHead++]!.wake();
+  if (resumeHead < resumeQueue.length) {
+    if (resumeHead >= 1024) resumeHead = drop(resumeQueue, resumeHead);
+    setImmediate(resumeBatch);
+    return;
+  }
+  resumeQueue.length = 0;
+  resumeHead = 0;
+  resumeScheduled = false;
+}
+
+/** Removes the first `n` entries (already resumed) so a queue that never empties stays small. */
+function drop<T>(queue: T[], n: number): number {
+  queue.splice(0, n);
+  return 0;
 }
 
 /** Dispatch handler: resolves with the response at its headers, then feeds the body. */

@@ -93,7 +93,7 @@ class OllamaAdapter extends LlmAdapterBase<Op> {
       done_reason: final.done_reason,
       chunks: timeline.chunks,
       server: serverTimings(final),
-    }, sent);
+    }, sent, res.body.arrivedAt);
   }
 }
 

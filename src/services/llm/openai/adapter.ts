@@ -109,7 +109,7 @@ class OpenAiAdapter extends LlmAdapterBase<Op> {
       { promptTokens: usage?.prompt_tokens, completionTokens: usage?.completion_tokens },
       op.prompt.estimatedTokens,
     );
-    return generationResult(metrics, bytesIn, op.body.length, { request_id: requestIdOf(res.headers) ?? id, finish_reason: finishReason, chunks: timeline.chunks }, sent);
+    return generationResult(metrics, bytesIn, op.body.length, { request_id: requestIdOf(res.headers) ?? id, finish_reason: finishReason, chunks: timeline.chunks }, sent, res.body.arrivedAt);
   }
 }
 

@@ -91,7 +91,7 @@ class TritonAdapter implements Adapter<Op> {
       }
     }
     const metrics = timeline.finish({}, op.prompt.estimatedTokens);
-    return generationResult(metrics, bytesIn, op.body.length, { request_id: requestIdOf(res.headers), chunks: timeline.chunks }, sent);
+    return generationResult(metrics, bytesIn, op.body.length, { request_id: requestIdOf(res.headers), chunks: timeline.chunks }, sent, res.body.arrivedAt);
   }
 
   async teardown(): Promise<void> {

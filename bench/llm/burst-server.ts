@@ -1,0 +1,51 @@
+/**
+ * A stand-in for an LLM server's decode step, with nothing else in it: once `streams`
+ * requests are open, every `step-ms` it writes one SSE chunk to each of them back to back,
+ * as continuous batching does, and records when each write began and returned (host
+ * CLOCK_MONOTONIC, ms). Used by floor.ts; not a simulator.
+ *
+ *   burst-server.ts <streams> <steps> <step-ms> <stamps-file>
+ */
+import { createServer, type ServerResponse } from 'node:http';
+import { writeFileSync } from 'node:fs';
+
+const [streams, steps, stepMs] = process.argv.slice(2, 5).map(Number) as [number, number, number];
+const out = process.argv[5]!;
+const now = () => Number(process.hrtime.bigint()) / 1e6;
+const open: ServerResponse[] = [];
+/** Flat [stream, step, from, to] quadruples. */
+const stamps: number[] = [];
+
+const server = createServer((req, res) => {
+  req.resume();
+  req.on('end', () => {
+    res.writeHead(200, { 'content-type': 'text/event-stream' });
+    res.flushHeaders();
+    open.push(res);
+    if (open.length === streams) setTimeout(step, 200, 0);
+  });
+});
+
+function step(n: number): void {
+  for (let i = 0; i < streams; i++) {
+    const res = open[i]!;
+    const text = `data: {"object":"text_completion","choices":[{"index":0,"text":" t${n}","finish_reason":null}]}\n\n`;
+    const from = now();
+    res.write(text);
+    // Node corks a response until the next tick: flush now, as the simulator does.
+    while (res.socket && res.socket.writableCorked > 0) res.socket.uncork();
+    stamps.push(i, n, from, now());
+  }
+  if (n + 1 < steps) {
+    setTimeout(step, stepMs, n + 1);
+    return;
+  }
+  for (const res of open) res.end('data: [DONE]\n\n');
+  writeFileSync(out, JSON.stringify(stamps));
+  server.close();
+}
+
+server.listen(0, '127.0.0.1', () => {
+  const addr = server.address();
+  if (addr && typeof addr === 'object') console.log(`PORT ${addr.port}`);
+});
