@@ -72,7 +72,8 @@ export class TimedBody implements AsyncIterable<Uint8Array> {
  * between delays the stamps of every chunk still waiting in the kernel. So consumers resume
  * in a loop turn whose poll found nothing new (the burst is over), a few at a time so the
  * next poll comes soon. While chunks keep coming, only consumers that have waited longer
- * than RESUME_DEFER_MS resume, all of them: parsing falls behind by at most that, never more.
+ * than RESUME_DEFER_MS resume, still a few per turn: at 2,000 streams on one core, resuming
+ * every overdue one at once made turns so long that the ITL error p99 was 117 ms, not 57.
  */
 const RESUME_BATCH = 8;
 const RESUME_DEFER_MS = 20;
@@ -95,24 +96,22 @@ function resumeBatch(): void {
     end = Math.min(resumeQueue.length, resumeHead + RESUME_BATCH);
   } else {
     const overdue = performance.now() - RESUME_DEFER_MS;
-    while (end < resumeQueue.length && resumeQueue[end]!.at <= overdue) end++;
+    while (end < resumeQueue.length && end - resumeHead < 2 * RESUME_BATCH && resumeQueue[end]!.at <= overdue) end++;
   }
   stampedSinceTurn = 0;
   while (resumeHead < end) resumeQueue[resumeHead++]!.wake();
   if (resumeHead < resumeQueue.length) {
-    if (resumeHead >= 1024) resumeHead = drop(resumeQueue, resumeHead);
+    // A queue that never empties (a steady flow of chunks) must not keep what it resumed.
+    if (resumeHead >= 1024) {
+      resumeQueue.splice(0, resumeHead);
+      resumeHead = 0;
+    }
     setImmediate(resumeBatch);
     return;
   }
   resumeQueue.length = 0;
   resumeHead = 0;
   resumeScheduled = false;
-}
-
-/** Removes the first `n` entries (already resumed) so a queue that never empties stays small. */
-function drop<T>(queue: T[], n: number): number {
-  queue.splice(0, n);
-  return 0;
 }
 
 /** Dispatch handler: resolves with the response at its headers, then feeds the body. */
