@@ -9,6 +9,7 @@ import { root, tsxLoader } from './lib.js';
 
 const benches: [string, string[]][] = [
   ['HTTP: aifb vs wrk and autocannon (nginx)', ['bench/http/run.ts']],
+  ['Open loop: the schedule lag of the sleep alone', ['bench/http/lag-floor.ts']],
   ['Sample pipeline', ['bench/pipeline/run.ts']],
   ['PostgreSQL: aifb vs pgbench', ['bench/pgbench/run.ts']],
   ['File storage: aifb vs fio (4 KiB randrw, fsync)', ['bench/fio/run.ts']],
