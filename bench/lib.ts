@@ -1,8 +1,8 @@
 /** Small helpers shared by the side-by-side benches (not part of aifb itself). */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn, spawnSync, type SpawnOptions } from 'node:child_process';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 export const root = new URL('..', import.meta.url).pathname;
@@ -25,8 +25,15 @@ export function run(cmd: string, args: string[], opts: { cpus?: string; cwd?: st
   return { stdout: r.stdout ?? '', stderr: r.stderr ?? '', code: r.status ?? 1 };
 }
 
-export function spawnPinned(cmd: string, args: string[], cpus: string | undefined) {
-  return cpus ? spawn('taskset', ['-c', cpus, cmd, ...args], { stdio: 'ignore' }) : spawn(cmd, args, { stdio: 'ignore' });
+/** Starts a command, pinned to CPU cores with taskset when `cpus` is given; output ignored unless `opts.stdio` says. */
+export function spawnPinned(cmd: string, args: string[], cpus: string | undefined, opts: SpawnOptions = {}) {
+  const [c, a] = cpus ? ['taskset', ['-c', cpus, cmd, ...args]] : [cmd, args];
+  return spawn(c, a, { stdio: 'ignore', ...opts });
+}
+
+/** True when processes can be pinned one per core (two cores or more, and taskset works). */
+export function canPin(): boolean {
+  return availableParallelism() >= 2 && spawnSync('taskset', ['-c', '0', 'true']).status === 0;
 }
 
 export function tempDir(prefix: string): string {

@@ -16,13 +16,12 @@
  * chunk the simulator handed to its socket (loopback, and aifb's event loop), never negative.
  * Writes bench/results/llm-accuracy.json.
  */
-import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
-import { availableParallelism, tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import Database from 'better-sqlite3';
 import { Pool } from 'undici';
+import { aifbBin, canPin, root, spawnPinned, tempDir, tsxLoader } from '../lib.js';
 import { percentile, tokenErrors, type MeasuredRow, type TruthTimes } from '../../src/sim/llm/compare.js';
 
 const { values } = parseArgs({
@@ -38,24 +37,20 @@ const streams = Number(values.streams);
 const tokens = Number(values.tokens);
 const decodeMs = Number(values['decode-ms']);
 const seconds = Number(values.seconds);
-const root = new URL('../..', import.meta.url).pathname;
-const tsx = join(root, 'node_modules/tsx/dist/esm/index.mjs');
-const bin = join(root, 'src/cli/bin.ts');
+const pinned = !values['no-pin'] && canPin();
+/** Core `n` when pinned, else anywhere. */
+const core = (n: number) => (pinned ? String(n) : undefined);
 
-const pinned = !values['no-pin'] && availableParallelism() >= 2 && spawnSync('taskset', ['-c', '0', 'true']).status === 0;
-/** The command line for a process on one core (or anywhere, unpinned). */
-const onCore = (core: number, args: string[]): [string, string[]] => (pinned ? ['taskset', ['-c', String(core), process.execPath, ...args]] : [process.execPath, args]);
-
-const sim = spawn(...onCore(1, ['--import', tsx, bin, 'sim', 'llm', '--port', '0', '--decode-ms', String(decodeMs), '--jitter', '0',
-  '--batch-slowdown', '0', '--max-num-seqs', String(streams * 4), '--ignore-eos', '--truth-capacity', '1000000']), { stdio: ['ignore', 'pipe', 'inherit'] });
-const url = await new Promise<string>((resolve) => sim.stdout.on('data', (d: Buffer) => {
+const sim = spawnPinned(process.execPath, ['--import', tsxLoader, aifbBin, 'sim', 'llm', '--port', '0', '--decode-ms', String(decodeMs), '--jitter', '0',
+  '--batch-slowdown', '0', '--max-num-seqs', String(streams * 4), '--ignore-eos', '--truth-capacity', '1000000'], core(1), { stdio: ['ignore', 'pipe', 'inherit'] });
+const url = await new Promise<string>((resolve) => sim.stdout!.on('data', (d: Buffer) => {
   const m = /http:\/\/[\d.]+:\d+/.exec(String(d));
   if (m) resolve(m[0]);
 }));
 
 // Little's law: streams = rate × request time.
 const rate = Math.max(1, Math.round(streams / ((tokens * decodeMs) / 1000)));
-const dir = mkdtempSync(join(tmpdir(), 'aifb-llm-acc-'));
+const dir = tempDir('aifb-llm-acc-');
 writeFileSync(join(dir, 'r.yaml'), `services:
   - service_name: acc
     service_type: vllm
@@ -66,7 +61,7 @@ writeFileSync(join(dir, 'r.yaml'), `services:
     duration: ${seconds}s
     load: {rate: ${rate}, max_in_flight: ${streams * 4}, warmup: 2s}
 `);
-const run = spawn(...onCore(0, ['--import', tsx, bin, 'run', 'r.yaml', '--out', 'out', '--quiet', '--id', 'acc']), { cwd: dir, stdio: 'inherit' });
+const run = spawnPinned(process.execPath, ['--import', tsxLoader, aifbBin, 'run', 'r.yaml', '--out', 'out', '--quiet', '--id', 'acc'], core(0), { cwd: dir, stdio: 'inherit' });
 await new Promise((r) => run.on('close', r));
 
 const db = new Database(join(dir, 'out', 'metrics.db'), { readonly: true });

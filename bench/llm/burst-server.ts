@@ -1,17 +1,20 @@
 /**
  * A stand-in for an LLM server's decode step, with nothing else in it: once `streams`
  * requests are open, every `step-ms` it writes one SSE chunk to each of them back to back,
- * as continuous batching does, and records when each write began and returned (host
- * CLOCK_MONOTONIC, ms). Used by floor.ts; not a simulator.
+ * as continuous batching does, with the simulator's own write (flushed at once), and records
+ * when each write began and returned (host CLOCK_MONOTONIC, ms). Used by floor.ts; not a simulator.
  *
  *   burst-server.ts <streams> <steps> <step-ms> <stamps-file>
  */
 import { createServer, type ServerResponse } from 'node:http';
 import { writeFileSync } from 'node:fs';
+import { writeNow } from '../../src/sim/llm/http.js';
+import { monotonicOffsetMs } from '../../src/util/clock.js';
 
 const [streams, steps, stepMs] = process.argv.slice(2, 5).map(Number) as [number, number, number];
 const out = process.argv[5]!;
-const now = () => Number(process.hrtime.bigint()) / 1e6;
+// performance.now() → the host's CLOCK_MONOTONIC, which the client reads too.
+const mono = monotonicOffsetMs();
 const open: ServerResponse[] = [];
 /** Flat [stream, step, from, to] quadruples. */
 const stamps: number[] = [];
@@ -30,11 +33,8 @@ function step(n: number): void {
   for (let i = 0; i < streams; i++) {
     const res = open[i]!;
     const text = `data: {"object":"text_completion","choices":[{"index":0,"text":" t${n}","finish_reason":null}]}\n\n`;
-    const from = now();
-    res.write(text);
-    // Node corks a response until the next tick: flush now, as the simulator does.
-    while (res.socket && res.socket.writableCorked > 0) res.socket.uncork();
-    stamps.push(i, n, from, now());
+    const { from, to } = writeNow(res, text);
+    stamps.push(i, n, from + mono, to + mono);
   }
   if (n + 1 < steps) {
     setTimeout(step, stepMs, n + 1);

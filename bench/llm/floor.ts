@@ -8,11 +8,11 @@
  *
  *   node --import tsx bench/llm/floor.ts [--streams 500] [--steps 60] [--step-ms 50]
  */
-import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { root, tempDir, tsxLoader } from '../lib.js';
+import { root, spawnPinned, tempDir, tsxLoader } from '../lib.js';
 import { percentile } from '../../src/sim/llm/compare.js';
 
 const { values } = parseArgs({ options: { streams: { type: 'string', default: '500' }, steps: { type: 'string', default: '60' }, 'step-ms': { type: 'string', default: '50' } } });
@@ -21,7 +21,7 @@ const steps = Number(values.steps);
 const WARM_STEPS = 3;
 const here = join(root, 'bench/llm');
 
-function exited(child: ReturnType<typeof spawn>): Promise<number | null> {
+function exited(child: ChildProcess): Promise<number | null> {
   return new Promise((resolve) => child.on('close', resolve));
 }
 
@@ -29,12 +29,12 @@ async function measure(kind: 'net' | 'undici'): Promise<Record<string, number>> 
   const dir = tempDir('aifb-llm-floor-');
   const stampsFile = join(dir, 'stamps.json');
   const arrivalsFile = join(dir, 'arrivals.json');
-  const server = spawn('taskset', ['-c', '1', process.execPath, '--import', tsxLoader, join(here, 'burst-server.ts'), String(streams), String(steps), values['step-ms']!, stampsFile], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const server = spawnPinned(process.execPath, ['--import', tsxLoader, join(here, 'burst-server.ts'), String(streams), String(steps), values['step-ms']!, stampsFile], '1', { stdio: ['ignore', 'pipe', 'inherit'] });
   const port = await new Promise<string>((resolve) => server.stdout!.on('data', (d: Buffer) => {
     const m = /PORT (\d+)/.exec(String(d));
     if (m) resolve(m[1]!);
   }));
-  const client = spawn('taskset', ['-c', '0', process.execPath, '--import', tsxLoader, join(here, 'burst-client.ts'), kind, port, String(streams), arrivalsFile], { stdio: 'inherit' });
+  const client = spawnPinned(process.execPath, ['--import', tsxLoader, join(here, 'burst-client.ts'), kind, port, String(streams), arrivalsFile], '0', { stdio: 'inherit' });
   await Promise.all([exited(server), exited(client)]);
   const stamps = JSON.parse(readFileSync(stampsFile, 'utf8')) as number[];
   const arrivals = JSON.parse(readFileSync(arrivalsFile, 'utf8')) as number[][];
