@@ -4,8 +4,9 @@
  *   node --import tsx bench/pipeline/run.ts [--requests 10000000]
  * Targets (issue 10): ≥ 1,000,000 samples/s into histograms; ≥ 300,000 rows/s into SQLite;
  * a 10-million-request run under 300 MB resident; its report in under 10 s (built, as
- * aifb run does, from aggregates kept while rows were committed; re-reading the rows, as
- * `aifb report` does, is timed beside it).
+ * aifb run does, from aggregates kept while rows were committed; `aifb report` of the
+ * finished run from the aggregates saved then, and of a killed run, which re-reads every
+ * row, are timed beside it).
  */
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -70,9 +71,15 @@ runStore.finishRun('complete', clock.now());
 clearInterval(sampler);
 peakRss = Math.max(peakRss, process.memoryUsage().rss);
 t = performance.now();
-const report = buildReport(runStore.db, 'run', new Date(), runRows);
+// As aifb run does: the report from the kept aggregates, which are saved for later reports.
+const report = buildReport(runStore.db, 'run', new Date(), runRows, true);
 const reportSeconds = (performance.now() - t) / 1000;
-// `aifb report` on the same database (or a killed run): one pass over every row.
+// `aifb report` of the finished run: from the saved aggregates.
+t = performance.now();
+buildReport(runStore.db, 'run');
+const savedSeconds = (performance.now() - t) / 1000;
+// A killed run has no saved aggregates: its report reads every row.
+runStore.db.prepare('DELETE FROM report_states').run();
 t = performance.now();
 buildReport(runStore.db, 'run');
 const rereadSeconds = (performance.now() - t) / 1000;
@@ -87,6 +94,7 @@ printTable([
   [`run of ${total} requests: req/s (null backend)`, (total / runSeconds).toFixed(0), '-'],
   ['peak resident memory (MB)', (peakRss / 2 ** 20).toFixed(0), '< 300'],
   [`report of ${total} samples at the run's end (s)`, reportSeconds.toFixed(2), '< 10'],
-  [`aifb report: re-reading ${total} rows (s)`, rereadSeconds.toFixed(2), '-'],
+  [`aifb report of the finished run, from its saved aggregates (s)`, savedSeconds.toFixed(2), '< 10'],
+  [`aifb report of a killed run: re-reading ${total} rows (s)`, rereadSeconds.toFixed(2), '-'],
 ]);
-writeResult('pipeline', { histogram_samples_per_s: histRate, sqlite_rows_per_s: rowRate, run_requests: total, run_requests_per_s: total / runSeconds, peak_rss_mb: peakRss / 2 ** 20, report_seconds: reportSeconds, reread_report_seconds: rereadSeconds });
+writeResult('pipeline', { histogram_samples_per_s: histRate, sqlite_rows_per_s: rowRate, run_requests: total, run_requests_per_s: total / runSeconds, peak_rss_mb: peakRss / 2 ** 20, report_seconds: reportSeconds, saved_report_seconds: savedSeconds, reread_report_seconds: rereadSeconds });

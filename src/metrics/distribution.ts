@@ -20,6 +20,20 @@ export interface DistSummary {
 // One hour at microsecond resolution; autoResize lets longer values in.
 const HIGHEST_US = 3_600_000_000;
 
+const newHistogram = () =>
+  hdr.build({ numberOfSignificantValueDigits: 3, lowestDiscernibleValue: 1, highestTrackableValue: HIGHEST_US, autoResize: true });
+
+/** Everything a Distribution holds, as plain data (report/saved-state.ts stores it). */
+export interface DistributionState {
+  n: number;
+  meanMs: number;
+  m2: number;
+  minMs: number;
+  maxMs: number;
+  /** The histogram, compressed HdrHistogram encoding; absent when empty. */
+  hdr?: string;
+}
+
 /**
  * Latency (or any non-negative duration) distribution. Percentiles come from an HDR
  * histogram at microsecond resolution with 3 significant digits (each within 0.1 %),
@@ -27,12 +41,7 @@ const HIGHEST_US = 3_600_000_000;
  * (Welford, with Chan's rule for merging).
  */
 export class Distribution {
-  private readonly histogram = hdr.build({
-    numberOfSignificantValueDigits: 3,
-    lowestDiscernibleValue: 1,
-    highestTrackableValue: HIGHEST_US,
-    autoResize: true,
-  });
+  private readonly histogram = newHistogram();
   private n = 0;
   private meanMs = 0;
   private m2 = 0;
@@ -121,5 +130,23 @@ export class Distribution {
   /** Compressed HdrHistogram encoding (interoperable with other HDR tools). */
   encodeHistogram(): string {
     return hdr.encodeIntoCompressedBase64(this.histogram);
+  }
+
+  toState(): DistributionState {
+    const { n, meanMs, m2, minMs, maxMs } = this;
+    // Level 1: the fastest deflate; the state is written once, at a run's end.
+    return n === 0 ? { n, meanMs, m2, minMs, maxMs } : { n, meanMs, m2, minMs, maxMs, hdr: hdr.encodeIntoCompressedBase64(this.histogram, 1) };
+  }
+
+  /** The distribution `toState()` described, with the same configuration as a new one. */
+  static fromState(s: DistributionState): Distribution {
+    const d = new Distribution();
+    if (s.hdr) d.histogram.add(hdr.decodeFromCompressedBase64(s.hdr));
+    d.n = s.n;
+    d.meanMs = s.meanMs;
+    d.m2 = s.m2;
+    d.minMs = s.minMs;
+    d.maxMs = s.maxMs;
+    return d;
   }
 }

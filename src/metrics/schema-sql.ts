@@ -83,4 +83,10 @@ CREATE TABLE IF NOT EXISTS metrics (
   extra TEXT
 );
 CREATE INDEX IF NOT EXISTS metrics_by_run ON metrics (benchmark_id, service_name);
+CREATE TABLE IF NOT EXISTS report_states (
+  benchmark_id TEXT PRIMARY KEY,
+  format INTEGER NOT NULL,
+  row_count INTEGER NOT NULL,
+  state BLOB NOT NULL
+);
 `;

@@ -3,6 +3,7 @@ import { RunError } from '../errors.js';
 import { Distribution } from '../metrics/distribution.js';
 import type { SliceAggregate } from './aggregate.js';
 import { RunAccumulator, ServiceAccumulator } from './accumulate.js';
+import { loadRunState, saveRunState } from './saved-state.js';
 import { attachRecall } from './points.js';
 import { buildSweeps } from './sweeps.js';
 import { ROW_COLUMNS, type StoredServiceRow } from '../metrics/store.js';
@@ -104,22 +105,23 @@ function findRun(db: Database.Database, benchmarkId?: string): RunRow {
 
 /**
  * The run's rows, accumulated: `prebuilt` when it holds exactly the rows the database
- * holds for the run (the run fed it as it committed them), else one pass over the table.
+ * holds for the run (the run fed it as it committed them), else the state saved at the
+ * run's end when it still covers them (saved-state.ts), else one pass over the table.
  * Services come in the order of their stored records, then any that have rows only.
  */
-function accumulate(db: Database.Database, id: string, serviceRows: ServiceRow[], prebuilt?: RunAccumulator): Map<string, ServiceAccumulator> {
-  let run = prebuilt;
-  if (run) {
-    const stored = (db.prepare('SELECT COUNT(*) AS n FROM metrics WHERE benchmark_id = ?').get(id) as { n: number }).n;
-    if (stored !== run.rows) run = undefined;
-  }
+function accumulate(db: Database.Database, id: string, serviceRows: ServiceRow[], prebuilt: RunAccumulator | undefined, save: boolean): Map<string, ServiceAccumulator> {
+  const stored = (db.prepare('SELECT COUNT(*) AS n FROM metrics WHERE benchmark_id = ?').get(id) as { n: number }).n;
+  const byName = new Map(serviceRows.map((s) => [s.service_name, s]));
+  let run = prebuilt?.rows === stored ? prebuilt : undefined;
+  const saved = run ? undefined : loadRunState(db, id, stored, (name) => byName.get(name));
+  run ??= saved;
   if (!run) {
-    const byName = new Map(serviceRows.map((s) => [s.service_name, s]));
     run = new RunAccumulator((name) => byName.get(name));
     for (const s of serviceRows) run.services.set(s.service_name, new ServiceAccumulator(s));
     const rows = db.prepare(`SELECT ${ROW_COLUMNS.join(', ')} FROM metrics WHERE benchmark_id = ?`).raw().iterate(id) as IterableIterator<unknown[]>;
     for (const r of rows) run.addAt(r, 0);
   }
+  if (save && !saved) saveRunState(db, id, run);
   const ordered = new Map<string, ServiceAccumulator>();
   for (const s of serviceRows) ordered.set(s.service_name, run.services.get(s.service_name) ?? new ServiceAccumulator(s));
   for (const [name, a] of run.services) if (!ordered.has(name)) ordered.set(name, a);
@@ -128,13 +130,14 @@ function accumulate(db: Database.Database, id: string, serviceRows: ServiceRow[]
 
 /**
  * Builds the report of one run from the metrics database alone, so a run that was
- * interrupted or killed gets the same report as one that finished.
+ * interrupted or killed gets the same report as one that finished. With `saveState`
+ * (a writable database) its aggregates are saved for later reports of the same rows.
  */
-export function buildReport(db: Database.Database, benchmarkId?: string, now = new Date(), prebuilt?: RunAccumulator): Report {
+export function buildReport(db: Database.Database, benchmarkId?: string, now = new Date(), prebuilt?: RunAccumulator, saveState = false): Report {
   const run = findRun(db, benchmarkId);
   const id = run.benchmark_id;
   const serviceRows = db.prepare('SELECT * FROM services WHERE benchmark_id = ? ORDER BY rowid').all(id) as ServiceRow[];
-  const acc = accumulate(db, id, serviceRows, prebuilt);
+  const acc = accumulate(db, id, serviceRows, prebuilt, saveState);
 
   const services: Record<string, ServiceReport> = {};
   const merged = new Distribution();

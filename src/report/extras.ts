@@ -22,7 +22,7 @@ export interface RecallSummary {
 }
 
 /** Running mean and minimum of recall values. */
-class RecallTally {
+export class RecallTally {
   private sum = 0;
   private min = Infinity;
   private n = 0;

@@ -21,7 +21,7 @@ export interface SessionsReport {
   turns: TurnReport[];
 }
 
-class TurnAggregate {
+export class TurnAggregate {
   readonly ttft = new Distribution();
   requests = 0;
   failed = 0;

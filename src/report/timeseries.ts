@@ -40,7 +40,8 @@ export function bucketWidth(windowSeconds: number | null): number {
   return NICE.find((w) => w >= want - 1e-9) ?? Math.ceil(windowSeconds / MAX_BUCKETS);
 }
 
-class Bucket {
+/** One time bucket of a series (exported for report/saved-state.ts). */
+export class Bucket {
   starts = 0;
   done = 0;
   errors = 0;

@@ -155,7 +155,7 @@ export const runCommand: Command = {
       process.off('SIGTERM', onSignal);
     }
     store.finishRun(result.status, clock.now());
-    const report = buildReport(store.db, benchmarkId, new Date(), rows);
+    const report = buildReport(store.db, benchmarkId, new Date(), rows, true);
     store.close();
     if (store.lost) log.error(`${store.lost} measured requests could not be stored (disk full); the report covers the rest`);
     const reportPath = writeJsonReport(report, paths.reportsDir);
