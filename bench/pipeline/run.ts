@@ -56,7 +56,7 @@ const nullBackend: BackendDefinition = {
 };
 const registry = new BackendRegistry([nullBackend]);
 const plan = loadRecipeText(`services:\n  - {service_name: n, service_type: nullsvc, load: {clients: 64, requests: ${requests}}}\n`, 'r.yaml', { registry, env: {} });
-const runStore = new MetricsStore(join(dir, 'run.db'), { backgroundCheckpoint: true });
+const runStore = new MetricsStore(join(dir, 'run.db'), { background: true });
 // As aifb run does: the report's aggregates are kept as rows are committed.
 const runRows = new RunAccumulator();
 runStore.onCommitted = (values) => runRows.addValues(values);

@@ -31,7 +31,7 @@ export interface ShardRunOptions {
 export async function runShard(o: ShardRunOptions): Promise<BenchmarkResult> {
   const full = loadRecipeFile(o.recipeFile, { registry: builtinRegistry, env: o.env });
   const plan = shardPlan(full, o.index, o.only);
-  const store = new MetricsStore(o.db, { backgroundCheckpoint: true });
+  const store = new MetricsStore(o.db, { background: true });
   const clock = systemClock();
   const origin = clock.now();
   store.beginRun(

@@ -1,4 +1,5 @@
-import { setImmediate as nextTurn, setTimeout as delay } from 'node:timers/promises';
+import { setTimeout as delay } from 'node:timers/promises';
+import { waitForTurn } from './turn-poller.js';
 
 /** Below this a timer is too coarse (whole ms, may fire early or late): poll each loop turn instead. */
 const POLL_BELOW_MS = 2;
@@ -26,11 +27,9 @@ export function systemClock(): Clock {
       // Timers work in whole milliseconds and fire up to 1 ms early or late: sleep on one
       // until about a millisecond before, then check each turn of the event loop, so a
       // start is neither early nor a timer tick late (schedule lag at 10k req/s).
-      const options = signal ? { signal } : undefined;
-      for (let wait = until - performance.now(); wait > 0; wait = until - performance.now()) {
-        if (wait >= POLL_BELOW_MS) await delay(Math.floor(wait - 1), undefined, options);
-        else await nextTurn(undefined, options);
-      }
+      const wait = until - performance.now();
+      if (wait >= POLL_BELOW_MS) await delay(Math.floor(wait - 1), undefined, signal ? { signal } : undefined);
+      if (until > performance.now()) await waitForTurn(until, signal);
     },
   };
 }

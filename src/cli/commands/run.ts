@@ -80,7 +80,7 @@ export const runCommand: Command = {
       keepGroup: values['keep-pushgateway-group'] ?? false,
       log,
     });
-    const store = new MetricsStore(paths.metricsDb, { backgroundCheckpoint: true });
+    const store = new MetricsStore(paths.metricsDb, { background: true });
     const clock = systemClock();
     const origin = clock.now();
     store.beginRun(

@@ -1,0 +1,61 @@
+interface Sleeper {
+  until: number;
+  resolve: () => void;
+  reject: (reason: unknown) => void;
+  signal: AbortSignal | undefined;
+  onAbort: (() => void) | undefined;
+}
+
+const sleepers: Sleeper[] = [];
+let armed = false;
+
+/**
+ * Checks every sleeper once per turn of the event loop, with one setImmediate callback
+ * for all of them. A promise-based setImmediate per sleeper per turn had made ~0.7 GB/s
+ * of garbage at 10k req/s open loop: a young-generation collection every ~15 ms, each
+ * holding the loop ~0.6 ms, which was most of the schedule lag's p99.
+ */
+function check(): void {
+  const now = performance.now();
+  let due: Sleeper[] | undefined;
+  for (let i = 0; i < sleepers.length; ) {
+    const s = sleepers[i]!;
+    if (s.until > now) {
+      i++;
+      continue;
+    }
+    sleepers[i] = sleepers[sleepers.length - 1]!;
+    sleepers.pop();
+    (due ??= []).push(s);
+  }
+  if (sleepers.length > 0) setImmediate(check);
+  else armed = false;
+  if (!due) return;
+  // Earliest deadline first, as separate polls would have woken them.
+  if (due.length > 1) due.sort((a, b) => a.until - b.until);
+  for (const s of due) {
+    if (s.onAbort) s.signal!.removeEventListener('abort', s.onAbort);
+    s.resolve();
+  }
+}
+
+/** Resolves in the first event-loop turn at or after `until` (monotonic ms), or rejects with the signal's reason. */
+export function waitForTurn(until: number, signal?: AbortSignal): Promise<void> {
+  if (signal?.aborted) return Promise.reject(signal.reason);
+  return new Promise((resolve, reject) => {
+    const s: Sleeper = { until, resolve, reject, signal, onAbort: undefined };
+    if (signal) {
+      s.onAbort = () => {
+        const i = sleepers.indexOf(s);
+        if (i >= 0) sleepers.splice(i, 1);
+        reject(signal.reason);
+      };
+      signal.addEventListener('abort', s.onAbort, { once: true });
+    }
+    sleepers.push(s);
+    if (!armed) {
+      armed = true;
+      setImmediate(check);
+    }
+  });
+}
