@@ -7,6 +7,7 @@ import { buildReport } from '../../src/report/build.js';
 import { renderSummary } from '../../src/report/terminal.js';
 import { collectProvenance } from '../../src/metrics/provenance.js';
 import type { Sample } from '../../src/metrics/sample.js';
+import { accumulatingStore } from './fixtures.js';
 
 function sample(i: number, latencyMs: number, ok: boolean, op: string): Sample {
   const intended = 1000 + i * 10; // window starts at 1000 ms; one start every 10 ms
@@ -98,15 +99,7 @@ test('a run killed before it saved its window is reported from its samples, as p
 });
 
 test('the run’s own report, accumulated as rows are committed, equals the report read back from the database', async () => {
-  const store = new MetricsStore(':memory:');
-  store.beginRun(
-    { benchmarkId: 'inc', name: 'inc', description: undefined, recipeFile: 'r.yaml', recipeText: 'x', recipeHash: 'h', provenance: collectProvenance({}) },
-    0,
-    (m) => 1_700_000_000_000 + m,
-  );
-  const serviceRow = store.db.prepare('SELECT * FROM services WHERE benchmark_id = ? AND service_name = ?');
-  const acc = new RunAccumulator((name) => serviceRow.get('inc', name) as StoredServiceRow | undefined);
-  store.onCommitted = (values) => acc.addValues(values);
+  const { store, acc } = accumulatingStore('inc');
   const base = { serviceType: 'llm', backend: undefined, windowStart: 500, issueEnd: 9000, scheduled: 3000, dropped: 0, warmupRequests: 0 };
   const load = { mode: 'open', rate: 300, arrival: 'poisson', maxInFlight: 64, slo: { ttft_ms: 40, e2el_ms: 300 } };
   for (const name of ['b-llm', 'a-http']) store.saveService({ ...base, serviceName: name, status: 'running', load });

@@ -1,4 +1,5 @@
-import { MetricsStore, type ServiceRecord } from '../../src/metrics/store.js';
+import { MetricsStore, type ServiceRecord, type StoredServiceRow } from '../../src/metrics/store.js';
+import { RunAccumulator } from '../../src/report/accumulate.js';
 import { collectProvenance } from '../../src/metrics/provenance.js';
 import type { Sample } from '../../src/metrics/sample.js';
 
@@ -37,4 +38,18 @@ export function storeWith(
   store.finishRun('complete', 2100);
   store.flush();
   return store;
+}
+
+/** An in-memory store with a run begun, whose committed rows feed a RunAccumulator as aifb run's do. */
+export function accumulatingStore(id: string): { store: MetricsStore; acc: RunAccumulator } {
+  const store = new MetricsStore(':memory:');
+  store.beginRun(
+    { benchmarkId: id, name: id, description: undefined, recipeFile: 'r.yaml', recipeText: 'x', recipeHash: 'h', provenance: collectProvenance({}) },
+    0,
+    (m) => 1_700_000_000_000 + m,
+  );
+  const serviceRow = store.db.prepare('SELECT * FROM services WHERE benchmark_id = ? AND service_name = ?');
+  const acc = new RunAccumulator((name) => serviceRow.get(id, name) as StoredServiceRow | undefined);
+  store.onCommitted = (values) => acc.addValues(values);
+  return { store, acc };
 }

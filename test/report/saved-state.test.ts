@@ -1,23 +1,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { MetricsStore, type StoredServiceRow } from '../../src/metrics/store.js';
-import { collectProvenance } from '../../src/metrics/provenance.js';
+import { MetricsStore } from '../../src/metrics/store.js';
 import { RunAccumulator } from '../../src/report/accumulate.js';
 import { buildReport } from '../../src/report/build.js';
 import { loadRunState, saveRunState } from '../../src/report/saved-state.js';
 import { createRng } from '../../src/util/rng.js';
+import { accumulatingStore } from './fixtures.js';
 
 /** A run with every kind of aggregate: errors, operations, LLM figures, extras, sessions, recall, an SLO. */
 async function mixedRun(): Promise<{ store: MetricsStore; acc: RunAccumulator }> {
-  const store = new MetricsStore(':memory:');
-  store.beginRun(
-    { benchmarkId: 'st', name: 'st', description: undefined, recipeFile: 'r.yaml', recipeText: 'x', recipeHash: 'h', provenance: collectProvenance({}) },
-    0,
-    (m) => 1_700_000_000_000 + m,
-  );
-  const serviceRow = store.db.prepare('SELECT * FROM services WHERE benchmark_id = ? AND service_name = ?');
-  const acc = new RunAccumulator((name) => serviceRow.get('st', name) as StoredServiceRow | undefined);
-  store.onCommitted = (values) => acc.addValues(values);
+  const { store, acc } = accumulatingStore('st');
   const base = { serviceType: 'llm', backend: undefined, windowStart: 500, issueEnd: 9000, scheduled: 2000, dropped: 3, warmupRequests: 4 };
   const load = { mode: 'open', rate: 300, arrival: 'poisson', maxInFlight: 64, slo: { ttft_ms: 40, e2el_ms: 300 } };
   const names = ['llm', 'vec', 'web'];
