@@ -8,7 +8,7 @@
  *    wrk and autocannon with as many threads/workers; nginx's CPU use shows whether the
  *    server, not the client, was the limit.
  * 3. Open loop at 10,000 req/s: achieved rate and schedule lag (aifb not pinned: the
- *    metrics database's checkpoint thread runs beside the event loop).
+ *    metrics database's writer thread runs beside the event loop).
  */
 import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -132,7 +132,7 @@ try {
 `).services.web;
   const lag = open.schedule_lag as { p50: number; p90: number; p99: number; max: number };
   const achievedOff = Math.abs(open.load.achieved_rate / openRate - 1);
-  console.log(`\nOpen loop, ${openRate} req/s requested (Poisson, 2 s warm-up; aifb not pinned, so its background checkpoint runs beside the load):`);
+  console.log(`\nOpen loop, ${openRate} req/s requested (Poisson, 2 s warm-up; aifb not pinned, so its metrics writer thread runs beside the load):`);
   printTable([
     ['figure', 'measured', 'target'],
     ['achieved rate (req/s)', fixed(open.load.achieved_rate), `within 1 % (off by ${(achievedOff * 100).toFixed(3)} %)`],
