@@ -1,8 +1,7 @@
 import type Database from 'better-sqlite3';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { RunError } from '../errors.js';
 import type { BenchmarkOptions, ServiceRunResult } from '../engine/orchestrator.js';
@@ -16,6 +15,7 @@ import { safeFileName } from './quote.js';
 import { aifbCommand } from './self.js';
 import type { ThreadGeneratorData } from './thread-entry.js';
 import type { Endpoint } from './types.js';
+import { workerScript } from '../util/worker-script.js';
 
 /** One running generator, thread or process, seen the same way by the parent. */
 interface RunningGenerator {
@@ -42,18 +42,8 @@ function startProcess(env: NodeJS.ProcessEnv, args: string[]): RunningGenerator 
   return { done, stop: () => child.kill('SIGTERM'), kill: () => child.kill('SIGKILL') };
 }
 
-/** The worker script: compiled next to this file, or the TypeScript source when run from source (tests). */
-function threadEntry(): { script: URL | string; eval?: true } {
-  const js = new URL('./thread-entry.js', import.meta.url);
-  if (existsSync(fileURLToPath(js))) return { script: js };
-  // Loader hooks of the parent do not reach a worker: register tsx in it, then import.
-  const ts = JSON.stringify(new URL('./thread-entry.ts', import.meta.url).href);
-  const api = JSON.stringify(import.meta.resolve('tsx/esm/api'));
-  return { script: `import(${api}).then((m) => { m.register(); return import(${ts}); })`, eval: true };
-}
-
 function startThread(data: ThreadGeneratorData): RunningGenerator {
-  const { script, ...how } = threadEntry();
+  const { script, ...how } = workerScript(import.meta.url, 'thread-entry');
   const worker = new Worker(script, { ...how, workerData: data, env: data.env, stderr: true, stdout: true });
   let err = '';
   worker.stderr.on('data', (d: Buffer) => (err = keepTail(err, d.toString())));

@@ -1,5 +1,6 @@
-import { createRequire } from 'node:module';
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
+import { workerScript } from '../util/worker-script.js';
+import type { WriterMessage, WriterThreadData } from './row-writer-thread.js';
 
 /** What the writer thread says of one batch: committed, or failed with SQLite's message. */
 export interface BatchAck {
@@ -10,55 +11,12 @@ export interface BatchAck {
 /** How long flush() waits for the writer thread before it counts the thread as failed. */
 const WAIT_MS = 30_000;
 
-// Plain JavaScript so it runs the same from the compiled package and from source (tsx).
-// Batches waiting in the port are committed together: one transaction, one ack each.
-const WORKER_CODE = `
-const { workerData, receiveMessageOnPort } = require('node:worker_threads');
-const Database = require(workerData.driver);
-const { port, done, path, oneSql, blockSql, columns, blockValues } = workerData;
-const db = new Database(path);
-db.pragma('busy_timeout = 5000');
-db.pragma('synchronous = NORMAL');
-const one = db.prepare(oneSql);
-const block = db.prepare(blockSql);
-const insertAll = db.transaction((batches) => {
-  for (const b of batches) for (const v of b.blocks) {
-    if (v.length === blockValues) block.run(v);
-    else for (let i = 0; i < v.length; i += columns) one.run(v.slice(i, i + columns));
-  }
-});
-const settle = (batches, error) => {
-  for (const b of batches) port.postMessage(error ? { id: b.id, error } : { id: b.id });
-  Atomics.store(done, 0, batches[batches.length - 1].id);
-  Atomics.notify(done, 0);
-};
-const commit = (batches) => {
-  // A failed batch fails alone: the ones before it may still fit.
-  try { insertAll(batches); settle(batches); }
-  catch { for (const b of batches) { try { insertAll([b]); settle([b]); } catch (err) { settle([b], String((err && err.message) || err)); } } }
-};
-port.on('message', (first) => {
-  let closing = first === 'close';
-  const batches = closing ? [] : [first];
-  for (let next; !closing && (next = receiveMessageOnPort(port)) !== undefined; ) {
-    if (next.message === 'close') closing = true;
-    else batches.push(next.message);
-  }
-  if (batches.length) commit(batches);
-  if (closing) {
-    try { db.close(); } catch {}
-    Atomics.store(done, 1, 1);
-    Atomics.notify(done, 1);
-    port.close();
-  }
-});
-`;
-
 /**
  * Commits the metrics rows on a worker thread with its own connection, so the event loop
  * that times requests only hands blocks over (about 0.4 µs a row instead of 2–5 µs of
  * binding, commit and write-ahead-log work, which had shown as schedule lag and as
- * latency). SQLite's automatic checkpoint runs in this thread's commits too.
+ * latency). SQLite's automatic checkpoint runs in this thread's commits too, and it keeps
+ * the report's aggregates of the rows it committed (row-writer-thread.ts).
  *
  * Batches are committed and acknowledged in the order they were sent. `waitFor()` blocks
  * until a batch is done (Atomics.wait) and collects the acks at once, so the store's
@@ -67,7 +25,8 @@ port.on('message', (first) => {
 export class RowWriter {
   private readonly worker: Worker;
   private readonly port: MessagePort;
-  private readonly done = new Int32Array(new SharedArrayBuffer(8));
+  private readonly done = new Int32Array(new SharedArrayBuffer(12));
+  private saves = 0;
   private failed: string | undefined;
   private closed = false;
 
@@ -75,14 +34,16 @@ export class RowWriter {
   constructor(
     path: string,
     sql: { oneSql: string; blockSql: string; columns: number; blockValues: number },
+    aggregates: boolean,
     private readonly onAck: (ack: BatchAck) => void,
   ) {
     const { port1, port2 } = new MessageChannel();
     this.port = port1;
-    const driver = createRequire(import.meta.url).resolve('better-sqlite3');
-    this.worker = new Worker(WORKER_CODE, {
-      eval: true,
-      workerData: { port: port2, done: this.done, path, driver, ...sql },
+    const { script, ...how } = workerScript(import.meta.url, 'row-writer-thread');
+    const data: WriterThreadData = { port: port2, done: this.done, path, aggregates, ...sql };
+    this.worker = new Worker(script, {
+      ...how,
+      workerData: data,
       transferList: [port2],
       // Everything it receives is garbage once committed: a small young generation keeps its memory small.
       resourceLimits: { maxYoungGenerationSizeMb: 4 },
@@ -101,7 +62,23 @@ export class RowWriter {
   }
 
   send(id: number, blocks: unknown[][]): void {
-    this.port.postMessage({ id, blocks });
+    this.post({ id, blocks });
+  }
+
+  private post(m: WriterMessage): void {
+    this.port.postMessage(m);
+  }
+
+  /** Has the thread save the report's aggregates of every batch sent so far, and waits until it has. */
+  saveAggregates(): boolean {
+    const id = ++this.saves;
+    this.post({ save: id });
+    const deadline = Date.now() + WAIT_MS;
+    for (let seen = Atomics.load(this.done, 2); seen < id; seen = Atomics.load(this.done, 2)) {
+      if (this.failed || Date.now() >= deadline) return false;
+      Atomics.wait(this.done, 2, seen, Math.min(100, deadline - Date.now()));
+    }
+    return true;
   }
 
   /**
@@ -123,7 +100,7 @@ export class RowWriter {
     if (this.closed) return;
     this.waitFor(lastId);
     this.closed = true;
-    this.port.postMessage('close');
+    this.post('close');
     const deadline = Date.now() + WAIT_MS;
     while (Atomics.load(this.done, 1) === 0 && !this.failed && Date.now() < deadline) Atomics.wait(this.done, 1, 0, 100);
     this.port.close();

@@ -87,6 +87,7 @@ CREATE TABLE IF NOT EXISTS report_states (
   benchmark_id TEXT PRIMARY KEY,
   format INTEGER NOT NULL,
   row_count INTEGER NOT NULL,
+  last_row_id INTEGER NOT NULL,
   state BLOB NOT NULL
 );
 `;

@@ -67,6 +67,8 @@ export interface StoreOptions {
   maxBatch?: number;
   /** Commit rows (and checkpoint the write-ahead log) on a worker thread, off the event loop (row-writer.ts). */
   background?: boolean;
+  /** With `background`: the thread also keeps the report's aggregates and saves them as it goes (report/saved-state.ts). */
+  aggregates?: boolean;
 }
 
 /** Up to ROWS_PER_STATEMENT rows, their values one after another, as one INSERT binds them. */
@@ -110,6 +112,7 @@ export class MetricsStore {
   private buffered = 0;
   private stepQueued = false;
   private writer: RowWriter | undefined;
+  private keepsAggregates = false;
   /** Batches handed to the writer thread and not yet acknowledged, by id. */
   private readonly unacked = new Map<number, { blocks: Block[]; rows: number }>();
   private unackedRows = 0;
@@ -161,7 +164,8 @@ export class MetricsStore {
       // The writer thread's commits checkpoint the log; this connection's rare writes must not.
       this.db.pragma('wal_autocheckpoint = 0');
       const sql = { oneSql: insertSql(1), blockSql: insertSql(ROWS_PER_STATEMENT), columns: COLUMNS, blockValues: BLOCK_VALUES };
-      this.writer = new RowWriter(path, sql, (ack) => this.settle(ack));
+      this.keepsAggregates = options.aggregates ?? false;
+      this.writer = new RowWriter(path, sql, this.keepsAggregates, (ack) => this.settle(ack));
     }
     this.stepBlocks = this.writer ? WRITER_STEP_BLOCKS : STEP_BLOCKS;
     this.dueBlocks = this.writer ? WRITER_STEP_BLOCKS : 1;
@@ -372,6 +376,15 @@ export class MetricsStore {
       }
     }
     this.feedStep(Infinity);
+  }
+
+  /**
+   * With a writer thread keeping the aggregates: commits every queued row and has the
+   * thread save the report's aggregates of all of them (report_states). False otherwise.
+   */
+  saveAggregates(): boolean {
+    this.flush();
+    return this.keepsAggregates && this.writer !== undefined && this.writer.saveAggregates();
   }
 
   /** The first commit failure, if any. */

@@ -112,16 +112,15 @@ function findRun(db: Database.Database, benchmarkId?: string): RunRow {
 function accumulate(db: Database.Database, id: string, serviceRows: ServiceRow[], prebuilt: RunAccumulator | undefined, save: boolean): Map<string, ServiceAccumulator> {
   const stored = (db.prepare('SELECT COUNT(*) AS n FROM metrics WHERE benchmark_id = ?').get(id) as { n: number }).n;
   const byName = new Map(serviceRows.map((s) => [s.service_name, s]));
-  let run = prebuilt?.rows === stored ? prebuilt : undefined;
-  const saved = run ? undefined : loadRunState(db, id, stored, (name) => byName.get(name));
-  run ??= saved;
+  let run = prebuilt?.rows === stored ? prebuilt : loadRunState(db, id, stored, (name) => byName.get(name));
   if (!run) {
     run = new RunAccumulator((name) => byName.get(name));
     for (const s of serviceRows) run.services.set(s.service_name, new ServiceAccumulator(s));
     const rows = db.prepare(`SELECT ${ROW_COLUMNS.join(', ')} FROM metrics WHERE benchmark_id = ?`).raw().iterate(id) as IterableIterator<unknown[]>;
     for (const r of rows) run.addAt(r, 0);
   }
-  if (save && !saved) saveRunState(db, id, run);
+  // Also after a saved state plus the rows stored after it: the next report then needs no tail.
+  if (save) saveRunState(db, id, run);
   const ordered = new Map<string, ServiceAccumulator>();
   for (const s of serviceRows) ordered.set(s.service_name, run.services.get(s.service_name) ?? new ServiceAccumulator(s));
   for (const [name, a] of run.services) if (!ordered.has(name)) ordered.set(name, a);

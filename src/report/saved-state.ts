@@ -1,7 +1,7 @@
 import type Database from 'better-sqlite3';
 import { deserialize, serialize } from 'node:v8';
 import { Distribution, type DistributionState } from '../metrics/distribution.js';
-import type { StoredServiceRow } from '../metrics/store.js';
+import { ROW_COLUMNS, type StoredServiceRow } from '../metrics/store.js';
 import { RunAccumulator, ServiceAccumulator } from './accumulate.js';
 import { LlmAggregate, SliceAggregate } from './aggregate.js';
 import { ExtrasAggregate, RecallTally } from './extras.js';
@@ -11,17 +11,19 @@ import { SessionAggregate, TurnAggregate } from './sessions.js';
 import { Bucket, SeriesAccumulator } from './timeseries.js';
 
 /**
- * A run's report aggregates, saved in the metrics database when the run ends, so that
- * `aifb report` and `aifb compare` need not read millions of rows again (about 3.5 µs a
- * row). The state is used only while it covers exactly the rows the database holds for
- * the run; anything else (a killed run, a merged database) reads the rows as before.
+ * A run's report aggregates, saved in the metrics database as the run goes on (by the
+ * writer thread, every few seconds) and at its end, so that `aifb report` and `aifb
+ * compare` need not read millions of rows again (about 3.5 µs a row). A state covers the
+ * run's rows up to `last_row_id`; the rows stored after it (a killed run's last seconds)
+ * are read and added. When the rows do not add up (a merged database, rows deleted), the
+ * state is not used and every row is read as before.
  *
  * The aggregates are walked generically: an instance of a class named below becomes
  * `{ $: name, f: fields }`, Maps, Sets and arrays are walked, plain data is kept, so a
  * field added to an aggregate is saved without more code. Bump FORMAT when a field's
  * meaning changes: older states are then ignored, not misread.
  */
-const FORMAT = 1;
+const FORMAT = 2;
 
 /** Classes whose instances are restored with their prototype (fields are set directly; no constructor runs). */
 const CLASSES: Record<string, { prototype: object }> = {
@@ -64,13 +66,15 @@ function unpack(v: unknown): unknown {
 }
 
 /**
- * Saves `acc` as the run's report state (replacing an older one). Returns false, and
+ * Saves `acc` as the run's report state (replacing an older one): it holds the run's rows
+ * with ids up to `lastRowId` (default: every row stored so far). Returns false, and
  * changes nothing, when it cannot be written (a full disk): the state only saves time.
  */
-export function saveRunState(db: Database.Database, benchmarkId: string, acc: RunAccumulator): boolean {
+export function saveRunState(db: Database.Database, benchmarkId: string, acc: RunAccumulator, lastRowId?: number): boolean {
   try {
+    const upTo = lastRowId ?? ((db.prepare('SELECT MAX(id) AS m FROM metrics').get() as { m: number | null }).m ?? 0);
     const blob = serialize({ rows: acc.rows, services: pack(acc.services) });
-    db.prepare('INSERT OR REPLACE INTO report_states (benchmark_id, format, row_count, state) VALUES (?, ?, ?, ?)').run(benchmarkId, FORMAT, acc.rows, blob);
+    db.prepare('INSERT OR REPLACE INTO report_states (benchmark_id, format, row_count, last_row_id, state) VALUES (?, ?, ?, ?, ?)').run(benchmarkId, FORMAT, acc.rows, upTo, blob);
     return true;
   } catch {
     return false;
@@ -78,8 +82,9 @@ export function saveRunState(db: Database.Database, benchmarkId: string, acc: Ru
 }
 
 /**
- * The saved state of the run when it covers exactly `storedRows` rows and has this
- * version's format; otherwise undefined (and the rows are to be read).
+ * The run's saved state with the rows stored after it added, when together they are
+ * exactly the `storedRows` rows the database holds and the state has this version's
+ * format; otherwise undefined (and every row is to be read).
  */
 export function loadRunState(
   db: Database.Database,
@@ -87,18 +92,23 @@ export function loadRunState(
   storedRows: number,
   serviceRow: (name: string) => StoredServiceRow | undefined,
 ): RunAccumulator | undefined {
-  let row: { format: number; row_count: number; state: Buffer } | undefined;
+  let row: { format: number; row_count: number; last_row_id: number; state: Buffer } | undefined;
   try {
-    row = db.prepare('SELECT format, row_count, state FROM report_states WHERE benchmark_id = ?').get(benchmarkId) as typeof row;
+    row = db.prepare('SELECT format, row_count, last_row_id, state FROM report_states WHERE benchmark_id = ?').get(benchmarkId) as typeof row;
   } catch {
     return undefined; // a database from before saved states
   }
-  if (!row || row.format !== FORMAT || row.row_count !== storedRows) return undefined;
+  if (!row || row.format !== FORMAT || row.row_count > storedRows) return undefined;
   try {
     const saved = deserialize(row.state) as { rows: number; services: Map<string, unknown> };
     const acc = new RunAccumulator(serviceRow);
     for (const [name, s] of unpack(saved.services) as Map<string, ServiceAccumulator>) acc.services.set(name, s);
     acc.rows = saved.rows;
+    if (acc.rows !== row.row_count) return undefined;
+    if (acc.rows < storedRows) {
+      const tail = db.prepare(`SELECT ${ROW_COLUMNS.join(', ')} FROM metrics WHERE id > ? AND benchmark_id = ?`).raw().iterate(row.last_row_id, benchmarkId) as IterableIterator<unknown[]>;
+      for (const r of tail) acc.addAt(r, 0);
+    }
     return acc.rows === storedRows ? acc : undefined;
   } catch {
     return undefined;

@@ -7,6 +7,8 @@ import { join } from 'node:path';
 import { MetricsStore, ROW_COLUMNS } from '../../src/metrics/store.js';
 import { collectProvenance } from '../../src/metrics/provenance.js';
 import type { Sample } from '../../src/metrics/sample.js';
+import { buildReport } from '../../src/report/build.js';
+import { loadRunState } from '../../src/report/saved-state.js';
 
 const CLIENT = ROW_COLUMNS.indexOf('client_id');
 
@@ -71,5 +73,32 @@ test('with a writer thread, rows are committed during the run without flush(), w
   await new Promise((r) => setTimeout(r, 50));
   assert.equal(store.written, 100);
   reader.close();
+  store.close();
+});
+
+test('the writer thread keeps the report’s aggregates of what it committed and saves them when told', async (t) => {
+  const { store } = open(t, { background: true, aggregates: true });
+  store.saveService({ serviceName: 's', serviceType: 'http', backend: undefined, status: 'running', load: { mode: 'closed', clients: 1 }, windowStart: 0 });
+  for (let i = 0; i < 5000; i++) {
+    store.append({ ...sample(i), ok: i % 10 !== 0, end: i + 1 + (i % 7) });
+    if (i % 500 === 0) await new Promise((r) => setImmediate(r));
+  }
+  store.saveService({ serviceName: 's', serviceType: 'http', backend: undefined, status: 'complete', load: { mode: 'closed', clients: 1 }, windowStart: 0, windowEnd: 5010 });
+  assert.ok(store.saveAggregates());
+  const saved = loadRunState(store.db, 'w', 5000, () => undefined);
+  assert.equal(saved?.rows, 5000);
+  const now = new Date(0);
+  const fromThread = buildReport(store.db, 'w', now);
+  store.db.prepare('DELETE FROM report_states').run();
+  assert.deepEqual(fromThread, buildReport(store.db, 'w', now));
+  assert.equal(fromThread.services.s!.requests.failed, 500);
+  store.close();
+});
+
+test('without aggregates (a generator’s shard) the writer thread saves none', (t) => {
+  const { store } = open(t, { background: true });
+  for (let i = 0; i < 100; i++) store.append(sample(i));
+  assert.equal(store.saveAggregates(), false);
+  assert.equal((store.db.prepare('SELECT COUNT(*) AS n FROM report_states').get() as { n: number }).n, 0);
   store.close();
 });

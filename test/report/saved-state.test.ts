@@ -64,27 +64,43 @@ test('the report from the aggregates saved at the run’s end equals the report 
   store.close();
 });
 
-test('a saved state that no longer covers the run’s rows, or has another format, is ignored', async () => {
+test('rows stored after the saved state are added to it; rows that do not add up, or another format, make the report read every row', async () => {
   const { store, acc } = await mixedRun();
   const now = new Date(0);
   saveRunState(store.db, 'st', acc);
-  // One more row (a merge, say): the state covers 2,000 rows, the table 2,001.
-  store.append({
-    service: 'web', clientId: 1, operation: 'get', intendedStart: 8000, actualStart: 8000, end: 8010, ok: true, status: 200,
+  const extra = (intended: number) => ({
+    service: 'web', clientId: 1, operation: 'get', intendedStart: intended, actualStart: intended, end: intended + 10, ok: true, status: 200,
     errorClass: null, message: null, bytesIn: 1, bytesOut: 1,
   });
+  // Two rows after the state (a killed run's last seconds): state + those rows = the table.
+  store.append(extra(8000));
+  store.append(extra(8100));
   store.flush();
-  assert.equal(loadRunState(store.db, 'st', 2001, () => undefined), undefined);
-  const report = buildReport(store.db, 'st', now);
-  assert.equal(report.summary.total_requests, 2001);
+  const withTail = loadRunState(store.db, 'st', 2002, () => undefined);
+  assert.equal(withTail?.rows, 2002);
+  const fromRows = buildReport(store.db, 'st', now, new RunAccumulator());
+  assert.equal(fromRows.summary.total_requests, 2002);
+  assert.deepEqual(buildReport(store.db, 'st', now), fromRows);
 
-  // Saving again covers the new row; a state in another format is not read.
-  assert.ok(saveRunState(store.db, 'st', new RunAccumulator()) && loadRunState(store.db, 'st', 2001, () => undefined) === undefined);
+  // A row slipped in below the state's last id (rows merged from elsewhere): the sums differ, every row is read.
+  const lowest = (store.db.prepare('SELECT MIN(id) AS m FROM metrics').get() as { m: number }).m;
+  store.db.prepare('UPDATE metrics SET id = id + 100000 WHERE id > ?').run(lowest + 1999);
+  store.db.prepare(`INSERT INTO metrics (id, benchmark_id, timestamp, service_name, request_duration, success) SELECT ${lowest} - 1, 'st', 0, 'web', 0.5, 1`).run();
+  assert.equal(loadRunState(store.db, 'st', 2003, () => undefined), undefined);
+  const reread = buildReport(store.db, 'st', now);
+  assert.equal(reread.summary.total_requests, 2003);
+
+  // A row deleted: the state and the rows after it are more than the table holds.
+  store.db.prepare('DELETE FROM metrics WHERE id IN (?, ?)').run(lowest - 1, lowest);
+  assert.equal(loadRunState(store.db, 'st', 2001, () => undefined), undefined);
+  assert.equal(buildReport(store.db, 'st', now).summary.total_requests, 2001);
+
+  // Saving again covers every row; a state in another format is not read.
   buildReport(store.db, 'st', now, undefined, true);
-  assert.ok(loadRunState(store.db, 'st', 2001, () => undefined));
+  assert.equal(loadRunState(store.db, 'st', 2001, () => undefined)?.rows, 2001);
   store.db.prepare('UPDATE report_states SET format = format + 1').run();
   assert.equal(loadRunState(store.db, 'st', 2001, () => undefined), undefined);
-  assert.deepEqual(buildReport(store.db, 'st', now), report);
+  assert.equal(buildReport(store.db, 'st', now).summary.total_requests, 2001);
   store.close();
 });
 

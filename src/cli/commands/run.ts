@@ -1,9 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { runBenchmark } from '../../engine/orchestrator.js';
 import { collectProvenance } from '../../metrics/provenance.js';
-import { MetricsStore, type StoredServiceRow } from '../../metrics/store.js';
+import { MetricsStore } from '../../metrics/store.js';
 import { loadRecipeFile } from '../../recipe/load.js';
-import { RunAccumulator } from '../../report/accumulate.js';
 import { buildReport } from '../../report/build.js';
 import { renderSummary } from '../../report/terminal.js';
 import { writeJsonReport } from '../../report/write.js';
@@ -80,7 +79,7 @@ export const runCommand: Command = {
       keepGroup: values['keep-pushgateway-group'] ?? false,
       log,
     });
-    const store = new MetricsStore(paths.metricsDb, { background: true });
+    const store = new MetricsStore(paths.metricsDb, { background: true, aggregates: true });
     const clock = systemClock();
     const origin = clock.now();
     store.beginRun(
@@ -97,10 +96,8 @@ export const runCommand: Command = {
       (m) => clock.wallAt(m),
     );
 
-    // The report's aggregates are kept as rows are committed: no second pass over them at the end.
-    const serviceRow = store.db.prepare('SELECT * FROM services WHERE benchmark_id = ? AND service_name = ?');
-    const rows = new RunAccumulator((name) => serviceRow.get(benchmarkId, name) as StoredServiceRow | undefined);
-    store.onCommitted = (values) => rows.addValues(values);
+    // The writer thread keeps the report's aggregates as it commits rows and saves them every
+    // few seconds: no second pass over millions of rows at the end, nor after a SIGKILL.
 
     const stop = new AbortController();
     store.onWriteError = (err) => {
@@ -155,7 +152,8 @@ export const runCommand: Command = {
       process.off('SIGTERM', onSignal);
     }
     store.finishRun(result.status, clock.now());
-    const report = buildReport(store.db, benchmarkId, new Date(), rows, true);
+    store.saveAggregates();
+    const report = buildReport(store.db, benchmarkId, new Date(), undefined, true);
     store.close();
     if (store.lost) log.error(`${store.lost} measured requests could not be stored (disk full); the report covers the rest`);
     const reportPath = writeJsonReport(report, paths.reportsDir);

@@ -1,0 +1,118 @@
+/**
+ * The metrics writer thread (row-writer.ts starts it): commits the batches of rows the
+ * event loop hands over, in order, acknowledges each, and keeps the report's aggregates
+ * of what it committed, saving them in the database every few seconds and when told, so
+ * even a killed run's report starts from them (report/saved-state.ts).
+ */
+import Database from 'better-sqlite3';
+import { receiveMessageOnPort, workerData, type MessagePort } from 'node:worker_threads';
+import { RunAccumulator } from '../report/accumulate.js';
+import { saveRunState } from '../report/saved-state.js';
+import type { StoredServiceRow } from './store.js';
+
+export interface WriterThreadData {
+  port: MessagePort;
+  /** [0]: the last batch settled; [1]: 1 once closed; [2]: the last 'save' done. */
+  done: Int32Array;
+  path: string;
+  oneSql: string;
+  blockSql: string;
+  columns: number;
+  blockValues: number;
+  /** Keep and save the report's aggregates (the run's own database, not a generator's shard). */
+  aggregates: boolean;
+}
+
+/** What the event loop sends: a batch of blocks, a request to save the aggregates now, or the end. */
+export type WriterMessage = { id: number; blocks: unknown[][] } | { save: number } | 'close';
+
+/** How often the aggregates are saved while rows come: what a killed run's report reads again at most. */
+const SAVE_EVERY_MS = 5000;
+
+const data = workerData as WriterThreadData;
+const { port, done } = data;
+const db = new Database(data.path);
+db.pragma('busy_timeout = 5000');
+db.pragma('synchronous = NORMAL');
+const one = db.prepare(data.oneSql);
+const block = db.prepare(data.blockSql);
+let lastRowId = 0;
+const insertAll = db.transaction((batches: { blocks: unknown[][] }[]) => {
+  for (const b of batches) {
+    for (const v of b.blocks) {
+      if (v.length === data.blockValues) lastRowId = Number(block.run(v).lastInsertRowid);
+      else for (let i = 0; i < v.length; i += data.columns) lastRowId = Number(one.run(v.slice(i, i + data.columns)).lastInsertRowid);
+    }
+  }
+});
+
+const serviceRow = db.prepare('SELECT * FROM services WHERE benchmark_id = ? AND service_name = ?');
+let benchmarkId: string | undefined;
+const acc = new RunAccumulator((name) => serviceRow.get(benchmarkId, name) as StoredServiceRow | undefined);
+let savedAt = Date.now();
+let savedRows = 0;
+
+function save(): void {
+  if (!data.aggregates || benchmarkId === undefined || acc.rows === savedRows) return;
+  if (saveRunState(db, benchmarkId, acc, lastRowId)) savedRows = acc.rows;
+  savedAt = Date.now();
+}
+
+function settle(batches: { id: number; blocks: unknown[][] }[], error?: string): void {
+  for (const b of batches) {
+    if (error === undefined && data.aggregates) {
+      benchmarkId ??= b.blocks[0]?.[0] as string | undefined;
+      for (const v of b.blocks) acc.addValues(v);
+    }
+    port.postMessage(error === undefined ? { id: b.id } : { id: b.id, error });
+  }
+  Atomics.store(done, 0, batches[batches.length - 1]!.id);
+  Atomics.notify(done, 0);
+}
+
+function commit(batches: { id: number; blocks: unknown[][] }[]): void {
+  try {
+    insertAll(batches);
+    settle(batches);
+  } catch {
+    // A failed batch fails alone: the ones before it may still fit.
+    for (const b of batches) {
+      try {
+        insertAll([b]);
+        settle([b]);
+      } catch (err) {
+        settle([b], err instanceof Error ? err.message : String(err));
+      }
+    }
+  }
+  if (Date.now() - savedAt >= SAVE_EVERY_MS) save();
+}
+
+const isBatch = (m: WriterMessage): m is { id: number; blocks: unknown[][] } => typeof m === 'object' && 'blocks' in m;
+
+function handle(first: WriterMessage): void {
+  // Batches waiting in the port are committed together: one transaction, one ack each.
+  const batches: { id: number; blocks: unknown[][] }[] = [];
+  let other: WriterMessage | undefined;
+  for (let m: WriterMessage | undefined = first; m !== undefined; m = receiveMessageOnPort(port)?.message as WriterMessage | undefined) {
+    if (isBatch(m)) batches.push(m);
+    else {
+      other = m;
+      break;
+    }
+  }
+  if (batches.length > 0) commit(batches);
+  if (other === 'close') {
+    save();
+    db.close();
+    Atomics.store(done, 1, 1);
+    Atomics.notify(done, 1);
+    port.close();
+  } else if (other !== undefined) {
+    save();
+    Atomics.store(done, 2, (other as { save: number }).save);
+    Atomics.notify(done, 2);
+  }
+}
+
+port.on('message', handle);
