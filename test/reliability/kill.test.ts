@@ -10,7 +10,8 @@ import type { Report } from '../../src/report/types.js';
 const RATE = 200;
 const FLUSH_MS = 200;
 
-test('after SIGKILL the database is consistent, aifb report rebuilds a partial report, and at most one flush interval is lost', async (t) => {
+/** `aifb run` of a 60 s constant-rate load on a counting server, id `killed`, left running. */
+async function startRun(t: Parameters<typeof tempDir>[0]) {
   const server = await countingServer(t);
   const dir = tempDir(t);
   writeFileSync(join(dir, 'r.yaml'), `services:
@@ -20,7 +21,11 @@ test('after SIGKILL the database is consistent, aifb report rebuilds a partial r
     duration: 60s
     load: {rate: ${RATE}, arrival: constant}
 `);
-  const { child, done } = startCli(['run', 'r.yaml', '--out', 'out', '--quiet', '--id', 'killed'], { cwd: dir });
+  return { server, dir, ...startCli(['run', 'r.yaml', '--out', 'out', '--quiet', '--id', 'killed'], { cwd: dir }) };
+}
+
+test('after SIGKILL the database is consistent, aifb report rebuilds a partial report, and at most one flush interval is lost', async (t) => {
+  const { server, dir, child, done } = await startRun(t);
   const t0 = Date.now();
   while (server.state.answered < 400 && Date.now() - t0 < 20_000) await new Promise((r) => setTimeout(r, 20));
   child.kill('SIGKILL');
@@ -47,16 +52,7 @@ test('after SIGKILL the database is consistent, aifb report rebuilds a partial r
 });
 
 test('after SIGKILL past the writer thread’s first save, aifb report starts from the saved aggregates and gives the report every row gives', async (t) => {
-  const server = await countingServer(t);
-  const dir = tempDir(t);
-  writeFileSync(join(dir, 'r.yaml'), `services:
-  - service_name: web
-    service_type: http
-    url: ${server.url}/
-    duration: 60s
-    load: {rate: ${RATE}, arrival: constant}
-`);
-  const { child, done } = startCli(['run', 'r.yaml', '--out', 'out', '--quiet', '--id', 'killed'], { cwd: dir });
+  const { server, dir, child, done } = await startRun(t);
   const file = join(dir, 'out', 'metrics.db');
   const saved = () => {
     try {
