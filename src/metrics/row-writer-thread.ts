@@ -10,6 +10,7 @@ import { setPriority } from 'node:os';
 import { receiveMessageOnPort, workerData, type MessagePort } from 'node:worker_threads';
 import { RunAccumulator } from '../report/accumulate.js';
 import { saveRunState } from '../report/saved-state.js';
+import { prepareRowInsert } from './rows.js';
 import type { StoredServiceRow } from './store.js';
 
 export interface WriterThreadData {
@@ -17,10 +18,6 @@ export interface WriterThreadData {
   /** [0]: the last batch settled; [1]: 1 once closed; [2]: the last 'save' done. */
   done: Int32Array;
   path: string;
-  oneSql: string;
-  blockSql: string;
-  columns: number;
-  blockValues: number;
   /** Keep and save the report's aggregates (the run's own database, not a generator's shard). */
   aggregates: boolean;
 }
@@ -58,16 +55,10 @@ const { port, done } = data;
 const db = new Database(data.path);
 db.pragma('busy_timeout = 5000');
 db.pragma('synchronous = NORMAL');
-const one = db.prepare(data.oneSql);
-const block = db.prepare(data.blockSql);
+const insertBlocks = prepareRowInsert(db);
 let lastRowId = 0;
 const insertAll = db.transaction((batches: { blocks: unknown[][] }[]) => {
-  for (const b of batches) {
-    for (const v of b.blocks) {
-      if (v.length === data.blockValues) lastRowId = Number(block.run(v).lastInsertRowid);
-      else for (let i = 0; i < v.length; i += data.columns) lastRowId = Number(one.run(v.slice(i, i + data.columns)).lastInsertRowid);
-    }
-  }
+  for (const b of batches) lastRowId = insertBlocks(b.blocks) || lastRowId;
 });
 
 const serviceRow = db.prepare('SELECT * FROM services WHERE benchmark_id = ? AND service_name = ?');

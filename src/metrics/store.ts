@@ -5,6 +5,7 @@ import { RunError } from '../errors.js';
 import type { Provenance } from './provenance.js';
 import type { Sample } from './sample.js';
 import { RowWriter, type BatchAck } from './row-writer.js';
+import { BLOCK_VALUES, COLUMNS, ROWS_PER_STATEMENT, prepareRowInsert, type Block } from './rows.js';
 import { SCHEMA_SQL } from './schema-sql.js';
 
 export type RunStatus = 'running' | 'complete' | 'partial' | 'failed';
@@ -71,27 +72,11 @@ export interface StoreOptions {
   aggregates?: boolean;
 }
 
-/** Up to ROWS_PER_STATEMENT rows, their values one after another, as one INSERT binds them. */
-type Block = unknown[];
-
-/** The columns of a row as the store writes it, in order; report/accumulate.ts reads rows in this order too. */
-export const ROW_COLUMNS = [
-  'benchmark_id', 'timestamp', 'service_name', 'client_id', 'request_duration', 'success',
-  'status_code', 'error_message', 'response_size', 'operation', 'intended_start', 'actual_start', 'service_time',
-  'error_class', 'bytes_out', 'ttft', 'tpot', 'itl', 'input_tokens', 'output_tokens', 'tokens_estimated', 'extra',
-] as const;
-
-const COLUMNS = ROW_COLUMNS.length;
-const ROWS_PER_STATEMENT = 32;
-const BLOCK_VALUES = COLUMNS * ROWS_PER_STATEMENT;
+export { ROW_COLUMNS } from './rows.js';
 /** Blocks per incremental commit on the event loop: 128 rows, well under a millisecond. */
 const STEP_BLOCKS = 4;
 /** Blocks per batch handed to the writer thread: 1,024 rows, so it wakes ~10 times a second at 10k req/s. */
 const WRITER_STEP_BLOCKS = 32;
-/** Committed blocks given to onCommitted per macrotask with a writer thread (a batch at once would hold the loop ~1 ms). */
-const FEED_BLOCKS = 4;
-/** Committed blocks waiting for onCommitted beyond which they are fed at once. */
-const MAX_FEED_BACKLOG = 256;
 
 /** Rows handed to the writer thread and not yet committed before the event loop waits for it (bounds memory). */
 const MAX_UNACKED_ROWS = 16_384;
@@ -117,14 +102,10 @@ export class MetricsStore {
   private readonly unacked = new Map<number, { blocks: Block[]; rows: number }>();
   private unackedRows = 0;
   private batchId = 0;
-  /** Committed blocks onCommitted has not been told of yet (writer thread only). */
-  private toFeed: Block[] = [];
-  private feedQueued = false;
   private readonly stepBlocks: number;
   /** Full blocks waiting that make a step due: any on the event loop, a whole batch for the writer thread. */
   private readonly dueBlocks: number;
   private timer: NodeJS.Timeout | undefined;
-  private readonly insert: Database.Statement;
   private readonly insertMany: (blocks: Block[]) => void;
   private readonly flushIntervalMs: number;
   private readonly maxBatch: number;
@@ -155,26 +136,16 @@ export class MetricsStore {
     }
     this.flushIntervalMs = options.flushIntervalMs ?? 200;
     this.maxBatch = options.maxBatch ?? 4096;
-    const insertSql = (n: number) =>
-      `INSERT INTO metrics (${ROW_COLUMNS.join(', ')}) VALUES ${Array.from({ length: n }, () => `(${Array.from({ length: COLUMNS }, () => '?').join(', ')})`).join(', ')}`;
-    this.insert = this.db.prepare(insertSql(1));
-    // Several rows per statement: far fewer statement executions per commit.
-    const insertBlock = this.db.prepare(insertSql(ROWS_PER_STATEMENT));
     if (options.background && path !== ':memory:') {
       // The writer thread's commits checkpoint the log; this connection's rare writes must not.
       this.db.pragma('wal_autocheckpoint = 0');
-      const sql = { oneSql: insertSql(1), blockSql: insertSql(ROWS_PER_STATEMENT), columns: COLUMNS, blockValues: BLOCK_VALUES };
       this.keepsAggregates = options.aggregates ?? false;
-      this.writer = new RowWriter(path, sql, this.keepsAggregates, (ack) => this.settle(ack));
+      this.writer = new RowWriter(path, this.keepsAggregates, (ack) => this.settle(ack));
     }
     this.stepBlocks = this.writer ? WRITER_STEP_BLOCKS : STEP_BLOCKS;
     this.dueBlocks = this.writer ? WRITER_STEP_BLOCKS : 1;
-    this.insertMany = this.db.transaction((blocks: Block[]) => {
-      for (const block of blocks) {
-        if (block.length === BLOCK_VALUES) insertBlock.run(block);
-        else for (let i = 0; i < block.length; i += COLUMNS) this.insert.run(block.slice(i, i + COLUMNS));
-      }
-    });
+    const insertBlocks = prepareRowInsert(this.db);
+    this.insertMany = this.db.transaction((blocks: Block[]) => void insertBlocks(blocks));
   }
 
   /** Starts a run: records its provenance; samples appended afterwards belong to it. */
@@ -322,30 +293,7 @@ export class MetricsStore {
 
   private committed(blocks: Block[], rows: number): void {
     this.rowsWritten += rows;
-    if (!this.onCommitted) return;
-    if (!this.writer) {
-      for (const block of blocks) this.onCommitted(block);
-      return;
-    }
-    for (const block of blocks) this.toFeed.push(block);
-    // A load that seldom yields a turn (a backend answering in microtasks) is fed here instead, to bound memory.
-    if (this.toFeed.length > MAX_FEED_BACKLOG) this.feedStep(Infinity);
-    else if (!this.feedQueued) {
-      this.feedQueued = true;
-      setImmediate(() => this.feedStep());
-    }
-  }
-
-  /** Tells onCommitted of a few committed blocks, then yields to the load. */
-  private feedStep(limit = FEED_BLOCKS): void {
-    this.feedQueued = false;
-    const n = Math.min(limit, this.toFeed.length);
-    for (let i = 0; i < n; i++) this.onCommitted?.(this.toFeed[i]!);
-    this.toFeed = n === this.toFeed.length ? [] : this.toFeed.slice(n);
-    if (this.toFeed.length > 0 && !this.feedQueued) {
-      this.feedQueued = true;
-      setImmediate(() => this.feedStep());
-    }
+    if (this.onCommitted) for (const block of blocks) this.onCommitted(block);
   }
 
   private failed(blocks: Block[], rows: number, err: Error): void {
@@ -375,7 +323,6 @@ export class MetricsStore {
         this.failed(b.blocks, b.rows, err);
       }
     }
-    this.feedStep(Infinity);
   }
 
   /**

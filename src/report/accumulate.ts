@@ -1,4 +1,5 @@
-import { ROW_COLUMNS, type StoredServiceRow } from '../metrics/store.js';
+import { ROW_COLUMNS } from '../metrics/rows.js';
+import type { StoredServiceRow } from '../metrics/store.js';
 import type { Slo } from '../recipe/types.js';
 import { LlmAggregate, SliceAggregate } from './aggregate.js';
 import { ExtrasAggregate } from './extras.js';

@@ -6,7 +6,8 @@ import { RunAccumulator, ServiceAccumulator } from './accumulate.js';
 import { loadRunState, saveRunState } from './saved-state.js';
 import { attachRecall } from './points.js';
 import { buildSweeps } from './sweeps.js';
-import { ROW_COLUMNS, type StoredServiceRow } from '../metrics/store.js';
+import { ROW_COLUMNS } from '../metrics/rows.js';
+import type { StoredServiceRow } from '../metrics/store.js';
 import { evaluateThresholds, thresholdsFromRecipeText } from './thresholds.js';
 import type { LoadReport, Report, ServiceReport, SliceReport } from './types.js';
 
@@ -105,22 +106,25 @@ function findRun(db: Database.Database, benchmarkId?: string): RunRow {
 
 /**
  * The run's rows, accumulated: `prebuilt` when it holds exactly the rows the database
- * holds for the run (the run fed it as it committed them), else the state saved at the
- * run's end when it still covers them (saved-state.ts), else one pass over the table.
+ * holds for the run, else the state saved as the run went on plus the rows stored after
+ * it (saved-state.ts), else one pass over the table.
  * Services come in the order of their stored records, then any that have rows only.
  */
 function accumulate(db: Database.Database, id: string, serviceRows: ServiceRow[], prebuilt: RunAccumulator | undefined, save: boolean): Map<string, ServiceAccumulator> {
   const stored = (db.prepare('SELECT COUNT(*) AS n FROM metrics WHERE benchmark_id = ?').get(id) as { n: number }).n;
   const byName = new Map(serviceRows.map((s) => [s.service_name, s]));
-  let run = prebuilt?.rows === stored ? prebuilt : loadRunState(db, id, stored, (name) => byName.get(name));
+  const fed = prebuilt?.rows === stored ? prebuilt : undefined;
+  const loaded = fed ? undefined : loadRunState(db, id, stored, (name) => byName.get(name));
+  let run = fed ?? loaded?.acc;
   if (!run) {
     run = new RunAccumulator((name) => byName.get(name));
     for (const s of serviceRows) run.services.set(s.service_name, new ServiceAccumulator(s));
     const rows = db.prepare(`SELECT ${ROW_COLUMNS.join(', ')} FROM metrics WHERE benchmark_id = ?`).raw().iterate(id) as IterableIterator<unknown[]>;
     for (const r of rows) run.addAt(r, 0);
   }
-  // Also after a saved state plus the rows stored after it: the next report then needs no tail.
-  if (save) saveRunState(db, id, run);
+  // Not when the saved state already held every row; after one plus the rows stored after
+  // it, so the next report needs no tail.
+  if (save && !(loaded && loaded.tailRows === 0)) saveRunState(db, id, run);
   const ordered = new Map<string, ServiceAccumulator>();
   for (const s of serviceRows) ordered.set(s.service_name, run.services.get(s.service_name) ?? new ServiceAccumulator(s));
   for (const [name, a] of run.services) if (!ordered.has(name)) ordered.set(name, a);

@@ -1,7 +1,8 @@
 import type Database from 'better-sqlite3';
 import { deserialize, serialize } from 'node:v8';
 import { Distribution, type DistributionState } from '../metrics/distribution.js';
-import { ROW_COLUMNS, type StoredServiceRow } from '../metrics/store.js';
+import { ROW_COLUMNS } from '../metrics/rows.js';
+import type { StoredServiceRow } from '../metrics/store.js';
 import { RunAccumulator, ServiceAccumulator } from './accumulate.js';
 import { LlmAggregate, SliceAggregate } from './aggregate.js';
 import { ExtrasAggregate, RecallTally } from './extras.js';
@@ -81,6 +82,12 @@ export function saveRunState(db: Database.Database, benchmarkId: string, acc: Ru
   }
 }
 
+/** A saved state as loaded: the aggregates, and how many rows stored after it were added. */
+export interface LoadedState {
+  acc: RunAccumulator;
+  tailRows: number;
+}
+
 /**
  * The run's saved state with the rows stored after it added, when together they are
  * exactly the `storedRows` rows the database holds and the state has this version's
@@ -91,7 +98,7 @@ export function loadRunState(
   benchmarkId: string,
   storedRows: number,
   serviceRow: (name: string) => StoredServiceRow | undefined,
-): RunAccumulator | undefined {
+): LoadedState | undefined {
   let row: { format: number; row_count: number; last_row_id: number; state: Buffer } | undefined;
   try {
     row = db.prepare('SELECT format, row_count, last_row_id, state FROM report_states WHERE benchmark_id = ?').get(benchmarkId) as typeof row;
@@ -109,7 +116,7 @@ export function loadRunState(
       const tail = db.prepare(`SELECT ${ROW_COLUMNS.join(', ')} FROM metrics WHERE id > ? AND benchmark_id = ?`).raw().iterate(row.last_row_id, benchmarkId) as IterableIterator<unknown[]>;
       for (const r of tail) acc.addAt(r, 0);
     }
-    return acc.rows === storedRows ? acc : undefined;
+    return acc.rows === storedRows ? { acc, tailRows: storedRows - row.row_count } : undefined;
   } catch {
     return undefined;
   }

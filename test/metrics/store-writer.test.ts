@@ -86,7 +86,7 @@ test('the writer thread keeps the report’s aggregates of what it committed and
   store.saveService({ serviceName: 's', serviceType: 'http', backend: undefined, status: 'complete', load: { mode: 'closed', clients: 1 }, windowStart: 0, windowEnd: 5010 });
   assert.ok(store.saveAggregates());
   const saved = loadRunState(store.db, 'w', 5000, () => undefined);
-  assert.equal(saved?.rows, 5000);
+  assert.equal(saved?.acc.rows, 5000);
   const now = new Date(0);
   const fromThread = buildReport(store.db, 'w', now);
   store.db.prepare('DELETE FROM report_states').run();

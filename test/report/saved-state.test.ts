@@ -47,7 +47,7 @@ test('the report from the aggregates saved at the run’s end equals the report 
   assert.ok(saveRunState(store.db, 'st', acc));
   const restored = loadRunState(store.db, 'st', 2000, () => undefined);
   assert.ok(restored, 'the saved state is loaded');
-  assert.equal(restored.rows, 2000);
+  assert.equal(restored.acc.rows, 2000);
   const fromState = buildReport(store.db, 'st', now);
   assert.deepEqual(fromState, fromRows);
   // Every kind of figure came through the state (not just empty aggregates that match).
@@ -77,7 +77,7 @@ test('rows stored after the saved state are added to it; rows that do not add up
   store.append(extra(8100));
   store.flush();
   const withTail = loadRunState(store.db, 'st', 2002, () => undefined);
-  assert.equal(withTail?.rows, 2002);
+  assert.equal(withTail?.acc.rows, 2002);
   const fromRows = buildReport(store.db, 'st', now, new RunAccumulator());
   assert.equal(fromRows.summary.total_requests, 2002);
   assert.deepEqual(buildReport(store.db, 'st', now), fromRows);
@@ -97,7 +97,7 @@ test('rows stored after the saved state are added to it; rows that do not add up
 
   // Saving again covers every row; a state in another format is not read.
   buildReport(store.db, 'st', now, undefined, true);
-  assert.equal(loadRunState(store.db, 'st', 2001, () => undefined)?.rows, 2001);
+  assert.equal(loadRunState(store.db, 'st', 2001, () => undefined)?.acc.rows, 2001);
   store.db.prepare('UPDATE report_states SET format = format + 1').run();
   assert.equal(loadRunState(store.db, 'st', 2001, () => undefined), undefined);
   assert.equal(buildReport(store.db, 'st', now).summary.total_requests, 2001);

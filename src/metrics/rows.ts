@@ -1,0 +1,36 @@
+import type Database from 'better-sqlite3';
+
+/** The columns of a row as the store writes it, in order; report/accumulate.ts reads rows in this order too. */
+export const ROW_COLUMNS = [
+  'benchmark_id', 'timestamp', 'service_name', 'client_id', 'request_duration', 'success',
+  'status_code', 'error_message', 'response_size', 'operation', 'intended_start', 'actual_start', 'service_time',
+  'error_class', 'bytes_out', 'ttft', 'tpot', 'itl', 'input_tokens', 'output_tokens', 'tokens_estimated', 'extra',
+] as const;
+
+export const COLUMNS = ROW_COLUMNS.length;
+export const ROWS_PER_STATEMENT = 32;
+export const BLOCK_VALUES = COLUMNS * ROWS_PER_STATEMENT;
+
+/** Up to ROWS_PER_STATEMENT rows, their values one after another, as one INSERT binds them. */
+export type Block = unknown[];
+
+const insertSql = (rows: number) =>
+  `INSERT INTO metrics (${ROW_COLUMNS.join(', ')}) VALUES ${Array.from({ length: rows }, () => `(${Array.from({ length: COLUMNS }, () => '?').join(', ')})`).join(', ')}`;
+
+/**
+ * Inserts blocks of rows into `metrics` (inside the caller's transaction) and returns the
+ * last row id; a full block is one statement of 32 rows, far fewer executions per commit.
+ * The store and its writer thread insert through this.
+ */
+export function prepareRowInsert(db: Database.Database): (blocks: readonly Block[]) => number {
+  const one = db.prepare(insertSql(1));
+  const full = db.prepare(insertSql(ROWS_PER_STATEMENT));
+  return (blocks) => {
+    let last = 0;
+    for (const block of blocks) {
+      if (block.length === BLOCK_VALUES) last = Number(full.run(block).lastInsertRowid);
+      else for (let i = 0; i < block.length; i += COLUMNS) last = Number(one.run(block.slice(i, i + COLUMNS)).lastInsertRowid);
+    }
+    return last;
+  };
+}
