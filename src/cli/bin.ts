@@ -1,8 +1,17 @@
 #!/usr/bin/env node
+import { setFlagsFromString } from 'node:v8';
+
 // File-system operations run on libuv's thread pool (4 threads by default): with more
 // concurrent file operations than threads, requests would queue inside aifb and that
 // wait would be reported as the storage's latency. It must be sized before first use.
 process.env.UV_THREADPOOL_SIZE ??= '128';
+// V8 allocates straight into the old generation from allocation sites whose objects often
+// survived a young-generation collection. Under load it picked per-request objects; their
+// dead copies there then kept younger objects alive through each young collection, which
+// grew every pause (open loop at 10k req/s: scavenge 0.86 → 0.61–0.70 ms and schedule lag
+// p99 0.72–0.81 → 0.49–0.54 ms without it; docs/performance.md). Process-wide, so it also
+// covers generator threads; set before anything else runs.
+setFlagsFromString('--no-allocation-site-pretenuring');
 
 const { main } = await import('./main.js');
 const code = await main(process.argv.slice(2), {

@@ -1,14 +1,24 @@
 import { getEventListeners } from 'node:events';
 
-/** One request in flight: its deadline, its abort controller, and how to settle it early. */
-interface Entry {
+/** One request in flight: its deadline, its abort controller, and how it ended. */
+export interface InFlightRequest<T> {
+  /** Settles with the work's result, or rejects when it times out or is cancelled. */
+  readonly promise: Promise<T>;
+  readonly outcome: 'running' | 'timeout' | 'cancelled';
+}
+
+interface Entry extends InFlightRequest<unknown> {
+  promise: Promise<unknown>;
+  outcome: 'running' | 'timeout' | 'cancelled';
   deadline: number;
   controller: AbortController;
   reject: (reason: unknown) => void;
-  outcome: 'running' | 'timeout' | 'cancelled';
+  /** Position in `entries`, so ending a request is a swap, not a search or a hash-set delete. */
+  index: number;
 }
 
 const MAX_SPARE = 4096;
+const NOT_YET: Promise<never> = new Promise(noop);
 
 /**
  * Deadlines and cancellation for every request of a service, without a timer or signal
@@ -18,7 +28,7 @@ const MAX_SPARE = 4096;
  * backend ignores its signal, so no request can hang a run.
  */
 export class InFlight {
-  private readonly entries = new Set<Entry>();
+  private readonly entries: Entry[] = [];
   private timer: NodeJS.Timeout | undefined;
   private readonly resolutionMs: number;
   /** Controllers of requests that ended normally and left no listener behind, ready for reuse. */
@@ -29,15 +39,18 @@ export class InFlight {
     this.resolutionMs = Math.max(1, Math.min(100, timeoutMs / 10));
   }
 
-  /** Runs `work` with a signal; resolves with its result or rejects when it times out or is cancelled. */
-  run<T>(timeoutMs: number, work: (signal: AbortSignal) => Promise<T>): { promise: Promise<T>; outcome: () => Entry['outcome'] } {
+  /** Runs `work` with a signal; the request's promise resolves with its result or rejects when it times out or is cancelled. */
+  run<T>(timeoutMs: number, work: (signal: AbortSignal) => Promise<T>): InFlightRequest<T> {
     // A new AbortSignal per request is a measurable share of a fast request's cost (bench/http).
     const controller = this.spare.pop() ?? new AbortController();
-    const entry: Entry = { deadline: this.now() + timeoutMs, controller, reject: () => {}, outcome: 'running' };
-    this.entries.add(entry);
+    // Every field set here, `promise` just below, so entries keep one shape.
+    const entry: Entry = { promise: NOT_YET, deadline: this.now() + timeoutMs, controller, reject: noop, outcome: 'running', index: this.entries.length };
+    this.entries.push(entry);
+    // The sweep stops itself once it finds nothing in flight: a timer armed and cleared per
+    // request, whenever the service drained between two requests, was garbage at high rates.
     this.timer ??= setInterval(() => this.sweep(), this.resolutionMs);
     // One promise per request: the work's own settlement or an early one from settle().
-    const promise = new Promise<T>((resolve, reject) => {
+    entry.promise = new Promise<T>((resolve, reject) => {
       entry.reject = (reason) => {
         this.forget(entry);
         reject(reason);
@@ -51,15 +64,18 @@ export class InFlight {
         entry.reject,
       );
     });
-    return { promise, outcome: () => entry.outcome };
+    return entry as InFlightRequest<T>;
   }
 
   private forget(entry: Entry): void {
-    this.entries.delete(entry);
-    if (this.entries.size === 0 && this.timer) {
-      clearInterval(this.timer);
-      this.timer = undefined;
+    const i = entry.index;
+    if (i < 0) return;
+    const last = this.entries.pop()!;
+    if (last !== entry) {
+      this.entries[i] = last;
+      last.index = i;
     }
+    entry.index = -1;
   }
 
   /**
@@ -75,9 +91,15 @@ export class InFlight {
   }
 
   private sweep(): void {
+    if (this.entries.length === 0) {
+      clearInterval(this.timer);
+      this.timer = undefined;
+      return;
+    }
     const t = this.now();
-    for (const e of this.entries) {
-      if (e.outcome === 'running' && t >= e.deadline) this.settle(e, 'timeout', new Error('request timed out'));
+    // Settling removes entries (a swap with the last): walk a copy.
+    for (const e of this.entries.slice()) {
+      if (e.index >= 0 && e.outcome === 'running' && t >= e.deadline) this.settle(e, 'timeout', new Error('request timed out'));
     }
   }
 
@@ -89,10 +111,12 @@ export class InFlight {
 
   /** Aborts every request still in flight (a hard stop after the grace period). */
   cancelAll(): void {
-    for (const e of this.entries) if (e.outcome === 'running') this.settle(e, 'cancelled', new Error('run stopped'));
+    for (const e of this.entries.slice()) if (e.index >= 0 && e.outcome === 'running') this.settle(e, 'cancelled', new Error('run stopped'));
   }
 
   get size(): number {
-    return this.entries.size;
+    return this.entries.length;
   }
 }
+
+function noop(): void {}

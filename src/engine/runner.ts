@@ -52,7 +52,9 @@ export class ServiceRunner {
   private readonly live: LiveStats;
   private readonly picker: OperationPicker;
   private readonly inflight: InFlight;
-  private readonly pending = new Set<Promise<unknown>>();
+  /** Open-loop requests not awaited by their issuer: the drain waits for them. */
+  private detached = 0;
+  private onDetachedDone: (() => void) | undefined;
   private readonly freeIds: number[] = [];
   private nextId = 0;
   private windowStart: number | undefined;
@@ -185,7 +187,8 @@ export class ServiceRunner {
         continue;
       }
       if (measured) this.measuredIssued++;
-      this.track(this.fire(intended, this.takeId(), operation, op, true));
+      this.detached++;
+      void this.fire(intended, this.takeId(), operation, op, true);
     }
   }
 
@@ -243,13 +246,12 @@ export class ServiceRunner {
     return this.freeIds.pop() ?? this.nextId++;
   }
 
-  private track(p: Promise<unknown>): void {
-    this.pending.add(p);
-    void p.finally(() => this.pending.delete(p));
-  }
-
-  /** Performs one operation and records it; never throws. Resolves to the pause the backend asked for after it. */
-  private async fire(intended: number, clientId: number, operation: string, op: unknown, pooledId: boolean): Promise<number> {
+  /**
+   * Performs one operation and records it; never throws. Resolves to the pause the backend
+   * asked for after it. An open-loop request (`detached`) also gives back its pooled client
+   * id and is counted out of the drain; no promise or set entry per request tracks it.
+   */
+  private async fire(intended: number, clientId: number, operation: string, op: unknown, detached: boolean): Promise<number> {
     const { clock, adapter, spec } = this.o;
     this.live.inFlight++;
     this.live.issued++;
@@ -259,7 +261,7 @@ export class ServiceRunner {
     try {
       result = completeResult(await request.promise);
     } catch (err) {
-      const outcome = request.outcome();
+      const outcome = request.outcome;
       result = classifyThrown(err, outcome === 'timeout', outcome === 'cancelled');
     }
     const end = completedAt(clock.now(), actualStart, result);
@@ -269,8 +271,12 @@ export class ServiceRunner {
       // Bookkeeping must never lose the sample.
     }
     this.live.inFlight--;
-    if (pooledId) this.freeIds.push(clientId);
-    this.record(intended, actualStart, end, clientId, operation, result);
+    if (detached) this.freeIds.push(clientId);
+    try {
+      this.record(intended, actualStart, end, clientId, operation, result);
+    } finally {
+      if (detached && --this.detached === 0) this.onDetachedDone?.();
+    }
     const pause = result.pauseAfterMs;
     return typeof pause === 'number' && pause > 0 ? pause : 0;
   }
@@ -317,7 +323,8 @@ export class ServiceRunner {
    */
   private async drain(): Promise<void> {
     this.live.phase = 'draining';
-    while (this.pending.size > 0) await Promise.all([...this.pending]);
+    while (this.detached > 0) await new Promise<void>((resolve) => (this.onDetachedDone = resolve));
+    this.onDetachedDone = undefined;
     clearTimeout(this.graceTimer);
   }
 }
