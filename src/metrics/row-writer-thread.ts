@@ -10,7 +10,8 @@ import { setPriority } from 'node:os';
 import { receiveMessageOnPort, workerData, type MessagePort } from 'node:worker_threads';
 import { RunAccumulator } from '../report/accumulate.js';
 import { saveRunState } from '../report/saved-state.js';
-import { prepareRowInsert } from './rows.js';
+import { unpackBlock, type PackedBlock } from './packed-block.js';
+import { prepareRowInsert, type Block } from './rows.js';
 import type { StoredServiceRow } from './store.js';
 
 export interface WriterThreadData {
@@ -23,7 +24,16 @@ export interface WriterThreadData {
 }
 
 /** What the event loop sends: a batch of blocks, a request to save the aggregates now, or the end. */
-export type WriterMessage = { id: number; blocks: unknown[][] } | { save: number } | 'close';
+export type WriterMessage = Batch | { save: number } | 'close';
+interface Batch {
+  id: number;
+  blocks: PackedBlock[];
+}
+/** A batch as this thread commits it: its blocks unpacked once, for SQLite and for the aggregates. */
+interface Unpacked {
+  id: number;
+  blocks: Block[];
+}
 
 /** How often the aggregates are saved while rows come: what a killed run's report reads again at most. */
 const SAVE_EVERY_MS = 5000;
@@ -57,7 +67,7 @@ db.pragma('busy_timeout = 5000');
 db.pragma('synchronous = NORMAL');
 const insertBlocks = prepareRowInsert(db);
 let lastRowId = 0;
-const insertAll = db.transaction((batches: { blocks: unknown[][] }[]) => {
+const insertAll = db.transaction((batches: Unpacked[]) => {
   for (const b of batches) lastRowId = insertBlocks(b.blocks) || lastRowId;
 });
 
@@ -73,7 +83,7 @@ function save(): void {
   savedAt = Date.now();
 }
 
-function settle(batches: { id: number; blocks: unknown[][] }[], error?: string): void {
+function settle(batches: Unpacked[], error?: string): void {
   for (const b of batches) {
     if (error === undefined && data.aggregates) {
       benchmarkId ??= b.blocks[0]?.[0] as string | undefined;
@@ -85,7 +95,7 @@ function settle(batches: { id: number; blocks: unknown[][] }[], error?: string):
   Atomics.notify(done, 0);
 }
 
-function commit(batches: { id: number; blocks: unknown[][] }[]): void {
+function commit(batches: Unpacked[]): void {
   try {
     insertAll(batches);
     settle(batches);
@@ -103,14 +113,14 @@ function commit(batches: { id: number; blocks: unknown[][] }[]): void {
   if (Date.now() - savedAt >= SAVE_EVERY_MS) save();
 }
 
-const isBatch = (m: WriterMessage): m is { id: number; blocks: unknown[][] } => typeof m === 'object' && 'blocks' in m;
+const isBatch = (m: WriterMessage): m is Batch => typeof m === 'object' && 'blocks' in m;
 
 function handle(first: WriterMessage): void {
   // Batches waiting in the port are committed together: one transaction, one ack each.
-  const batches: { id: number; blocks: unknown[][] }[] = [];
+  const batches: Unpacked[] = [];
   let other: WriterMessage | undefined;
   for (let m: WriterMessage | undefined = first; m !== undefined; m = receiveMessageOnPort(port)?.message as WriterMessage | undefined) {
-    if (isBatch(m)) batches.push(m);
+    if (isBatch(m)) batches.push({ id: m.id, blocks: m.blocks.map(unpackBlock) });
     else {
       other = m;
       break;

@@ -5,7 +5,8 @@ import { RunError } from '../errors.js';
 import type { Provenance } from './provenance.js';
 import type { Sample } from './sample.js';
 import { RowWriter, type BatchAck } from './row-writer.js';
-import { BLOCK_VALUES, COLUMNS, ROWS_PER_STATEMENT, prepareRowInsert, type Block } from './rows.js';
+import { ROWS_PER_STATEMENT, prepareRowInsert } from './rows.js';
+import { BlockPacker, isFull, newPackedBlock, resetBlock, unpackBlock, type PackedBlock } from './packed-block.js';
 import { SCHEMA_SQL } from './schema-sql.js';
 
 export type RunStatus = 'running' | 'complete' | 'partial' | 'failed';
@@ -81,6 +82,9 @@ const WRITER_STEP_BLOCKS = 32;
 /** Rows handed to the writer thread and not yet committed before the event loop waits for it (bounds memory). */
 const MAX_UNACKED_ROWS = 16_384;
 
+/** Committed blocks kept for reuse: as many as can be handed over and not yet acknowledged. */
+const MAX_SPARE_BLOCKS = MAX_UNACKED_ROWS / ROWS_PER_STATEMENT;
+
 /** Rows kept in memory while commits fail, before newer ones are counted as lost. */
 const MAX_PENDING_ROWS = 200_000;
 
@@ -92,21 +96,24 @@ const MAX_PENDING_ROWS = 200_000;
  */
 export class MetricsStore {
   readonly db: Database.Database;
-  // Rows go straight into statement-sized blocks: no array per row, no copy at commit.
-  private blocks: Block[] = [];
+  // Rows go straight into statement-sized packed blocks: no object per row, no copy at commit.
+  private blocks: PackedBlock[] = [];
+  private readonly packer = new BlockPacker();
+  /** Blocks committed and free for reuse (a Float64Array each: not worth making again). */
+  private readonly spareBlocks: PackedBlock[] = [];
   private buffered = 0;
   private stepQueued = false;
   private writer: RowWriter | undefined;
   private keepsAggregates = false;
   /** Batches handed to the writer thread and not yet acknowledged, by id. */
-  private readonly unacked = new Map<number, { blocks: Block[]; rows: number }>();
+  private readonly unacked = new Map<number, { blocks: PackedBlock[]; rows: number }>();
   private unackedRows = 0;
   private batchId = 0;
   private readonly stepBlocks: number;
   /** Full blocks waiting that make a step due: any on the event loop, a whole batch for the writer thread. */
   private readonly dueBlocks: number;
   private timer: NodeJS.Timeout | undefined;
-  private readonly insertMany: (blocks: Block[]) => void;
+  private readonly insertMany: (blocks: PackedBlock[]) => void;
   private readonly flushIntervalMs: number;
   private readonly maxBatch: number;
   private benchmarkId = '';
@@ -145,7 +152,7 @@ export class MetricsStore {
     this.stepBlocks = this.writer ? WRITER_STEP_BLOCKS : STEP_BLOCKS;
     this.dueBlocks = this.writer ? WRITER_STEP_BLOCKS : 1;
     const insertBlocks = prepareRowInsert(this.db);
-    this.insertMany = this.db.transaction((blocks: Block[]) => void insertBlocks(blocks));
+    this.insertMany = this.db.transaction((blocks: PackedBlock[]) => void insertBlocks(blocks.map(unpackBlock)));
   }
 
   /** Starts a run: records its provenance; samples appended afterwards belong to it. */
@@ -184,37 +191,37 @@ export class MetricsStore {
   /** Queues one measured sample; it is committed within the flush interval. */
   append(s: Sample): void {
     let block = this.blocks[this.blocks.length - 1];
-    if (block === undefined || block.length === BLOCK_VALUES) this.blocks.push((block = []));
+    if (block === undefined || isFull(block)) this.blocks.push((block = this.spareBlocks.pop() ?? newPackedBlock()));
     const origin = this.originMs;
     const llm = s.llm;
-    block.push(
-      this.benchmarkId,
-      this.toEpochMs(s.intendedStart) / 1000,
-      s.service,
-      s.clientId,
-      (s.end - s.intendedStart) / 1000,
-      s.ok ? 1 : 0,
-      s.status,
-      s.message,
-      s.bytesIn,
-      s.operation,
-      (s.intendedStart - origin) / 1000,
-      (s.actualStart - origin) / 1000,
-      (s.end - s.actualStart) / 1000,
-      s.errorClass,
-      s.bytesOut,
-      llm?.ttftMs === undefined ? null : llm.ttftMs / 1000,
-      llm?.tpotMs === undefined ? null : llm.tpotMs / 1000,
-      llm?.itlMs === undefined ? null : llm.itlMs / 1000,
-      llm?.inputTokens ?? null,
-      llm?.outputTokens ?? null,
-      llm?.tokensEstimated === undefined ? null : llm.tokensEstimated ? 1 : 0,
-      s.extra ? JSON.stringify(s.extra) : null,
-    );
+    const p = this.packer;
+    p.begin(block);
+    p.text(this.benchmarkId);
+    p.num(this.toEpochMs(s.intendedStart) / 1000);
+    p.text(s.service);
+    p.num(s.clientId);
+    p.num((s.end - s.intendedStart) / 1000);
+    p.num(s.ok ? 1 : 0);
+    p.any(s.status);
+    p.text(s.message);
+    p.num(s.bytesIn);
+    p.text(s.operation);
+    p.num((s.intendedStart - origin) / 1000);
+    p.num((s.actualStart - origin) / 1000);
+    p.num((s.end - s.actualStart) / 1000);
+    p.text(s.errorClass);
+    p.num(s.bytesOut);
+    p.num(llm?.ttftMs === undefined ? null : llm.ttftMs / 1000);
+    p.num(llm?.tpotMs === undefined ? null : llm.tpotMs / 1000);
+    p.num(llm?.itlMs === undefined ? null : llm.itlMs / 1000);
+    p.num(llm?.inputTokens);
+    p.num(llm?.outputTokens);
+    p.num(llm?.tokensEstimated === undefined ? null : llm.tokensEstimated ? 1 : 0);
+    p.text(s.extra ? JSON.stringify(s.extra) : null);
     if (++this.buffered >= this.maxBatch) this.commitAll();
     else {
       this.timer ??= setTimeout(() => this.commitAll(), this.flushIntervalMs);
-      if (block.length === BLOCK_VALUES && this.blocks.length >= this.dueBlocks && !this.stepQueued) {
+      if (isFull(block) && this.blocks.length >= this.dueBlocks && !this.stepQueued) {
         this.stepQueued = true;
         setImmediate(() => this.commitStep());
       }
@@ -231,7 +238,7 @@ export class MetricsStore {
     // After a failed commit only the flush timer retries, not every filled block.
     if (this.writeError) return;
     let n = 0;
-    while (n < this.stepBlocks && n < this.blocks.length && this.blocks[n]!.length === BLOCK_VALUES) n++;
+    while (n < this.stepBlocks && n < this.blocks.length && isFull(this.blocks[n]!)) n++;
     if (n === 0) return;
     const blocks = this.blocks.splice(0, n);
     const rows = n * ROWS_PER_STATEMENT;
@@ -261,7 +268,7 @@ export class MetricsStore {
     this.commit(blocks, rows);
   }
 
-  private commit(blocks: Block[], rows: number): void {
+  private commit(blocks: PackedBlock[], rows: number): void {
     if (this.writer) {
       const failure = this.writer.failure;
       if (failure) return this.failed(blocks, rows, new Error(failure));
@@ -291,17 +298,23 @@ export class MetricsStore {
     else this.failed(batch.blocks, batch.rows, new Error(ack.error));
   }
 
-  private committed(blocks: Block[], rows: number): void {
+  private committed(blocks: PackedBlock[], rows: number): void {
     this.rowsWritten += rows;
-    if (this.onCommitted) for (const block of blocks) this.onCommitted(block);
+    for (const block of blocks) {
+      if (this.onCommitted) this.onCommitted(unpackBlock(block));
+      if (this.spareBlocks.length < MAX_SPARE_BLOCKS) {
+        resetBlock(block);
+        this.spareBlocks.push(block);
+      }
+    }
   }
 
-  private failed(blocks: Block[], rows: number, err: Error): void {
+  private failed(blocks: PackedBlock[], rows: number, err: Error): void {
     // Keep the rows for a later commit (space may come back), within a bound: whole
     // blocks of the oldest rows are kept, the newest beyond the bound are lost.
     let kept = 0;
     let k = 0;
-    while (k < blocks.length && kept + blocks[k]!.length / COLUMNS <= MAX_PENDING_ROWS) kept += blocks[k++]!.length / COLUMNS;
+    while (k < blocks.length && kept + blocks[k]!.rows <= MAX_PENDING_ROWS) kept += blocks[k++]!.rows;
     this.lost += rows - kept;
     this.blocks = blocks.slice(0, k).concat(this.blocks);
     this.buffered += kept;
