@@ -120,7 +120,13 @@ try {
     [`autocannon -w ${cores}`, fixed(acN.rps), fixed(acN.p99_ms, 2), (all.result.rps / acN.rps).toFixed(2)],
     [`aifb http, generators: ${cores}`, fixed(all.result.rps), fixed(all.result.p99_ms, 2), '1.00'],
   ]);
+  // The server shares these cores here: the client had only what nginx left of them.
+  const clientCores = cores - all.serverCores;
+  const scalingPerClientCore = all.result.rps / (clientCores * one.result.rps);
+  const toolScaling = (n: number, n1: number) => (n / (cores * n1)).toFixed(2);
   console.log(`scaling: ${scaling.toFixed(2)} × (cores × one-core figure); target ≥ 0.80 where the server is not the limit`);
+  console.log(`  per core left to the client (${clientCores.toFixed(2)} of ${cores}, nginx using the rest): ${scalingPerClientCore.toFixed(2)}`);
+  console.log(`  the same ratio for the other clients: wrk ${toolScaling(wrkN.rps, wrk1.rps)}, autocannon ${toolScaling(acN.rps, ac1.rps)}`);
 
   // 3. Open loop.
   const open = aifbRun(`services:
@@ -147,7 +153,7 @@ try {
     machine: { cpus: cores, model: cpus()[0]?.model, node: process.version },
     connections, seconds,
     one_core: { wrk: wrk1, autocannon: ac1, undici_alone: undici1, aifb: one.result, server_cores: one.serverCores, ratio_vs_autocannon: one.result.rps / ac1.rps, ratio_vs_wrk: one.result.rps / wrk1.rps, ratio_vs_undici: one.result.rps / undici1.rps },
-    every_core: { cores, wrk: wrkN, autocannon: acN, aifb: all.result, server_cores: all.serverCores, server_bound: serverBound, scaling },
+    every_core: { cores, wrk: wrkN, autocannon: acN, aifb: all.result, server_cores: all.serverCores, server_bound: serverBound, scaling, scaling_per_client_core: scalingPerClientCore, wrk_scaling: wrkN.rps / (cores * wrk1.rps), autocannon_scaling: acN.rps / (cores * ac1.rps) },
     open_loop: { requested: openRate, achieved: open.load.achieved_rate, completed_rps: open.throughput.requests_per_second, lag_ms: { p50: lag.p50 * 1000, p90: lag.p90 * 1000, p99: lag.p99 * 1000, max: lag.max * 1000 }, latency_p99_ms: open.percentiles.p99 * 1000 },
   });
 } finally {
