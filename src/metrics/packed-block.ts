@@ -7,10 +7,11 @@ const IS_TEXT = ROW_COLUMNS.map((c) => TEXT.has(c));
 /**
  * Up to ROWS_PER_STATEMENT rows as the store builds them during a run: every value in one
  * Float64Array (NaN is NULL; a text column holds an index into `texts`, where a run of
- * equal values is stored once), so a row costs no heap object and handing a block to the
- * writer thread shares its numbers and copies its few texts instead of serializing ~700
- * values one by one (that had been 8 % of a one-core HTTP client's CPU). A non-number in a number column (a status
- * that is a string) goes to `odd`, by position.
+ * equal values is stored once). A row makes no heap object: as an array of values with
+ * boxed numbers, the rows waiting for their commit had been a quarter of what every
+ * young-generation collection copied (docs/performance.md). Handing a block to the writer
+ * thread shares its numbers and copies its few texts. A non-number in a number column (a
+ * status that is text) goes to `odd`, by position.
  */
 export interface PackedBlock {
   rows: number;
