@@ -8,6 +8,8 @@ export const ROW_COLUMNS = [
 ] as const;
 
 export const COLUMNS = ROW_COLUMNS.length;
+/** The columns that hold text; the others hold numbers (or NULL, or a status that is text). */
+export const TEXT_COLUMNS: ReadonlySet<(typeof ROW_COLUMNS)[number]> = new Set(['benchmark_id', 'service_name', 'error_message', 'operation', 'error_class', 'extra']);
 export const ROWS_PER_STATEMENT = 32;
 export const BLOCK_VALUES = COLUMNS * ROWS_PER_STATEMENT;
 

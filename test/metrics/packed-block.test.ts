@@ -1,9 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { BlockPacker, isFull, newPackedBlock, resetBlock, unpackBlock } from '../../src/metrics/packed-block.js';
-import { ROW_COLUMNS, ROWS_PER_STATEMENT } from '../../src/metrics/rows.js';
-
-const TEXT = new Set(['benchmark_id', 'service_name', 'error_message', 'operation', 'error_class', 'extra']);
+import { ROW_COLUMNS, ROWS_PER_STATEMENT, TEXT_COLUMNS as TEXT } from '../../src/metrics/rows.js';
 
 /** A row of ROW_COLUMNS values: repeated and changing texts, NULLs, fractions, a status that is text. */
 function row(i: number): unknown[] {

@@ -79,6 +79,8 @@ export const runCommand: Command = {
       keepGroup: values['keep-pushgateway-group'] ?? false,
       log,
     });
+    // The writer thread keeps the report's aggregates as it commits rows and saves them every
+    // few seconds: no second pass over millions of rows at the end, nor after a SIGKILL.
     const store = new MetricsStore(paths.metricsDb, { background: true, aggregates: true });
     const clock = systemClock();
     const origin = clock.now();
@@ -95,9 +97,6 @@ export const runCommand: Command = {
       origin,
       (m) => clock.wallAt(m),
     );
-
-    // The writer thread keeps the report's aggregates as it commits rows and saves them every
-    // few seconds: no second pass over millions of rows at the end, nor after a SIGKILL.
 
     const stop = new AbortController();
     store.onWriteError = (err) => {
