@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 // Runs every test/**/*.test.ts with node's test runner (TypeScript through tsx) and
-// ends with the plain line "N passed, N failed" that CI reads.
+// ends with the plain line "N passed, N failed, N skipped" that CI reads. A test that
+// cannot run here (a server that did not install) skips itself with "not run: <reason>";
+// those are listed by reason and counted apart, never as passed.
 import { readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { spawn } from 'node:child_process';
@@ -35,9 +37,18 @@ const child = spawn(
   { cwd: root, stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, AIFB_TEST: '1' } },
 );
 let tail = '';
+let pending = '';
+const notRun = new Map();
 child.stdout.on('data', (chunk) => {
   process.stdout.write(chunk);
-  tail = (tail + chunk.toString()).slice(-4000);
+  const text = chunk.toString();
+  tail = (tail + text).slice(-4000);
+  const lines = (pending + text).split('\n');
+  pending = lines.pop() ?? '';
+  for (const line of lines) {
+    const m = /# (not run: .*)$/.exec(line);
+    if (m) notRun.set(m[1], (notRun.get(m[1]) ?? 0) + 1);
+  }
 });
 child.on('close', (code) => {
   const num = (label) => Number(new RegExp(`ℹ ${label} (\\d+)`).exec(tail)?.[1] ?? 'NaN');
@@ -47,6 +58,8 @@ child.on('close', (code) => {
     console.log(`0 passed, 1 failed`);
     process.exit(code || 1);
   }
-  console.log(`${passed} passed, ${failed} failed`);
+  const skipped = Number.isNaN(num('skipped')) ? 0 : num('skipped');
+  for (const [reason, n] of notRun) console.log(`${reason} (${n} test${n === 1 ? '' : 's'})`);
+  console.log(`${passed} passed, ${failed} failed, ${skipped} skipped`);
   process.exit(code ?? 1);
 });
