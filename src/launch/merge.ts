@@ -19,6 +19,9 @@ CREATE TABLE IF NOT EXISTS shards (
   source TEXT,
   client_offset INTEGER,
   rows INTEGER,
+  node TEXT,
+  status TEXT,
+  note TEXT,
   PRIMARY KEY (benchmark_id, shard_index)
 );`;
 
@@ -27,17 +30,20 @@ export interface ShardMeta {
   host: string;
   slurmJobId: string | null;
   slurmProcid: string | null;
+  /** The Slurm node (SLURMD_NODENAME): several nodes may share one host name. */
+  node?: string | null;
 }
 
 /** Records which shard a generator's database is (called by the generator). */
 export function writeShardMeta(db: Database.Database, benchmarkId: string, m: ShardMeta): void {
   db.exec(SHARDS_SQL);
-  db.prepare('INSERT OR REPLACE INTO shards (benchmark_id, shard_index, host, slurm_job_id, slurm_procid) VALUES (?, ?, ?, ?, ?)').run(
+  db.prepare('INSERT OR REPLACE INTO shards (benchmark_id, shard_index, host, slurm_job_id, slurm_procid, node) VALUES (?, ?, ?, ?, ?, ?)').run(
     benchmarkId,
     m.index,
     m.host,
     m.slurmJobId,
     m.slurmProcid,
+    m.node ?? null,
   );
 }
 
@@ -59,7 +65,13 @@ function readShard(path: string, position: number): ShardFile & { runs: RunRow[]
     const hasShards = (db.prepare("SELECT name FROM sqlite_master WHERE name = 'shards'").get() as unknown) !== undefined;
     const m = hasShards ? (db.prepare('SELECT * FROM shards LIMIT 1').get() as Record<string, unknown> | undefined) : undefined;
     const meta = m
-      ? { index: Number(m.shard_index), host: String(m.host ?? ''), slurmJobId: (m.slurm_job_id as string | null) ?? null, slurmProcid: (m.slurm_procid as string | null) ?? null }
+      ? {
+          index: Number(m.shard_index),
+          host: String(m.host ?? ''),
+          slurmJobId: (m.slurm_job_id as string | null) ?? null,
+          slurmProcid: (m.slurm_procid as string | null) ?? null,
+          node: (m.node as string | null | undefined) ?? null,
+        }
       : undefined;
     return { path, index: meta?.index ?? position, meta, runs };
   } finally {
@@ -71,6 +83,55 @@ export interface MergeResult {
   benchmarkId: string;
   shards: number;
   rows: number;
+  /** Shards expected but not merged: absent, unreadable, or written by a generator that never finished. */
+  missing: MissingShard[];
+}
+
+export interface MissingShard {
+  index: number;
+  node: string | null;
+  reason: string;
+}
+
+export interface MergeOptions {
+  /** Shards 0..expect-1 make the run; any not merged is recorded as missing and the run is partial. */
+  expect?: number;
+  /** Why a shard may be missing (e.g. its node failed), by index; shown with it. */
+  notes?: Record<number, string>;
+}
+
+/**
+ * Splits shard files into those that can be merged and those that cannot: with
+ * `expect`, an absent or unreadable file, or one whose generator never finished its run
+ * (killed with its node: its counters were never saved), is missing, not an error.
+ */
+function sortShards(files: readonly string[], o: MergeOptions): { shards: (ShardFile & { runs: RunRow[] })[]; missing: MissingShard[] } {
+  const shards: (ShardFile & { runs: RunRow[] })[] = [];
+  const missing: MissingShard[] = [];
+  for (const [i, f] of files.entries()) {
+    if (o.expect === undefined) {
+      shards.push(readShard(f, i));
+      continue;
+    }
+    const fallback = Number(/shard-(\d+)\.db$/.exec(f)?.[1] ?? i);
+    let s: ShardFile & { runs: RunRow[] };
+    try {
+      s = readShard(f, fallback);
+    } catch (err) {
+      if (existsSync(f)) missing.push({ index: fallback, node: null, reason: `unreadable: ${(err as Error).message}` });
+      continue;
+    }
+    if (s.runs.length === 0 || s.runs.every((r) => r.status === 'running')) {
+      missing.push({ index: s.index, node: s.meta?.node ?? null, reason: 'its generator never finished (killed?): rows and counters incomplete' });
+    } else shards.push(s);
+  }
+  if (o.expect !== undefined) {
+    for (let k = 0; k < o.expect; k++) {
+      if (!shards.some((s) => s.index === k) && !missing.some((m) => m.index === k)) missing.push({ index: k, node: null, reason: 'no shard file' });
+    }
+  }
+  for (const m of missing) if (o.notes?.[m.index]) m.reason = `${o.notes[m.index]}; ${m.reason}`;
+  return { shards, missing: missing.sort((a, b) => a.index - b.index) };
 }
 
 /**
@@ -80,9 +141,12 @@ export interface MergeResult {
  * run record. The report is then built from raw rows as for any run, so histograms
  * merge without loss and rates add.
  */
-export function mergeShardFiles(target: string, files: readonly string[], benchmarkId?: string): MergeResult {
+export function mergeShardFiles(target: string, files: readonly string[], benchmarkId?: string, o: MergeOptions = {}): MergeResult {
   if (files.length === 0) throw new UsageError('merge: give at least one shard database');
-  const shards = files.map((f, i) => readShard(f, i)).sort((a, b) => a.index - b.index);
+  const sorted = sortShards(files, o);
+  const { missing } = sorted;
+  const shards = sorted.shards.sort((a, b) => a.index - b.index);
+  if (shards.length === 0) throw new RunError(`merge: no shard could be merged (${missing.map((m) => `shard ${m.index}: ${m.reason}`).join('; ')})`);
   const ids = [...new Set(shards.flatMap((s) => s.runs.map((r) => r.benchmark_id)))];
   const id = benchmarkId ?? (ids.length === 1 ? ids[0] : undefined);
   if (!id) throw new UsageError(ids.length === 0 ? 'merge: the shards hold no run' : `merge: the shards hold several runs (${ids.join(', ')}); choose one with --id`);
@@ -100,7 +164,9 @@ export function mergeShardFiles(target: string, files: readonly string[], benchm
     db.pragma('journal_mode = WAL');
     db.exec(SCHEMA_SQL);
     db.exec(SHARDS_SQL);
-    const run = mergeRunRecords(runRows);
+    const merged = mergeRunRecords(runRows);
+    // A shard short makes the run partial: its requests are not in the report.
+    const run = missing.length > 0 && merged.status === 'complete' ? { ...merged, status: 'partial' } : merged;
     const cols = columns(db, 'main', 'runs');
     const keys = cols.filter((c) => c in run);
     db.prepare(`INSERT INTO runs (${keys.join(', ')}) VALUES (${keys.map((k) => `@${k}`).join(', ')})`).run(run);
@@ -114,8 +180,14 @@ export function mergeShardFiles(target: string, files: readonly string[], benchm
       services.push(copied.services);
       offset += copied.clientSpan;
     }
-    saveServices(db, id, mergeServiceRecords(services));
-    return { benchmarkId: id, shards: shards.length, rows };
+    const note = missing.length > 0 ? `generator shard(s) missing: ${missing.map((m) => `${m.index}${m.node ? ` (node ${m.node})` : ''}: ${m.reason}`).join('; ')}` : undefined;
+    const records = mergeServiceRecords(services).map((r) =>
+      note ? { ...r, status: r.status === 'complete' ? 'partial' : r.status, error: r.error ? `${r.error}; ${note}` : note } : r,
+    );
+    saveServices(db, id, records);
+    const insertMissing = db.prepare('INSERT OR REPLACE INTO shards (benchmark_id, shard_index, node, status, note) VALUES (?, ?, ?, ?, ?)');
+    for (const m of missing) insertMissing.run(id, m.index, m.node, 'missing', m.reason);
+    return { benchmarkId: id, shards: shards.length, rows, missing };
   } finally {
     db.close();
   }
@@ -154,9 +226,9 @@ export function copyShard(
     }));
     db.exec(SHARDS_SQL);
     db.prepare(
-      `INSERT OR REPLACE INTO main.shards (benchmark_id, shard_index, host, slurm_job_id, slurm_procid, source, client_offset, rows)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-    ).run(id, s.index, s.meta?.host ?? null, s.meta?.slurmJobId ?? null, s.meta?.slurmProcid ?? null, s.path, clientOffset, info.changes);
+      `INSERT OR REPLACE INTO main.shards (benchmark_id, shard_index, host, slurm_job_id, slurm_procid, source, client_offset, rows, node, status)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'merged')`,
+    ).run(id, s.index, s.meta?.host ?? null, s.meta?.slurmJobId ?? null, s.meta?.slurmProcid ?? null, s.path, clientOffset, info.changes, s.meta?.node ?? null);
     return { rows: info.changes, clientSpan: span === null ? 0 : span + 1, services };
   } finally {
     db.exec('DETACH DATABASE shard');

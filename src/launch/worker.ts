@@ -52,6 +52,7 @@ export async function runShard(o: ShardRunOptions): Promise<BenchmarkResult> {
     host: hostname(),
     slurmJobId: o.env.SLURM_JOB_ID ?? null,
     slurmProcid: o.env.SLURM_PROCID ?? null,
+    node: o.env.SLURMD_NODENAME ?? null,
   });
   o.log.info(`generator ${o.index}: ${plan.services.map((s) => s.name).join(', ') || 'no share of any service'}; writing ${o.db}`);
   let result: BenchmarkResult = { status: 'complete', services: [], badInput: false };

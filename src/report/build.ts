@@ -1,4 +1,5 @@
 import type Database from 'better-sqlite3';
+import { generatorReports, type GeneratorReport } from './shards.js';
 import { RunError } from '../errors.js';
 import { Distribution } from '../metrics/distribution.js';
 import type { SliceAggregate } from './aggregate.js';
@@ -233,6 +234,7 @@ export function buildReport(db: Database.Database, benchmarkId?: string, now = n
     services,
     sweeps: buildSweeps(db, id, services),
     thresholds: evaluateThresholds({ services }, thresholdsFromRecipeText(run.recipe_text)),
+    ...withGenerators(generatorReports(db, id)),
     provenance: {
       recipe_file: run.recipe_file,
       recipe_hash: run.recipe_hash,
@@ -248,4 +250,8 @@ export function buildReport(db: Database.Database, benchmarkId?: string, now = n
       command_line: run.command_line,
     },
   };
+}
+
+function withGenerators(g: GeneratorReport[] | undefined): { generators?: GeneratorReport[] } {
+  return g ? { generators: g } : {};
 }

@@ -155,5 +155,7 @@ export interface Report {
   sweeps: Record<string, import('./sweeps.js').SweepReport>;
   /** The recipe's thresholds judged on this data (read from the stored recipe). */
   thresholds: ThresholdReport;
+  /** Load generators whose shards make this run (generators: N), with their nodes; absent for one process. */
+  generators?: import('./shards.js').GeneratorReport[];
   provenance: Record<string, unknown>;
 }

@@ -69,6 +69,17 @@ function daemonRunning(name: string): boolean {
   return run('pgrep', ['-x', name]).ok;
 }
 
+/** Makes sure munged answers (a key is made when missing); every cluster here shares it. */
+export function ensureMunge(): void {
+  mkdirSync('/run/munge', { recursive: true });
+  if (!existsSync('/etc/munge/munge.key')) execFileSync('mungekey', ['-c']);
+  run('chown', ['-R', 'munge:munge', '/etc/munge', '/run/munge', '/var/lib/munge', '/var/log/munge']);
+  if (!run('munge', ['-n']).ok) {
+    run('su', ['-s', '/bin/sh', 'munge', '-c', 'munged']);
+    if (!until(() => run('munge', ['-n']).ok, 10_000)) throw new Error('munged did not start');
+  }
+}
+
 /**
  * Makes sure the cluster answers and its node takes jobs; throws with what it saw
  * when it cannot. Needs root the first time (it writes /etc/slurm and starts daemons).
@@ -81,13 +92,8 @@ export function ensureSlurmCluster(): void {
     mkdirSync('/etc/slurm', { recursive: true });
     writeFileSync(CONF, slurmConf());
   }
-  for (const d of ['/var/spool/slurmctld', '/var/spool/slurmd', '/var/log/slurm', '/run/munge']) mkdirSync(d, { recursive: true });
-  if (!existsSync('/etc/munge/munge.key')) execFileSync('mungekey', ['-c']);
-  run('chown', ['-R', 'munge:munge', '/etc/munge', '/run/munge', '/var/lib/munge', '/var/log/munge']);
-  if (!run('munge', ['-n']).ok) {
-    run('su', ['-s', '/bin/sh', 'munge', '-c', 'munged']);
-    if (!until(() => run('munge', ['-n']).ok, 10_000)) throw new Error('munged did not start');
-  }
+  for (const d of ['/var/spool/slurmctld', '/var/spool/slurmd', '/var/log/slurm']) mkdirSync(d, { recursive: true });
+  ensureMunge();
   if (!daemonRunning('slurmctld')) execFileSync('slurmctld', []);
   if (!until(() => run('scontrol', ['ping']).out.includes('UP'), 20_000)) {
     throw new Error(`slurmctld does not answer: ${run('scontrol', ['ping']).out}`);

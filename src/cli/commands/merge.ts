@@ -5,7 +5,7 @@ import { openMetricsDb } from '../../metrics/store.js';
 import { buildReport } from '../../report/build.js';
 import { renderSummary } from '../../report/terminal.js';
 import { writeJsonReport } from '../../report/write.js';
-import { parseCommandArgs } from '../args.js';
+import { parseCommandArgs, positiveInt } from '../args.js';
 import type { Command } from '../command.js';
 import { EXIT } from '../exit-codes.js';
 
@@ -13,7 +13,7 @@ import { EXIT } from '../exit-codes.js';
 export const mergeCommand: Command = {
   name: 'merge',
   summary: 'merge the shard databases of load generators into one run and report',
-  usage: `aifb merge SHARD.db... --out MERGED.db [--reports DIR] [--id ID] [--json]
+  usage: `aifb merge SHARD.db... --out MERGED.db [--reports DIR] [--id ID] [--expect N] [--json]
 
 Each load generator (generators: N; one Slurm task or child process each) writes its
 own SQLite shard. merge copies every request row into MERGED.db as one run: times are
@@ -21,18 +21,21 @@ rebased to the earliest shard, client ids are offset so they stay distinct, serv
 counters add and windows span all shards; the report is then built from the raw rows,
 so percentiles are exact over all shards and rates add. The shards table of MERGED.db
 records which host and Slurm task wrote which rows. --reports writes
-<DIR>/<id>_report.json.`,
+<DIR>/<id>_report.json. --expect N: the run had shards 0..N-1; one that is absent,
+unreadable or never finished (its generator was killed) is recorded as missing and the
+run is partial, instead of an error.`,
   async run(args, io) {
     const { values, positionals } = parseCommandArgs(
       args,
-      { out: { type: 'string' }, reports: { type: 'string' }, id: { type: 'string' }, json: { type: 'boolean' } },
+      { out: { type: 'string' }, reports: { type: 'string' }, id: { type: 'string' }, expect: { type: 'string' }, json: { type: 'boolean' } },
       'merge',
     );
     if (!values.out) throw new UsageError('merge: give --out MERGED.db');
     if (positionals.length === 0) throw new UsageError('merge: give the shard databases to merge');
     const out = resolve(io.cwd, values.out);
-    const r = mergeShardFiles(out, positionals.map((p) => resolve(io.cwd, p)), values.id);
+    const r = mergeShardFiles(out, positionals.map((p) => resolve(io.cwd, p)), values.id, { expect: positiveInt(values.expect, 'expect') });
     io.stderr.write(`merged ${r.shards} shard(s), ${r.rows} request rows of ${r.benchmarkId} into ${out}\n`);
+    for (const m of r.missing) io.stderr.write(`shard ${m.index} missing${m.node ? ` (node ${m.node})` : ''}: ${m.reason}\n`);
     const db = openMetricsDb(out);
     try {
       const report = buildReport(db, r.benchmarkId);

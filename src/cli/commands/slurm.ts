@@ -16,6 +16,7 @@ import { parseCommandArgs, positiveInt } from '../args.js';
 import type { Command, CommandIO } from '../command.js';
 import { EXIT } from '../exit-codes.js';
 import { newBenchmarkId } from './run.js';
+import { generatorsCmd } from './slurm-generators.js';
 
 const USAGE = `aifb slurm <subcommand> [options]   (docs/hpc.md)
 
@@ -37,6 +38,9 @@ default to those of the recipe's services):
 Used inside jobs:
   worker RECIPE --id ID (--shard-dir DIR | --db FILE) [--index K] [--service NAME]
                               run load generator K (default $SLURM_PROCID) into its shard
+  generators RECIPE --id ID --count N --shard-dir DIR --out DB [--reports DIR]
+                              run N generators as job steps over the job's nodes, then merge
+                              their shards (a shard lost with its node is named, run partial)
   probe --port P [--ready JSON] [--log FILE] [--pid PID] [--timeout S] [--free]
                               wait until the service in this job is ready (exit 0) or not (1);
                               --free: only check that nothing listens on the port yet`;
@@ -208,6 +212,7 @@ const SUB: Record<string, (args: string[], io: CommandIO) => Promise<number>> = 
   cancel: cancelCmd,
   logs: logsCmd,
   worker: workerCmd,
+  generators: generatorsCmd,
   probe: probeCmd,
 };
 

@@ -65,10 +65,14 @@ export function serviceScript(i: ServiceScriptInput): string {
     '  wait "$SERVICE_PID" 2>/dev/null',
     '  exit 1',
     'fi',
-    'NODE=$(hostname -s)',
-    `printf '{"host":"%s","port":%s,"job_id":"%s"}\\n' "$NODE" ${plan.port} "$SLURM_JOB_ID" >"$ENDPOINT_FILE.tmp"`,
+    'NODE=${SLURMD_NODENAME:-$(hostname -s)}',
+    '# Clients on other nodes reach this one at the address Slurm itself uses (NodeAddr),',
+    '# which is its host name on most clusters; the host name when Slurm gives none.',
+    `ADDR=$(scontrol show node "$NODE" -o 2>/dev/null | sed -n 's/.*[[:space:]]NodeAddr=\\([^[:space:]]*\\).*/\\1/p')`,
+    'ADDR=${ADDR:-$(hostname -s)}',
+    `printf '{"host":"%s","port":%s,"job_id":"%s","node":"%s"}\\n' "$ADDR" ${plan.port} "$SLURM_JOB_ID" "$NODE" >"$ENDPOINT_FILE.tmp"`,
     'mv -f "$ENDPOINT_FILE.tmp" "$ENDPOINT_FILE"',
-    `echo "aifb: ${plan.service.replace(/[^A-Za-z0-9_.-]/g, '_')} ready at $NODE:${plan.port}"`,
+    `echo "aifb: ${plan.service.replace(/[^A-Za-z0-9_.-]/g, '_')} ready at $ADDR:${plan.port} (node $NODE)"`,
     'wait "$SERVICE_PID"',
     '',
   ].join('\n');
@@ -110,17 +114,20 @@ export function clientScript(i: ClientScriptInput): string {
   const body =
     i.generators > 1
       ? [
-          `mkdir -p -- ${shellQuote(shardDir)}`,
-          `srun --ntasks=${i.generators} --kill-on-bad-exit=0 ${shellJoin([...i.aifb, 'slurm', 'worker', i.recipeFile, '--id', i.benchmarkId, '--shard-dir', shardDir])}`,
-          'STATUS=$?',
-          `${shellJoin([...i.aifb, 'merge', '--out', i.metricsDb, '--reports', i.reportsDir])} ${shellQuote(shardDir)}/shard-*.db || STATUS=1`,
-          'exit "$STATUS"',
+          '# One job step per generator (srun), spread over the allocated nodes; a node that',
+          '# fails ends only its own steps, and the merge names the shards it took with it.',
+          shellJoin([...i.aifb, 'slurm', 'generators', i.recipeFile, '--id', i.benchmarkId, '--count', String(i.generators), '--shard-dir', shardDir, '--out', i.metricsDb, '--reports', i.reportsDir]),
         ]
       : [shellJoin([...i.aifb, 'run', i.recipeFile, '--id', i.benchmarkId, '--quiet'])];
   const usage = `usage: sbatch --dependency=after:ID1:ID2... THIS_SCRIPT ${i.services.map((s) => `JOBID_OF_${safeFileName(s)}`).join(' ')}`.trim();
   return [
     ...HEADER(`Slurm client job of benchmark ${i.benchmarkId}`),
-    ...sbatchDirectives(i.slurm, { jobName: stem, output: outputPattern(i.dir, stem), ntasks: i.generators }),
+    // --no-kill: a failed generator node must not end the job, whose batch step merges the rest.
+    ...sbatchDirectives(i.generators > 1 ? { ...i.slurm, extra_args: ['--no-kill', ...(i.slurm.extra_args ?? [])] } : i.slurm, {
+      jobName: stem,
+      output: outputPattern(i.dir, stem),
+      ntasks: i.generators,
+    }),
     '',
     'set -uo pipefail',
     `if [ "$#" -ne ${n} ]; then echo ${shellQuote(usage)} >&2; exit 2; fi`,

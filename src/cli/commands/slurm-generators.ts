@@ -1,0 +1,70 @@
+import { isAbsolute, resolve } from 'node:path';
+import { UsageError } from '../../errors.js';
+import { mergeShardFiles } from '../../launch/merge.js';
+import { aifbCommand } from '../../launch/self.js';
+import { runGeneratorSteps, shardFile } from '../../launch/slurm/spread.js';
+import { openMetricsDb } from '../../metrics/store.js';
+import { buildReport } from '../../report/build.js';
+import { writeJsonReport } from '../../report/write.js';
+import { createLogger } from '../../util/log.js';
+import { parseCommandArgs, positiveInt } from '../args.js';
+import type { CommandIO } from '../command.js';
+import { EXIT } from '../exit-codes.js';
+
+/**
+ * `aifb slurm generators RECIPE --id ID --count N --shard-dir DIR --out DB [--reports DIR]`,
+ * run by the client job's batch step: one job step per generator over the allocated
+ * nodes, then one merge of every shard there is. A shard lost with its node makes the
+ * run partial and is named in the merged database and the report; the exit code is 1
+ * then, 0 when every generator ended well.
+ */
+export async function generatorsCmd(args: string[], io: CommandIO): Promise<number> {
+  const { values, positionals } = parseCommandArgs(
+    args,
+    { id: { type: 'string' }, count: { type: 'string' }, 'shard-dir': { type: 'string' }, out: { type: 'string' }, reports: { type: 'string' } },
+    'slurm generators',
+  );
+  const recipe = positionals[0];
+  const count = positiveInt(values.count, 'count');
+  if (!recipe || !values.id || !count || !values['shard-dir'] || !values.out) {
+    throw new UsageError('slurm generators: give the recipe, --id, --count, --shard-dir and --out');
+  }
+  const abs = (p: string) => (isAbsolute(p) ? p : resolve(io.cwd, p));
+  const shardDir = abs(values['shard-dir']);
+  const log = createLogger('info', (l) => io.stderr.write(`${l}\n`));
+  const stop = new AbortController();
+  const onSignal = () => stop.abort();
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  try {
+    const steps = await runGeneratorSteps({
+      recipeFile: abs(recipe),
+      benchmarkId: values.id,
+      shardDir,
+      count,
+      aifb: aifbCommand(io.env),
+      env: io.env,
+      log,
+      signal: stop.signal,
+    });
+    const notes = Object.fromEntries(steps.filter((s) => s.failure).map((s) => [s.index, s.failure!]));
+    const files = steps.map((s) => shardFile(shardDir, s.index));
+    const out = abs(values.out);
+    const r = mergeShardFiles(out, files, values.id, { expect: count, notes });
+    io.stderr.write(`merged ${r.shards} shard(s), ${r.rows} request rows of ${r.benchmarkId} into ${out}\n`);
+    for (const m of r.missing) io.stderr.write(`shard ${m.index} missing${m.node ? ` (node ${m.node})` : ''}: ${m.reason}\n`);
+    if (values.reports) {
+      const db = openMetricsDb(out);
+      try {
+        io.stderr.write(`Report: ${writeJsonReport(buildReport(db, r.benchmarkId), abs(values.reports))}\n`);
+      } finally {
+        db.close();
+      }
+    }
+    if (stop.signal.aborted) return EXIT.sigterm;
+    return r.missing.length === 0 && steps.every((s) => !s.failure) ? EXIT.ok : EXIT.runtime;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}
