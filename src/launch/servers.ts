@@ -50,8 +50,17 @@ const SERVERS: Record<string, (f: Fields) => ServerLaunch> = {
     dataDir: '/var/lib/weaviate',
     ready: { http: '/v1/.well-known/ready' },
   }),
-  postgresql: () => ({
+  postgresql: (f) => ({
     command: ['postgres', '-D', '{data_dir}', '-p', '{port}', '-h', '{host}', '-k', '{data_dir}'],
+    // The image's entrypoint initialises an empty data directory (as `docker run` does) with
+    // the recipe's user, password and database, then starts postgres with these arguments.
+    containerCommand: ['docker-entrypoint.sh', 'postgres', '-p', '{port}', '-h', '{host}', '-k', '{data_dir}'],
+    env: {
+      PGDATA: '{data_dir}',
+      ...(typeof f.user === 'string' ? { POSTGRES_USER: f.user } : {}),
+      ...(typeof f.password === 'string' || typeof f.password === 'number' ? { POSTGRES_PASSWORD: String(f.password) } : {}),
+      ...(typeof f.database === 'string' ? { POSTGRES_DB: f.database } : {}),
+    },
     image: 'docker://postgres:16',
     port: 5432,
     dataDir: '/var/lib/postgresql/data',

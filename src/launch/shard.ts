@@ -46,7 +46,8 @@ export function shardService(spec: ServiceSpec, k: number): ServiceSpec | undefi
   if (k >= g) return undefined;
   const load = g === 1 ? spec.load : divideLoad(spec.load, k, g);
   if (!hasWork(load)) return undefined;
-  return { ...spec, load, seed: spec.seed + k, fields: { ...spec.fields, generators: 1 } };
+  // generator_index tells a backend which generator it is, for what each must own alone (a table).
+  return { ...spec, load, seed: spec.seed + k, fields: { ...spec.fields, generators: 1, ...(g > 1 ? { generator_index: k } : {}) } };
 }
 
 /**

@@ -7,10 +7,11 @@ import { launcherOf } from './config.js';
 import { imageCacheDir } from './index.js';
 import { onExitKill } from './local.js';
 import { planServer } from './plan.js';
+import { startSeedServices } from './seed.js';
 import { safeFileName } from './quote.js';
 import { generatorTasks } from './shard.js';
 import { sbatch, scancel, scancelSync } from './slurm/commands.js';
-import type { SlurmFields } from './slurm/directives.js';
+import { secretValues, type SlurmFields } from './slurm/directives.js';
 import { clientScript, clientSubmitArgs, serviceScript } from './slurm/script.js';
 
 /** One batch script, ready to write and submit. */
@@ -19,6 +20,8 @@ export interface ScriptFile {
   service: string;
   file: string;
   text: string;
+  /** Secret values the job needs, passed in sbatch's environment (never in the script). */
+  secrets?: Record<string, string>;
 }
 
 export interface Submission {
@@ -42,22 +45,23 @@ export interface SubmissionOptions {
  * Every script of a benchmark run as Slurm jobs: one per service whose launcher is
  * `slurm`, and the client job that benchmarks them. Nothing is written or submitted.
  */
-export function buildSubmission(plan: Plan, o: SubmissionOptions): Submission {
+export function buildSubmission(recipePlan: Plan, o: SubmissionOptions): Submission {
+  // Under Slurm, the seed's services (a slurm block and a container_image) are started as jobs, as the seed did.
+  const plan = startSeedServices(recipePlan);
   const logsDir = isAbsolute(plan.global.logsDir) ? plan.global.logsDir : resolve(o.cwd, plan.global.logsDir);
   const dir = join(logsDir, 'slurm', safeFileName(o.benchmarkId));
   const planCtx = { cwd: o.cwd, logsDir, imageCache: imageCacheDir(o.env) };
   const services = plan.services
     .filter((s) => launcherOf(s.fields).type === 'slurm')
-    .map((s) => ({
-      service: s.name,
-      file: join(dir, `aifb-${safeFileName(s.name)}.sbatch`),
-      text: serviceScript({
-        plan: planServer(s, o.registry.resolve(s.type, s.backend), planCtx, 'slurm'),
-        slurm: (s.fields.slurm ?? {}) as SlurmFields,
-        dir,
-        aifb: o.aifb,
-      }),
-    }));
+    .map((s) => {
+      const server = planServer(s, o.registry.resolve(s.type, s.backend), planCtx, 'slurm');
+      return {
+        service: s.name,
+        file: join(dir, `aifb-${safeFileName(s.name)}.sbatch`),
+        text: serviceScript({ plan: server, slurm: (s.fields.slurm ?? {}) as SlurmFields, dir, aifb: o.aifb }),
+        secrets: secretValues(server.env),
+      };
+    });
   const abs = (p: string) => (isAbsolute(p) ? p : resolve(o.cwd, p));
   const client = {
     service: '',
@@ -105,7 +109,7 @@ export async function submit(s: Submission, log: Logger): Promise<Submitted> {
   try {
     const services: Submitted['services'] = [];
     for (const f of s.services) {
-      const job = await sbatch(f.file);
+      const job = await sbatch(f.file, [], [], f.secrets && Object.keys(f.secrets).length > 0 ? { ...process.env, ...f.secrets } : undefined);
       queued.push(job);
       services.push({ service: f.service, job });
       log.info(`service "${f.service}": Slurm job ${job}`);

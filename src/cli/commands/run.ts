@@ -10,6 +10,7 @@ import { writeHtmlReport } from '../../report/html/report-page.js';
 import { ThresholdWatch } from '../../report/thresholds-live.js';
 import { fmtMetric } from '../../report/format.js';
 import { builtinRegistry } from '../../services/catalog.js';
+import { startSeedServices } from '../../launch/seed.js';
 import { systemClock } from '../../util/clock.js';
 import { createLogger, toLogLevel } from '../../util/log.js';
 import { parseCommandArgs, positiveInt } from '../args.js';
@@ -34,6 +35,9 @@ ${LIVE_EXPORT_USAGE}
   --out DIR            write the report (and a relative metrics_db) into DIR
   --id ID              benchmark id to use (default benchmark_<unix time>_<random>)
   --grace SECONDS      after SIGINT/SIGTERM, how long in-flight requests may finish (default 5)
+  --start-services     start the seed's services (a slurm block and a container_image, no
+                       launcher) as Slurm jobs with Apptainer, as aifb slurm submit does;
+                       without it they are external, already running at service_url
   --quiet              no live display; plain lines only
   --json               print the report JSON on stdout (the summary goes to stderr)`;
 
@@ -59,6 +63,7 @@ export const runCommand: Command = {
         grace: { type: 'string' },
         quiet: { type: 'boolean' },
         json: { type: 'boolean' },
+        'start-services': { type: 'boolean' },
         ...LIVE_EXPORT_FLAGS,
       },
       'run',
@@ -66,7 +71,9 @@ export const runCommand: Command = {
     const recipePath = values.recipe ?? positionals[0] ?? defaultRecipe;
     const maxWorkers = positiveInt(values['max-workers'], 'max-workers') ?? 10;
     const graceMs = (positiveInt(values.grace, 'grace') ?? 5) * 1000;
-    const plan = loadRecipeFile(recipePath, { registry: builtinRegistry, env: io.env });
+    const loaded = loadRecipeFile(recipePath, { registry: builtinRegistry, env: io.env });
+    // --start-services: the seed's services (slurm block + container_image) start as Slurm jobs, as under aifb slurm submit.
+    const plan = values['start-services'] ? startSeedServices(loaded) : loaded;
     const log = createLogger(toLogLevel(plan.global.logLevel), (l) => io.stderr.write(l + '\n'));
     for (const w of plan.warnings) log.warn(w);
     const paths = outputPaths(io.cwd, plan.global, values.out);

@@ -5,13 +5,17 @@ import { parseCommandArgs } from '../args.js';
 import type { Command } from '../command.js';
 import { UsageError } from '../../errors.js';
 import { EXIT } from '../exit-codes.js';
+import { imageCacheDir } from '../../launch/index.js';
+import { describeStarts, portClashes } from '../../launch/seed.js';
 
 export const validateCommand: Command = {
   name: 'validate',
   summary: 'check a recipe without running it',
   usage: `aifb validate <recipe.yaml> [--json]
 
-Checks the recipe and prints what would run: each service's backend and load profile.
+Checks the recipe and prints what would run: each service's backend and load profile,
+and how and where it starts (external, local process, Slurm job; command; readiness).
+Two services that would start on one host with the same port are warned about.
 Problems are reported as file:line:column with the path of the field; exit code 2.`,
   async run(args, io) {
     const { values, positionals } = parseCommandArgs(args, { json: { type: 'boolean' }, recipe: { type: 'string' } }, 'validate');
@@ -22,8 +26,11 @@ Problems are reported as file:line:column with the path of the field; exit code 
     for (const s of plan.services) {
       if (!builtinRegistry.resolve(s.type, s.backend)) notes.push(`services "${s.name}": ${MSG.noBackendForValidate(s.type, s.backend)}`);
     }
+    const starts = describeStarts(plan, builtinRegistry, { cwd: io.cwd, logsDir: plan.global.logsDir, imageCache: imageCacheDir(io.env) });
+    notes.push(...portClashes(starts));
     if (values.json) {
-      io.stdout.write(JSON.stringify({ valid: true, warnings: notes, services: plan.services.map(({ fields: _f, ...rest }) => rest) }, null, 2) + '\n');
+      const services = plan.services.map(({ fields: _f, ...rest }, i) => ({ ...rest, start: { how: starts[i]!.how, text: starts[i]!.text } }));
+      io.stdout.write(JSON.stringify({ valid: true, warnings: notes, services }, null, 2) + '\n');
       return EXIT.ok;
     }
     for (const n of notes) io.stderr.write(`warning: ${n}\n`);
@@ -36,6 +43,7 @@ Problems are reported as file:line:column with the path of the field; exit code 
         .join(' or ');
       const mix = s.mix.map((m) => `${m.operation} ${m.weight}`).join(', ');
       io.stdout.write(`  ${s.name} (${s.type}${s.backend ? `/${s.backend}` : ''}): ${load}; ${end}; mix ${mix || '-'}\n`);
+      io.stdout.write(`    starts: ${starts.find((x) => x.service === s.name)!.text}\n`);
     }
     return EXIT.ok;
   },

@@ -70,6 +70,14 @@ export function isSecretName(name: string): boolean {
 }
 
 /**
+ * The secret values of a job's environment, by name: handed to sbatch in its own
+ * environment (which the job inherits), never written into the script.
+ */
+export function secretValues(env: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(env).filter(([k]) => isSecretName(k)));
+}
+
+/**
  * `export` lines for a job. Secret values are never written: the script requires the
  * variable in the environment sbatch runs in (sbatch passes it on) and fails early
  * with its name when it is missing.

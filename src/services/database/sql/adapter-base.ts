@@ -46,7 +46,9 @@ export class SqlAdapter implements Adapter<SqlOp> {
   async setup(ctx: SetupContext): Promise<void> {
     const session = await this.driver.open(ctx);
     this.session = session;
-    const table = ownedTableName(this.spec.name, ctx.benchmarkId, this.options.tableName);
+    // Generators of one service (generators: N) run at once: each owns a table of its own.
+    const k = this.spec.fields.generator_index;
+    const table = ownedTableName(this.spec.name, typeof k === 'number' ? `${ctx.benchmarkId}_g${k}` : ctx.benchmarkId, this.options.tableName);
     this.table = table;
     const s = statementsFor(table);
     this.statements = s;
