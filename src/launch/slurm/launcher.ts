@@ -75,5 +75,6 @@ export async function attachSlurm(name: string, a: Attachment, plan: ServerPlan 
     pollMs: o.pollMs,
     what: `service "${name}"`,
   });
+  o.log.info(`service "${name}" is ready at ${endpoint.host}:${endpoint.port} (Slurm job ${a.job})`);
   return { endpoint, description: `Slurm job ${a.job} (attached)`, stop: async () => {} };
 }
