@@ -166,7 +166,7 @@ test('multi-node: Ctrl-C on slurm submit --wait while the generators run cancels
   const c = need(t);
   if (!c) return;
   const name = uniqueName('mnint');
-  const { dir, env, args } = setup(t, c, name, seedRecipe(name, { llmLoad: '{rate: 20}', pgLoad: '{rate: 20}', duration: '60s' }));
+  const { dir, env, args } = setup(t, c, name, seedRecipe(name, { llmLoad: '{rate: 20, max_in_flight: 8}', pgLoad: '{rate: 20, max_in_flight: 8}', duration: '60s' }));
   const run = startAifb(args, { cwd: dir, env });
   assert.ok(await eventually(() => /\[generator 3\]/.test(clientOut(dir, name)), 60_000), `${run.output().stderr}\n${clientOut(dir, name)}`);
   run.child.kill('SIGINT');
@@ -182,7 +182,7 @@ test('multi-node: a generator node crashes mid-run: the run ends, the report is 
   const c = need(t);
   if (!c) return;
   const name = uniqueName('mnfail');
-  const { dir, env, args } = setup(t, c, name, seedRecipe(name, { llmLoad: '{rate: 20}', pgLoad: '{rate: 20}', duration: '25s' }));
+  const { dir, env, args } = setup(t, c, name, seedRecipe(name, { llmLoad: '{rate: 20, max_in_flight: 8}', pgLoad: '{rate: 20, max_in_flight: 8}', duration: '20s' }));
   t.after(() => c.nodeState('n3') !== 'idle' && c.reviveNode('n3'));
   const run = startAifb(args, { cwd: dir, env });
   assert.ok(await eventually(() => /\[generator 3\] .*generator 3:/.test(clientOut(dir, name)), 60_000), `${run.output().stderr}\n${clientOut(dir, name)}`);
@@ -196,7 +196,7 @@ test('multi-node: a generator node crashes mid-run: the run ends, the report is 
   assert.match(out, /shard 2 missing \(node n3\)/);
   assert.match(out, /shard 3 missing \(node n3\)/);
   const report = readReport(join(dir, 'reports'));
-  assert.equal(report.status, 'partial');
+  assert.equal(report.status, 'partial', `${out}\n${JSON.stringify({ g: report.generators, s: Object.values(report.services).map((x) => [x.status, x.error]) })}`);
   assert.equal(report.partial, true);
   const g = report.generators!;
   assert.deepEqual(g.map((x) => [x.index, x.node, x.status]), [[0, 'n2', 'merged'], [1, 'n2', 'merged'], [2, 'n3', 'missing'], [3, 'n3', 'missing']]);
