@@ -33,11 +33,11 @@ function readyText(r: ReadySpec | undefined): string {
   return `ready on ${items.map((i) => ('http' in i ? `GET ${i.http}` : 'tcp' in i ? 'TCP connect' : `log line /${i.log}/`)).join(' and ')}`;
 }
 
-function where(fields: Fields): string {
+function where(fields: Fields): string | undefined {
   const url = fields.service_url ?? fields.url ?? fields.endpoint_url;
   if (typeof url === 'string') return url;
   if (typeof fields.host === 'string' || typeof fields.port === 'number') return `${String(fields.host ?? 'localhost')}:${String(fields.port ?? '?')}`;
-  return 'in this process';
+  return undefined;
 }
 
 function slurmText(s: SlurmFields): string {
@@ -65,7 +65,11 @@ function describeOne(s: ServiceSpec, registry: BackendRegistry, ctx: PlanContext
   const seed = isSeedStarted(s.fields);
   const fields = seed ? { ...s.fields, launcher: { type: 'slurm' } } : s.fields;
   const cfg = launcherOf(fields);
-  if (cfg.type === 'external') return { service: s.name, how: 'external', text: `external at ${where(s.fields)} (aifb neither starts nor stops it)` };
+  if (cfg.type === 'external') {
+    const w = where(s.fields);
+    const text = w === undefined ? 'nothing to start: it runs inside aifb (a library or the file system)' : `external at ${w} (aifb neither starts nor stops it)`;
+    return { service: s.name, how: 'external', text };
+  }
   let text: string;
   let port: number | undefined;
   try {
@@ -76,7 +80,7 @@ function describeOne(s: ServiceSpec, registry: BackendRegistry, ctx: PlanContext
   } catch (err) {
     text = `cannot be started: ${(err as Error).message}`;
   }
-  if (seed) text = `${text} (under aifb slurm submit or aifb run --start-services; a plain aifb run uses it as external at ${where(s.fields)})`;
+  if (seed) text = `${text} (under aifb slurm submit or aifb run --start-services; a plain aifb run uses it as external at ${where(s.fields) ?? '?'})`;
   const partition = ((fields.slurm ?? {}) as SlurmFields).partition ?? '(default)';
   return { service: s.name, how: seed ? 'slurm (seed form)' : cfg.type, text, port, hostGroup: cfg.type === 'slurm' ? `a node of partition ${partition}` : 'this host' };
 }

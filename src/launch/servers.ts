@@ -66,8 +66,13 @@ const SERVERS: Record<string, (f: Fields) => ServerLaunch> = {
     dataDir: '/var/lib/postgresql/data',
     ready: [{ tcp: true }, { log: 'database system is ready to accept connections' }],
   }),
-  s3: () => ({
+  s3: (f) => ({
     command: ['minio', 'server', '{data_dir}', '--address', '{host}:{port}'],
+    // The server's root credentials are the ones the recipe's client signs with.
+    env: {
+      ...(typeof f.access_key === 'string' ? { MINIO_ROOT_USER: f.access_key } : {}),
+      ...(typeof f.secret_key === 'string' ? { MINIO_ROOT_PASSWORD: f.secret_key } : {}),
+    },
     containerCommand: ['minio', 'server', '{data_dir}', '--address', '{host}:{port}'],
     image: 'docker://minio/minio:RELEASE.2025-01-20T14-49-07Z',
     port: 9000,

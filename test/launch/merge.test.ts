@@ -37,7 +37,7 @@ test('merge: rows add up, percentiles equal those over all requests, clients sta
   shard(join(dir, 's0.db'), 0, 1_700_000_000_000, a, 3);
   shard(join(dir, 's1.db'), 1, 1_700_000_002_000, b, 4);
   const r = mergeShardFiles(join(dir, 'merged.db'), [join(dir, 's1.db'), join(dir, 's0.db')]);
-  assert.deepEqual(r, { benchmarkId: 'b1', shards: 2, rows: 1700 });
+  assert.deepEqual(r, { benchmarkId: 'b1', shards: 2, rows: 1700, missing: [] });
 
   // The same samples in one database, as one generator would have written them.
   shard(join(dir, 'one.db'), 0, 1_700_000_000_000, [...a, ...b], 7);
@@ -65,6 +65,31 @@ test('merge: rows add up, percentiles equal those over all requests, clients sta
     { shard_index: 1, host: 'node1', slurm_procid: '1', client_offset: 3, rows: 700 },
   ]);
   assert.throws(() => mergeShardFiles(join(dir, 'merged.db'), [join(dir, 's0.db')]), /already holds run b1/);
+});
+
+test('merge --expect: an absent shard and one whose generator never finished are named missing; the run and its service are partial', (t) => {
+  const dir = tempDir(t);
+  shard(join(dir, 'shard-0.db'), 0, 1_700_000_000_000, [5, 6, 7], 2);
+  // Generator 1 was killed with its node: its run never finished, its counters were never saved.
+  const killed = new MetricsStore(join(dir, 'shard-1.db'));
+  killed.beginRun({ benchmarkId: 'b1', name: 'n', description: undefined, recipeFile: 'r', recipeText: '', recipeHash: 'h', provenance }, 0, (m) => 1_700_000_000_000 + m);
+  writeShardMeta(killed.db, 'b1', { index: 1, host: 'h', slurmJobId: '7', slurmProcid: '0', node: 'n3' });
+  killed.close();
+  const files = [0, 1, 2].map((k) => join(dir, `shard-${k}.db`));
+  const r = mergeShardFiles(join(dir, 'merged.db'), files, 'b1', { expect: 3, notes: { 2: 'node n4 failed' } });
+  assert.equal(r.rows, 3);
+  assert.deepEqual(r.missing.map((m) => [m.index, m.node]), [[1, 'n3'], [2, null]]);
+  assert.match(r.missing[0]!.reason, /never finished/);
+  assert.match(r.missing[1]!.reason, /^node n4 failed; no shard file$/);
+  const db = new Database(join(dir, 'merged.db'), { readonly: true });
+  t.after(() => db.close());
+  const report = buildReport(db, 'b1');
+  assert.equal(report.status, 'partial');
+  assert.equal(report.services.svc!.status, 'partial');
+  assert.match(report.services.svc!.error ?? '', /generator shard\(s\) missing: 1 \(node n3\)/);
+  assert.deepEqual(report.generators!.map((g) => [g.index, g.status, g.requests]), [[0, 'merged', 3], [1, 'missing', null], [2, 'missing', null]]);
+  // Without --expect a missing file is still an error, as before.
+  assert.throws(() => mergeShardFiles(join(dir, 'm2.db'), files), /does not exist/);
 });
 
 test('sharding a service: shares add up to the whole, each generator has its own random stream', () => {

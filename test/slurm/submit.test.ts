@@ -30,8 +30,9 @@ test('aifb slurm submit --wait: a service job and a 2-task client job; the shard
   t.after(() => db.close());
   const shards = db.prepare('SELECT shard_index, slurm_job_id, slurm_procid, rows FROM shards ORDER BY shard_index').all() as { rows: number }[];
   assert.deepEqual(shards, [
+    // One job step per generator: each is task 0 of its own step.
     { shard_index: 0, slurm_job_id: client, slurm_procid: '0', rows: 150 },
-    { shard_index: 1, slurm_job_id: client, slurm_procid: '1', rows: 150 },
+    { shard_index: 1, slurm_job_id: client, slurm_procid: '0', rows: 150 },
   ]);
   assert.equal(web.requests.total, shards[0]!.rows + shards[1]!.rows);
   assert.equal(web.requests.failed, 0);
