@@ -22,6 +22,8 @@ export interface ServerPlan {
   gpu: boolean;
   /** Host directory for persistent data, created before the server starts. */
   dataDir: string | undefined;
+  /** Names in `env` that are secrets besides those whose names say so: never written into scripts. */
+  secretEnv: string[];
 }
 
 export interface PlanContext {
@@ -77,7 +79,7 @@ export function planServer(spec: ServiceSpec, def: BackendDefinition | undefined
     argv = cmd.flatMap((w) => (w === '{aifb}' ? aifbCommand() : [fill(w, vars)]));
   }
   const env = { ...mapValues(server.env ?? {}, (v) => fill(v, vars)), ...serviceEnv(f) };
-  return { service: spec.name, launcher, argv, env, port, listenHost, ready: launcher.ready ?? server.ready, gpu, dataDir: hostData };
+  return { service: spec.name, launcher, argv, env, port, listenHost, ready: launcher.ready ?? server.ready, gpu, dataDir: hostData, secretEnv: server.secretEnv ?? [] };
 }
 
 function mapValues(o: Record<string, string>, fn: (v: string) => string): Record<string, string> {

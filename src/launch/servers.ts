@@ -73,6 +73,7 @@ const SERVERS: Record<string, (f: Fields) => ServerLaunch> = {
       ...(typeof f.access_key === 'string' ? { MINIO_ROOT_USER: f.access_key } : {}),
       ...(typeof f.secret_key === 'string' ? { MINIO_ROOT_PASSWORD: f.secret_key } : {}),
     },
+    secretEnv: ['MINIO_ROOT_USER'],
     containerCommand: ['minio', 'server', '{data_dir}', '--address', '{host}:{port}'],
     image: 'docker://minio/minio:RELEASE.2025-01-20T14-49-07Z',
     port: 9000,

@@ -59,7 +59,7 @@ export function buildSubmission(recipePlan: Plan, o: SubmissionOptions): Submiss
         service: s.name,
         file: join(dir, `aifb-${safeFileName(s.name)}.sbatch`),
         text: serviceScript({ plan: server, slurm: (s.fields.slurm ?? {}) as SlurmFields, dir, aifb: o.aifb }),
-        secrets: secretValues(server.env),
+        secrets: secretValues(server.env, server.secretEnv),
       };
     });
   const abs = (p: string) => (isAbsolute(p) ? p : resolve(o.cwd, p));

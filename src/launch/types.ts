@@ -17,6 +17,8 @@ export interface ServerLaunch {
   dataDir?: string;
   /** Readiness when the recipe gives none. */
   ready?: ReadySpec;
+  /** Names in `env` that hold secrets though their names do not say so (e.g. an access key as MINIO_ROOT_USER). */
+  secretEnv?: string[];
 }
 
 /** Readiness as a recipe or backend states it; resolved against a host and port. */

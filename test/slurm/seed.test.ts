@@ -79,7 +79,9 @@ test('aifb slurm script on the seed\'s recipe_comprehensive.yml: seven service j
   assert.deepEqual(Object.keys(s).sort(), [...services.map((x) => `aifb-${x}.sbatch`), 'aifb-client.sbatch'].sort());
   assertSeedService(s['aifb-triton-inference.sbatch']!, { time: '01:00:00', image: 'docker://nvcr.io/nvidia/tritonserver:23.10-py3', gpu: true });
   assertSeedService(s['aifb-minio-s3.sbatch']!, { time: '01:00:00', image: 'docker://minio/minio:latest', gpu: true });
-  for (const text of Object.values(s)) assert.doesNotMatch(text, /minioadmin|=benchmark$/m, 'no credential in a script');
+  assert.match(s['aifb-postgresql.sbatch']!, /^export POSTGRES_DB=benchmark$/m);
+  assert.match(s['aifb-minio-s3.sbatch']!, /^export MINIO_ROOT_USER$/m, 'the access key is required from the environment, not written');
+  for (const text of Object.values(s)) assert.doesNotMatch(text, /minioadmin|PASSWORD=/, 'no credential in a script');
 });
 
 test('aifb validate says how and where each service starts, warns of two services asking for one port on one partition; an explicit launcher wins', async (t) => {

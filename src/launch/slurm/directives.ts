@@ -73,8 +73,8 @@ export function isSecretName(name: string): boolean {
  * The secret values of a job's environment, by name: handed to sbatch in its own
  * environment (which the job inherits), never written into the script.
  */
-export function secretValues(env: Record<string, string>): Record<string, string> {
-  return Object.fromEntries(Object.entries(env).filter(([k]) => isSecretName(k)));
+export function secretValues(env: Record<string, string>, also: readonly string[] = []): Record<string, string> {
+  return Object.fromEntries(Object.entries(env).filter(([k]) => isSecretName(k) || also.includes(k)));
 }
 
 /**

@@ -35,7 +35,7 @@ export async function launchSlurm(plan: ServerPlan, slurm: SlurmFields, o: Slurm
   const script = serviceScript({ plan, slurm, dir: o.dir, aifb: aifbCommand() });
   const file = join(o.dir, `aifb-${safeFileName(plan.service)}-${Date.now()}.sbatch`);
   writeFileSync(file, script, { mode: 0o700 });
-  const id = await sbatch(file, [], [], { ...process.env, ...secretValues(plan.env) });
+  const id = await sbatch(file, [], [], { ...process.env, ...secretValues(plan.env, plan.secretEnv) });
   const unregister = onExitKill(() => scancelSync([id]));
   const files = jobFiles(o.dir, plan.service, id);
   o.log.info(`submitted Slurm job ${id} for service "${plan.service}" (script ${file})`);

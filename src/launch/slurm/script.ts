@@ -48,7 +48,7 @@ export function serviceScript(i: ServiceScriptInput): string {
     ...sbatchDirectives(i.slurm, { jobName: `aifb-${plan.service}`, output: outputPattern(i.dir, stem) }),
     '',
     'set -uo pipefail',
-    ...envLines(plan.env),
+    ...envLines(plan.env, plan.secretEnv.filter((k) => k in plan.env)),
     `SERVICE_LOG=${shellQuote(base)}"\${SLURM_JOB_ID}.service.log"`,
     `ENDPOINT_FILE=${shellQuote(base)}"\${SLURM_JOB_ID}.endpoint.json"`,
     ...(plan.dataDir ? [`mkdir -p -- ${shellQuote(plan.dataDir)}`] : []),
