@@ -221,10 +221,16 @@ export function startMultiNodeCluster(count = 4): MultiNodeCluster {
     const r = sh('nsenter', [`--net=/run/netns/${node.ns}`, 'slurmd', '-f', conf, '-N', node.name], env);
     if (!r.ok) throw new Error(`slurmd -N ${node.name} did not start: ${r.err}`);
   };
+  const onSignal = (sig: NodeJS.Signals) => {
+    teardown();
+    process.kill(process.pid, sig);
+  };
   const teardown = () => {
     if (down) return;
     down = true;
     process.off('exit', teardown);
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
     // Jobs first, so the controller stops sending work; then every process of every node.
     sh('scancel', ['--full', '-u', 'root'], env);
     clearSlot(slot);
@@ -232,6 +238,9 @@ export function startMultiNodeCluster(count = 4): MultiNodeCluster {
   };
   // A test process that ends without calling teardown (an uncaught error) still cleans up.
   process.on('exit', teardown);
+  // Nor does one stopped by a signal (a runner's timeout, Ctrl-C): tear down, then die of it.
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
 
   try {
     mkdirSync(join(dir, 'state'), { recursive: true });
