@@ -168,7 +168,7 @@ test('multi-node: Ctrl-C on slurm submit --wait while the generators run cancels
   const name = uniqueName('mnint');
   const { dir, env, args } = setup(t, c, name, seedRecipe(name, { llmLoad: '{rate: 20, max_in_flight: 8}', pgLoad: '{rate: 20, max_in_flight: 8}', duration: '60s' }));
   const run = startAifb(args, { cwd: dir, env });
-  assert.ok(await eventually(() => /\[generator 3\]/.test(clientOut(dir, name)), 60_000), `${run.output().stderr}\n${clientOut(dir, name)}`);
+  assert.ok(await eventually(() => /\[generator \d\] .*is ready at/.test(clientOut(dir, name)), 60_000), `${run.output().stderr}\n${clientOut(dir, name)}`);
   run.child.kill('SIGINT');
   const res = await run.done;
   assert.equal(res.code, 130, res.stderr);
@@ -182,7 +182,7 @@ test('multi-node: a generator node crashes mid-run: the run ends, the report is 
   const c = need(t);
   if (!c) return;
   const name = uniqueName('mnfail');
-  const { dir, env, args } = setup(t, c, name, seedRecipe(name, { llmLoad: '{rate: 20, max_in_flight: 8}', pgLoad: '{rate: 20, max_in_flight: 8}', duration: '20s' }));
+  const { dir, env, args } = setup(t, c, name, seedRecipe(name, { llmLoad: '{rate: 20, max_in_flight: 8}', pgLoad: '{rate: 20, max_in_flight: 8}', duration: '16s' }));
   t.after(() => c.nodeState('n3') !== 'idle' && c.reviveNode('n3'));
   const run = startAifb(args, { cwd: dir, env });
   assert.ok(await eventually(() => /\[generator 3\] .*generator 3:/.test(clientOut(dir, name)), 60_000), `${run.output().stderr}\n${clientOut(dir, name)}`);

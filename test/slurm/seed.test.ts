@@ -149,7 +149,4 @@ test('seed recipe on the real cluster: aifb slurm submit and aifb run --start-se
     assert.equal(finalState(service!).state, 'CANCELLED', `${how}: the service job was cancelled`);
     assert.match(readFileSync(join(dir, 'logs', 'slurm', ...(how === 'submit' ? [`${name}-run`] : []), `aifb-${name}-${service}.service.log`), 'utf8'), /fake apptainer: exec docker:\/\/ollama\/ollama ollama serve/);
   }
-  // Without the flag, a plain aifb run treats the seed's service as external (nothing submitted).
-  const plain = await aifb(['run', 'run.yaml', '--out', 'out-plain', '--quiet', '--max-workers', '1'], { cwd: dir, env });
-  assert.equal(submittedIds(plain.stderr).length, 0, plain.stderr);
 });
