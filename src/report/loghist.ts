@@ -24,13 +24,13 @@ export class LogHistogram {
     return this.n;
   }
 
-  /** Records one value in seconds. */
-  record(seconds: number): void {
+  /** Records one value in seconds (`count` times: a run of equal token gaps). */
+  record(seconds: number, count = 1): void {
     const us = seconds * 1e6;
     // Values at or under 1 µs share bin 0; the store's resolution is coarser anyway.
     const i = us <= 1 ? 0 : Math.ceil(Math.log10(us) * FINE_PER_DECADE);
-    this.bins.set(i, (this.bins.get(i) ?? 0) + 1);
-    this.n++;
+    this.bins.set(i, (this.bins.get(i) ?? 0) + count);
+    this.n += count;
   }
 
   merge(other: LogHistogram): this {

@@ -26,6 +26,8 @@ class LiveSlice {
   add(s: Sample): void {
     this.total++;
     if (!s.ok) this.failed++;
+    // Latencies are judged on successful requests, as on the final data (thresholds.ts).
+    if (!s.ok) return;
     const put = (d: ThresholdDist, ms: number | undefined) => (ms === undefined ? undefined : this.dists.get(d)?.record(ms));
     put('latency', s.end - s.intendedStart);
     put('service_time', s.end - s.actualStart);
@@ -37,6 +39,7 @@ class LiveSlice {
 
   source(live: LiveStats | undefined, isService: boolean): MetricSource {
     return {
+      outcomes: () => ({ total: this.total, successful: this.total - this.failed }),
       dist: (d) => this.dists.get(d)?.summary(),
       scalar: (kind) => {
         // Only figures that can no longer recover once they fail are judged live:
