@@ -23,8 +23,8 @@ export interface SweepStep {
   achieved_rps: number;
   /** Successful requests per second over the step's window: what the service really did. */
   throughput_rps: number;
-  /** Successful requests per second that also met the latency objective, if any. */
-  goodput_rps: number;
+  /** Successful requests per second that also met every SLO; null without SLOs (then not plotted). */
+  goodput_rps: number | null;
   p50: number | null;
   p99: number | null;
 }
@@ -79,16 +79,17 @@ export function sweepPointSets(steps: readonly SweepStep[]): PointSet[] {
   if (kneeX !== undefined) latency.knee = { x: kneeX, y: p99[k!]![1], label: 'knee' };
   const put: PointSet = {
     id: 'sweep-goodput',
-    title: 'Throughput and goodput against offered load',
+    title: goodput.length ? 'Throughput and goodput against offered load' : 'Throughput against offered load',
     x: { label: 'offered load (req/s)' },
     y: { label: 'req/s' },
     series: [
       { name: 'started', points: pts((s) => s.achieved_rps) },
       { name: 'throughput (successful)', points: pts((s) => s.throughput_rps) },
-      { name: 'goodput (met the SLOs)', points: goodput },
+      ...(goodput.length ? [{ name: 'goodput (met the SLOs)', points: goodput }] : []),
     ],
   };
-  const atKnee = kneeX === undefined ? undefined : goodput.find((p) => p[0] === kneeX);
+  const onLine = goodput.length ? goodput : pts((s) => s.throughput_rps);
+  const atKnee = kneeX === undefined ? undefined : onLine.find((p) => p[0] === kneeX);
   if (atKnee) put.knee = { x: atKnee[0], y: atKnee[1], label: 'knee' };
   return [latency, put];
 }

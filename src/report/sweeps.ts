@@ -61,7 +61,7 @@ export function buildSweeps(db: Database.Database, benchmarkId: string, services
       });
     const points =
       g.variable === 'rate'
-        ? sweepPointSets(steps.map((s) => ({ offered_rps: s.value, achieved_rps: s.achieved_rate ?? s.throughput, throughput_rps: s.successful_rps, goodput_rps: s.goodput_rps ?? s.successful_rps, p50: s.p50, p99: s.p99 })))
+        ? sweepPointSets(steps.map((s) => ({ offered_rps: s.value, achieved_rps: s.achieved_rate ?? s.throughput, throughput_rps: s.successful_rps, goodput_rps: s.goodput_rps, p50: s.p50, p99: s.p99 })))
         : [
             { id: 'sweep-qps', title: 'Throughput against clients', x: { label: 'clients' }, y: { label: 'req/s' }, series: [{ name: 'throughput', points: steps.map((s) => [s.value, s.throughput] as [number, number]) }] },
             { id: 'sweep-p99', title: 'p99 latency against clients', x: { label: 'clients' }, y: { label: 'latency (ms)' }, series: [{ name: 'p99', points: steps.filter((s) => s.p99 !== null).map((s) => [s.value, s.p99! * 1000] as [number, number]) }] },

@@ -53,7 +53,7 @@ export function verdictOf(report: Report): Verdict {
   const services = Object.values(report.services);
   const failedServices = Object.entries(report.services).filter(([, s]) => s.status === 'failed');
   const serviceNames = new Set(t.results.map((r) => r.service));
-  const many = serviceNames.size > 1;
+  const many = serviceNames.size > 1 || Object.keys(report.services).length > 1;
   const parts: string[] = [];
   // A failure is what the reader needs; with none, the passes say how close it was.
   const judged = t.failed ? t.results.filter((r) => !r.pass) : t.results;
