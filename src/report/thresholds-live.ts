@@ -85,6 +85,10 @@ export class ThresholdWatch implements RunObserver {
   serviceStarted(spec: ServiceSpec, live: LiveStats): void {
     const t = spec.fields.thresholds as ThresholdFields | undefined;
     if (!t?.abort_on_fail) return;
+    // A search's steps above its limit fail by design; its thresholds are judged at the rate
+    // it found (thresholds.ts), so none of its steps may stop the run. A sweep's steps are
+    // each judged, so a failing one may.
+    if (spec.step && (spec.fields.load as { search?: unknown } | undefined)?.search !== undefined) return;
     const ops = new Map(Object.entries(t.operations ?? {}).map(([op, ot]) => [op, new LiveSlice(distsOf(ot))]));
     const afterMs = t.abort_after === undefined ? DEFAULT_ABORT_AFTER_MS : (parseDurationMs(t.abort_after) ?? DEFAULT_ABORT_AFTER_MS);
     this.watched.set(spec.name, { fields: t, live, all: new LiveSlice(distsOf(t)), ops, first: undefined, lastCheck: -Infinity, afterMs });
