@@ -112,7 +112,7 @@ export function renderThresholds(t: ThresholdReport): string {
 /** The end-of-run summary people read in a terminal or a job log. */
 export function renderSummary(report: Report): string {
   const out: string[] = [];
-  const status = report.partial ? 'PARTIAL (interrupted)' : report.status;
+  const status = report.partial ? 'PARTIAL (interrupted)' : report.status === 'complete' && report.thresholds?.failed ? 'complete, thresholds FAILED' : report.status;
   out.push(`Benchmark ${report.benchmark_id}${report.name ? ` — ${plain(report.name)}` : ''}: ${status}`);
   const rows: string[][] = [];
   const ordered = servicesInOrder(report);

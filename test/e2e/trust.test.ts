@@ -155,3 +155,39 @@ test('validate checks every recipe named (exit 2 if one is bad), warns of unset 
   assert.equal(run.code, 2);
   assert.match(run.stderr, /PGPASSWORD is not set/);
 });
+
+test('an LLM run whose every request is refused (401) passes no token-timing threshold, and closed loops raise no Node warning', async (t) => {
+  // /v1/models is open (setup's check passes), every completion is refused: a key the
+  // models list does not need but generation does.
+  const server = createServer((req, res) => {
+    req.resume();
+    req.on('end', () => {
+      if (req.url?.startsWith('/v1/models')) return res.end(JSON.stringify({ data: [{ id: 'm' }] }));
+      res.statusCode = 401;
+      res.end(JSON.stringify({ error: { message: 'invalid api key' } }));
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  t.after(() => new Promise<void>((r) => (server.closeAllConnections(), server.close(() => r()))));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const dir = tempDir(t);
+  writeFileSync(
+    join(dir, 'r.yaml'),
+    `services:
+  - service_name: llm
+    service_type: vllm
+    service_url: ${url}
+    model: m
+    api: completions
+    duration: 1s
+    load: {mode: closed, clients: 16, think_time: 20ms}
+    thresholds: {ttft_p99_ms: "<500", output_tokens_per_second: ">1"}
+`,
+  );
+  const res = await runCli(['run', 'r.yaml', '--out', 'out', '--quiet'], { cwd: dir });
+  assert.equal(res.code, 99, res.stderr);
+  const r = reportOf(dir);
+  assert.ok(r.services.llm!.errors.auth! > 0 && r.services.llm!.requests.successful === 0, JSON.stringify(r.services.llm!.errors));
+  assert.deepEqual(r.thresholds.results.map((x) => [x.pass, x.note]), [[false, 'no successful request'], [false, 'no successful request']]);
+  assert.doesNotMatch(res.stderr, /MaxListenersExceededWarning|Warning:/, '16 closed-loop clients on one stop signal are not a leak');
+});
