@@ -108,6 +108,8 @@ services:
   assert.match((await page.textContent('#svc-0 h2')) ?? '', /^web<script>alert\(1\)<\/script>$/);
   assert.match((await page.textContent('#recipe + pre')) ?? '', /service_name: "web<script>/);
   assert.match((await page.textContent('#thresholds')) ?? '', /all 2 passed/);
+  assert.match((await page.textContent('p.verdict')) ?? '', /^PASS — [\d.]+ req\/s achieved, p99 [\d.]+m?s < 2000 ms, error rate 0% < 1%$/);
+  assert.equal(await page.textContent('.meta .status'), 'complete');
   mkdirSync(artifacts, { recursive: true });
   await page.screenshot({ path: join(artifacts, 'html-report.png'), fullPage: true });
 
