@@ -77,7 +77,7 @@ export function verdictOf(report: Report): Verdict {
     if (allFailed.length) parts.push(`every request of ${allFailed.join(', ')} failed`);
     if (!one && report.summary.p99_duration !== null) parts.push(`p99 ${fmtDuration(report.summary.p99_duration)} over ${report.summary.total_requests} requests`);
     else if (one && one.percentiles.p99 !== null) parts.push(`p99 ${fmtDuration(one.percentiles.p99)}`);
-    if (report.summary.dropped_starts) parts.push(`${report.summary.dropped_starts} starts dropped (the client fell behind)`);
+    if (report.summary.dropped_starts) parts.push(`${report.summary.dropped_starts} starts dropped at max_in_flight`);
     for (const [name, s] of Object.entries(report.services)) {
       if (s.goodput && !stepNames.has(name)) parts.push(`${name} goodput ${fmtRate(s.goodput.requests_per_second)} req/s under its SLOs`);
     }

@@ -191,3 +191,30 @@ test('an LLM run whose every request is refused (401) passes no token-timing thr
   assert.deepEqual(r.thresholds.results.map((x) => [x.pass, x.note]), [[false, 'no successful request'], [false, 'no successful request']]);
   assert.doesNotMatch(res.stderr, /MaxListenersExceededWarning|Warning:/, '16 closed-loop clients on one stop signal are not a leak');
 });
+
+test('PostgreSQL and S3 endpoints where nothing listens are bad input too (exit 2, each naming its recipe line)', async (t) => {
+  const dir = tempDir(t);
+  writeFileSync(
+    join(dir, 'r.yaml'),
+    `services:
+  - service_name: db
+    service_type: postgresql
+    host: 127.0.0.1
+    port: 9
+    user: bench
+    password: \${PGPASSWORD:-x}
+    duration: 1s
+  - service_name: objects
+    service_type: s3
+    endpoint_url: http://127.0.0.1:9
+    access_key: \${AWS_ACCESS_KEY_ID:-k}
+    secret_key: \${AWS_SECRET_ACCESS_KEY:-s}
+    bucket_name: nowhere
+    duration: 1s
+`,
+  );
+  const res = await runCli(['run', 'r.yaml', '--out', 'out', '--quiet'], { cwd: dir });
+  assert.equal(res.code, 2, res.stdout + res.stderr);
+  assert.match(res.stderr, /r\.yaml:2:5: cannot connect to PostgreSQL at 127\.0\.0\.1:9: connection refused/);
+  assert.match(res.stderr, /r\.yaml:9:5: .*127\.0\.0\.1:9/);
+});
