@@ -199,8 +199,8 @@ export class ServiceRunner {
     const maxClients = Math.ceil(Math.max(curve.max(), warmLevel));
     const level = (t: number) => (this.windowStart === undefined ? warmLevel : curve.at(t - this.windowStart));
     // Every client sleeps on the run's stop signal, so it wakes at once on a stop: one abort
-    // listener per client (of every service) is the design, not a leak, and Node's default
-    // limit of 10 warned on every quickstart run (MaxListenersExceededWarning).
+    // listener per client is the design (runBenchmark lifts the limit for a whole run; this
+    // covers a runner driven alone).
     setMaxListeners(0, this.o.stop);
     const clients = Array.from({ length: maxClients }, (_, id) => this.clientLoop(id, load, level));
     await Promise.all(clients);
