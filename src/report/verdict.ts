@@ -34,11 +34,16 @@ function resultText(r: ThresholdResult, many: boolean): string {
   return r.pass ? `${label} ${fmtMetric(r.actual, r.unit)} ${conditionText(r)}` : `${label} ${fmtMetric(r.actual, r.unit)} (needs ${conditionText(r)})`;
 }
 
-/** What a search found, per search: "max rate meeting the SLOs: 14.4 req/s". */
-function searchTexts(report: Report): string[] {
-  const searches = Object.entries(report.sweeps ?? {}).filter(([, g]) => g.kind === 'search');
-  return searches.map(([name, g]) => {
-    const who = searches.length > 1 || Object.keys(report.services).length > g.steps.length ? `${name}: ` : '';
+/**
+ * What each search found ("max rate meeting the SLOs: 14.4 req/s") and how far each sweep
+ * got ("api: up to 99.4 req/s done over 3 steps"): its steps ran one after another, so
+ * their rates do not add up.
+ */
+function groupTexts(report: Report): string[] {
+  const groups = Object.entries(report.sweeps ?? {});
+  return groups.map(([name, g]) => {
+    const who = groups.length > 1 || Object.keys(report.services).length > g.steps.length ? `${name}: ` : '';
+    if (g.kind === 'sweep') return `${who}up to ${fmtRate(Math.max(0, ...g.steps.map((st) => st.successful_rps)))} req/s done over ${g.steps.length} steps`;
     return g.best_rate === null ? `${who}no rate tried met the SLOs` : `${who}max rate meeting the SLOs: ${fmtRate(g.best_rate)} req/s`;
   });
 }
@@ -57,13 +62,16 @@ export function verdictOf(report: Report): Verdict {
   const parts: string[] = [];
   // A failure is what the reader needs; with none, the passes say how close it was.
   const judged = t.failed ? t.results.filter((r) => !r.pass) : t.results;
-  // Throughput of the one service the thresholds judge, or of the run.
-  const one = serviceNames.size === 1 ? report.services[[...serviceNames][0]!] : services.length === 1 ? services[0] : undefined;
-  const rate = one ? one.throughput.successful_per_second : services.reduce((a, s) => a + s.throughput.successful_per_second, 0);
-  const searches = searchTexts(report);
+  // Throughput of the one service the thresholds judge, or of the services that ran side by side.
   const stepNames = new Set(Object.values(report.sweeps ?? {}).flatMap((g) => g.steps.map((st) => st.service)));
-  if (searches.length) parts.push(...searches);
-  else if (report.summary.total_requests > 0) parts.push(`${fmtRate(rate)} req/s achieved${one || services.length === 1 ? '' : ' in all'}`);
+  const oneName = serviceNames.size === 1 ? [...serviceNames][0]! : services.length === 1 ? Object.keys(report.services)[0]! : undefined;
+  const one = oneName === undefined ? undefined : report.services[oneName];
+  const alongside = services.filter((_, i) => !stepNames.has(Object.keys(report.services)[i]!));
+  const rate = one ? one.throughput.successful_per_second : alongside.reduce((a, s) => a + s.throughput.successful_per_second, 0);
+  parts.push(...groupTexts(report));
+  if (report.summary.total_requests > 0 && (one ? !stepNames.has(oneName!) : alongside.length > 0)) {
+    parts.push(`${one && many ? `${oneName} ` : ''}${fmtRate(rate)} req/s achieved${one || alongside.length === 1 ? '' : ' in all'}`);
+  }
   const errors = one ? (one.requests.total ? one.requests.failed / one.requests.total : 0) : report.summary.total_requests ? report.summary.failed_requests / report.summary.total_requests : 0;
   if (errors > 0) parts.push(`${fmtPercent(errors)} errors`);
   for (const [name, s] of failedServices.slice(0, SHOWN)) parts.push(`${name} failed${s.error ? `: ${s.error.replace(/^\S+:\d+:\d+: /, '')}` : ''}`);

@@ -203,7 +203,7 @@ test('HTML answers first: the verdict on top, a badge that reflects thresholds, 
   const { page, seen } = await open(await browser(t), join(dir, 'out', 'answer1_report.html'));
   await assertChartsDrawn(page, 8);
   const verdict = (await page.textContent('header h1 + p.verdict')) ?? '';
-  assert.match(verdict, /^FAIL — cap: max rate meeting the SLOs: [\d.]+ req\/s, 1 of 1 threshold\(s\) failed: web p99 [\d.]+m?s \(needs < 1 ms\)$/);
+  assert.match(verdict, /^FAIL — cap: max rate meeting the SLOs: [\d.]+ req\/s, web [\d.]+ req\/s achieved, 1 of 1 threshold\(s\) failed: web p99 [\d.]+m?s \(needs < 1 ms\)$/);
   assert.equal(verdict, res.stdout.split('\n').find((l) => l.startsWith('FAIL — ')), 'the terminal ends with the same line');
   assert.equal(await page.textContent('.meta .status'), 'thresholds failed');
   assert.match((await page.textContent('h2')) ?? '', /^Search: cap$/, 'the search comes first');

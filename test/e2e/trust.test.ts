@@ -89,7 +89,7 @@ test('thresholds of a sweep are judged on each step, a search\'s at the rate it 
   const search = r.sweeps.cap!;
   assert.ok(search.best_rate !== null && search.best_rate < 400, JSON.stringify(search));
   assert.deepEqual(Object.keys(byService).filter((n) => n.startsWith('cap@')), [`cap@rate=${search.best_rate}`]);
-  assert.match(res.stdout, new RegExp(`^FAIL — cap: max rate meeting the SLOs: ${search.best_rate!.toFixed(1)} req/s, 1 of 3 threshold\\(s\\) failed: api@rate=300 p99`, 'm'));
+  assert.match(res.stdout, new RegExp(`^FAIL — api: up to [\\d.]+ req/s done over 2 steps, cap: max rate meeting the SLOs: ${search.best_rate!.toFixed(1)} req/s, 1 of 3 threshold\\(s\\) failed: api@rate=300 p99`, 'm'));
   // Steps of the search are listed by rate, not in bisection order.
   const rows = res.stdout.split('\n').filter((l) => l.startsWith('cap@rate=')).map((l) => Number(/^cap@rate=([\d.]+)/.exec(l)![1]));
   assert.deepEqual(rows, [...rows].sort((a, b) => a - b));
