@@ -38,7 +38,7 @@ file:line:column with the path of the field; exit code 2 if any recipe has one. 
       for (const s of plan.services) {
         if (!builtinRegistry.resolve(s.type, s.backend)) notes.push(`services "${s.name}": ${MSG.noBackendForValidate(s.type, s.backend)}`);
       }
-      if (values.json) json.push({ file, valid: true, warnings: notes, estimate_seconds: estimate(plan), services: plan.services.map(({ fields: _f, ...rest }) => rest) });
+      if (values.json) json.push({ file, valid: true, warnings: notes, estimated_load_seconds: inSeconds(estimate(plan)), services: plan.services.map(({ fields: _f, ...rest }) => rest) });
       else describe(file, plan, notes, io);
     }
     if (values.json) io.stdout.write(JSON.stringify(files.length === 1 ? json[0] : json, null, 2) + '\n');
@@ -74,6 +74,12 @@ function stepsText(s: ServiceSpec): string {
     return `sweep of ${p.values.length} step(s), ${step}: ${p.values.map((v) => `${s.name}@${p.variable}=${v} (${v}${unit})`).join(', ')}`;
   }
   return `search for the highest rate where ${p.target * 100}% of requests meet the SLOs: ${s.name}@rate=${p.minRate}, then @rate=${p.maxRate}, then up to ${p.steps} midpoint(s) (${step})`;
+}
+
+/** The estimate in seconds, for --json. */
+function inSeconds(e: ReturnType<typeof estimate>) {
+  const s = (v: { min: number; max: number }) => ({ min: v.min / 1000, max: v.max / 1000 });
+  return { parallel: s(e.parallel), sequential: s(e.sequential), unbounded: e.unbounded };
 }
 
 const warmupMs = (l: LoadProfile) => (l.warmup.kind === 'time' ? l.warmup.ms : 0);
