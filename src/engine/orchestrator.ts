@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { AifbError, RunError } from '../errors.js';
 import type { MetricsStore, ServiceStatus } from '../metrics/store.js';
 import type { Plan, ServiceSpec } from '../recipe/types.js';
@@ -71,6 +72,10 @@ export function describeLoad(spec: ServiceSpec): Record<string, unknown> {
  */
 export async function runBenchmark(plan: Plan, options: BenchmarkOptions): Promise<BenchmarkResult> {
   const o = { launch: { logsDir: plan.global.logsDir, recipeFile: plan.sourceFile }, ...options };
+  // Every service's setup, schedule and closed-loop client waits on the run's one stop
+  // signal, so it stops at once: a listener each is the design, not a leak, and Node's
+  // default limit of 10 warned on every quickstart run (MaxListenersExceededWarning).
+  setMaxListeners(0, o.stop);
   const queue = [...plan.services];
   const results: ServiceRunResult[] = [];
   const width = o.sequential ? 1 : Math.max(1, Math.min(o.maxWorkers, queue.length));

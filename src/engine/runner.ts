@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import type { Adapter, OperationResult } from '../services/contract.js';
 import type { ClosedLoad, OpenLoad, ServiceSpec } from '../recipe/types.js';
 import type { Sample } from '../metrics/sample.js';
@@ -197,6 +198,10 @@ export class ServiceRunner {
     const curve = new LevelCurve(load.clients, load.stages);
     const maxClients = Math.ceil(Math.max(curve.max(), warmLevel));
     const level = (t: number) => (this.windowStart === undefined ? warmLevel : curve.at(t - this.windowStart));
+    // Every client sleeps on the run's stop signal, so it wakes at once on a stop: one abort
+    // listener per client is the design (runBenchmark lifts the limit for a whole run; this
+    // covers a runner driven alone).
+    setMaxListeners(0, this.o.stop);
     const clients = Array.from({ length: maxClients }, (_, id) => this.clientLoop(id, load, level));
     await Promise.all(clients);
   }

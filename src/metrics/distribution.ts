@@ -94,10 +94,15 @@ export class Distribution {
     return this;
   }
 
-  /** Value at a percentile in milliseconds (HDR's highest equivalent value), or null if empty. */
+  /**
+   * Value at a percentile in milliseconds, or null if empty. HDR answers with its bucket's
+   * highest equivalent value (up to 0.1 % above the true one), which can pass the exact
+   * maximum: the answer is clamped to [min, max], so no report shows a p99 above its max.
+   */
   percentileMs(p: number): number | null {
     if (this.n === 0) return null;
-    return this.histogram.getValueAtPercentile(p) / 1000;
+    const v = this.histogram.getValueAtPercentile(p) / 1000;
+    return Math.min(this.maxMs, Math.max(this.minMs, v));
   }
 
   meanMsValue(): number | null {

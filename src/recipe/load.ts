@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { LineCounter, parseDocument, type Document } from 'yaml';
 import { z } from 'zod';
-import { RecipeError, type RecipeIssue } from '../errors.js';
+import { RecipeError, formatIssue, type RecipeIssue } from '../errors.js';
 import { MSG } from '../messages.js';
 import { nearest } from '../util/suggest.js';
 import type { BackendRegistry } from '../services/registry.js';
@@ -18,6 +18,12 @@ import type { Plan } from './types.js';
 export interface LoadOptions {
   registry: BackendRegistry;
   env?: NodeJS.ProcessEnv;
+  /**
+   * What an unset `${VAR}` is: an error (default: `aifb run` needs the value), or a warning
+   * (`aifb validate` is a static check and must not need secrets). As a warning the
+   * reference stays as written; a field that needs a number there still fails.
+   */
+  missingEnv?: 'error' | 'warn';
 }
 
 /** Reads, validates and normalises a recipe file; throws one RecipeError listing every problem. */
@@ -66,7 +72,11 @@ export function loadRecipeText(text: string, file: string, options: LoadOptions)
   }
 
   const { value, problems } = interpolateEnv(raw, options.env ?? process.env);
-  for (const p of problems) issueAt(p.path, p.message);
+  const envWarnings: string[] = [];
+  for (const p of problems) {
+    if (options.missingEnv !== 'warn') issueAt(p.path, p.message);
+    else envWarnings.push(formatIssue({ position: locate(doc, lines, file, p.path), path: formatPath(p.path), message: `${p.message}; aifb run needs it` }));
+  }
 
   const first = looseRecipeSchema.safeParse(value, { reportInput: true });
   if (!first.success) {
@@ -84,6 +94,7 @@ export function loadRecipeText(text: string, file: string, options: LoadOptions)
     recipeHash: createHash('sha256').update(redacted.text).digest('hex'),
   });
   for (const path of redacted.plaintextPaths) plan.warnings.push(MSG.plaintextSecret(path));
+  plan.warnings.push(...envWarnings);
   plan.services.forEach((s, i) => (s.position = locate(doc, lines, file, ['services', i])));
   return plan;
 }

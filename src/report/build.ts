@@ -195,7 +195,8 @@ export function buildReport(db: Database.Database, benchmarkId?: string, now = n
         output_tokens_per_second: windowSeconds ? rate(a.llm.outputTokens, windowSeconds) : null,
         total_tokens_per_second: windowSeconds ? rate(a.llm.inputTokens + a.llm.outputTokens, windowSeconds) : null,
         tokens_estimated_requests: a.llm.estimated,
-        ...(series.llm ? { histograms: series.llm } : {}),
+        // The ITL histogram counts the same token gaps as the table's itl (docs/metrics.md).
+        ...(series.llm ? { histograms: { ...series.llm, ...(extras.itlHistogram ? { itl: extras.itlHistogram } : {}) } } : {}),
         ...(sessions ? { sessions } : {}),
       };
     }
@@ -209,6 +210,7 @@ export function buildReport(db: Database.Database, benchmarkId?: string, now = n
   const successful = list.reduce((n, s) => n + s.requests.successful, 0);
   const all = merged.summary();
   const partial = run.status !== 'complete' && run.status !== 'failed';
+  const sweeps = buildSweeps(db, id, services);
   return {
     benchmark_id: id,
     generated_at: now.toISOString(),
@@ -232,8 +234,8 @@ export function buildReport(db: Database.Database, benchmarkId?: string, now = n
       services_failed: list.filter((s) => s.status === 'failed').length,
     },
     services,
-    sweeps: buildSweeps(db, id, services),
-    thresholds: evaluateThresholds({ services }, thresholdsFromRecipeText(run.recipe_text)),
+    sweeps,
+    thresholds: evaluateThresholds({ services, sweeps }, thresholdsFromRecipeText(run.recipe_text)),
     ...withGenerators(generatorReports(db, id)),
     provenance: {
       recipe_file: run.recipe_file,

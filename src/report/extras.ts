@@ -1,6 +1,7 @@
 import { Distribution, type DistSummary } from '../metrics/distribution.js';
 import { meetsSlo } from '../metrics/slo.js';
 import type { Slo } from '../recipe/types.js';
+import { LogHistogram, type BinnedHistogram } from './loghist.js';
 
 /** The per-request details backends leave in `extra` that the report aggregates. */
 export interface Extra {
@@ -41,6 +42,8 @@ export class RecallTally {
 /** Report figures drawn from `extra` and from the recipe's SLOs, for one service. */
 export interface ExtrasReport {
   itl?: DistSummary;
+  /** The same token gaps binned, for the HTML's ITL histogram and CDF. */
+  itlHistogram?: BinnedHistogram;
   e2el?: DistSummary;
   ttfb?: DistSummary;
   recall?: RecallSummary;
@@ -55,6 +58,8 @@ export interface ExtrasReport {
  */
 export class ExtrasAggregate {
   private readonly itl = new Distribution();
+  /** Created with the first gap; a state saved before it existed has none (its CDF then falls back to per-request means). */
+  private itlBins: LogHistogram | undefined;
   private readonly e2el = new Distribution();
   private readonly ttfb = new Distribution();
   private readonly recall = new RecallTally();
@@ -80,7 +85,13 @@ export class ExtrasAggregate {
       }
     }
     if (x) {
-      if (Array.isArray(x.itl)) for (const [gap, k] of x.itl) this.itl.recordMany(gap, k);
+      if (Array.isArray(x.itl)) {
+        this.itlBins ??= new LogHistogram();
+        for (const [gap, k] of x.itl) {
+          this.itl.recordMany(gap, k);
+          if (k > 0) this.itlBins.record(gap / 1000, k);
+        }
+      }
       if (typeof x.e2el_ms === 'number') this.e2el.record(x.e2el_ms);
       if (typeof x.ttfb_ms === 'number') this.ttfb.record(x.ttfb_ms);
       if (typeof x.recall === 'number') {
@@ -100,6 +111,7 @@ export class ExtrasAggregate {
   report(windowSeconds: number | null): ExtrasReport {
     const out: ExtrasReport = {};
     if (this.itl.count) out.itl = this.itl.summary();
+    if (this.itlBins?.count) out.itlHistogram = this.itlBins.binned();
     if (this.e2el.count) out.e2el = this.e2el.summary();
     if (this.ttfb.count) out.ttfb = this.ttfb.summary();
     const recall = this.recall.summary();

@@ -1,5 +1,6 @@
 import { fmtBytes, fmtDuration, fmtMetric, fmtRate } from './format.js';
 import type { Report, SliceReport } from './types.js';
+import { verdictOf } from './verdict.js';
 
 /**
  * Text for a Markdown table cell: pipes, markup characters and newlines from a recipe
@@ -30,6 +31,7 @@ export function markdownSummary(report: Report): string {
   const out: string[] = [];
   const verdict = report.thresholds.failed ? ` — ❌ ${report.thresholds.failed} threshold(s) failed` : report.thresholds.defined ? ' — ✅ thresholds passed' : '';
   out.push(`## aifb: ${mdCell(report.name ?? report.benchmark_id)}${verdict}`, '');
+  out.push(`**${mdCell(verdictOf(report).text)}**`, '');
   out.push(`\`${report.benchmark_id.replace(/`/g, '')}\` · status **${mdCell(report.status)}** · ${mdCell(report.started_at ?? '')}`, '');
   out.push(row(['service / operation', 'requests', 'errors', 'req/s', 'p50', 'p90', 'p99', 'max']), rule(['l', 'r', 'r', 'r', 'r', 'r', 'r', 'r']));
   for (const [name, s] of Object.entries(report.services)) {

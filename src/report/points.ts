@@ -19,9 +19,12 @@ export interface PointSet {
 /** One level of a load sweep. Latencies in seconds, rates per second. */
 export interface SweepStep {
   offered_rps: number;
+  /** Requests started per second (the schedule as kept): close to the offered rate until the client falls behind. */
   achieved_rps: number;
-  /** Successful requests per second that also met the latency objective, if any. */
-  goodput_rps: number;
+  /** Successful requests per second over the step's window: what the service really did. */
+  throughput_rps: number;
+  /** Successful requests per second that also met every SLO; null without SLOs (then not plotted). */
+  goodput_rps: number | null;
   p50: number | null;
   p99: number | null;
 }
@@ -50,7 +53,11 @@ export function findKnee(points: readonly [number, number][]): number | null {
   return best < 0 ? null : best;
 }
 
-/** The two plots of a load sweep: latency and goodput against offered load, knees marked. */
+/**
+ * The two plots of a load sweep: latency and goodput against offered load. Both mark the
+ * one knee of the run (docs/metrics.md): the knee of p99 latency against offered load,
+ * drawn at the same offered rate on the goodput plot.
+ */
 export function sweepPointSets(steps: readonly SweepStep[]): PointSet[] {
   const sorted = [...steps].sort((a, b) => a.offered_rps - b.offered_rps);
   const pts = (f: (s: SweepStep) => number | null) =>
@@ -60,10 +67,8 @@ export function sweepPointSets(steps: readonly SweepStep[]): PointSet[] {
     });
   const p99 = pts((s) => (s.p99 === null ? null : s.p99 * 1000));
   const goodput = pts((s) => s.goodput_rps);
-  const mark = (p: [number, number][], label: string) => {
-    const k = findKnee(p);
-    return k === null ? undefined : { x: p[k]![0], y: p[k]![1], label };
-  };
+  const k = findKnee(p99);
+  const kneeX = k === null ? undefined : p99[k]![0];
   const latency: PointSet = {
     id: 'sweep-latency',
     title: 'Latency against offered load',
@@ -71,20 +76,21 @@ export function sweepPointSets(steps: readonly SweepStep[]): PointSet[] {
     y: { label: 'latency (ms)' },
     series: [{ name: 'p50', points: pts((s) => (s.p50 === null ? null : s.p50 * 1000)) }, { name: 'p99', points: p99 }],
   };
-  const k1 = mark(p99, 'knee');
-  if (k1) latency.knee = k1;
+  if (kneeX !== undefined) latency.knee = { x: kneeX, y: p99[k!]![1], label: 'knee' };
   const put: PointSet = {
     id: 'sweep-goodput',
-    title: 'Goodput against offered load',
+    title: goodput.length ? 'Throughput and goodput against offered load' : 'Throughput against offered load',
     x: { label: 'offered load (req/s)' },
     y: { label: 'req/s' },
     series: [
-      { name: 'achieved', points: pts((s) => s.achieved_rps) },
-      { name: 'goodput', points: goodput },
+      { name: 'started', points: pts((s) => s.achieved_rps) },
+      { name: 'throughput (successful)', points: pts((s) => s.throughput_rps) },
+      ...(goodput.length ? [{ name: 'goodput (met the SLOs)', points: goodput }] : []),
     ],
   };
-  const k2 = mark(goodput, 'knee');
-  if (k2) put.knee = k2;
+  const onLine = goodput.length ? goodput : pts((s) => s.throughput_rps);
+  const atKnee = kneeX === undefined ? undefined : onLine.find((p) => p[0] === kneeX);
+  if (atKnee) put.knee = { x: atKnee[0], y: atKnee[1], label: 'knee' };
   return [latency, put];
 }
 

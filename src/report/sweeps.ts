@@ -15,6 +15,8 @@ export interface SweepReport {
     passed: boolean | null;
     achieved_rate: number | null;
     throughput: number;
+    /** Successful requests per second (throughput counts failures too). */
+    successful_rps: number;
     goodput_rps: number | null;
     p50: number | null;
     p99: number | null;
@@ -50,6 +52,7 @@ export function buildSweeps(db: Database.Database, benchmarkId: string, services
           passed: g.kind === 'search' ? st.passed : null,
           achieved_rate: s?.load.achieved_rate ?? null,
           throughput: s?.throughput.requests_per_second ?? 0,
+          successful_rps: s?.throughput.successful_per_second ?? 0,
           goodput_rps: s?.goodput?.requests_per_second ?? null,
           p50: s?.percentiles.p50 ?? null,
           p99: s?.percentiles.p99 ?? null,
@@ -58,7 +61,7 @@ export function buildSweeps(db: Database.Database, benchmarkId: string, services
       });
     const points =
       g.variable === 'rate'
-        ? sweepPointSets(steps.map((s) => ({ offered_rps: s.value, achieved_rps: s.achieved_rate ?? s.throughput, goodput_rps: s.goodput_rps ?? s.throughput * (1 - (s.error_rate ?? 0)), p50: s.p50, p99: s.p99 })))
+        ? sweepPointSets(steps.map((s) => ({ offered_rps: s.value, achieved_rps: s.achieved_rate ?? s.throughput, throughput_rps: s.successful_rps, goodput_rps: s.goodput_rps, p50: s.p50, p99: s.p99 })))
         : [
             { id: 'sweep-qps', title: 'Throughput against clients', x: { label: 'clients' }, y: { label: 'req/s' }, series: [{ name: 'throughput', points: steps.map((s) => [s.value, s.throughput] as [number, number]) }] },
             { id: 'sweep-p99', title: 'p99 latency against clients', x: { label: 'clients' }, y: { label: 'latency (ms)' }, series: [{ name: 'p99', points: steps.filter((s) => s.p99 !== null).map((s) => [s.value, s.p99! * 1000] as [number, number]) }] },

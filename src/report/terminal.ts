@@ -1,5 +1,7 @@
 import { fmtBytes, fmtDuration, fmtMetric, fmtRate } from './format.js';
+import { servicesInOrder, sloText } from './display.js';
 import type { Report, ServiceReport, SliceReport, ThresholdReport } from './types.js';
+import { verdictOf } from './verdict.js';
 
 // Server messages and recipe names reach a terminal: never let them carry escape sequences.
 // eslint-disable-next-line no-control-regex
@@ -61,6 +63,11 @@ function serviceNotes(name: string, s: ServiceReport): string[] {
     out.push(`    llm: ${d('ttft', s.llm.ttft)}; ${d('tpot', s.llm.tpot)}; ${d('itl', s.llm.itl)}${tok}`);
     if (s.llm.sessions) out.push(...sessionLines(s.llm.sessions));
   }
+  if (s.goodput) {
+    const g = s.goodput;
+    const share = g.fraction === null ? '' : ` (${(g.fraction * 100).toFixed(1)}% of requests)`;
+    out.push(`    goodput: ${fmtRate(g.requests_per_second)} req/s met every SLO${share}; SLOs ${sloText(g.slo) || 'none'}`);
+  }
   if (s.error) out.push(`    failed: ${clip(plain(s.error), 200)}`);
   return out;
 }
@@ -105,16 +112,20 @@ export function renderThresholds(t: ThresholdReport): string {
 /** The end-of-run summary people read in a terminal or a job log. */
 export function renderSummary(report: Report): string {
   const out: string[] = [];
-  const status = report.partial ? 'PARTIAL (interrupted)' : report.status;
+  const status = report.partial ? 'PARTIAL (interrupted)' : report.status === 'complete' && report.thresholds?.failed ? 'complete, thresholds FAILED' : report.status;
   out.push(`Benchmark ${report.benchmark_id}${report.name ? ` — ${plain(report.name)}` : ''}: ${status}`);
   const rows: string[][] = [];
-  for (const [name, s] of Object.entries(report.services)) {
+  const ordered = servicesInOrder(report);
+  for (const [name, s] of ordered) {
     rows.push(sliceRow(plain(s.status === 'complete' ? name : `${name} [${s.status}]`), s));
     const ops = Object.keys(s.operations);
     if (ops.length > 1) for (const op of ops) rows.push(sliceRow(`  ${plain(op)}`, s.operations[op]!));
   }
   out.push(table(['service / operation', 'requests', 'errors', 'req/s', 'p50', 'p90', 'p99', 'max'], rows));
-  for (const [name, s] of Object.entries(report.services)) out.push(...serviceNotes(name, s));
+  for (const [name, s] of ordered) out.push(...serviceNotes(name, s));
+  for (const [name, g] of Object.entries(report.sweeps ?? {})) {
+    if (g.kind === 'search') out.push(`Search ${plain(name)}: highest rate with ≥ ${((g.target ?? 0) * 100).toFixed(0)}% of requests meeting every SLO: ${g.best_rate === null ? 'none of the rates tried' : `${fmtRate(g.best_rate)} req/s`}`);
+  }
   const th = report.thresholds ? renderThresholds(report.thresholds) : '';
   if (th) out.push(th);
   const sum = report.summary;
@@ -122,5 +133,7 @@ export function renderSummary(report: Report): string {
     `Total: ${sum.total_requests} requests, ${sum.failed_requests} failed` +
       `${sum.dropped_starts ? `, ${sum.dropped_starts} dropped starts` : ''}; latency p50 ${fmtDuration(sum.median_duration)}, p99 ${fmtDuration(sum.p99_duration)} (from intended start)`,
   );
+  // The answer last, where the eye lands when the run ends.
+  out.push(plain(verdictOf(report).text));
   return out.join('\n');
 }

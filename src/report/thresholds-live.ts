@@ -26,6 +26,8 @@ class LiveSlice {
   add(s: Sample): void {
     this.total++;
     if (!s.ok) this.failed++;
+    // Latencies are judged on successful requests, as on the final data (thresholds.ts).
+    if (!s.ok) return;
     const put = (d: ThresholdDist, ms: number | undefined) => (ms === undefined ? undefined : this.dists.get(d)?.record(ms));
     put('latency', s.end - s.intendedStart);
     put('service_time', s.end - s.actualStart);
@@ -37,6 +39,7 @@ class LiveSlice {
 
   source(live: LiveStats | undefined, isService: boolean): MetricSource {
     return {
+      outcomes: () => ({ total: this.total, successful: this.total - this.failed }),
       dist: (d) => this.dists.get(d)?.summary(),
       scalar: (kind) => {
         // Only figures that can no longer recover once they fail are judged live:
@@ -82,6 +85,10 @@ export class ThresholdWatch implements RunObserver {
   serviceStarted(spec: ServiceSpec, live: LiveStats): void {
     const t = spec.fields.thresholds as ThresholdFields | undefined;
     if (!t?.abort_on_fail) return;
+    // A search's steps above its limit fail by design; its thresholds are judged at the rate
+    // it found (thresholds.ts), so none of its steps may stop the run. A sweep's steps are
+    // each judged, so a failing one may.
+    if (spec.step && (spec.fields.load as { search?: unknown } | undefined)?.search !== undefined) return;
     const ops = new Map(Object.entries(t.operations ?? {}).map(([op, ot]) => [op, new LiveSlice(distsOf(ot))]));
     const afterMs = t.abort_after === undefined ? DEFAULT_ABORT_AFTER_MS : (parseDurationMs(t.abort_after) ?? DEFAULT_ABORT_AFTER_MS);
     this.watched.set(spec.name, { fields: t, live, all: new LiveSlice(distsOf(t)), ops, first: undefined, lastCheck: -Infinity, afterMs });

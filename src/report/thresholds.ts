@@ -14,7 +14,15 @@ import type { Report, ServiceReport, SliceReport, ThresholdReport, ThresholdResu
 export interface MetricSource {
   dist(d: ThresholdDist): DistSummary | null | undefined;
   scalar(kind: Exclude<MetricRef['kind'], 'dist'>): number | null | undefined;
+  /** Requests measured and how many succeeded, when known: a latency or rate with no success fails. */
+  outcomes?(): { total: number; successful: number };
 }
+
+/** Metrics that describe successful work: none of them may pass where nothing succeeded. */
+const NEEDS_SUCCESS = new Set<MetricRef['kind']>(['dist', 'throughput_rps', 'successful_rps', 'output_tokens_per_second', 'total_tokens_per_second']);
+
+/** What a result says when a latency or rate threshold meets a slice whose every request failed. */
+export const NO_SUCCESS = 'no successful request';
 
 /** Thresholds per service, as the recipe gave them. */
 export type ThresholdsByService = Record<string, ThresholdFields>;
@@ -41,6 +49,8 @@ export function judge(service: string, operation: string | null, metric: string,
   const c = m ? parseCondition(condition, m.unit) : 'unknown metric';
   const base = { service, operation, metric, condition, unit: m?.unit ?? 'count' } as const;
   if (!m || typeof c === 'string') return { ...base, actual: null, pass: false, note: typeof c === 'string' ? c : undefined };
+  const o = src.outcomes?.();
+  if (o && o.total > 0 && o.successful === 0 && NEEDS_SUCCESS.has(m.ref.kind)) return { ...base, actual: null, pass: false, note: NO_SUCCESS };
   const actual = metricValue(m.ref, src);
   if (actual === undefined) return undefined;
   if (actual === null) return { ...base, actual: null, pass: false, note: 'no data' };
@@ -48,11 +58,16 @@ export function judge(service: string, operation: string | null, metric: string,
   return { ...base, actual: Number(actual.toPrecision(6)), pass };
 }
 
-/** The final report as a metric source: a service, or one of its operations. */
+/**
+ * The final report as a metric source: a service, or one of its operations. Latency is
+ * judged on successful requests (a refused connection is fast, not good); failures count
+ * in error_rate and failed_requests.
+ */
 export function reportSource(s: ServiceReport, slice: SliceReport = s, isService = true): MetricSource {
   return {
+    outcomes: () => ({ total: slice.requests.total, successful: slice.requests.successful }),
     dist: (d) => {
-      if (d === 'latency') return slice.latency.all;
+      if (d === 'latency') return slice.latency.successful;
       if (d === 'service_time') return slice.service_time;
       if (d === 'schedule_lag') return slice.schedule_lag;
       return isService ? (s.llm?.[d] ?? null) : null;
@@ -74,23 +89,37 @@ export function reportSource(s: ServiceReport, slice: SliceReport = s, isService
 /**
  * Judges every threshold on the final data. A service or operation with no data fails
  * its thresholds: a CI gate must not pass because nothing was measured.
+ *
+ * A service with `load.sweep` runs as steps (`NAME@rate=10`, ...): its thresholds are
+ * judged on every step, each result naming its step. A `load.search` already judges its
+ * steps by its SLOs and fails those above the limit by design, so its thresholds are
+ * judged on the step at the rate it found; when no rate met the SLOs they fail.
  */
-export function evaluateThresholds(report: Pick<Report, 'services'>, thresholds: ThresholdsByService | Plan): ThresholdReport {
+export function evaluateThresholds(report: Pick<Report, 'services'> & Partial<Pick<Report, 'sweeps'>>, thresholds: ThresholdsByService | Plan): ThresholdReport {
   const byService = 'services' in thresholds && Array.isArray(thresholds.services) ? thresholdsOfPlan(thresholds as Plan) : (thresholds as ThresholdsByService);
   const results: ThresholdResult[] = [];
-  const missing = (service: string, operation: string | null, metric: string, condition: string): ThresholdResult => ({
-    service, operation, metric, condition, actual: null, unit: THRESHOLD_METRICS.get(metric)?.unit ?? 'count', pass: false, note: 'no data',
+  const missing = (service: string, operation: string | null, metric: string, condition: string, note = 'no data'): ThresholdResult => ({
+    service, operation, metric, condition, actual: null, unit: THRESHOLD_METRICS.get(metric)?.unit ?? 'count', pass: false, note,
   });
-  for (const [name, t] of Object.entries(byService)) {
-    const s = report.services[name];
+  const judgeService = (name: string, t: ThresholdFields, note?: string) => {
+    const s = note ? undefined : report.services[name];
     for (const [metric, cond] of conditionsOf(t)) {
-      results.push((s && judge(name, null, metric, cond, reportSource(s))) || missing(name, null, metric, cond));
+      results.push((s && judge(name, null, metric, cond, reportSource(s))) || missing(name, null, metric, cond, note));
     }
     for (const [op, ot] of Object.entries(t.operations ?? {})) {
       const slice = s?.operations[op];
       for (const [metric, cond] of conditionsOf(ot)) {
-        results.push((s && slice && judge(name, op, metric, cond, reportSource(s, slice, false))) || missing(name, op, metric, cond));
+        results.push((s && slice && judge(name, op, metric, cond, reportSource(s, slice, false))) || missing(name, op, metric, cond, note));
       }
+    }
+  };
+  for (const [name, t] of Object.entries(byService)) {
+    const group = report.sweeps?.[name];
+    if (!group || report.services[name]) judgeService(name, t);
+    else if (group.kind === 'sweep') for (const step of group.steps) judgeService(step.service, t);
+    else {
+      const found = group.steps.find((st) => st.passed && st.value === group.best_rate);
+      judgeService(found?.service ?? name, t, found ? undefined : 'the search found no rate meeting its SLOs');
     }
   }
   const failed = results.filter((r) => !r.pass).length;

@@ -22,4 +22,7 @@ test('the README main job: `aifb run` with no recipe runs the quickstart and eve
   assert.ok(readdirSync(join(dir, 'out')).some((f) => f.endsWith('_report.html')));
   // The services aifb started are stopped, and the file storage left nothing behind in the tmp dir.
   assert.doesNotMatch(res.stderr, /teardown failed/);
+  // No warning from Node on the first run a user sees, and the answer is the summary's last line.
+  assert.doesNotMatch(res.stderr, /MaxListenersExceededWarning|Warning:/);
+  assert.match(res.stdout, /\nDONE — [\d.]+ req\/s achieved in all, p99 [\d.]+m?s over \d+ requests.*no thresholds set\nReport: /);
 });

@@ -1,4 +1,5 @@
 import type { BinnedHistogram, PointSet, ServiceReport, Timeseries } from '../types.js';
+import type { SloLine } from '../display.js';
 import type { ChartSpec } from './page.js';
 
 const TIME = { label: 'time in measured window (s)' };
@@ -21,7 +22,7 @@ export function alignSeries(series: { name: string; points: [number, number][] }
 }
 
 /** Latency percentiles, throughput and errors, and in-flight requests over time. */
-export function timeCharts(ts: Timeseries | undefined): ChartSpec[] {
+export function timeCharts(ts: Timeseries | undefined, slo: SloLine[] = [], ttftSlo: SloLine[] = []): ChartSpec[] {
   // Reports written before time series existed have none.
   if (!ts || ts.t.length === 0) return [];
   const errorsPerSecond = ts.errors.map((e, i) => (ts.completions[i] ? r6((ts.throughput_rps[i]! * e) / ts.completions[i]!) : 0));
@@ -33,6 +34,7 @@ export function timeCharts(ts: Timeseries | undefined): ChartSpec[] {
         { label: 'p90', ys: ts.p90.map(ms) },
         { label: 'p99', ys: ts.p99.map(ms) },
       ],
+      ...(slo.length ? { lines: slo.map((l) => ({ y: l.ms, label: l.label })) } : {}),
     },
     {
       title: 'Throughput and errors over time', kind: 'line', x: TIME, y: { label: 'per second', zero: true }, xs: ts.t,
@@ -58,6 +60,7 @@ export function timeCharts(ts: Timeseries | undefined): ChartSpec[] {
         { label: 'p50', ys: (ts.ttft_p50 ?? []).map(ms) },
         { label: 'p99', ys: (ts.ttft_p99 ?? []).map(ms) },
       ],
+      ...(ttftSlo.length ? { lines: ttftSlo.map((l) => ({ y: l.ms, label: l.label })) } : {}),
     });
   }
   return out;
@@ -115,10 +118,10 @@ export function pointCharts(sets: PointSet[] | undefined): ChartSpec[] {
   });
 }
 
-/** Every chart of one service, in reading order. */
-export function serviceCharts(s: ServiceReport): ChartSpec[] {
+/** Every chart of one service, in reading order; `slo` lines go on its latency (and TTFT) charts. */
+export function serviceCharts(s: ServiceReport, slo: SloLine[] = [], ttftSlo: SloLine[] = []): ChartSpec[] {
   return [
-    ...timeCharts(s.timeseries),
+    ...timeCharts(s.timeseries, slo, ttftSlo),
     ...histogramCharts(s.histogram, 'Latency'),
     ...llmCharts(s),
     ...pointCharts(s.points),

@@ -33,11 +33,39 @@ export const CLIENT_JS = String.raw`(function () {
     }] } };
   }
 
+  function linesPlugin(lines) {
+    return { hooks: { draw: [function (u) {
+      var ctx = u.ctx;
+      ctx.save();
+      ctx.strokeStyle = '#b91c1c';
+      ctx.fillStyle = '#b91c1c';
+      ctx.lineWidth = 1.5 * dpr;
+      ctx.setLineDash([8 * dpr, 4 * dpr]);
+      ctx.font = (12 * dpr) + 'px sans-serif';
+      lines.forEach(function (l) {
+        var y = u.valToPos(l.y, 'y', true);
+        ctx.beginPath();
+        ctx.moveTo(u.bbox.left, y);
+        ctx.lineTo(u.bbox.left + u.bbox.width, y);
+        ctx.stroke();
+        ctx.fillText(l.label, u.bbox.left + 6 * dpr, y - 4 * dpr);
+      });
+      ctx.restore();
+    }] } };
+  }
+
+  // uPlot shows "--" in the legend where the cursor has no value: show nothing instead.
+  function legendValue(u, v) {
+    if (v == null) return '';
+    var a = Math.abs(v);
+    return a >= 100 || a === 0 ? v.toFixed(0) : a >= 10 ? v.toFixed(1) : v.toPrecision(3);
+  }
+
   function make(el, spec) {
-    var series = [{ label: spec.x.label }];
+    var series = [{ label: spec.x.label, value: legendValue }];
     spec.series.forEach(function (s, i) {
       var c = palette[i % palette.length];
-      var o = { label: s.label, stroke: c, width: 1.5, spanGaps: spec.kind === 'points' };
+      var o = { label: s.label, stroke: c, width: 1.5, spanGaps: spec.kind === 'points', value: legendValue };
       if (spec.kind === 'bars') {
         o.paths = uPlot.paths.bars({ size: [0.9, 80] });
         o.fill = c + '99';
@@ -48,14 +76,22 @@ export const CLIENT_JS = String.raw`(function () {
       series.push(o);
     });
     var yScale = { distr: spec.y.log ? 3 : 1 };
-    if (spec.y.zero) yScale.range = function (u, min, max) { return [0, max > 0 ? max * 1.08 : 1]; };
+    var top = 0;
+    (spec.lines || []).forEach(function (l) { top = Math.max(top, l.y); });
+    if (spec.y.zero || top > 0) {
+      yScale.range = function (u, min, max) {
+        var hi = Math.max(max == null ? 0 : max, top) * 1.08 || 1;
+        var lo = spec.y.zero || min == null ? 0 : Math.min(min, hi) * 0.9;
+        return [lo, hi];
+      };
+    }
     var opts = {
       width: Math.max(280, el.clientWidth || 560),
       height: 250,
       scales: { x: { time: false, distr: spec.x.log ? 3 : 1 }, y: yScale },
       axes: [{ label: spec.x.label }, { label: spec.y.label, size: 64 }],
       series: series,
-      plugins: spec.knee ? [kneePlugin(spec.knee)] : []
+      plugins: (spec.knee ? [kneePlugin(spec.knee)] : []).concat(spec.lines ? [linesPlugin(spec.lines)] : [])
     };
     return new uPlot(opts, [spec.xs].concat(spec.series.map(function (s) { return s.ys; })), el);
   }

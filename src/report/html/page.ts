@@ -14,6 +14,8 @@ export interface ChartSpec {
   xs: number[];
   series: { label: string; ys: (number | null)[] }[];
   knee?: { x: number; y: number; label: string };
+  /** Horizontal reference lines (an SLO, a threshold) in the y axis' unit; the scale stretches to show them. */
+  lines?: { y: number; label: string }[];
 }
 
 const require = createRequire(import.meta.url);

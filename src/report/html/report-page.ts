@@ -2,6 +2,8 @@ import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fmtBytes, fmtDuration, fmtMetric, fmtRate } from '../format.js';
 import { recallQpsAcrossServices } from '../points.js';
+import { servicesInOrder, sloLines, sloText } from '../display.js';
+import { verdictOf } from '../verdict.js';
 import type { RecallQpsPoint, Report, ServiceReport, SliceReport, ThresholdReport } from '../types.js';
 import { pointCharts, serviceCharts } from './charts.js';
 import { escapeHtml as e } from './escape.js';
@@ -21,9 +23,9 @@ function sliceCells(x: SliceReport): string[] {
   ].map(e);
 }
 
-function summaryTable(r: Report): string {
-  const rows = Object.entries(r.services).map(([name, s], i) =>
-    row([`<a href="#svc-${i}">${e(name)}</a>`, e([s.service_type, s.backend].filter(Boolean).join(' / ')), e(s.status), ...sliceCells(s)], ['text', 'text', `text status-${e(s.status)}`]),
+function summaryTable(r: Report, index: Map<string, number>): string {
+  const rows = servicesInOrder(r).map(([name, s]) =>
+    row([`<a href="#svc-${index.get(name)}">${e(name)}</a>`, e([s.service_type, s.backend].filter(Boolean).join(' / ')), e(s.status), ...sliceCells(s)], ['text', 'text', `text status-${e(s.status)}`]),
   );
   return `<table>${head(['service', 'type', 'status', ...SLICE_HEAD])}${rows.join('')}</table>`;
 }
@@ -61,9 +63,14 @@ function recallTable(points: RecallQpsPoint[]): string {
   return `<table class="recall-qps">${head(['search', 'recall', 'min recall', 'judged', 'QPS', 'QPS basis', 'p99'])}${rows.join('')}</table>`;
 }
 
-function serviceSection(name: string, s: ServiceReport, index: number, charts: ChartSpec[]): string {
+function serviceSection(report: Report, name: string, s: ServiceReport, index: number, charts: ChartSpec[]): string {
   const out = [`<section id="svc-${index}"><h2>${e(name)}</h2>`, `<p class="note">${e(loadText(s))}</p>`];
   if (s.error) out.push(`<p class="fail">Failed: ${e(s.error)}</p>`);
+  if (s.goodput) {
+    const g = s.goodput;
+    const share = g.fraction === null ? '' : ` (${(g.fraction * 100).toFixed(1)}% of ${s.requests.total} requests)`;
+    out.push(`<p class="goodput">Goodput: <b>${e(fmtRate(g.requests_per_second))} req/s</b> met every SLO${e(share)} · SLOs: ${e(sloText(g.slo) || 'none')}</p>`);
+  }
   const ops = Object.entries(s.operations);
   if (ops.length > 1) {
     out.push(`<table>${head(['operation', ...SLICE_HEAD])}${ops.map(([op, x]) => row([e(op), ...sliceCells(x)])).join('')}</table>`);
@@ -85,20 +92,20 @@ function serviceSection(name: string, s: ServiceReport, index: number, charts: C
       out.push(`<table>${head(['turn', 'requests', 'failed', 'TTFT p50', 'TTFT p99', 'input tokens (mean)'])}${sessions.turns.map(turnRow).join('')}</table>`);
     }
   }
-  const mine = serviceCharts(s).map((spec) => chartSlot(charts.push(spec) - 1, spec));
+  const mine = serviceCharts(s, sloLines(report, name), sloLines(report, name, 'ttft')).map((spec) => chartSlot(charts.push(spec) - 1, spec));
   out.push(mine.length ? `<div class="grid">${mine.join('')}</div>` : '<p class="note">No measured requests to plot.</p>');
   out.push('</section>');
   return out.join('\n');
 }
 
 function sweepSection(name: string, sw: Report['sweeps'][string], charts: ChartSpec[]): string {
-  const out = [`<section><h2>${e(sw.kind === 'search' ? 'Search' : 'Sweep')}: ${e(name)}</h2>`];
+  const out = [`<section class="sweep"><h2>${e(sw.kind === 'search' ? 'Search' : 'Sweep')}: ${e(name)}</h2>`];
   if (sw.kind === 'search') {
-    out.push(`<p class="note">Highest rate with ≥ ${e(((sw.target ?? 0) * 100).toFixed(0))}% of requests meeting every SLO: ${e(sw.best_rate === null ? 'none' : `${sw.best_rate} req/s`)}</p>`);
+    out.push(`<p class="search-result">Highest rate with ≥ ${e(((sw.target ?? 0) * 100).toFixed(0))}% of requests meeting every SLO: <b>${e(sw.best_rate === null ? 'none of the rates tried' : `${sw.best_rate} req/s`)}</b></p>`);
   }
   const cells = (x: number | null, f: (v: number) => string) => (x === null ? '-' : f(x));
   out.push(
-    `<table>${head([sw.variable, 'achieved req/s', 'throughput', 'goodput', 'p50', 'p99', 'errors', ...(sw.kind === 'search' ? ['passed'] : [])])}${sw.steps
+    `<table>${head([sw.variable, 'started req/s', 'throughput', 'goodput', 'p50', 'p99', 'errors', ...(sw.kind === 'search' ? ['passed'] : [])])}${sw.steps
       .map((st) => row([e(st.value), cells(st.achieved_rate, (v) => v.toFixed(1)), st.throughput.toFixed(1), cells(st.goodput_rps, (v) => v.toFixed(1)), fmtDuration(st.p50), fmtDuration(st.p99), cells(st.error_rate, (v) => `${(v * 100).toFixed(1)}%`), ...(sw.kind === 'search' ? [st.passed ? 'yes' : 'no'] : [])].map(String)))
       .join('')}</table>`,
   );
@@ -123,20 +130,29 @@ function provenanceTable(p: Record<string, unknown>): string {
 /** The HTML report of one run; `recipeText` is the redacted recipe stored with it. */
 export function renderReportHtml(report: Report, recipeText: string | null): string {
   const charts: ChartSpec[] = [];
-  const services = Object.entries(report.services).map(([name, s], i) => serviceSection(name, s, i, charts));
+  const ordered = servicesInOrder(report);
+  const index = new Map(ordered.map(([name], i) => [name, i]));
   const title = report.name ?? report.benchmark_id;
+  const verdict = verdictOf(report);
+  // Sweeps and searches answer the question of the run: they come first, then each service.
+  const sweeps = Object.entries(report.sweeps ?? {}).map(([name, sw]) => sweepSection(name, sw, charts));
+  const services = ordered.map(([name, s], i) => serviceSection(report, name, s, i, charts));
+  const failedThresholds = (report.thresholds?.failed ?? 0) > 0;
+  const badge = failedThresholds && report.status === 'complete' ? 'thresholds failed' : report.status;
+  const badgeClass = failedThresholds ? 'failed' : report.status;
   const body = [
     `<header><h1>${e(title)}</h1>`,
-    `<p class="meta">${e(report.benchmark_id)} · <span class="status-${e(report.status)}">${e(report.status)}</span> · started ${e(report.started_at ?? '-')} · ended ${e(report.ended_at ?? '-')}</p>`,
+    `<p class="verdict verdict-${e(verdict.outcome.toLowerCase())}">${e(verdict.text)}</p>`,
+    `<p class="meta">${e(report.benchmark_id)} · <span class="status status-${e(badgeClass)}">${e(badge)}</span> · started ${e(report.started_at ?? '-')} · ended ${e(report.ended_at ?? '-')}</p>`,
     report.description ? `<p class="desc">${e(report.description)}</p>` : '',
-    `<nav>${Object.keys(report.services).map((n, i) => `<a href="#svc-${i}">${e(n)}</a>`).join('')}<a href="#provenance">provenance</a><a href="#recipe">recipe</a></nav></header>`,
+    `<nav>${ordered.map(([n], i) => `<a href="#svc-${i}">${e(n)}</a>`).join('')}<a href="#provenance">provenance</a><a href="#recipe">recipe</a></nav></header>`,
+    ...sweeps,
     '<h2>Summary</h2>',
-    summaryTable(report),
+    summaryTable(report, index),
     `<p class="note">Latency is measured from each request's intended start (no coordinated omission). ${e(report.summary.total_requests)} requests, ${e(report.summary.failed_requests)} failed.</p>`,
     thresholdTable(report.thresholds ?? { defined: 0, passed: 0, failed: 0, results: [] }),
     ...services,
     acrossServices(report, charts),
-    ...Object.entries(report.sweeps ?? {}).map(([name, sw]) => sweepSection(name, sw, charts)),
     provenanceTable(report.provenance),
     `<h2 id="recipe">Recipe</h2>`,
     recipeText === null ? '<p class="note">The recipe is not stored with this report.</p>' : `<pre>${e(recipeText)}</pre>`,

@@ -18,4 +18,7 @@ figcaption { font-weight: 600; margin-bottom: .25rem; }
 pre { background: #f9fafb; border: 1px solid var(--line); padding: .75rem; overflow: auto; white-space: pre; }
 .status-complete { color: var(--good); } .status-failed, .status-partial { color: var(--bad); }
 nav a { margin-right: 1rem; }
+.verdict { font-size: 1.15rem; font-weight: 600; margin: .5rem 0; padding: .5rem .75rem; border-radius: 6px; border: 1px solid var(--line); }
+.verdict-pass { color: var(--good); border-color: var(--good); } .verdict-fail, .verdict-partial { color: var(--bad); border-color: var(--bad); }
+.status { font-weight: 600; } .search-result { font-size: 1.05rem; }
 `;

@@ -4,6 +4,7 @@ import type { Adapter, OperationResult, SetupContext, TeardownContext } from '..
 import type { ErrorClass } from '../../metrics/sample.js';
 import type { ServiceSpec } from '../../recipe/types.js';
 import type { Rng } from '../../util/rng.js';
+import { checkReachable } from '../shared/reachable.js';
 import { exchange } from './exchange.js';
 import { requestTemplates, type RequestTemplate } from './requests.js';
 
@@ -37,9 +38,14 @@ class HttpAdapter implements Adapter<HttpOp> {
 
   constructor(private readonly spec: ServiceSpec) {}
 
-  async setup(_ctx: SetupContext): Promise<void> {
+  async setup(ctx: SetupContext): Promise<void> {
     const connections = connectionsFor(this.spec.load);
-    for (const t of requestTemplates(this.spec.fields)) {
+    const templates = requestTemplates(this.spec.fields);
+    // Every origin first: a port where nothing listens is the recipe's mistake (exit 2),
+    // not a measurement of 100 % connection_refused.
+    const origins = new Map(templates.map((t) => [t.url.origin, t.url]));
+    await Promise.all([...origins.values()].map((url) => checkReachable(url, 'http', ctx.signal)));
+    for (const t of templates) {
       let pool = this.pools.get(t.url.origin);
       if (!pool) {
         // No undici timers: the engine's deadline sweep aborts late requests (exchange.ts

@@ -1,6 +1,6 @@
 import type { ErrorClass } from '../../../metrics/sample.js';
 import type { OperationResult } from '../../contract.js';
-import { RunError } from '../../../errors.js';
+import { AifbError } from '../../../errors.js';
 import { SQL_MSG } from './messages.js';
 
 /**
@@ -67,7 +67,7 @@ export interface Endpoint {
 }
 
 /** One clear message for a failed first connection: auth, refused, unknown database, ... */
-export function connectError(err: unknown, at: Endpoint, secret: string | undefined): RunError {
+export function connectError(err: unknown, at: Endpoint, secret: string | undefined): AifbError {
   const code = codeOf(err) ?? (err as { errors?: { code?: string }[] }).errors?.[0]?.code;
   const why = scrub(err instanceof Error ? err.message || err.name : String(err), secret);
   let message: string;
@@ -78,7 +78,9 @@ export function connectError(err: unknown, at: Endpoint, secret: string | undefi
   else if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') message = SQL_MSG.hostNotFound(at.where);
   else if (code === 'ETIMEDOUT' || /timeout/i.test(why)) message = SQL_MSG.timedOut(at.where);
   else message = SQL_MSG.cannotConnect(at.where, why);
-  // The cause keeps the code for callers; its message was scrubbed above.
+  // The cause keeps the code for callers; its message was scrubbed above. An endpoint that
+  // refuses us or does not resolve is the recipe's (bad input, exit 2); anything else is not.
   const cause = { code, message: why };
-  return new RunError(message, { cause });
+  const known = ['28P01', '28000', '3D000', 'ECONNREFUSED', 'ENOENT', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT'].includes(code ?? '') || /timeout/i.test(why);
+  return new AifbError(known ? 'bad-input' : 'runtime', message, { cause });
 }

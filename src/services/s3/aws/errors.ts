@@ -1,4 +1,4 @@
-import { RunError } from '../../../errors.js';
+import { AifbError } from '../../../errors.js';
 import { S3_MSG } from './messages.js';
 
 interface SdkError {
@@ -93,10 +93,12 @@ export function setupError(
   err: unknown,
   where: { endpoint: string; bucket: string; step: string; aborted: boolean },
   secrets: readonly string[],
-): RunError {
+): AifbError {
   const code = codeOf(err);
   const status = statusOf(err);
   let message: string;
+  // The recipe's endpoint, keys or bucket are wrong: bad input (exit 2), as for every backend.
+  let kind: 'bad-input' | 'runtime' = 'bad-input';
   if (where.aborted) message = S3_MSG.unreachable(where.endpoint, 'no answer in time');
   else if (NETWORK[code]) message = S3_MSG.unreachable(where.endpoint, `${NETWORK[code]} (${code})`);
   else if (CREDENTIALS.has(code)) message = S3_MSG.credentialsRefused(where.endpoint, code);
@@ -105,6 +107,7 @@ export function setupError(
   else {
     const detail = err instanceof Error && err.message && err.message !== code ? `${code}: ${err.message}` : code;
     message = S3_MSG.setupFailed(where.endpoint, where.step, detail);
+    kind = 'runtime';
   }
-  return new RunError(scrub(message, secrets), { cause: scrubError(err, secrets) });
+  return new AifbError(kind, scrub(message, secrets), { cause: scrubError(err, secrets) });
 }
