@@ -13,6 +13,7 @@ import { describeIssues } from './zod-issues.js';
 import { redactRecipe } from './secrets.js';
 import { commonServiceShape, looseRecipeSchema, SEED_SERVICE_TYPES, type RecipeFields } from './schema.js';
 import { checkLoadFields, buildPlan } from './plan.js';
+import { applySeedCompat } from './seed.js';
 import type { Plan } from './types.js';
 
 export interface LoadOptions {
@@ -65,8 +66,9 @@ export function loadRecipeText(text: string, file: string, options: LoadOptions)
     throw new RecipeError([{ position: locate(doc, lines, file, []), path: '', message: MSG.notAMapping }]);
   }
 
-  const { value, problems } = interpolateEnv(raw, options.env ?? process.env);
+  const { value: interpolated, problems } = interpolateEnv(raw, options.env ?? process.env);
   for (const p of problems) issueAt(p.path, p.message);
+  const { value, notes: seedNotes } = applySeedCompat(interpolated, options.registry);
 
   const first = looseRecipeSchema.safeParse(value, { reportInput: true });
   if (!first.success) {
@@ -84,6 +86,7 @@ export function loadRecipeText(text: string, file: string, options: LoadOptions)
     recipeHash: createHash('sha256').update(redacted.text).digest('hex'),
   });
   for (const path of redacted.plaintextPaths) plan.warnings.push(MSG.plaintextSecret(path));
+  plan.seedNotes = seedNotes;
   plan.services.forEach((s, i) => (s.position = locate(doc, lines, file, ['services', i])));
   return plan;
 }

@@ -88,6 +88,11 @@ export interface BackendDefinition {
   backend?: string;
   /** True when this is the type's backend if the recipe names none. */
   isDefault?: boolean;
+  /**
+   * Other `backend` names that select it, e.g. the seed's `postgresql` for `postgres`
+   * (docs/recipe.md, the seed's fields).
+   */
+  aliases?: readonly string[];
   description: string;
   /** Extra recipe keys this backend accepts beside the common ones. */
   fields: z.ZodRawShape;

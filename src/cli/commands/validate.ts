@@ -23,10 +23,11 @@ Problems are reported as file:line:column with the path of the field; exit code 
       if (!builtinRegistry.resolve(s.type, s.backend)) notes.push(`services "${s.name}": ${MSG.noBackendForValidate(s.type, s.backend)}`);
     }
     if (values.json) {
-      io.stdout.write(JSON.stringify({ valid: true, warnings: notes, services: plan.services.map(({ fields: _f, ...rest }) => rest) }, null, 2) + '\n');
+      io.stdout.write(JSON.stringify({ valid: true, warnings: notes, seed_notes: plan.seedNotes ?? [], services: plan.services.map(({ fields: _f, ...rest }) => rest) }, null, 2) + '\n');
       return EXIT.ok;
     }
     for (const n of notes) io.stderr.write(`warning: ${n}\n`);
+    for (const n of plan.seedNotes ?? []) io.stderr.write(`seed: ${n}\n`);
     io.stdout.write(`${file}: valid, ${plan.services.length} service(s)\n`);
     for (const s of plan.services) {
       const l = s.load;
