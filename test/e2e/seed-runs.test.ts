@@ -14,14 +14,14 @@ import type { Report } from '../../src/report/types.js';
 
 const fixtures = join(repoRoot, 'test', 'fixtures', 'seed-recipes');
 
-async function runFixture(t: { after(fn: () => void): void }, name: string, env: Record<string, string>): Promise<Report> {
+async function runFixture(t: { after(fn: () => void): void }, name: string, env: Record<string, string>): Promise<Report & { out: string }> {
   const dir = tempDir(t);
   const res = await runCli(['run', join(fixtures, name), '--out', join(dir, 'out'), '--quiet'], { cwd: dir, env });
   assert.equal(res.code, 0, `${res.stdout}\n${res.stderr}`);
   const out = join(dir, 'out');
   const file = readdirSync(out).find((f) => f.endsWith('_report.json'));
   assert.ok(file, `no report in ${out}`);
-  return JSON.parse(readFileSync(join(out, file), 'utf8')) as Report;
+  return { ...(JSON.parse(readFileSync(join(out, file), 'utf8')) as Report), out };
 }
 
 /** The service ran exactly these operations (the counts are in the message when it did not). */
@@ -50,6 +50,9 @@ test('seed-file-storage.yml: boolean and YAML 1.1 sync_mode/use_direct_io, the s
   assertOperations(report, 'fs-fsync', ['delete', 'read', 'stat', 'write']);
   assert.equal(report.services['fs-fsync']!.load.mode, 'open');
   assert.equal(report.services['fs-fsync']!.load.requested_rate, 40);
+  // logs_dir: the run's log is <logs_dir>/<benchmark id>.log, as the seed wrote it (inside --out here).
+  const runLog = readFileSync(join(report.out, 'logs', `${report.benchmark_id}.log`), 'utf8');
+  assert.match(runLog, new RegExp(`benchmark ${report.benchmark_id}: 3 service\\(s\\)`));
 });
 
 test('seed-databases.yml: backend postgresql, host/port from service_url, POSTGRES_* credentials, against a real PostgreSQL', async (t) => {

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
 import { runBenchmark } from '../../engine/orchestrator.js';
 import { collectProvenance } from '../../metrics/provenance.js';
 import { MetricsStore } from '../../metrics/store.js';
@@ -14,7 +15,7 @@ import { systemClock } from '../../util/clock.js';
 import { createLogger, toLogLevel } from '../../util/log.js';
 import { parseCommandArgs, positiveInt } from '../args.js';
 import type { Command, CommandIO } from '../command.js';
-import { defaultRecipe, outputPaths } from '../paths.js';
+import { defaultRecipe, outputPaths, runLogSink } from '../paths.js';
 import { Progress } from '../progress.js';
 import { EXIT } from '../exit-codes.js';
 import { startLiveExport } from '../../monitoring/live-export.js';
@@ -67,10 +68,15 @@ export const runCommand: Command = {
     const maxWorkers = positiveInt(values['max-workers'], 'max-workers') ?? 10;
     const graceMs = (positiveInt(values.grace, 'grace') ?? 5) * 1000;
     const plan = loadRecipeFile(recipePath, { registry: builtinRegistry, env: io.env });
-    const log = createLogger(toLogLevel(plan.global.logLevel), (l) => io.stderr.write(l + '\n'));
-    for (const w of plan.warnings) log.warn(w);
     const paths = outputPaths(io.cwd, plan.global, values.out);
     const benchmarkId = values.id ?? newBenchmarkId();
+    const toTerminal = (l: string) => io.stderr.write(l + '\n');
+    const toFile = runLogSink(join(paths.logsDir, `${benchmarkId}.log`), toTerminal);
+    const log = createLogger(toLogLevel(plan.global.logLevel), (l) => {
+      toTerminal(l);
+      toFile(l);
+    });
+    for (const w of plan.warnings) log.warn(w);
     const exporter = await startLiveExport({
       benchmarkId,
       pushgatewayUrl: values.pushgateway ?? plan.global.pushgatewayUrl,
