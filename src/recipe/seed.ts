@@ -8,6 +8,7 @@
 import type { BackendRegistry } from '../services/registry.js';
 import type { PathSegment } from './env.js';
 import { formatPath } from './positions.js';
+import { YAML11_BOOLEAN_WORDS } from './fields.js';
 import { parseDurationMs, parseSizeBytes } from '../util/units.js';
 
 type Obj = Record<string, unknown>;
@@ -15,8 +16,8 @@ type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** What PyYAML (YAML 1.1) reads as a boolean; the `yaml` package (YAML 1.2) keeps these words as strings. */
-const YAML11_TRUE = new Set(['true', 'True', 'TRUE', 'yes', 'Yes', 'YES', 'on', 'On', 'ON']);
-const YAML11_FALSE = new Set(['false', 'False', 'FALSE', 'no', 'No', 'NO', 'off', 'Off', 'OFF']);
+const YAML11_TRUE = new Set<string>(YAML11_BOOLEAN_WORDS.filter((w) => ['true', 'yes', 'on'].includes(w.toLowerCase())));
+const YAML11_FALSE = new Set<string>(YAML11_BOOLEAN_WORDS.filter((w) => !YAML11_TRUE.has(w)));
 
 /** A boolean as the seed's PyYAML and Python truthiness took it (true/yes/on, 1), or undefined. */
 export function seedBoolean(v: unknown): boolean | undefined {
