@@ -79,7 +79,8 @@ export const runCommand: Command = {
     for (const w of plan.warnings) log.warn(w);
     const exporter = await startLiveExport({
       benchmarkId,
-      pushgatewayUrl: values.pushgateway ?? plan.global.pushgatewayUrl,
+      // The seed's order: the flag, the recipe, then PUSHGATEWAY_URL.
+      pushgatewayUrl: values.pushgateway ?? plan.global.pushgatewayUrl ?? (io.env.PUSHGATEWAY_URL || undefined),
       pushIntervalMs: pushIntervalArg(values['push-interval']),
       metricsPort: metricsPortArg(values['metrics-port']),
       keepGroup: values['keep-pushgateway-group'] ?? false,
