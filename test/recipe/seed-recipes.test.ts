@@ -60,6 +60,16 @@ describe("the seed's three recipe files", () => {
     assert.ok(!/password: benchmark/.test(plan.redactedText));
   });
 
+  test('aifb validate --json lists the seed notes apart from the warnings', async () => {
+    const res = await runCli(['validate', join(dir, 'recipe_multiple.yml'), '--json']);
+    assert.equal(res.code, 0, res.stderr);
+    const out = JSON.parse(res.stdout) as { valid: boolean; warnings: string[]; seed_notes: string[] };
+    assert.equal(out.valid, true);
+    assert.ok(out.seed_notes.some((n) => /"chromadb": no dimension, so aifb's default applies; the seed's was 384/.test(n)), out.seed_notes.join('\n'));
+    assert.ok(out.warnings.some((w) => /POSTGRES_PASSWORD is written in the recipe in plain text/.test(w)));
+    assert.ok(!out.seed_notes.some((n) => n.includes('benchmark_db') || /: benchmark\b/.test(n)), 'no value of a secret in the notes');
+  });
+
   test('recipe_multiple.yml: PostgreSQL without a backend, host/port from service_url, credentials from its environment', () => {
     const plan = load('recipe_multiple.yml');
     const pg = fieldsOf(plan, 'postgresql');
