@@ -58,6 +58,7 @@ test('seed-file-storage.yml: boolean and YAML 1.1 sync_mode/use_direct_io, the s
   // logs_dir: the run's log is <logs_dir>/<benchmark id>.log, as the seed wrote it (inside --out here).
   const runLog = readFileSync(join(report.out, 'logs', `${report.benchmark_id}.log`), 'utf8');
   assert.match(runLog, new RegExp(`benchmark ${report.benchmark_id}: 3 service\\(s\\)`));
+  assert.match(runLog, /seed: services "fs-fsync", "fs-nosync": requests_per_second is the service's total offered rate/);
 });
 
 test('seed-databases.yml: backend postgresql, host/port from service_url, POSTGRES_* credentials, against a real PostgreSQL', async (t) => {

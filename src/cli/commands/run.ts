@@ -77,6 +77,7 @@ export const runCommand: Command = {
       toFile(l);
     });
     for (const w of plan.warnings) log.warn(w);
+    for (const n of plan.seedNotes ?? []) log.info(`seed: ${n}`);
     const exporter = await startLiveExport({
       benchmarkId,
       // The seed's order: the flag, the recipe, then PUSHGATEWAY_URL.
