@@ -66,11 +66,11 @@ export function loadRecipeText(text: string, file: string, options: LoadOptions)
     throw new RecipeError([{ position: locate(doc, lines, file, []), path: '', message: MSG.notAMapping }]);
   }
 
-  const { value: interpolated, problems } = interpolateEnv(raw, options.env ?? process.env);
+  const { value, problems } = interpolateEnv(raw, options.env ?? process.env);
   for (const p of problems) issueAt(p.path, p.message);
-  const { value, notes: seedNotes } = applySeedCompat(interpolated, options.registry);
 
-  const first = looseRecipeSchema.safeParse(value, { reportInput: true });
+  const seed = applySeedCompat(value, options.registry);
+  const first = looseRecipeSchema.safeParse(seed.value, { reportInput: true });
   if (!first.success) {
     for (const i of describeIssues(first.error, looseRecipeSchema)) issueAt(i.path, i.message, i.isKey);
     throw new RecipeError(issues);
@@ -86,8 +86,8 @@ export function loadRecipeText(text: string, file: string, options: LoadOptions)
     recipeHash: createHash('sha256').update(redacted.text).digest('hex'),
   });
   for (const path of redacted.plaintextPaths) plan.warnings.push(MSG.plaintextSecret(path));
-  plan.seedNotes = seedNotes;
   plan.services.forEach((s, i) => (s.position = locate(doc, lines, file, ['services', i])));
+  plan.seedNotes = seed.notes;
   return plan;
 }
 
