@@ -158,8 +158,9 @@ export async function runOne(spec: ServiceSpec, o: BenchmarkOptions): Promise<Se
     const loadPhase = (adapter as { loadPhase?: unknown }).loadPhase;
     if (loadPhase !== undefined) o.store.saveService({ ...base, status: 'running', loadPhase });
     await arrive();
+    const resolved = adapter.resolvedMix?.();
     const runner = new ServiceRunner({
-      spec,
+      spec: resolved ? { ...spec, mix: [...resolved] } : spec,
       adapter,
       clock: o.clock,
       rng: rng.fork('load'),

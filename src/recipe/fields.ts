@@ -52,3 +52,14 @@ export const sizeField = z.union([z.number().int().min(0), z.string().regex(/^\s
  * `access_key: ${KEY}` holding digits): accepted and kept as text.
  */
 export const textField = z.union([z.string(), z.number().transform((n) => String(n))]);
+
+/** The words PyYAML (YAML 1.1, the seed's parser) reads as booleans; src/recipe/seed.ts turns them into booleans. */
+export const YAML11_BOOLEAN_WORDS = ['true', 'True', 'TRUE', 'false', 'False', 'FALSE', 'yes', 'Yes', 'YES', 'no', 'No', 'NO', 'on', 'On', 'ON', 'off', 'Off', 'OFF'] as const;
+
+/** A boolean as the seed's recipes wrote one: true/false, a YAML 1.1 word (yes, off …), 0 or 1. */
+export const seedBooleanField = z.union([z.boolean(), z.enum(YAML11_BOOLEAN_WORDS), z.literal(0), z.literal(1)], {
+  error: 'expected a boolean (true/false; yes/no and on/off as the seed\'s YAML read them)',
+});
+
+/** A count the seed passed on as text (`nodes: "2"`): an integer or its digits. */
+export const countField = (min: number) => z.union([z.int().min(min), z.string().regex(/^\s*\d+\s*$/)]);

@@ -13,6 +13,7 @@ import { describeIssues } from './zod-issues.js';
 import { redactRecipe } from './secrets.js';
 import { commonServiceShape, looseRecipeSchema, SEED_SERVICE_TYPES, type RecipeFields } from './schema.js';
 import { checkLoadFields, buildPlan } from './plan.js';
+import { applySeedCompat } from './seed.js';
 import type { Plan } from './types.js';
 
 export interface LoadOptions {
@@ -78,7 +79,8 @@ export function loadRecipeText(text: string, file: string, options: LoadOptions)
     else envWarnings.push(formatIssue({ position: locate(doc, lines, file, p.path), path: formatPath(p.path), message: `${p.message}; aifb run needs it` }));
   }
 
-  const first = looseRecipeSchema.safeParse(value, { reportInput: true });
+  const seed = applySeedCompat(value, options.registry);
+  const first = looseRecipeSchema.safeParse(seed.value, { reportInput: true });
   if (!first.success) {
     for (const i of describeIssues(first.error, looseRecipeSchema)) issueAt(i.path, i.message, i.isKey);
     throw new RecipeError(issues);
@@ -96,6 +98,7 @@ export function loadRecipeText(text: string, file: string, options: LoadOptions)
   for (const path of redacted.plaintextPaths) plan.warnings.push(MSG.plaintextSecret(path));
   plan.warnings.push(...envWarnings);
   plan.services.forEach((s, i) => (s.position = locate(doc, lines, file, ['services', i])));
+  plan.seedNotes = seed.notes;
   return plan;
 }
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { durationField, durationOrZeroField, mixField, sizeMixField, textField } from './fields.js';
+import { countField, durationField, durationOrZeroField, mixField, seedBooleanField, sizeMixField, textField } from './fields.js';
 import { MSG } from '../messages.js';
 import { thresholdsSchema } from './thresholds.js';
 
@@ -75,16 +75,18 @@ export const loadSchema = z.strictObject({
 });
 
 export const slurmSchema = z.strictObject({
-  partition: z.string().optional(),
-  account: z.string().optional(),
-  time: z.string().optional(),
-  nodes: z.int().min(1).optional(),
-  ntasks: z.int().min(1).optional(),
-  cpus_per_task: z.int().min(1).optional(),
-  mem: z.string().optional(),
-  qos: z.string().optional(),
-  gres: z.string().optional(),
-  constraint: z.string().optional(),
+  // The seed wrote each value into its #SBATCH line as it was: numbers are accepted as
+  // text (a bare --time number is minutes to sbatch), counts as digits (src/recipe/seed.ts).
+  partition: textField.optional(),
+  account: textField.optional(),
+  time: textField.optional(),
+  nodes: countField(1).optional(),
+  ntasks: countField(1).optional(),
+  cpus_per_task: countField(1).optional(),
+  mem: textField.optional(),
+  qos: textField.optional(),
+  gres: textField.optional(),
+  constraint: textField.optional(),
   extra_args: z.array(z.string()).optional(),
 });
 
@@ -124,7 +126,7 @@ export const commonServiceShape = {
   description: z.string().optional(),
   container_image: z.string().optional(),
   host: textField.optional(),
-  port: z.int().min(1).max(65535).optional(),
+  port: z.union([z.int().min(1).max(65535), z.string().regex(/^\s*\d+\s*$/)]).optional(),
   service_url: z.string().optional(),
   client_count: z.int().min(1).optional(),
   requests_per_second: z.number().positive().optional(),
@@ -157,8 +159,9 @@ export const commonServiceShape = {
   bucket_name: textField.optional(),
   region: textField.optional(),
   base_path: z.string().optional(),
-  use_direct_io: z.boolean().optional(),
-  sync_mode: z.string().optional(),
+  use_direct_io: seedBooleanField.optional(),
+  /** none, fsync, fdatasync, osync, dsync; the seed's boolean is fsync (true) or none (false). */
+  sync_mode: z.union([z.string(), seedBooleanField]).optional(),
   thresholds: thresholdsSchema.optional(),
 } satisfies z.ZodRawShape;
 

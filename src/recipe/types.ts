@@ -96,4 +96,9 @@ export interface Plan {
   global: GlobalSettings;
   services: ServiceSpec[];
   warnings: string[];
+  /**
+   * Where aifb reads a value of the seed's recipes differently from the seed's code, or
+   * rewrote it into aifb's form (src/recipe/seed.ts); `aifb validate` prints them.
+   */
+  seedNotes?: string[];
 }

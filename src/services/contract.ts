@@ -2,7 +2,7 @@ import type { z } from 'zod';
 import type { Rng } from '../util/rng.js';
 import type { ErrorClass, LlmFields } from '../metrics/sample.js';
 import type { Logger } from '../util/log.js';
-import type { ServiceSpec } from '../recipe/types.js';
+import type { MixEntry, ServiceSpec } from '../recipe/types.js';
 import type { ServerLaunch } from '../launch/types.js';
 
 /** What an adapter saw for one operation; the engine adds the timing. */
@@ -71,6 +71,12 @@ export interface Adapter<Op = unknown> {
   release?(op: Op, result: OperationResult | undefined): void;
   /** Remove what setup created, also after a failed or interrupted run. */
   teardown(ctx: TeardownContext): Promise<void>;
+  /**
+   * After setup: the operations to run when the server decided them (a Triton model
+   * the recipe names without an operation is run with infer or generate_stream, as its
+   * metadata says); undefined keeps the recipe's mix.
+   */
+  resolvedMix?(): readonly MixEntry[] | undefined;
 }
 
 export interface BackendModule {
@@ -88,6 +94,11 @@ export interface BackendDefinition {
   backend?: string;
   /** True when this is the type's backend if the recipe names none. */
   isDefault?: boolean;
+  /**
+   * Other `backend` names that select it, e.g. the seed's `postgresql` for `postgres`
+   * (docs/recipe.md, the seed's fields).
+   */
+  aliases?: readonly string[];
   description: string;
   /** Extra recipe keys this backend accepts beside the common ones. */
   fields: z.ZodRawShape;

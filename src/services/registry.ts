@@ -7,11 +7,18 @@ import type { BackendDefinition } from './contract.js';
 export class BackendRegistry {
   constructor(private readonly definitions: readonly BackendDefinition[]) {}
 
-  /** The backend a service selects, or undefined when none is registered for it. */
+  /**
+   * The backend a service selects, or undefined when none is registered for it. Besides
+   * its own name, a backend answers to its aliases, and the type's default answers to
+   * the type's name (`service_type: vllm, backend: vllm`, as the seed's recipes may say).
+   */
   resolve(serviceType: string, backend?: string): BackendDefinition | undefined {
     const forType = this.definitions.filter((d) => d.serviceTypes.includes(serviceType));
-    if (backend === undefined) return forType.find((d) => d.isDefault) ?? (forType.length === 1 ? forType[0] : undefined);
-    return forType.find((d) => d.backend === backend);
+    const byDefault = () => forType.find((d) => d.isDefault) ?? (forType.length === 1 ? forType[0] : undefined);
+    if (backend === undefined) return byDefault();
+    const named = forType.find((d) => d.backend === backend) ?? forType.find((d) => d.aliases?.includes(backend));
+    if (named) return named;
+    return backend === serviceType ? byDefault() : undefined;
   }
 
   all(): readonly BackendDefinition[] {

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
 import { runBenchmark } from '../../engine/orchestrator.js';
 import { collectProvenance } from '../../metrics/provenance.js';
 import { MetricsStore } from '../../metrics/store.js';
@@ -15,7 +16,7 @@ import { systemClock } from '../../util/clock.js';
 import { createLogger, toLogLevel } from '../../util/log.js';
 import { parseCommandArgs, positiveInt } from '../args.js';
 import type { Command, CommandIO } from '../command.js';
-import { defaultRecipe, outputPaths } from '../paths.js';
+import { defaultRecipe, outputPaths, runLogSink } from '../paths.js';
 import { Progress } from '../progress.js';
 import { EXIT } from '../exit-codes.js';
 import { startLiveExport } from '../../monitoring/live-export.js';
@@ -74,13 +75,20 @@ export const runCommand: Command = {
     const loaded = loadRecipeFile(recipePath, { registry: builtinRegistry, env: io.env });
     // --start-services: the seed's services (slurm block + container_image) start as Slurm jobs, as under aifb slurm submit.
     const plan = values['start-services'] ? startSeedServices(loaded) : loaded;
-    const log = createLogger(toLogLevel(plan.global.logLevel), (l) => io.stderr.write(l + '\n'));
-    for (const w of plan.warnings) log.warn(w);
     const paths = outputPaths(io.cwd, plan.global, values.out);
     const benchmarkId = values.id ?? newBenchmarkId();
+    const toTerminal = (l: string) => io.stderr.write(l + '\n');
+    const toFile = runLogSink(join(paths.logsDir, `${benchmarkId}.log`), toTerminal);
+    const log = createLogger(toLogLevel(plan.global.logLevel), (l) => {
+      toTerminal(l);
+      toFile(l);
+    });
+    for (const w of plan.warnings) log.warn(w);
+    for (const n of plan.seedNotes ?? []) log.info(`seed: ${n}`);
     const exporter = await startLiveExport({
       benchmarkId,
-      pushgatewayUrl: values.pushgateway ?? plan.global.pushgatewayUrl,
+      // The seed's order: the flag, the recipe, then PUSHGATEWAY_URL.
+      pushgatewayUrl: values.pushgateway ?? plan.global.pushgatewayUrl ?? (io.env.PUSHGATEWAY_URL || undefined),
       pushIntervalMs: pushIntervalArg(values['push-interval']),
       metricsPort: metricsPortArg(values['metrics-port']),
       keepGroup: values['keep-pushgateway-group'] ?? false,

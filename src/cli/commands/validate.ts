@@ -46,7 +46,7 @@ file:line:column with the path of the field; exit code 2 if any recipe has one. 
       notes.push(...portClashes(starts));
       if (values.json) {
         const services = plan.services.map(({ fields: _f, ...rest }, i) => ({ ...rest, start: { how: starts[i]!.how, text: starts[i]!.text } }));
-        json.push({ file, valid: true, warnings: notes, estimated_load_seconds: inSeconds(estimate(plan)), services });
+        json.push({ file, valid: true, warnings: notes, seed_notes: plan.seedNotes ?? [], estimated_load_seconds: inSeconds(estimate(plan)), services });
       } else describe(file, plan, notes, io, (name) => starts.find((x) => x.service === name)!.text);
     }
     if (values.json) io.stdout.write(JSON.stringify(files.length === 1 ? json[0] : json, null, 2) + '\n');
@@ -57,6 +57,7 @@ file:line:column with the path of the field; exit code 2 if any recipe has one. 
 
 function describe(file: string, plan: Plan, notes: string[], io: CommandIO, startOf: (service: string) => string): void {
   for (const n of notes) io.stderr.write(`warning: ${n}\n`);
+  for (const n of plan.seedNotes ?? []) io.stderr.write(`seed: ${n}\n`);
   io.stdout.write(`${file}: valid, ${plan.services.length} service(s)\n`);
   for (const s of plan.services) {
     const l = s.load;

@@ -88,6 +88,8 @@ function tensorConfig(t: TensorModel) {
     input: t.inputs.map((i) => ({ name: i.name, data_type: `TYPE_${i.datatype === 'BYTES' ? 'STRING' : i.datatype}`, dims: dims(i.shape) })),
     output: t.outputs.map((o) => ({ name: o.name, data_type: `TYPE_${o.datatype === 'BYTES' ? 'STRING' : o.datatype}`, dims: dims(o.shape) })),
     instance_group: [{ count: t.instance_count, kind: 'KIND_GPU' }],
+    // Real Triton prints the policy for every model; clients tell LLMs (decoupled) from it.
+    model_transaction_policy: { decoupled: false },
   };
 }
 

@@ -13,6 +13,8 @@ export const postgresDefinition: BackendDefinition = {
   serviceTypes: ['postgresql', 'database'],
   backend: 'postgres',
   isDefault: true,
+  // The seed's name for it (its database client's default backend).
+  aliases: ['postgresql'],
   description: 'PostgreSQL (select/insert/update/delete/batch_insert, YCSB and pgbench-like presets, your own SQL)',
   fields: {
     ...sqlFields,

@@ -10,6 +10,8 @@ import { StreamErrorEvent, generationResult, parseJsonLine } from '../common/res
 import { ProtocolError } from '../../../engine/classify.js';
 import { requestIdOf } from '../common/request-id.js';
 import { inferBody, type TensorInput } from './tensors.js';
+import { chooseFromModel } from './choose.js';
+import type { MixEntry } from '../../../recipe/types.js';
 
 type Op =
   | { kind: 'generate' | 'generate_stream'; prompt: Prompt; body: Buffer }
@@ -23,6 +25,8 @@ class TritonAdapter implements Adapter<Op> {
   private readonly model: string;
   private prompts: PromptPool | undefined;
   private inferPayloads: Buffer[] = [];
+  /** The operation the model's metadata chose, when the recipe named none. */
+  private mix: MixEntry[] | undefined;
 
   constructor(private readonly spec: ServiceSpec) {
     this.endpoint = new LlmEndpoint(spec, DEFAULT_PORT);
@@ -38,17 +42,27 @@ class TritonAdapter implements Adapter<Op> {
     await this.endpoint.checkReady('/v2/health/ready', ctx.signal, 'Triton server');
     await this.endpoint.checkReady(this.modelPath('ready'), ctx.signal, `Triton model "${this.model}"`);
     const f = this.spec.fields;
-    const ops = new Set(this.spec.mix.map((m) => m.operation));
+    const batch = (f.batch_size as number | undefined) ?? 1;
+    let inputs = f.inputs as TensorInput[] | undefined;
+    const chosen = await chooseFromModel(this.spec, this.endpoint, (s) => this.modelPath(s), ctx);
+    if (chosen) {
+      this.mix = chosen.mix;
+      inputs ??= chosen.inputs;
+    }
+    const ops = new Set((this.mix ?? this.spec.mix).map((m) => m.operation));
     if (ops.has('infer')) {
-      if (!f.inputs) throw new Error(`${this.spec.name}: the infer operation needs "inputs" (name, datatype, shape of each tensor)`);
-      const batch = (f.batch_size as number | undefined) ?? 1;
+      if (!inputs) throw new Error(`${this.spec.name}: the infer operation needs "inputs" (name, datatype, shape of each tensor)`);
       for (let i = 0; i < INFER_PAYLOADS; i++) {
-        this.inferPayloads.push(inferBody(f.inputs as TensorInput[], batch, ctx.rng, f.outputs as string[] | undefined));
+        this.inferPayloads.push(inferBody(inputs, batch, ctx.rng, f.outputs as string[] | undefined));
       }
     }
     if (ops.has('generate') || ops.has('generate_stream')) {
       this.prompts = new PromptPool(f.prompts as never, (f.max_tokens as number | undefined) ?? 128, ctx.rng);
     }
+  }
+
+  resolvedMix(): readonly MixEntry[] | undefined {
+    return this.mix;
   }
 
   prepare(operation: string, rng: Rng): Op {

@@ -65,6 +65,8 @@ export const s3Definition: BackendDefinition = {
   serviceTypes: ['s3'],
   backend: 'aws-sdk',
   isDefault: true,
+  // The seed's S3 service was MinIO, and its client took any backend name.
+  aliases: ['minio'],
   description: 'S3-compatible object storage (put/get/head/list/delete/multipart_put of a size mix; MinIO, Ceph RGW, AWS)',
   fields: {
     initial_objects: z.int().min(0).optional(),
