@@ -20,15 +20,16 @@ export const uuidOf = (id: number) => `00000000-0000-4000-8000-${id.toString(16)
 const vectorText = (v: Float32Array) => Array.prototype.join.call(v, ',');
 
 /**
- * Weaviate over REST (schema, batch import, objects) and GraphQL (nearVector), as its
- * documentation describes them. Not verified against a live server (none can be had
- * here): tests use a fixture that checks the documented shapes.
+ * Weaviate over REST (schema, batch import, objects) and GraphQL (nearVector). Tested
+ * against weaviate-server 1.35.2 (test/vectordb/weaviate-live.test.ts) and a fixture that
+ * answers like it. REST rather than gRPC: see docs/real-servers-storage.md.
  */
 class WeaviateEngine implements VectorEngine {
   readonly paramsScope = 'collection';
   private rest: WeaviateRest | undefined;
   private cls = '';
   private d = 0;
+  private flat = false;
 
   constructor(private readonly spec: ServiceSpec) {}
 
@@ -47,17 +48,21 @@ class WeaviateEngine implements VectorEngine {
     this.cls = ownedName(ctx.serviceName, ctx.benchmarkId, typeof f.collection_name === 'string' ? f.collection_name : undefined, WEAVIATE_NAMES);
     const existing = await this.rest.call('GET', `/v1/schema/${this.cls}`, undefined, [200, 404]);
     if (existing.status === 200) throw new RunError(`weaviate: class ${this.cls} already exists; aifb creates its own and will not reuse it`);
-    const vectorIndexConfig = {
-      distance: DISTANCES[ctx.distance],
-      ...(num(f.ef_construction) !== undefined ? { efConstruction: num(f.ef_construction) } : {}),
-      ...(num(f.max_neighbors) !== undefined ? { maxConnections: num(f.max_neighbors) } : {}),
-      ...(num(f.ef_search) !== undefined ? { ef: num(f.ef_search) } : {}),
-    };
+    this.flat = f.index === 'flat';
+    // A flat class keeps no graph: ef, efConstruction and maxConnections are HNSW's alone.
+    const vectorIndexConfig = this.flat
+      ? { distance: DISTANCES[ctx.distance] }
+      : {
+          distance: DISTANCES[ctx.distance],
+          ...(num(f.ef_construction) !== undefined ? { efConstruction: num(f.ef_construction) } : {}),
+          ...(num(f.max_neighbors) !== undefined ? { maxConnections: num(f.max_neighbors) } : {}),
+          ...(num(f.ef_search) !== undefined ? { ef: num(f.ef_search) } : {}),
+        };
     await this.rest.call('POST', '/v1/schema', {
       class: this.cls,
       description: 'created by aifb; removed when the benchmark ends',
       vectorizer: 'none',
-      vectorIndexType: 'hnsw',
+      vectorIndexType: this.flat ? 'flat' : 'hnsw',
       vectorIndexConfig,
       properties: [
         { name: 'vid', dataType: ['int'] },
