@@ -173,6 +173,26 @@ test('minio: objects already there survive, teardown removes exactly its prefix,
   await assertBucketGone(s3);
 });
 
+test('minio killed (SIGKILL) under an adapter: operations fail as connection errors, and succeed again once it is back on the same data', async (t) => {
+  if (!needTool(t, 'minio')) return;
+  const own = await launchLive(MINIO_SPEC, 1);
+  t.after(() => own.close());
+  const adapter = await adapterFor(fieldsOf(own, { object_sizes: { '8KB': 1 }, initial_objects: 6 }), { put: 0.25, get: 0.25, head: 0.25, list: 0.25 });
+  await adapter.setup(setupCtx());
+  assert.equal((await once(adapter, 'get')).ok, true);
+  await own.kill();
+  for (const operation of ['get', 'put', 'head', 'list', 'multipart_put', 'delete']) {
+    const err = await once(adapter, operation).then(() => undefined, (e: unknown) => e);
+    assert.ok(err, `${operation} must fail with MinIO gone`);
+    const c = classifyThrown(err, false, false);
+    assert.ok(c.errorClass === 'connection_refused' || c.errorClass === 'connection_reset', `${operation}: ${c.errorClass} ${c.message}`);
+  }
+  await own.restart();
+  for (const operation of ['get', 'put', 'head', 'list']) assert.equal((await once(adapter, operation)).ok, true, operation);
+  await adapter.teardown(teardownCtx(true));
+  await assertBucketGone(inspector(t, own, MINIO_KEYS));
+});
+
 function readReport(dir: string): Report {
   const file = readdirSync(dir).find((f) => f.endsWith('_report.json'));
   assert.ok(file, `no report in ${dir}`);
