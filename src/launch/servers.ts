@@ -95,7 +95,9 @@ const SERVERS: Record<string, (f: Fields) => ServerLaunch> = {
       MINIO_BROWSER: 'off',
     },
     dataDir: '/data',
-    ready: { http: '/minio/health/ready' },
+    // /live and /ready answer 200 before the object layer and IAM are up (S3 calls then get
+    // 503 XMinioServerNotInitialized); /cluster waits for both and for write quorum.
+    ready: { http: '/minio/health/cluster' },
   }),
 };
 
