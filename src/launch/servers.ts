@@ -55,6 +55,9 @@ const SERVERS: Record<string, (f: Fields) => ServerLaunch> = {
         PERSISTENCE_DATA_PATH: '{data_dir}',
         AUTHENTICATION_ANONYMOUS_ACCESS_ENABLED: 'true',
         DEFAULT_VECTORIZER_MODULE: 'none',
+        // aifb declares its class; with auto-schema a class dropped mid-run would be
+        // re-created silently by the next insert instead of failing it.
+        AUTOSCHEMA_ENABLED: 'false',
         // No usage reports home and no profiling listener on :6060 (a cluster node has no network out).
         DISABLE_TELEMETRY: 'true',
         GO_PROFILING_DISABLE: 'true',

@@ -78,6 +78,10 @@ if (!liveTool('weaviate-server')) {
         const r = await rest!.call('POST', '/v1/batch/objects', { objects: [{ class: cls, id: '00000000-0000-4000-8000-000000000002', vector: [1, 2] }] });
         const errors = (r.body as { result?: { errors?: { error?: { message: string }[] } } }[])[0]?.result?.errors?.error;
         assert.ok(Array.isArray(errors) && errors.length > 0, JSON.stringify(r.body));
+        // aifb starts Weaviate with auto-schema off: an object of an unknown class fails instead of creating it.
+        const lost = await rest!.call('POST', '/v1/batch/objects', { objects: [{ class: 'Aifb_never_made', id: '00000000-0000-4000-8000-000000000003', vector: [1, 2, 3] }] });
+        assert.ok((lost.body as { result?: { errors?: unknown } }[])[0]?.result?.errors, JSON.stringify(lost.body));
+        assert.equal((await rest!.call('GET', '/v1/schema/Aifb_never_made', undefined, [200, 404])).status, 404);
         const g = await rest!.call('POST', '/v1/graphql', { query: '{ Get { Aifb_no_such_class(limit: 1) { _additional { id } } } }' });
         assert.ok(Array.isArray((g.body as { errors?: unknown[] }).errors), JSON.stringify(g.body));
         const miss = await rest!.call('GET', `/v1/objects/${cls}/00000000-0000-4000-8000-000000000009?include=vector`, undefined, [404]);
