@@ -49,6 +49,19 @@ if (!liveTool('weaviate-server')) {
   // HNSW with ef above the number of vectors holds every vector in its beam: exact too.
   vectorConformance('weaviate live, hnsw ef ≥ n', () => ({ ...common, exact: { ef_search: 2 * SMALL.num_vectors }, variant: { ef_search: 4 * SMALL.num_vectors } }));
 
+  // Searches over gRPC (weaviate-client 3.12.1), everything else over REST.
+  vectorConformance('weaviate live, flat, searches over grpc', () => ({
+    ...common,
+    fields: () => ({ service_url: server!.endpoint, protocol: 'grpc', grpc_port: server!.port + 1 }),
+    exact: { index: 'flat' },
+  }));
+
+  test('weaviate live: gRPC on a port where nothing listens fails setup with one clear message and leaves no class', async () => {
+    const fields = { service_url: server!.endpoint, ...SMALL, protocol: 'grpc', grpc_port: server!.port + 3 };
+    await assert.rejects(openAdapter(weaviateDefinition, fields, { search: 1 }, 'bench_grpc'), /weaviate: cannot use gRPC at 127\.0\.0\.1:\d+ .*set grpc_port, or protocol: rest/);
+    assert.equal(await outside!.exists(ownedName('vec svc', 'bench_grpc', undefined, WEAVIATE_NAMES)), false);
+  });
+
   describe('weaviate live: what the fixture assumes', () => {
     test('an ef_search sweep changes vectorIndexConfig.ef on the class and restores it; recall rises with ef', async () => {
       const a = await openAdapter(weaviateDefinition, { service_url: server!.endpoint, ...SMALL, ef_search: 8, search_params: [{ ef_search: 1200 }] });

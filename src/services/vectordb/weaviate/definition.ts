@@ -15,12 +15,15 @@ const HNSW_ONLY = ['ef_construction', 'ef_search', 'max_neighbors'] as const;
 export const weaviateDefinition: BackendDefinition = {
   serviceTypes: ['vectordb'],
   backend: 'weaviate',
-  description: 'Weaviate (REST batch import + GraphQL nearVector; HNSW or flat class)',
+  description: 'Weaviate (REST batch import; GraphQL or gRPC nearVector; HNSW or flat class)',
   fields: {
     ...vectorFields,
     url: z.string().optional(),
     api_key: z.string().optional(),
     index: z.enum(WEAVIATE_INDEXES).optional(),
+    /** How searches go: REST GraphQL (default) or gRPC through weaviate-client. */
+    protocol: z.enum(['rest', 'grpc']).optional(),
+    grpc_port: z.int().min(1).max(65535).optional(),
     ef_construction: z.int().min(4).max(100_000).optional(),
     ef_search: z.int().min(1).max(100_000).optional(),
     max_neighbors: z.int().min(2).max(10_000).optional(),
