@@ -8,6 +8,7 @@ import {
   CreateBucketCommand,
   CreateMultipartUploadCommand,
   DeleteBucketCommand,
+  DeleteObjectsCommand,
   HeadBucketCommand,
   ListObjectsV2Command,
   PutObjectCommand,
@@ -17,7 +18,7 @@ import { s3Definition } from '../../src/services/s3/aws/definition.js';
 import { classifyThrown } from '../../src/engine/classify.js';
 import type { Report } from '../../src/report/types.js';
 import { BUCKET, PREFIX, adapterFor, assertBucketGone, bodyOf, inspector, keysUnder, once, setupCtx, teardownCtx } from '../helpers/s3-server.js';
-import { MINIO_KEYS, MINIO_SPEC, launchLive, type LiveServer } from '../helpers/live-servers.js';
+import { MINIO_KEYS, MINIO_SPEC, freePorts, launchLive, type LiveServer } from '../helpers/live-servers.js';
 import { liveTool, needTool } from '../helpers/live.js';
 import { repoRoot, startCli, tempDir } from '../helpers/cli.js';
 
@@ -157,7 +158,6 @@ test('minio: objects already there survive, teardown removes exactly its prefix,
   assert.equal((await bodyOf(s3, `${PREFIX}f-00000001`)).toString(), 'not from this adapter');
 
   // Emptied by hand, the bucket is still not aifb's: a later run leaves it in place.
-  const { DeleteObjectsCommand } = await import('@aws-sdk/client-s3');
   const all = [...Object.keys(foreign), `${PREFIX}f-00000001`].map((Key) => ({ Key }));
   await s3.send(new DeleteObjectsCommand({ Bucket: BUCKET, Delete: { Objects: all } }));
   const third = await adapterFor(fieldsOf(m, { initial_objects: 1 }));
@@ -202,7 +202,6 @@ function readReport(dir: string): Report {
 test('aifb run examples/minio.yaml: the local launcher starts MinIO; killed mid-run, failures are recorded and classified, the run goes on and writes its report', async (t) => {
   if (!needTool(t, 'minio')) return;
   const dir = tempDir(t, 'aifb-minio-run-');
-  const { freePorts } = await import('../helpers/live-servers.js');
   const port = await freePorts(1);
   const recipe = join(repoRoot, 'examples/minio.yaml');
   const { child, done } = startCli(['run', recipe, '--out', 'out'], { cwd: dir, env: { MINIO_PORT: String(port), DURATION: '8s' } });

@@ -6,9 +6,8 @@ import { WEAVIATE_NAMES, ownedName } from '../../src/services/vectordb/common/na
 import { createRng } from '../../src/util/rng.js';
 import { vectorConformance, type VectorTarget } from './conformance.js';
 import { SMALL, closeAdapter, meanRecall, openAdapter, runOp } from './helpers.js';
-import { WEAVIATE_SPEC, launchLive, type LiveServer } from '../helpers/live-servers.js';
 import { liveTool, needTool } from '../helpers/live.js';
-import { freePorts } from '../helpers/live-servers.js';
+import { WEAVIATE_SPEC, freePorts, launchLive, type LiveServer } from '../helpers/live-servers.js';
 import { repoRoot, runCli, tempDir } from '../helpers/cli.js';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
