@@ -9,10 +9,12 @@ import { root, tsxLoader } from './lib.js';
 
 const benches: [string, string[]][] = [
   ['HTTP: aifb vs wrk and autocannon (nginx)', ['bench/http/run.ts']],
+  ['HTTP: aifb vs k6 (nginx)', ['bench/http/k6.ts']],
   ['Open loop: the schedule lag of the sleep alone', ['bench/http/lag-floor.ts']],
   ['Sample pipeline', ['bench/pipeline/run.ts']],
   ['PostgreSQL: aifb vs pgbench', ['bench/pgbench/run.ts']],
   ['File storage: aifb vs fio (4 KiB randrw, fsync)', ['bench/fio/run.ts']],
+  ['S3: aifb on MinIO (PUT/GET, warp\'s figures)', ['bench/s3/run.ts']],
   ['LLM streams: timing error against the simulator', ['bench/llm/accuracy.ts']],
   ['LLM streams: the machine\'s floor (raw sockets, undici alone)', ['bench/llm/floor.ts']],
 ];

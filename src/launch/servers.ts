@@ -42,14 +42,41 @@ const SERVERS: Record<string, (f: Fields) => ServerLaunch> = {
     dataDir: '/chroma/data',
     ready: { http: '/api/v2/heartbeat' },
   }),
-  'vectordb/weaviate': () => ({
-    containerCommand: ['/bin/weaviate', '--host', '{host}', '--port', '{port}', '--scheme', 'http'],
-    image: 'docker://semitechnologies/weaviate:1.28.2',
-    port: 8080,
-    env: { PERSISTENCE_DATA_PATH: '{data_dir}', AUTHENTICATION_ANONYMOUS_ACCESS_ENABLED: 'true', DEFAULT_VECTORIZER_MODULE: 'none' },
-    dataDir: '/var/lib/weaviate',
-    ready: { http: '/v1/.well-known/ready' },
-  }),
+  'vectordb/weaviate': (f) => {
+    // Weaviate opens five more ports (gRPC, gossip, gossip data, Raft, Raft RPC) with
+    // fixed defaults; two servers on one host would clash, so they follow the HTTP port.
+    const base = typeof f.port === 'number' ? f.port : 8080;
+    return {
+      command: ['weaviate-server', '--host', '{host}', '--port', '{port}', '--scheme', 'http'],
+      containerCommand: ['/bin/weaviate', '--host', '{host}', '--port', '{port}', '--scheme', 'http'],
+      image: 'docker://semitechnologies/weaviate:1.28.2',
+      port: 8080,
+      env: {
+        PERSISTENCE_DATA_PATH: '{data_dir}',
+        AUTHENTICATION_ANONYMOUS_ACCESS_ENABLED: 'true',
+        DEFAULT_VECTORIZER_MODULE: 'none',
+        // aifb declares its class; with auto-schema a class dropped mid-run would be
+        // re-created silently by the next insert instead of failing it.
+        AUTOSCHEMA_ENABLED: 'false',
+        // No usage reports home and no profiling listener on :6060 (a cluster node has no network out).
+        DISABLE_TELEMETRY: 'true',
+        GO_PROFILING_DISABLE: 'true',
+        CLUSTER_HOSTNAME: 'node1',
+        // One node talks Raft and gossip to itself only. Without an address Weaviate picks
+        // the host's first private one, and an IPv6 one makes it exit ("too many colons").
+        CLUSTER_ADVERTISE_ADDR: '127.0.0.1',
+        CLUSTER_BIND_ADDR: '127.0.0.1',
+        RAFT_BOOTSTRAP_EXPECT: '1',
+        GRPC_PORT: String(base + 1),
+        CLUSTER_GOSSIP_BIND_PORT: String(base + 2),
+        CLUSTER_DATA_BIND_PORT: String(base + 3),
+        RAFT_PORT: String(base + 4),
+        RAFT_INTERNAL_RPC_PORT: String(base + 5),
+      },
+      dataDir: '/var/lib/weaviate',
+      ready: { http: '/v1/.well-known/ready' },
+    };
+  },
   postgresql: (f) => ({
     command: ['postgres', '-D', '{data_dir}', '-p', '{port}', '-h', '{host}', '-k', '{data_dir}'],
     // The image's entrypoint initialises an empty data directory (as `docker run` does) with
@@ -68,17 +95,22 @@ const SERVERS: Record<string, (f: Fields) => ServerLaunch> = {
   }),
   s3: (f) => ({
     command: ['minio', 'server', '{data_dir}', '--address', '{host}:{port}'],
-    // The server's root credentials are the ones the recipe's client signs with.
-    env: {
-      ...(typeof f.access_key === 'string' ? { MINIO_ROOT_USER: f.access_key } : {}),
-      ...(typeof f.secret_key === 'string' ? { MINIO_ROOT_PASSWORD: f.secret_key } : {}),
-    },
     secretEnv: ['MINIO_ROOT_USER'],
     containerCommand: ['minio', 'server', '{data_dir}', '--address', '{host}:{port}'],
     image: 'docker://minio/minio:RELEASE.2025-01-20T14-49-07Z',
     port: 9000,
+    // The server's root user is the key pair the benchmark signs with, so the seed's form
+    // (container_image, access_key, secret_key) starts a MinIO that accepts them; the
+    // recipe's `environment` still wins. No web console: it would take a random port.
+    env: {
+      ...(typeof f.access_key === 'string' ? { MINIO_ROOT_USER: f.access_key } : {}),
+      ...(typeof f.secret_key === 'string' ? { MINIO_ROOT_PASSWORD: f.secret_key } : {}),
+      MINIO_BROWSER: 'off',
+    },
     dataDir: '/data',
-    ready: { http: '/minio/health/live' },
+    // /live and /ready answer 200 before the object layer and IAM are up (S3 calls then get
+    // 503 XMinioServerNotInitialized); /cluster waits for both and for write quorum.
+    ready: { http: '/minio/health/cluster' },
   }),
 };
 

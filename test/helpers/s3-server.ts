@@ -129,12 +129,13 @@ export async function once(adapter: Adapter, operation: string, seed = 1): Promi
   }
 }
 
-export function inspector(t: { after(fn: () => void): void }, server: S3TestServer): S3Client {
+/** A plain SDK client for looking at the bucket from outside the adapter (s3rver's keys unless given). */
+export function inspector(t: { after(fn: () => void): void }, server: { endpoint: string }, keys: { access_key: string; secret_key: string } = S3RVER_KEYS): S3Client {
   const client = new S3Client({
     endpoint: server.endpoint,
     region: 'us-east-1',
     forcePathStyle: true,
-    credentials: { accessKeyId: S3RVER_KEYS.access_key, secretAccessKey: S3RVER_KEYS.secret_key },
+    credentials: { accessKeyId: keys.access_key, secretAccessKey: keys.secret_key },
     maxAttempts: 1,
   });
   t.after(() => client.destroy());

@@ -1,11 +1,11 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 
 /**
- * A stand-in for Weaviate's REST and GraphQL API, built from its documentation: it checks
- * every request against the documented shapes (recording violations for the test to
- * assert on) and answers as the docs say, searching exactly. It is a fixture for the
- * request/response contract, not a Weaviate: nothing here says the backend works with a
- * live server.
+ * A stand-in for Weaviate's REST and GraphQL API: it checks every request against the
+ * shapes aifb must send (recording violations for the test to assert on) and answers as
+ * weaviate-server 1.35.2 was seen to answer (docs/real-servers-storage.md), searching
+ * exactly. The backend itself is tested against the live server in weaviate-live.test.ts;
+ * this fixture covers what a live server cannot be made to do on demand (a failing batch).
  */
 export interface WeaviateFixture {
   url: string;
@@ -23,6 +23,11 @@ export interface WeaviateFixture {
 const CLASS = /^[A-Z][_0-9A-Za-z]*$/;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const DISTANCES = ['l2-squared', 'cosine', 'dot'];
+/** What a GET of a class shows for the index settings it was not given (1.35.2). */
+const INDEX_DEFAULTS: Record<string, Record<string, unknown>> = {
+  hnsw: { ef: -1, efConstruction: 128, maxConnections: 32, dynamicEfMin: 100, dynamicEfMax: 500, dynamicEfFactor: 8, flatSearchCutoff: 40000 },
+  flat: { vectorCacheMaxObjects: 1e12 },
+};
 
 function dist(kind: string, a: number[], b: number[]): number {
   let dot = 0, na = 0, nb = 0, l2 = 0;
@@ -61,24 +66,34 @@ export async function startWeaviateFixture(): Promise<WeaviateFixture> {
     if (req.method === 'GET' && path === '/v1/.well-known/ready') return send(res, 200);
     if (req.method === 'POST' && path === '/v1/schema') {
       const c = json as { class?: string; vectorizer?: string; vectorIndexType?: string; vectorIndexConfig?: Record<string, unknown>; properties?: { name: string; dataType: string[] }[] };
-      if (!c?.class || !CLASS.test(c.class)) return error(res, 422, `invalid class name ${c?.class}`);
+      // The server capitalises a class name's first letter rather than refusing it.
+      const name = c?.class ? c.class[0]!.toUpperCase() + c.class.slice(1) : '';
+      if (!CLASS.test(name)) return error(res, 422, `invalid class name ${c?.class}`);
       if (c.vectorizer !== 'none') bad('schema: vectorizer must be "none" to bring our own vectors');
-      if (c.vectorIndexType !== 'hnsw') bad('schema: vectorIndexType should be hnsw');
+      const type = c.vectorIndexType ?? 'hnsw';
+      if (!(type in INDEX_DEFAULTS)) bad(`schema: vectorIndexType ${type} is neither hnsw nor flat`);
       if (!DISTANCES.includes(String(c.vectorIndexConfig?.distance))) bad(`schema: unknown distance ${c.vectorIndexConfig?.distance}`);
       if (!c.properties?.every((p) => typeof p.name === 'string' && Array.isArray(p.dataType))) bad('schema: properties need name and dataType[]');
-      if (f.classes.has(c.class)) return error(res, 422, `class name ${c.class} already exists`);
-      f.classes.set(c.class, { config: c as Record<string, unknown>, objects: new Map() });
-      return send(res, 200, c);
+      if (f.classes.has(name)) return error(res, 422, `class name ${name} already exists`);
+      const config = { ...c, class: name, vectorIndexType: type, vectorIndexConfig: { ...INDEX_DEFAULTS[type], ...c.vectorIndexConfig } };
+      f.classes.set(name, { config, objects: new Map() });
+      return send(res, 200, config);
     }
     const schema = /^\/v1\/schema\/([^/]+)$/.exec(path);
     if (schema) {
       const c = f.classes.get(schema[1]!);
       if (req.method === 'GET') return c ? send(res, 200, c.config) : error(res, 404, 'not found');
-      if (req.method === 'DELETE') return c ? (f.classes.delete(schema[1]!), send(res, 200)) : error(res, 404, 'not found');
+      // Deleting a class that is not there answers 200 too.
+      if (req.method === 'DELETE') return (f.classes.delete(schema[1]!), send(res, 200));
       if (req.method === 'PUT') {
         if (!c) return error(res, 404, 'not found');
         const next = json as Record<string, unknown>;
         if (next.class !== schema[1]) bad('schema PUT: body must be the whole class with the same name');
+        const was = (c.config.vectorIndexConfig as { distance?: unknown }).distance;
+        const now = (next.vectorIndexConfig as { distance?: unknown } | undefined)?.distance;
+        if (now !== undefined && now !== was) {
+          return error(res, 422, `updating schema: TYPE_UPDATE_CLASS: bad request :parse class update: validate vector index config: distance is immutable: attempted change from "${was}" to "${now}"`);
+        }
         c.config = next;
         return send(res, 200, next);
       }
@@ -90,11 +105,12 @@ export async function startWeaviateFixture(): Promise<WeaviateFixture> {
       f.failNextBatch = undefined;
       const out = objs.map((o) => {
         const x = o as { class?: string; id?: string; vector?: number[]; properties?: Record<string, unknown> };
-        const c = f.classes.get(x.class ?? '');
-        if (!c || !x.id || !UUID.test(x.id) || !Array.isArray(x.vector)) bad(`batch: object needs a known class, a UUID id and a vector (${JSON.stringify(x).slice(0, 80)})`);
+        if (!f.classes.has(x.class ?? '') || !x.id || !UUID.test(x.id) || !Array.isArray(x.vector)) bad(`batch: object needs a known class, a UUID id and a vector (${JSON.stringify(x).slice(0, 80)})`);
         if (fail) return { class: x.class, id: x.id, result: { errors: { error: [{ message: fail }] } } };
-        c?.objects.set(x.id!, { vector: x.vector!, properties: x.properties ?? {} });
-        return { class: x.class, id: x.id, result: {} };
+        // Auto-schema (on by default): an unknown class is created, and the object succeeds.
+        if (x.class && !f.classes.has(x.class)) f.classes.set(x.class, { config: { class: x.class, vectorIndexType: 'hnsw', vectorIndexConfig: { ...INDEX_DEFAULTS.hnsw, distance: 'cosine' } }, objects: new Map() });
+        f.classes.get(x.class ?? '')?.objects.set(x.id!, { vector: x.vector!, properties: x.properties ?? {} });
+        return { class: x.class, id: x.id, properties: x.properties ?? {}, vector: x.vector, result: { status: 'SUCCESS' } };
       });
       return send(res, 200, out);
     }
@@ -104,13 +120,15 @@ export async function startWeaviateFixture(): Promise<WeaviateFixture> {
       const o = c?.objects.get(obj[2]!);
       if (req.method === 'GET') {
         if (url.searchParams.get('include') !== 'vector') bad('objects GET: include=vector is needed to get the vector back');
-        return o ? send(res, 200, { class: obj[1], id: obj[2], properties: o.properties, vector: o.vector }) : error(res, 404, 'not found');
+        return o ? send(res, 200, { class: obj[1], id: obj[2], properties: o.properties, vector: o.vector }) : send(res, 404);
       }
-      if (req.method === 'DELETE') return o ? (c!.objects.delete(obj[2]!), send(res, 204)) : error(res, 404, 'not found');
+      // Deleting an object that is not there answers 204 too.
+      if (req.method === 'DELETE') return (c?.objects.delete(obj[2]!), send(res, 204));
       if (req.method === 'PUT') {
         const x = json as { class?: string; id?: string; vector?: number[]; properties?: Record<string, unknown> };
         if (x.class !== obj[1] || x.id !== obj[2]) bad('objects PUT: class and id in the body must match the path');
-        if (!o) return error(res, 404, 'not found');
+        // Replacing an object that is not there is a 500 on the real server, not a 404.
+        if (!o) return error(res, 500, `no object with id '${obj[2]}'`);
         c!.objects.set(obj[2]!, { vector: x.vector ?? o.vector, properties: x.properties ?? {} });
         return send(res, 200, x);
       }

@@ -8,9 +8,9 @@ import { SMALL, closeAdapter, meanRecall, openAdapter, runOp } from './helpers.j
 import { createRng } from '../../src/util/rng.js';
 
 /**
- * No Weaviate server can be had here: these tests run against a fixture that checks each
- * request against Weaviate's documented REST/GraphQL shapes and answers as documented
- * (exact search). They prove the contract as documented, not behaviour on a live server.
+ * The fixture (test/vectordb/weaviate-fixture.ts) answers as weaviate-server 1.35.2 was
+ * seen to answer and can fail on demand; weaviate-live.test.ts runs the same suite on the
+ * real server where scripts/servers/weaviate.sh installed it.
  */
 let fx: WeaviateFixture;
 before(async () => {
@@ -21,7 +21,7 @@ after(async () => {
   await fx.close();
 });
 
-vectorConformance('weaviate (documented API fixture)', () => ({
+vectorConformance('weaviate (fixture)', () => ({
   def: weaviateDefinition,
   fields: () => ({ service_url: fx.url }),
   exact: {},
@@ -72,4 +72,12 @@ test('weaviate: per-object batch errors (HTTP 200) fail the insert; GraphQL erro
   } finally {
     await closeAdapter(a);
   }
+});
+
+test('weaviate: index flat takes no HNSW knobs; hnsw sweeps ef_search', () => {
+  const check = weaviateDefinition.check!;
+  assert.deepEqual(check({ index: 'flat' }), []);
+  assert.deepEqual(check({ index: 'flat', ef_search: 64 }).map((p) => p.message), ['ef_search applies to index: hnsw, not flat']);
+  assert.match(check({ index: 'flat', search_params: [{ ef_search: 64 }] })[0]!.message, /ef_search/);
+  assert.deepEqual(check({ index: 'hnsw', ef_search: 64, search_params: [{ ef_search: 128 }] }), []);
 });

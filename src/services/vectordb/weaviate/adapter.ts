@@ -9,6 +9,7 @@ import type { EngineCall, Fetched, OpenContext, Searched, VectorBatch, VectorEng
 import type { Distance, SearchParams } from '../common/fields.js';
 import { WEAVIATE_NAMES, ownedName } from '../common/naming.js';
 import { WeaviateRest, errorText } from './rest.js';
+import type { GrpcSearcher } from './grpc.js';
 import { num } from '../common/options.js';
 
 const DISTANCES: Record<Distance, string> = { l2: 'l2-squared', cosine: 'cosine', ip: 'dot' };
@@ -20,15 +21,17 @@ export const uuidOf = (id: number) => `00000000-0000-4000-8000-${id.toString(16)
 const vectorText = (v: Float32Array) => Array.prototype.join.call(v, ',');
 
 /**
- * Weaviate over REST (schema, batch import, objects) and GraphQL (nearVector), as its
- * documentation describes them. Not verified against a live server (none can be had
- * here): tests use a fixture that checks the documented shapes.
+ * Weaviate over REST (schema, batch import, objects) and GraphQL (nearVector). Tested
+ * against weaviate-server 1.35.2 (test/vectordb/weaviate-live.test.ts) and a fixture that
+ * answers like it. REST rather than gRPC: see docs/real-servers-storage.md.
  */
 class WeaviateEngine implements VectorEngine {
   readonly paramsScope = 'collection';
   private rest: WeaviateRest | undefined;
   private cls = '';
   private d = 0;
+  private flat = false;
+  private grpc: GrpcSearcher | undefined;
 
   constructor(private readonly spec: ServiceSpec) {}
 
@@ -43,21 +46,26 @@ class WeaviateEngine implements VectorEngine {
     } catch (err) {
       throw new AifbError('bad-input', `weaviate: not ready at ${url.origin} (${(err as Error).message})`, { cause: err });
     }
+    if (f.protocol === 'grpc') this.grpc = await this.openGrpc(url);
     this.d = ctx.d;
     this.cls = ownedName(ctx.serviceName, ctx.benchmarkId, typeof f.collection_name === 'string' ? f.collection_name : undefined, WEAVIATE_NAMES);
     const existing = await this.rest.call('GET', `/v1/schema/${this.cls}`, undefined, [200, 404]);
     if (existing.status === 200) throw new RunError(`weaviate: class ${this.cls} already exists; aifb creates its own and will not reuse it`);
-    const vectorIndexConfig = {
-      distance: DISTANCES[ctx.distance],
-      ...(num(f.ef_construction) !== undefined ? { efConstruction: num(f.ef_construction) } : {}),
-      ...(num(f.max_neighbors) !== undefined ? { maxConnections: num(f.max_neighbors) } : {}),
-      ...(num(f.ef_search) !== undefined ? { ef: num(f.ef_search) } : {}),
-    };
+    this.flat = f.index === 'flat';
+    // A flat class keeps no graph: ef, efConstruction and maxConnections are HNSW's alone.
+    const vectorIndexConfig = this.flat
+      ? { distance: DISTANCES[ctx.distance] }
+      : {
+          distance: DISTANCES[ctx.distance],
+          ...(num(f.ef_construction) !== undefined ? { efConstruction: num(f.ef_construction) } : {}),
+          ...(num(f.max_neighbors) !== undefined ? { maxConnections: num(f.max_neighbors) } : {}),
+          ...(num(f.ef_search) !== undefined ? { ef: num(f.ef_search) } : {}),
+        };
     await this.rest.call('POST', '/v1/schema', {
       class: this.cls,
       description: 'created by aifb; removed when the benchmark ends',
       vectorizer: 'none',
-      vectorIndexType: 'hnsw',
+      vectorIndexType: this.flat ? 'flat' : 'hnsw',
       vectorIndexConfig,
       properties: [
         { name: 'vid', dataType: ['int'] },
@@ -78,6 +86,7 @@ class WeaviateEngine implements VectorEngine {
   }
 
   async search(query: Float32Array, k: number, opts: { below?: number }, signal: AbortSignal): Promise<Searched> {
+    if (this.grpc) return this.grpc.search(this.cls, query, k, opts.below);
     const where = opts.below !== undefined ? `, where: {path: ["tag"], operator: LessThan, valueInt: ${opts.below}}` : '';
     const gql = `{ Get { ${this.cls}(nearVector: {vector: [${vectorText(query)}]}, limit: ${k}${where}) { vid _additional { id distance } } } }`;
     const r = await this.need().call('POST', '/v1/graphql', { query: gql }, [200], signal);
@@ -123,8 +132,28 @@ class WeaviateEngine implements VectorEngine {
 
   async close(): Promise<void> {
     const r = this.rest;
+    const g = this.grpc;
     this.rest = undefined;
-    await r?.close();
+    this.grpc = undefined;
+    await Promise.all([r?.close(), g?.close()]);
+  }
+
+  /**
+   * gRPC port: grpc_port, else the HTTP port + 1 when aifb started the server (its
+   * built-in description puts gRPC there), else Weaviate's default 50051.
+   */
+  private async openGrpc(url: URL): Promise<GrpcSearcher> {
+    const f = this.spec.fields;
+    const secure = url.protocol === 'https:';
+    const httpPort = Number(url.port || (secure ? 443 : 80));
+    const launcher = typeof f.launcher === 'string' ? f.launcher : (f.launcher as { type?: string } | undefined)?.type;
+    const grpcPort = num(f.grpc_port) ?? (launcher === 'local' || launcher === 'slurm' ? httpPort + 1 : 50051);
+    const { connectGrpc } = await import('./grpc.js');
+    try {
+      return await connectGrpc({ host: url.hostname, httpPort, secure, grpcPort, apiKey: typeof f.api_key === 'string' ? f.api_key : undefined, timeoutMs: this.spec.timeoutMs });
+    } catch (err) {
+      throw new RunError(`weaviate: cannot use gRPC at ${url.hostname}:${grpcPort} (${(err as Error).message.split('\n')[0]}); set grpc_port, or protocol: rest`, { cause: err });
+    }
   }
 
   private need(): WeaviateRest {
