@@ -3,7 +3,8 @@
 # that has it (then it only checks): Debian's packages, then each real server or peer
 # tool of scripts/servers/*.sh into a cache outside the clone, keyed by version.
 # A server that fails to install is reported and skipped; the tests that need it then
-# say "not run: …" and are counted apart, never as passed.
+# say "not run: …" and are counted apart, never as passed. `--peers` also installs the
+# peer tools only `npm run bench` uses (scripts/peers/*.sh: k6 …), which the tests don't.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
@@ -27,7 +28,9 @@ fi
 # Each server script is self-contained and idempotent: it prints one line saying what it
 # installed or reused, and exits non-zero when it could not.
 status=0
-for s in scripts/servers/*.sh; do
+scripts=(scripts/servers/*.sh)
+[ "${1:-}" = "--peers" ] && scripts+=(scripts/peers/*.sh)
+for s in "${scripts[@]}"; do
   [ -e "$s" ] || continue
   name=$(basename "$s" .sh)
   start=$SECONDS

@@ -5,7 +5,7 @@
  *   node --import tsx bench/http/k6.ts [--connections 50] [--seconds 5]
  * 1. One core: the client pinned to one core, nginx on another.
  * 2. The whole machine: neither pinned, aifb with one generator per core.
- * k6 comes from scripts/servers/k6.sh ($AIFB_CACHE/bin/k6); without it this says so and stops.
+ * k6 comes from scripts/peers/k6.sh ($AIFB_CACHE/bin/k6); without it this says so and stops.
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, homedir } from 'node:os';
@@ -21,7 +21,7 @@ const serverCpu = cores > 1 ? '0' : undefined;
 const clientCpu = cores > 1 ? String(cores - 1) : undefined;
 const k6 = join(process.env.AIFB_CACHE ?? join(homedir(), '.cache', 'aifb'), 'bin', 'k6');
 if (!existsSync(k6)) {
-  console.log(`not run: k6 is not installed (bash scripts/servers/k6.sh puts it at ${k6})`);
+  console.log(`not run: k6 is not installed (bash scripts/peers/k6.sh puts it at ${k6})`);
   process.exit(0);
 }
 
