@@ -27,7 +27,7 @@ export async function startLive(
   name: string,
   argv: (port: number) => string[],
   ready: ReadySpec,
-  opts: { env?: Record<string, string>; readyTimeout?: string } = {},
+  opts: { env?: Record<string, string> | ((port: number) => Record<string, string>); readyTimeout?: string } = {},
 ): Promise<LiveServer> {
   const port = await freePort();
   const logsDir = mkdtempSync(join(tmpdir(), `aifb-live-${name}-`));
@@ -35,7 +35,7 @@ export async function startLive(
   const log = createLogger('error', () => {});
   const start = () =>
     launchLocal(
-      { service: name, launcher, argv: argv(port), env: opts.env ?? {}, port, listenHost: '127.0.0.1', ready, gpu: false, dataDir: undefined },
+      { service: name, launcher, argv: argv(port), env: typeof opts.env === 'function' ? opts.env(port) : (opts.env ?? {}), port, listenHost: '127.0.0.1', ready, gpu: false, dataDir: undefined },
       { logsDir, log, stopGraceMs: 5_000 },
     );
   let launched = await start();
