@@ -40,3 +40,9 @@ test('examples/pytriton.yaml runs against the Triton it starts', async (t) => {
   const { requests, errors } = summaryOf(await runExample(t, 'pytriton.yaml', { 'port: 8000': `port: ${http}`, '--grpc-port 8001': `--grpc-port ${grpc}`, '--metrics-port 8002': `--metrics-port ${metrics}` }));
   assert.ok(requests > 0 && errors === 0, `requests ${requests}, errors ${errors}`);
 });
+
+test('examples/ollama-tiny.yaml runs against the Ollama it starts, with the model it creates', async (t) => {
+  if (!liveTool('ollama') || !liveTool('ollama-tiny.Modelfile')) return notRun(t, 'ollama is not installed (scripts/servers/ollama.sh)');
+  const { requests, errors } = summaryOf(await runExample(t, 'ollama-tiny.yaml', { 'port: 11434': `port: ${await freePort()}` }));
+  assert.ok(requests > 0 && errors === 0, `requests ${requests}, errors ${errors}`);
+});

@@ -82,14 +82,17 @@ test('Ollama (real): generate and chat with eval timings, /v1 routes with usage,
     }
   });
 
-  await t.test('real error bodies: unknown model 404, a bad parameter 400', async (t) => {
+  await t.test('real error bodies: unknown model 404, an option of the wrong type 500, no model 400', async (t) => {
     const a = await adapter(t, native('max_tokens: 4\nprompts: {input_tokens: 4}'));
     const { result: unknown } = await sendOne(a, 'generate', rng, (b) => ({ ...b, model: 'no-such-model' }));
     assert.equal(unknown.status, 404);
     assert.equal(unknown.errorClass, 'http_4xx');
     assert.match(unknown.message!, /not found/);
     const { result: bad } = await sendOne(a, 'generate', rng, (b) => ({ ...b, options: { num_predict: 'many' } }));
-    assert.equal(bad.ok, false);
-    assert.equal(bad.errorClass, 'http_4xx');
+    assert.equal(bad.status, 500, 'Ollama answers a wrongly typed option with 500');
+    assert.equal(bad.errorClass, 'http_5xx');
+    assert.equal(bad.message, 'option "num_predict" must be of type integer');
+    const { result: noModel } = await sendOne(a, 'generate', rng, (b) => ({ ...b, model: '' }));
+    assert.equal(noModel.errorClass, 'http_4xx', `${noModel.status} ${noModel.message}`);
   });
 });
