@@ -15,6 +15,7 @@ const benches: [string, string[]][] = [
   ['File storage: aifb vs fio (4 KiB randrw, fsync)', ['bench/fio/run.ts']],
   ['LLM streams: timing error against the simulator', ['bench/llm/accuracy.ts']],
   ['LLM streams: the machine\'s floor (raw sockets, undici alone)', ['bench/llm/floor.ts']],
+  ['LLM: aifb vs aiperf on a real llama-server', ['bench/llm/peers.ts']],
 ];
 const only = process.argv.slice(2);
 let failed = 0;
