@@ -1,7 +1,7 @@
 // Starts a real server for a live test through aifb's own local launcher (the code a
 // `launcher: local` recipe runs: process group, readiness check, log tail on failure), on a
 // free port, and stops it when the test ends.
-import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
@@ -57,6 +57,9 @@ export async function startLive(
       launched = await start();
     },
   };
-  t.after(() => server.stop());
+  t.after(async () => {
+    await server.stop();
+    rmSync(logsDir, { recursive: true, force: true });
+  });
   return server;
 }

@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cacheDir, needTool, notRun } from '../helpers/live.js';
@@ -28,6 +28,7 @@ test('Ollama (real): generate and chat with eval timings, /v1 routes with usage,
   if (!bin) return;
   if (!existsSync(modelfile)) return notRun(t, `${modelfile} is missing (scripts/servers/ollama.sh writes it)`);
   const models = mkdtempSync(join(tmpdir(), 'aifb-ollama-models-'));
+  t.after(() => rmSync(models, { recursive: true, force: true }));
   const server = await startLive(t, 'ollama', () => [bin, 'serve'], { http: '/api/version' }, {
     env: (port) => ({ OLLAMA_HOST: `127.0.0.1:${port}`, OLLAMA_MODELS: models, OLLAMA_NUM_PARALLEL: '2' }),
     readyTimeout: '60s',
