@@ -76,10 +76,10 @@ def build_vocab():
     vocab = sorted(model["vocab"].items(), key=lambda kv: kv[1])
     tokens = [t for t, _ in vocab]
     merges = [tuple(m.split(" ")) if isinstance(m, str) else tuple(m) for m in model["merges"]]
-    assert len(tokens) >= 256 + len(merges) - 0 and all(b in tokens for b in byte_symbols())
+    assert all(b in tokens for b in byte_symbols()), "every byte must be a token"
     tokens += SPECIALS
     assert len(set(tokens)) == len(tokens)
-    return tokens, merges, None
+    return tokens, merges
 
 
 def write_tokenizer(out, tokens, merges):
@@ -164,7 +164,7 @@ def write_gguf(path, tokens, merges):
 def main():
     out = sys.argv[1]
     os.makedirs(out, exist_ok=True)
-    tokens, merges, _ = build_vocab()
+    tokens, merges = build_vocab()
     write_tokenizer(os.path.join(out, "tokenizer"), tokens, merges)
     tmp = os.path.join(out, "tiny.gguf.tmp")
     write_gguf(tmp, tokens, merges)
