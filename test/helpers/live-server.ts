@@ -17,8 +17,8 @@ export interface LiveServer {
   /** The server's log so far (for assertions and failure messages). */
   log(): string;
   stop(): Promise<void>;
-  /** Stops the server and starts it again on the same port, ready. */
-  restart(): Promise<void>;
+  /** Stops the server, runs `whileDown` (if given), starts it again on the same port, ready. */
+  restart(whileDown?: () => Promise<void>): Promise<void>;
 }
 
 /** Starts `argv(port)` with aifb's local launcher and waits for `ready`; stopped after the test. */
@@ -52,8 +52,9 @@ export async function startLive(
       stopped = true;
       await launched.stop();
     },
-    restart: async () => {
+    restart: async (whileDown) => {
       await launched.stop();
+      await whileDown?.();
       launched = await start();
     },
   };
