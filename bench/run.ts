@@ -17,6 +17,7 @@ const benches: [string, string[]][] = [
   ['S3: aifb on MinIO (PUT/GET, warp\'s figures)', ['bench/s3/run.ts']],
   ['LLM streams: timing error against the simulator', ['bench/llm/accuracy.ts']],
   ['LLM streams: the machine\'s floor (raw sockets, undici alone)', ['bench/llm/floor.ts']],
+  ['LLM: aifb vs aiperf on a real llama-server', ['bench/llm/peers.ts']],
 ];
 const only = process.argv.slice(2);
 let failed = 0;

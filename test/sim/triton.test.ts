@@ -17,7 +17,10 @@ describe('Triton (KServe v2) protocol', () => {
     assert.equal((await get(`${sim.url}/v2/models/resnet50/versions/1/ready`)).status, 200);
     const unknown = await get(`${sim.url}/v2/models/nope/ready`);
     assert.equal(unknown.status, 400);
-    assert.match(JSON.parse(unknown.text).error, /unknown model/);
+    assert.match(JSON.parse(unknown.text).error, /not ready/);
+    const unknownMeta = await get(`${sim.url}/v2/models/nope`);
+    assert.equal(unknownMeta.status, 404, 'as Triton 2.51 answers');
+    assert.match(JSON.parse(unknownMeta.text).error, /unknown model/);
     const meta = JSON.parse((await get(`${sim.url}/v2/models/resnet50`)).text);
     assert.deepEqual(meta.inputs, [{ name: 'input', datatype: 'FP32', shape: [-1, 3, 224, 224] }]);
     assert.deepEqual(meta.versions, ['1']);
@@ -67,7 +70,8 @@ describe('Triton (KServe v2) protocol', () => {
     assert.equal(badShape.status, 400);
     assert.match(badShape.json.error, /unexpected shape/);
     const decoupled = await postJson(`${sim.url}/v2/models/ensemble/infer`, { inputs: [] });
-    assert.equal(decoupled.status, 400);
+    assert.equal(decoupled.status, 501, 'as Triton 2.51 answers');
+    assert.match(decoupled.json.error, /decoupled transaction policy/);
   });
 
   test('/metrics has the nv_inference_* counters with model and version labels', async () => {

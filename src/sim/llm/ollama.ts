@@ -49,7 +49,7 @@ export async function handleOllama(sim: SimState, req: TimedRequest, res: Server
     const requested = body.model;
     rc = sim.begin(kind === 'chat' ? 'ollama.chat' : 'ollama.generate', req, res, typeof requested === 'string' ? requested : '', stream);
     if (typeof requested !== 'string' || requested === '') throw new HttpError(400, 'model is required');
-    if (!findModel(sim, requested)) throw new HttpError(404, `model "${requested}" not found, try pulling it first`);
+    if (!findModel(sim, requested)) throw new HttpError(404, `model '${requested}' not found`);
     const model = findModel(sim, requested)!;
     let promptText: string;
     if (kind === 'chat') {
@@ -71,7 +71,7 @@ export async function handleOllama(sim: SimState, req: TimedRequest, res: Server
       return;
     }
     const options = optObject(body, 'options');
-    const numPredict = optInt(options, 'num_predict');
+    const numPredict = ollamaOption(() => optInt(options, 'num_predict'), 'num_predict', 'integer');
     // Ollama truncates a prompt that does not fit its context instead of refusing it.
     const promptTokens = Math.min(countTokens(promptText), sim.options.max_model_len - 1);
     const g: GenerationRequest = {
@@ -80,8 +80,8 @@ export async function handleOllama(sim: SimState, req: TimedRequest, res: Server
       promptTokens,
       maxTokens: numPredict !== undefined && numPredict > 0 ? numPredict : undefined,
       minTokens: 0,
-      ignoreEos: optBool(options, 'ignore_eos') ?? false,
-      seed: optInt(options, 'seed'),
+      ignoreEos: ollamaOption(() => optBool(options, 'ignore_eos'), 'ignore_eos', 'bool') ?? false,
+      seed: ollamaOption(() => optInt(options, 'seed'), 'seed', 'integer'),
     };
     if (sim.injectError(rc)) {
       sendJson(res, 500, { error: 'simulated internal server error (error_rate)' });
@@ -165,4 +165,14 @@ function ollamaSink(sim: SimState, rc: RequestContext, res: ServerResponse, kind
       sendJson(res, 500, { error: 'simulated error during generation (midstream_error_rate)' });
     },
   };
+}
+
+/** An option of the wrong type: Ollama 0.24 answers 500 with these words (measured, docs/real-servers-llm.md). */
+function ollamaOption<T>(read: () => T, key: string, type: string): T {
+  try {
+    return read();
+  } catch (err) {
+    if (err instanceof HttpError) throw new HttpError(500, `option "${key}" must be of type ${type}`);
+    throw err;
+  }
 }

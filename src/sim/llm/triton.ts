@@ -46,10 +46,12 @@ export async function handleTriton(sim: SimState, req: TimedRequest, res: Server
   const tensor = sim.options.tensor_models.find((t) => t.name === name);
   const versionOk = m[2] === undefined || m[2] === VERSION;
   if ((!llm && !tensor) || !versionOk) {
-    // Triton answers an unknown model with 400, not 404.
+    // As Triton 2.51 answers (measured, docs/real-servers-llm.md): readiness of an unknown
+    // model or version is 400 "not ready", everything else 404 "unknown model".
     const v = m[2] !== undefined ? ` version ${m[2]}` : '';
     if (wantPost) req.resume();
-    sendJson(res, 400, { error: `Request for unknown model: '${name}'${v} is not found` });
+    if (action === 'ready') sendJson(res, 400, { error: 'Model version not ready' });
+    else sendJson(res, 404, { error: `Request for unknown model: '${name}'${v} is not found` });
     return true;
   }
   switch (action) {
@@ -66,13 +68,13 @@ export async function handleTriton(sim: SimState, req: TimedRequest, res: Server
       if (tensor) await infer(sim, req, res, tensor);
       else {
         req.resume();
-        sendJson(res, 400, { error: `ModelInfer RPC doesn't support models with decoupled transaction policy` });
+        sendJson(res, 501, { error: `HTTP end point doesn't support models with decoupled transaction policy` });
       }
       return true;
     default:
       if (tensor) {
         req.resume();
-        sendJson(res, 400, { error: `model '${name}' has no input 'text_input'; generate needs an LLM model` });
+        sendJson(res, 400, { error: `expected 1 inputs but got 0 inputs for model '${name}'. Got input(s) [], but missing required input(s) ['${tensor.inputs.map((i) => i.name).join("', '")}']. Please provide all required input(s).` });
       } else await generate(sim, req, res, name, action === 'generate_stream');
       return true;
   }

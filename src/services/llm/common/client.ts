@@ -56,8 +56,38 @@ export class LlmEndpoint {
   }
 }
 
-/** A failed HTTP answer: status, class, and the start of the server's message. */
+/** A failed HTTP answer: status, class, and the server's message (its error text when the body says one). */
 export async function httpFailure(statusCode: number, body: AsyncIterable<Uint8Array> & { text(): Promise<string> }): Promise<OperationResult> {
-  const text = (await body.text().catch(() => '')).slice(0, 300);
-  return { ok: false, status: statusCode, errorClass: classOfStatus(statusCode), message: text || `HTTP ${statusCode}`, bytesIn: text.length };
+  const raw = await body.text().catch(() => '');
+  const text = errorText(raw).slice(0, 300);
+  return { ok: false, status: statusCode, errorClass: classOfStatus(statusCode), message: text || `HTTP ${statusCode}`, bytesIn: Buffer.byteLength(raw) };
+}
+
+/**
+ * The message in an error body as real servers send them: `{"error": "…"}` (Triton, Ollama),
+ * `{"error": {"message": …, "type": …}}` (OpenAI, vLLM, llama.cpp), either as one SSE
+ * `data:` line (Triton's generate_stream). A Python traceback is cut to its last line, the
+ * exception, which is what a reader needs. Anything else is returned as it came.
+ */
+export function errorText(raw: string): string {
+  const trimmed = raw.trim().replace(/^data:\s*/, '');
+  let msg: string | undefined;
+  try {
+    const obj = JSON.parse(trimmed) as { error?: unknown; message?: unknown; detail?: unknown };
+    const e = obj.error;
+    if (typeof e === 'string') msg = e;
+    else if (e && typeof e === 'object') {
+      const { message, type } = e as { message?: unknown; type?: unknown };
+      if (typeof message === 'string') msg = typeof type === 'string' ? `${type}: ${message}` : message;
+    } else if (typeof obj.message === 'string') msg = obj.message;
+    else if (typeof obj.detail === 'string') msg = obj.detail;
+  } catch {
+    // not JSON: keep the body
+  }
+  if (msg === undefined) return raw.trim();
+  if (msg.includes('Traceback (most recent call last)')) {
+    const exc = msg.split('\n').map((l) => l.trim()).filter((l) => /^[\w.]+(Error|Exception)\b.*:/.test(l)).at(-1);
+    if (exc) return exc;
+  }
+  return msg;
 }
