@@ -9,6 +9,7 @@ import { LevelCurve } from './level.js';
 import { LiveStats } from './live.js';
 import { OperationPicker } from './mix.js';
 import { InFlight } from './inflight.js';
+import { turnDue } from './turns.js';
 
 export interface RunServiceOptions {
   spec: ServiceSpec;
@@ -238,6 +239,9 @@ export class ServiceRunner {
       }
       if (this.windowStart !== undefined && ready >= this.windowStart) this.measuredIssued++;
       const pause = await this.fire(ready, id, operation, op, false);
+      // An operation that completed in a microtask never gave the event loop a turn.
+      const turn = turnDue();
+      if (turn !== undefined) await turn;
       ready = clock.now() + load.thinkTimeMs + pause;
     }
   }
