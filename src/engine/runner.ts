@@ -302,6 +302,7 @@ export class ServiceRunner {
     this.live.completed++;
     if (!r.ok) this.live.failed++;
     this.live.latency.record(end - intended);
+    this.live.scheduleLag.record(actualStart - intended);
     const sample: Sample = {
       service: this.o.spec.name,
       clientId,

@@ -174,6 +174,8 @@ export const globalSchema = z.strictObject({
   reports_dir: z.string().min(1).optional(),
   logs_dir: z.string().min(1).optional(),
   pushgateway_url: z.string().optional(),
+  /** `per_service` (default): services that run in parallel each get a thread of their own; `one`: all on one. */
+  threads: z.enum(['per_service', 'one']).optional(),
   seed: z.int().min(0).optional(),
 });
 
