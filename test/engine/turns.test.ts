@@ -37,7 +37,9 @@ test('a closed loop whose operations resolve at once still lets timers and I/O r
   const gaps = ticks.slice(1).map((t, i) => t - ticks[i]!);
   const turns = forcedTurns() - turnsBefore;
   // Without the turn budget the microtask queue never empties: not one tick until the load ends.
-  assert.ok(ticks.length >= 10, `a 5 ms timer ticked ${ticks.length} times in ${elapsed.toFixed(0)} ms of load`);
+  // (How often it ticks depends on the CPU the machine leaves this process: only "at all" is the code's.)
+  assert.ok(ticks.length >= 2, `a 5 ms timer ticked ${ticks.length} times in ${elapsed.toFixed(0)} ms of load`);
+  assert.ok(turns >= 1, 'the load gave the event loop turns');
   assert.ok(samples > 1000, `operations done: ${samples}`);
   // At most one forced turn per budget: the measured cost is bounded by the budget, not by the operations.
   assert.ok(turns <= elapsed / TURN_BUDGET_MS + 1, `forced turns ${turns} in ${elapsed.toFixed(0)} ms`);

@@ -98,6 +98,7 @@ function threadEnv(): NodeJS.ProcessEnv {
 export async function runInThreads(r: ThreadedRun): Promise<ServiceRunResult> {
   const shares = Array.from({ length: r.generators }, (_, k) => ({ k, spec: r.shareOf(k) })).filter((s): s is { k: number; spec: ServiceSpec } => s.spec !== undefined);
   if (shares.length === 0) shares.push({ k: 0, spec: { ...r.spec, fields: { ...r.spec.fields, generators: 1 } } });
+  if (shares.length > 1) r.log.info(`${r.spec.name}: ${shares.length} load generators (worker threads, an event loop each) share the load`);
   const origin = { ...r.store.origin, timeOrigin: performance.timeOrigin };
   const { script, ...how } = workerScript(import.meta.url, 'entry');
   const records: (ServiceRecord | undefined)[] = [];
