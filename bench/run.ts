@@ -15,6 +15,7 @@ const benches: [string, string[]][] = [
   ['File storage: aifb vs fio (4 KiB randrw, fsync)', ['bench/fio/run.ts']],
   ['LLM streams: timing error against the simulator', ['bench/llm/accuracy.ts']],
   ['LLM streams: the machine\'s floor (raw sockets, undici alone)', ['bench/llm/floor.ts']],
+  ['Isolation: each service beside others as if alone (issue 17)', ['bench/isolation/run.ts']],
 ];
 const only = process.argv.slice(2);
 let failed = 0;
