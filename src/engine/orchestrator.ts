@@ -9,6 +9,7 @@ import type { Logger } from '../util/log.js';
 import { createRng } from '../util/rng.js';
 import { MSG } from '../messages.js';
 import { LiveStats } from './live.js';
+import type { RunObserver, ServiceRunResult } from './run-types.js';
 import { ServiceRunner } from './runner.js';
 import { runSteps } from './steps.js';
 import { StartGate } from './gate.js';
@@ -60,21 +61,7 @@ export interface BenchmarkOptions {
   launch?: { logsDir: string; recipeFile: string };
 }
 
-/** Something that watches a run as it happens. */
-export interface RunObserver {
-  serviceStarted?(spec: ServiceSpec, live: LiveStats): void;
-  /** Every measured sample, after it has been queued for the database. */
-  sample?(spec: ServiceSpec, sample: Sample): void;
-  serviceEnded?(spec: ServiceSpec, result: ServiceRunResult, live: LiveStats): void;
-}
-
-export interface ServiceRunResult {
-  name: string;
-  status: ServiceStatus;
-  error?: string;
-  /** The failure came from the recipe (unreachable endpoint, wrong credentials, bad path). */
-  badInput?: boolean;
-}
+export type { RunObserver, ServiceRunResult } from './run-types.js';
 
 export interface BenchmarkResult {
   status: 'complete' | 'partial' | 'failed';

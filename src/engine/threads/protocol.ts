@@ -10,7 +10,7 @@ import type { ServiceRecord } from '../../metrics/store.js';
 import type { ServiceSpec } from '../../recipe/types.js';
 import type { LogLevel } from '../../util/log.js';
 import type { LiveStats } from '../live.js';
-import type { ServiceRunResult } from '../orchestrator.js';
+import type { ServiceRunResult } from '../run-types.js';
 
 export interface ServiceThreadData {
   /** This thread's share of the service (its generator's), launcher removed: the host launched it. */
