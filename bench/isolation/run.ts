@@ -1,6 +1,6 @@
 /**
  * Isolation (issue 17): each service measured beside others as if it ran alone.
- *   node --import tsx bench/isolation/run.ts [--duration 30s] [--one-thread]
+ *   node --import tsx bench/isolation/run.ts [--duration 30s] [--one-thread] [--only faiss|files|quickstart]
  * Three comparisons, each service run alone and together in `aifb run` (one run each):
  *   1. Faiss Flat search (4 closed-loop clients, 5,000 × 64-d) beside a pgvector (PGlite)
  *      closed loop: throughput ≥ 0.5 × alone, p50 within 3 × alone;
@@ -17,7 +17,9 @@ import { parseArgs } from 'node:util';
 import { parse, stringify } from 'yaml';
 import { aifbRun, freePort, printTable, root, writeResult } from '../lib.js';
 
-const { values } = parseArgs({ options: { duration: { type: 'string', default: '30s' }, 'one-thread': { type: 'boolean', default: false } } });
+const { values } = parseArgs({ options: { duration: { type: 'string', default: '30s' }, 'one-thread': { type: 'boolean', default: false }, only: { type: 'string' } } });
+/** `--only faiss|files|quickstart`: one comparison. */
+const only = (part: string) => values.only === undefined || values.only === part;
 const duration = values.duration!;
 const oneThread = values['one-thread']!;
 
@@ -77,8 +79,8 @@ const add = (label: string, c: { alone: Figures; together: Figures }, target: 'p
   out[label] = { ...c, ratios: r, met };
 };
 
-add('faiss-flat beside pgvector (PGlite)', compare([faiss, pgvector], ['faiss-flat'])[0]!, 'pair');
-add('files-open-loop beside PGlite', compare([files, pgliteLoop], ['files-open-loop'])[0]!, 'pair');
+if (only('faiss')) add('faiss-flat beside pgvector (PGlite)', compare([faiss, pgvector], ['faiss-flat'])[0]!, 'pair');
+if (only('files')) add('files-open-loop beside PGlite', compare([files, pgliteLoop], ['files-open-loop'])[0]!, 'pair');
 
 // The quickstart as shipped, on free ports (another run may hold the shipped ones), durations as asked.
 const quick = parse(readFileSync(join(root, 'examples/quickstart.yaml'), 'utf8')) as { services: Svc[] };
@@ -91,11 +93,11 @@ for (const s of quick.services) {
     load.stages = load.stages.map((st, _i, all) => ({ ...st, duration: `${total / all.length}s` }));
   }
 }
-for (const c of compare(quick.services, quick.services.map((s) => s.service_name as string))) add(`quickstart: ${c.name}`, c, 'quickstart');
+if (only('quickstart')) for (const c of compare(quick.services, quick.services.map((s) => s.service_name as string))) add(`quickstart: ${c.name}`, c, 'quickstart');
 
 printTable(rows);
 for (const [label, v] of Object.entries(out)) {
   const t = (v as { together?: Figures }).together;
   if (t?.verdict) console.log(`  ${label} (together): ${t.verdict}`);
 }
-writeResult(oneThread ? 'isolation-one-thread' : 'isolation', out);
+writeResult(`isolation${oneThread ? '-one-thread' : ''}${values.only ? `-${values.only}` : ''}`, out);

@@ -113,6 +113,8 @@ services:
   if (kind === 'process') {
     const perShard = db.prepare('SELECT shard_index, rows FROM shards ORDER BY shard_index').all();
     assert.deepEqual(perShard, [{ shard_index: 0, rows: 150 }, { shard_index: 1, rows: 150 }]);
+    const perProcess = db.prepare('SELECT generator, thread, requests FROM client_load ORDER BY generator').all();
+    assert.deepEqual(perProcess, [{ generator: 0, thread: 'process', requests: 150 }, { generator: 1, thread: 'process', requests: 150 }]);
   } else {
     // Threads hand their rows to the run's store as they go: no shard, nothing merged afterwards.
     const perThread = db.prepare('SELECT generator, thread, requests FROM client_load ORDER BY generator').all();
