@@ -31,8 +31,9 @@ const file = join(dir, 'r.yaml');
 writeFileSync(file, `services:\n  - {service_name: web, service_type: http, url: 'http://127.0.0.1:${port}/', generators: ${values.generators}, load: {clients: 16, requests: ${values.requests}}}\n`);
 const log = createLogger('error');
 
+let runs = 0;
 async function once(kind: 'shards' | 'direct') {
-  const store = new MetricsStore(join(dir, `${kind}.db`), { background: true, aggregates: true });
+  const store = new MetricsStore(join(dir, `${kind}-${++runs}.db`), { background: true, aggregates: true });
   const clock = systemClock();
   store.beginRun({ benchmarkId: kind, name: kind, description: undefined, recipeFile: file, recipeText: '', recipeHash: '', provenance: collectProvenance() }, clock.now(), (m) => clock.wallAt(m));
   let peak = 0;
