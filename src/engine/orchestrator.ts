@@ -53,6 +53,8 @@ export interface BenchmarkOptions {
   registryModule?: string;
   /** Set by runBenchmark: more than one service runs at a time. */
   parallel?: boolean;
+  /** Set by runBenchmark: service threads the run may have at once. */
+  runThreads?: number;
   /** Which thread this runs on, for the client-load figures (service threads set it). */
   thread?: { kind: 'main' | 'service'; generator: number };
   /** Observers of the run (live display, Prometheus export); called on the hot path, keep them cheap. */
@@ -89,13 +91,17 @@ export async function runBenchmark(plan: Plan, options: BenchmarkOptions): Promi
   const gate = together ? new StartGate(queue.length) : undefined;
   const endGate = together ? new StartGate(queue.length) : undefined;
   const parallel = width > 1;
+  // Services at once × their generators (the widest services, if not all run at once).
+  const runThreads = parallel || plan.services.some((s) => generatorsOf(s.fields) > 1)
+    ? plan.services.map((s) => (parallel || generatorsOf(s.fields) > 1 ? generatorsOf(s.fields) : 0)).sort((a, b) => b - a).slice(0, width).reduce((a, b) => a + b, 0)
+    : 0;
   const worker = async () => {
     for (let spec = queue.shift(); spec; spec = queue.shift()) {
       if (spec.steps) {
         void gate?.arrive();
         void endGate?.arrive();
-        results.push(await runSteps(spec, { ...o, parallel, startGate: undefined, endGate: undefined }, runOne));
-      } else results.push(await runOne(spec, { ...o, parallel, startGate: gate, endGate }));
+        results.push(await runSteps(spec, { ...o, parallel, runThreads, startGate: undefined, endGate: undefined }, runOne));
+      } else results.push(await runOne(spec, { ...o, parallel, runThreads, startGate: gate, endGate }));
     }
   };
   await Promise.all(Array.from({ length: width }, worker));
@@ -169,6 +175,7 @@ export async function runOne(spec: ServiceSpec, o: BenchmarkOptions): Promise<Se
           stop: o.stop,
           graceMs: o.graceMs ?? 5000,
           setupTimeoutMs: o.setupTimeoutMs,
+          runThreads: Math.max(o.runThreads ?? 0, generators),
           // The thread's own logger already names the service.
           log: o.log,
           live,

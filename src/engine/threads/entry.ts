@@ -7,7 +7,7 @@
  */
 import { workerData, type MessagePort } from 'node:worker_threads';
 import type { BackendRegistry } from '../../services/registry.js';
-import { systemClock } from '../../util/clock.js';
+import { setSleepPolling, systemClock } from '../../util/clock.js';
 import type { Logger, LogLevel } from '../../util/log.js';
 import type { LiveStats } from '../live.js';
 import { runOne, type RunObserver, type ServiceRunResult } from '../orchestrator.js';
@@ -18,6 +18,7 @@ import { ThreadStore } from './sink.js';
 const LIVE_EVERY_MS = 250;
 
 const data = workerData as ServiceThreadData;
+setSleepPolling(data.poll);
 const port: MessagePort = data.port;
 const post = (m: ToHost) => port.postMessage(m);
 const store = new ThreadStore(data, port);

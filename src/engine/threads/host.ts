@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
 import type { ClientLoadFigures } from '../../metrics/client-load.js';
 import { forEachSample } from '../../metrics/sample-rows.js';
@@ -26,6 +27,8 @@ export interface ThreadedRun {
   stop: AbortSignal;
   graceMs: number;
   setupTimeoutMs: number | undefined;
+  /** Service threads of the whole run at once (every parallel service's generators). */
+  runThreads: number;
   log: Logger;
   /** The host's counters for the service, which the live display and Prometheus read. */
   live: LiveStats;
@@ -125,6 +128,8 @@ export async function runInThreads(r: ThreadedRun): Promise<ServiceRunResult> {
       registryModule: r.registryModule,
       origin,
       clientOffset: offset,
+      // Threads that poll keep a core each while they do: only while there is a core for each.
+      poll: r.runThreads <= availableParallelism(),
       graceMs: r.graceMs,
       setupTimeoutMs: r.setupTimeoutMs,
       port: port2,

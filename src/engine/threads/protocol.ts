@@ -23,6 +23,8 @@ export interface ServiceThreadData {
   origin: { originMs: number; originEpochMs: number; timeOrigin: number };
   /** Added to this thread's client ids, so generators' clients stay distinct. */
   clientOffset: number;
+  /** Sleeps may poll each loop turn (false when the run's threads outnumber the cores). */
+  poll: boolean;
   graceMs: number;
   setupTimeoutMs: number | undefined;
   port: MessagePort;
