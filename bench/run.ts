@@ -18,6 +18,7 @@ const benches: [string, string[]][] = [
   ['LLM streams: timing error against the simulator', ['bench/llm/accuracy.ts']],
   ['LLM streams: the machine\'s floor (raw sockets, undici alone)', ['bench/llm/floor.ts']],
   ['LLM: aifb vs aiperf on a real llama-server', ['bench/llm/peers.ts']],
+  ['Isolation: each service beside others as if alone (issue 17)', ['bench/isolation/run.ts']],
 ];
 const only = process.argv.slice(2);
 let failed = 0;

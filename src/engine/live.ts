@@ -10,6 +10,8 @@ export class LiveStats {
   dropped = 0;
   warmupRequests = 0;
   readonly latency = new Distribution();
+  /** Measured starts' lag behind their intended instant (the client's, not the service's). */
+  readonly scheduleLag = new Distribution();
   windowStart: number | undefined;
   /** Planned window length in ms, when known, for progress bars. */
   plannedMs: number | undefined;

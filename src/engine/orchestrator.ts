@@ -1,6 +1,6 @@
 import { setMaxListeners } from 'node:events';
 import { AifbError, RunError } from '../errors.js';
-import type { MetricsStore, ServiceStatus } from '../metrics/store.js';
+import { MetricsStore, type ServiceStatus } from '../metrics/store.js';
 import type { Plan, ServiceSpec } from '../recipe/types.js';
 import type { BackendRegistry } from '../services/registry.js';
 import type { Adapter } from '../services/contract.js';
@@ -10,17 +10,29 @@ import type { Logger } from '../util/log.js';
 import { createRng } from '../util/rng.js';
 import { MSG } from '../messages.js';
 import { LiveStats } from './live.js';
+import type { RunObserver, ServiceRunResult } from './run-types.js';
 import { ServiceRunner } from './runner.js';
 import { runSteps } from './steps.js';
 import { StartGate } from './gate.js';
+import { watchClientLoad } from './client-load.js';
+import { runInThreads } from './threads/host.js';
+import { shardService } from '../launch/shard.js';
 import { launchService, withEndpoint, type Launched } from '../launch/index.js';
-import { generatorsOf } from '../launch/config.js';
+import { generatorKindOf, generatorsOf } from '../launch/config.js';
 import { runGeneratorsFor } from '../launch/generators.js';
+
+/** What a service's run writes to: the run's MetricsStore, or a service thread's channel to it (threads/sink.ts). */
+export type ServiceStore = Pick<MetricsStore, 'append' | 'saveService' | 'saveStepGroup' | 'saveClientLoad' | 'flush'>;
+
+/** A barrier services pass together (gate.ts), or a service thread's view of the host's. */
+export interface Gate {
+  arrive(): Promise<void>;
+}
 
 export interface BenchmarkOptions {
   benchmarkId: string;
   registry: BackendRegistry;
-  store: MetricsStore;
+  store: ServiceStore;
   clock: Clock;
   log: Logger;
   /** Aborting it stops the load everywhere; the run then ends as partial. */
@@ -30,29 +42,29 @@ export interface BenchmarkOptions {
   graceMs?: number;
   setupTimeoutMs?: number;
   /** Set by runBenchmark when services run together: each waits at the first after its setup, at the second before its teardown. */
-  startGate?: StartGate;
-  endGate?: StartGate;
+  startGate?: Gate;
+  endGate?: Gate;
+  /**
+   * `per-service` (the default): when services run in parallel, each runs its load on a
+   * thread of its own (threads/), and `generators: N` on N threads; `one`: every load on
+   * this thread (generators still get theirs). Threads need `registryModule`.
+   */
+  threads?: 'per-service' | 'one';
+  /** URL of a module exporting the backend registry as `registry`, for service threads to load. */
+  registryModule?: string;
+  /** Set by runBenchmark: more than one service runs at a time. */
+  parallel?: boolean;
+  /** Set by runBenchmark: service threads the run may have at once. */
+  runThreads?: number;
+  /** Which thread this runs on, for the client-load figures (service threads set it). */
+  thread?: { kind: 'main' | 'service'; generator: number };
   /** Observers of the run (live display, Prometheus export); called on the hot path, keep them cheap. */
   observers?: RunObserver[];
   /** For services with a launcher or generators (src/launch); runBenchmark fills it from the plan. */
   launch?: { logsDir: string; recipeFile: string };
 }
 
-/** Something that watches a run as it happens. */
-export interface RunObserver {
-  serviceStarted?(spec: ServiceSpec, live: LiveStats): void;
-  /** Every measured sample, after it has been queued for the database. */
-  sample?(spec: ServiceSpec, sample: Sample): void;
-  serviceEnded?(spec: ServiceSpec, result: ServiceRunResult, live: LiveStats): void;
-}
-
-export interface ServiceRunResult {
-  name: string;
-  status: ServiceStatus;
-  error?: string;
-  /** The failure came from the recipe (unreachable endpoint, wrong credentials, bad path). */
-  badInput?: boolean;
-}
+export type { RunObserver, ServiceRunResult } from './run-types.js';
 
 export interface BenchmarkResult {
   status: 'complete' | 'partial' | 'failed';
@@ -83,13 +95,18 @@ export async function runBenchmark(plan: Plan, options: BenchmarkOptions): Promi
   const together = width > 1 && width === queue.length;
   const gate = together ? new StartGate(queue.length) : undefined;
   const endGate = together ? new StartGate(queue.length) : undefined;
+  const parallel = width > 1;
+  // Services at once × their generators (the widest services, if not all run at once).
+  const runThreads = parallel || plan.services.some((s) => generatorsOf(s.fields) > 1)
+    ? plan.services.map((s) => (parallel || generatorsOf(s.fields) > 1 ? generatorsOf(s.fields) : 0)).sort((a, b) => b - a).slice(0, width).reduce((a, b) => a + b, 0)
+    : 0;
   const worker = async () => {
     for (let spec = queue.shift(); spec; spec = queue.shift()) {
       if (spec.steps) {
         void gate?.arrive();
         void endGate?.arrive();
-        results.push(await runSteps(spec, { ...o, startGate: undefined, endGate: undefined }, runOne));
-      } else results.push(await runOne(spec, { ...o, startGate: gate, endGate }));
+        results.push(await runSteps(spec, { ...o, parallel, runThreads, startGate: undefined, endGate: undefined }, runOne));
+      } else results.push(await runOne(spec, { ...o, parallel, runThreads, startGate: gate, endGate }));
     }
   };
   await Promise.all(Array.from({ length: width }, worker));
@@ -105,8 +122,8 @@ export async function runBenchmark(plan: Plan, options: BenchmarkOptions): Promi
 /** Runs one service (or one step of a sweep): setup, load, teardown, records. */
 export async function runOne(spec: ServiceSpec, o: BenchmarkOptions): Promise<ServiceRunResult> {
   const log = o.log.child(spec.name);
-  const passed = new Set<StartGate>();
-  const wait = async (gate: StartGate | undefined) => {
+  const passed = new Set<Gate>();
+  const wait = async (gate: Gate | undefined) => {
     if (!gate || passed.has(gate)) return;
     passed.add(gate);
     const opened = gate.arrive();
@@ -147,9 +164,35 @@ export async function runOne(spec: ServiceSpec, o: BenchmarkOptions): Promise<Se
     // A recipe `launcher` starts the service first; the adapter is pointed at where it came up.
     launched = await launchService(spec, def, { log, logsDir: o.launch?.logsDir ?? 'logs', signal: o.stop });
     const served = launched ? withEndpoint(spec, launched.endpoint) : spec;
-    if (generatorsOf(served.fields) > 1) {
+    const generators = generatorsOf(served.fields);
+    const threadable = o.store instanceof MetricsStore && o.registryModule !== undefined && generatorKindOf(served.fields) === 'thread';
+    if (threadable && (generators > 1 || (o.parallel && o.threads !== 'one'))) {
+      return end(
+        await runInThreads({
+          spec: served,
+          shareOf: (k) => shardService(served, k),
+          generators,
+          store: o.store as MetricsStore,
+          registryModule: o.registryModule!,
+          benchmarkId: o.benchmarkId,
+          base: { ...base, status: 'running' },
+          load: generators > 1 ? { ...describeLoad(spec), generators } : describeLoad(spec),
+          stop: o.stop,
+          graceMs: o.graceMs ?? 5000,
+          setupTimeoutMs: o.setupTimeoutMs,
+          runThreads: Math.max(o.runThreads ?? 0, generators),
+          // The thread's own logger already names the service.
+          log: o.log,
+          live,
+          onSample: sampleObservers.length ? (s) => sampleObservers.forEach((ob) => ob.sample!(spec, s)) : undefined,
+          passGate: (g) => wait(g === 'start' ? o.startGate : o.endGate),
+        }),
+      );
+    }
+    if (generators > 1) {
+      if (!(o.store instanceof MetricsStore)) throw new RunError(`${spec.name}: generators need the run's metrics store`);
       void arrive();
-      return end(await runGeneratorsFor(served, o, log, launched?.endpoint));
+      return end(await runGeneratorsFor(served, { ...o, store: o.store }, log, launched?.endpoint));
     }
     adapter = (await def.load()).createAdapter(served);
     const setupSignal = AbortSignal.any([o.stop, AbortSignal.timeout(o.setupTimeoutMs ?? 300_000)]);
@@ -169,7 +212,9 @@ export async function runOne(spec: ServiceSpec, o: BenchmarkOptions): Promise<Se
       graceMs: o.graceMs ?? 5000,
       live,
     });
+    const watch = watchClientLoad(o.thread?.kind ?? 'main');
     const outcome = await runner.run();
+    o.store.saveClientLoad(spec.name, o.thread?.generator ?? 0, watch.stop(live.scheduleLag, live.completed));
     const status: ServiceStatus = outcome.interrupted ? 'partial' : 'complete';
     o.store.saveService({ ...base, status, ...outcome, warmupRequests: outcome.warmupRequests });
     live.phase = 'done';

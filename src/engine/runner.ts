@@ -10,6 +10,7 @@ import { LevelCurve } from './level.js';
 import { LiveStats } from './live.js';
 import { OperationPicker } from './mix.js';
 import { InFlight } from './inflight.js';
+import { turnDue } from './turns.js';
 
 export interface RunServiceOptions {
   spec: ServiceSpec;
@@ -243,6 +244,9 @@ export class ServiceRunner {
       }
       if (this.windowStart !== undefined && ready >= this.windowStart) this.measuredIssued++;
       const pause = await this.fire(ready, id, operation, op, false);
+      // An operation that completed in a microtask never gave the event loop a turn.
+      const turn = turnDue();
+      if (turn !== undefined) await turn;
       ready = clock.now() + load.thinkTimeMs + pause;
     }
   }
@@ -303,6 +307,7 @@ export class ServiceRunner {
     this.live.completed++;
     if (!r.ok) this.live.failed++;
     this.live.latency.record(end - intended);
+    this.live.scheduleLag.record(actualStart - intended);
     const sample: Sample = {
       service: this.o.spec.name,
       clientId,

@@ -5,6 +5,7 @@ import { isAbsolute, join, resolve } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { RunError } from '../errors.js';
 import type { BenchmarkOptions, ServiceRunResult } from '../engine/orchestrator.js';
+import type { MetricsStore } from '../metrics/store.js';
 import type { ServiceSpec } from '../recipe/types.js';
 import type { Logger } from '../util/log.js';
 import { generatorKindOf, generatorsOf } from './config.js';
@@ -129,7 +130,7 @@ export async function runLocalGenerators(spec: ServiceSpec, o: LocalGeneratorOpt
 }
 
 /** The orchestrator's entry: runs the service's generators and reports it as one service. */
-export async function runGeneratorsFor(spec: ServiceSpec, o: BenchmarkOptions, log: Logger, endpoint?: Endpoint): Promise<ServiceRunResult> {
+export async function runGeneratorsFor(spec: ServiceSpec, o: BenchmarkOptions & { store: MetricsStore }, log: Logger, endpoint?: Endpoint): Promise<ServiceRunResult> {
   o.store.flush();
   const r = await runLocalGenerators(spec, {
     benchmarkId: o.benchmarkId,

@@ -3,6 +3,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { RunError, UsageError } from '../errors.js';
 import { SCHEMA_SQL } from '../metrics/schema-sql.js';
+import { CLIENT_LOAD_SQL } from '../metrics/client-load.js';
 import { mergeServiceRecords, mergeRunRecords, type RunRow, type ServiceRow } from './merge-rows.js';
 
 /**
@@ -224,6 +225,7 @@ export function copyShard(
       window_end: r.window_end === null ? null : r.window_end + shift,
       issue_end: r.issue_end === null ? null : r.issue_end + shift,
     }));
+    copyClientLoad(db, id, s.index);
     db.exec(SHARDS_SQL);
     db.prepare(
       `INSERT OR REPLACE INTO main.shards (benchmark_id, shard_index, host, slurm_job_id, slurm_procid, source, client_offset, rows, node, status)
@@ -233,6 +235,18 @@ export function copyShard(
   } finally {
     db.exec('DETACH DATABASE shard');
   }
+}
+
+/** A generator process's client figures (metrics/client-load.ts), as generator `index` of its service. */
+function copyClientLoad(db: Database.Database, id: string, index: number): void {
+  if (!db.prepare("SELECT 1 FROM shard.sqlite_master WHERE type = 'table' AND name = 'client_load'").get()) return;
+  db.exec(CLIENT_LOAD_SQL);
+  db.prepare(
+    `INSERT OR REPLACE INTO main.client_load (benchmark_id, service_name, generator, thread, wall_seconds, event_loop_utilization,
+      event_loop_busy, delay_p50_ms, delay_p99_ms, delay_max_ms, cpu_seconds, cpu_scope, schedule_lag_p99_ms, requests)
+     SELECT benchmark_id, service_name, ?, 'process', wall_seconds, event_loop_utilization, event_loop_busy, delay_p50_ms,
+      delay_p99_ms, delay_max_ms, cpu_seconds, cpu_scope, schedule_lag_p99_ms, requests FROM shard.client_load WHERE benchmark_id = ?`,
+  ).run(index, id);
 }
 
 /** Writes combined service records (inserts, or updates the run's row for each service). */

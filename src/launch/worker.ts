@@ -3,7 +3,7 @@ import { runBenchmark, type BenchmarkResult } from '../engine/orchestrator.js';
 import { collectProvenance } from '../metrics/provenance.js';
 import { MetricsStore } from '../metrics/store.js';
 import { loadRecipeFile } from '../recipe/load.js';
-import { builtinRegistry } from '../services/catalog.js';
+import { builtinRegistry, CATALOG_MODULE } from '../services/catalog.js';
 import { systemClock } from '../util/clock.js';
 import type { Logger } from '../util/log.js';
 import { writeShardMeta } from './merge.js';
@@ -61,6 +61,8 @@ export async function runShard(o: ShardRunOptions): Promise<BenchmarkResult> {
       result = await runBenchmark(plan, {
         benchmarkId: o.benchmarkId,
         registry: builtinRegistry,
+        // A generator task's services run in parallel: each on a thread of its own, as in aifb run.
+        registryModule: CATALOG_MODULE,
         store,
         clock,
         log: o.log,

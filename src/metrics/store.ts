@@ -6,8 +6,10 @@ import type { Provenance } from './provenance.js';
 import type { Sample } from './sample.js';
 import { RowWriter, type BatchAck } from './row-writer.js';
 import { ROWS_PER_STATEMENT, prepareRowInsert } from './rows.js';
-import { BlockPacker, isFull, newPackedBlock, resetBlock, unpackBlock, type PackedBlock } from './packed-block.js';
+import { isFull, newPackedBlock, resetBlock, unpackBlock, type PackedBlock } from './packed-block.js';
 import { SCHEMA_SQL } from './schema-sql.js';
+import { SamplePacker } from './sample-rows.js';
+import { CLIENT_LOAD_SQL, saveClientLoad, type ClientLoadFigures } from './client-load.js';
 
 export type RunStatus = 'running' | 'complete' | 'partial' | 'failed';
 export type ServiceStatus = 'running' | 'complete' | 'partial' | 'failed' | 'skipped';
@@ -74,6 +76,9 @@ export interface StoreOptions {
 }
 
 export { ROW_COLUMNS } from './rows.js';
+
+/** Told when blocks another thread packed are off its hands: committed (reusable) or not. */
+export type Taken = (committed: boolean) => void;
 /** Blocks per incremental commit on the event loop: 128 rows, well under a millisecond. */
 const STEP_BLOCKS = 4;
 /** Blocks per batch handed to the writer thread: 1,024 rows, so it wakes ~10 times a second at 10k req/s. */
@@ -98,7 +103,7 @@ export class MetricsStore {
   readonly db: Database.Database;
   // Rows go straight into statement-sized packed blocks: no object per row, no copy at commit.
   private blocks: PackedBlock[] = [];
-  private readonly packer = new BlockPacker();
+  private readonly rows = new SamplePacker();
   /** Blocks committed and free for reuse (a Float64Array each: not worth making again). */
   private readonly spareBlocks: PackedBlock[] = [];
   private buffered = 0;
@@ -106,7 +111,7 @@ export class MetricsStore {
   private writer: RowWriter | undefined;
   private keepsAggregates = false;
   /** Batches handed to the writer thread and not yet acknowledged, by id. */
-  private readonly unacked = new Map<number, { blocks: PackedBlock[]; rows: number }>();
+  private readonly unacked = new Map<number, { blocks: PackedBlock[]; rows: number; taken: Taken | undefined }>();
   private unackedRows = 0;
   private batchId = 0;
   private readonly stepBlocks: number;
@@ -138,6 +143,7 @@ export class MetricsStore {
       this.db.pragma('journal_mode = WAL');
       this.db.pragma('synchronous = NORMAL');
       this.db.exec(SCHEMA_SQL);
+      this.db.exec(CLIENT_LOAD_SQL);
     } catch (err) {
       throw new RunError(`cannot open metrics database ${path}: ${(err as Error).message}`, { cause: err });
     }
@@ -160,6 +166,9 @@ export class MetricsStore {
     this.benchmarkId = run.benchmarkId;
     this.originMs = originMs;
     this.toEpochMs = toEpochMs;
+    this.rows.benchmarkId = run.benchmarkId;
+    this.rows.originMs = originMs;
+    this.rows.toEpochMs = toEpochMs;
     const p = run.provenance;
     this.db
       .prepare(
@@ -192,32 +201,7 @@ export class MetricsStore {
   append(s: Sample): void {
     let block = this.blocks[this.blocks.length - 1];
     if (block === undefined || isFull(block)) this.blocks.push((block = this.spareBlocks.pop() ?? newPackedBlock()));
-    const origin = this.originMs;
-    const llm = s.llm;
-    const p = this.packer;
-    p.begin(block);
-    p.text(this.benchmarkId);
-    p.num(this.toEpochMs(s.intendedStart) / 1000);
-    p.text(s.service);
-    p.num(s.clientId);
-    p.num((s.end - s.intendedStart) / 1000);
-    p.num(s.ok ? 1 : 0);
-    p.any(s.status);
-    p.text(s.message);
-    p.num(s.bytesIn);
-    p.text(s.operation);
-    p.num((s.intendedStart - origin) / 1000);
-    p.num((s.actualStart - origin) / 1000);
-    p.num((s.end - s.actualStart) / 1000);
-    p.text(s.errorClass);
-    p.num(s.bytesOut);
-    p.num(llm?.ttftMs === undefined ? null : llm.ttftMs / 1000);
-    p.num(llm?.tpotMs === undefined ? null : llm.tpotMs / 1000);
-    p.num(llm?.itlMs === undefined ? null : llm.itlMs / 1000);
-    p.num(llm?.inputTokens);
-    p.num(llm?.outputTokens);
-    p.num(llm?.tokensEstimated === undefined ? null : llm.tokensEstimated ? 1 : 0);
-    p.text(s.extra ? JSON.stringify(s.extra) : null);
+    this.rows.pack(block, s);
     if (++this.buffered >= this.maxBatch) this.commitAll();
     else {
       this.timer ??= setTimeout(() => this.commitAll(), this.flushIntervalMs);
@@ -226,6 +210,25 @@ export class MetricsStore {
         setImmediate(() => this.commitStep());
       }
     }
+  }
+
+  /**
+   * Queues blocks of rows that another thread packed (a service thread, engine/threads):
+   * they are committed like the store's own. `taken(true)` once they are committed (the
+   * other thread may reuse them), `taken(false)` when a commit failed and the store kept
+   * them for a retry or counted them lost: either way they are off the other thread's
+   * queue. Blocks handed over that way are never reused here.
+   */
+  appendBlocks(blocks: PackedBlock[], taken: Taken): void {
+    let rows = 0;
+    for (const b of blocks) rows += b.rows;
+    if (rows === 0) return taken(true);
+    this.commit(blocks, rows, taken);
+  }
+
+  /** The run's origin and its Unix time, for threads that pack rows on the same clock. */
+  get origin(): { benchmarkId: string; originMs: number; originEpochMs: number } {
+    return { benchmarkId: this.benchmarkId, originMs: this.originMs, originEpochMs: this.toEpochMs(this.originMs) };
   }
 
   /**
@@ -268,12 +271,15 @@ export class MetricsStore {
     this.commit(blocks, rows);
   }
 
-  private commit(blocks: PackedBlock[], rows: number): void {
+  private commit(blocks: PackedBlock[], rows: number, taken?: Taken): void {
     if (this.writer) {
       const failure = this.writer.failure;
-      if (failure) return this.failed(blocks, rows, new Error(failure));
+      if (failure) {
+        this.failed(blocks, rows, new Error(failure));
+        return taken?.(false);
+      }
       const id = ++this.batchId;
-      this.unacked.set(id, { blocks, rows });
+      this.unacked.set(id, { blocks, rows, taken });
       this.unackedRows += rows;
       this.writer.send(id, blocks);
       // A writer that falls behind slows the load down here (it shows as schedule lag) rather than growing memory.
@@ -283,9 +289,11 @@ export class MetricsStore {
     try {
       this.insertMany(blocks);
     } catch (err) {
-      return this.failed(blocks, rows, err as Error);
+      this.failed(blocks, rows, err as Error);
+      return taken?.(false);
     }
-    this.committed(blocks, rows);
+    this.committed(blocks, rows, taken !== undefined);
+    taken?.(true);
   }
 
   /** The writer thread's word on one batch. */
@@ -294,15 +302,16 @@ export class MetricsStore {
     if (!batch) return;
     this.unacked.delete(ack.id);
     this.unackedRows -= batch.rows;
-    if (ack.error === undefined) this.committed(batch.blocks, batch.rows);
+    if (ack.error === undefined) this.committed(batch.blocks, batch.rows, batch.taken !== undefined);
     else this.failed(batch.blocks, batch.rows, new Error(ack.error));
+    batch.taken?.(ack.error === undefined);
   }
 
-  private committed(blocks: PackedBlock[], rows: number): void {
+  private committed(blocks: PackedBlock[], rows: number, foreign = false): void {
     this.rowsWritten += rows;
     for (const block of blocks) {
       if (this.onCommitted) this.onCommitted(unpackBlock(block));
-      if (this.spareBlocks.length < MAX_SPARE_BLOCKS) {
+      if (!foreign && this.spareBlocks.length < MAX_SPARE_BLOCKS) {
         resetBlock(block);
         this.spareBlocks.push(block);
       }
@@ -334,6 +343,7 @@ export class MetricsStore {
         this.unacked.delete(id);
         this.unackedRows -= b.rows;
         this.failed(b.blocks, b.rows, err);
+        b.taken?.(false);
       }
     }
   }
@@ -360,6 +370,18 @@ export class MetricsStore {
   saveService(r: ServiceRecord): void {
     try {
       this.writeService(r);
+    } catch (err) {
+      if (!this.writeError) {
+        this.writeError = err as Error;
+        this.onWriteError?.(this.writeError);
+      }
+    }
+  }
+
+  /** Records how hard the client's thread worked for one service or generator (metrics/client-load.ts); a failed write is remembered. */
+  saveClientLoad(service: string, generator: number, f: ClientLoadFigures): void {
+    try {
+      saveClientLoad(this.db, this.benchmarkId, service, generator, f);
     } catch (err) {
       if (!this.writeError) {
         this.writeError = err as Error;

@@ -185,6 +185,7 @@ export function buildPlan(
       reportsDir: g.reports_dir ?? DEFAULTS.reportsDir,
       logsDir: g.logs_dir ?? DEFAULTS.logsDir,
       pushgatewayUrl: g.pushgateway_url,
+      threads: g.threads ?? 'per_service',
     },
     services,
     warnings: [],

@@ -126,7 +126,13 @@ export const commonServiceShape = {
   description: z.string().optional(),
   container_image: z.string().optional(),
   host: textField.optional(),
-  port: z.union([z.int().min(1).max(65535), z.string().regex(/^\s*\d+\s*$/)]).optional(),
+  // The seed's recipes quote ports ("11434"); anything else is named as it was written.
+  port: z
+    .union([
+      z.int().min(1).max(65535),
+      z.string().regex(/^\s*\d+\s*$/, { error: (iss) => `expected number, got text ${JSON.stringify(iss.input)}` }),
+    ])
+    .optional(),
   service_url: z.string().optional(),
   client_count: z.int().min(1).optional(),
   requests_per_second: z.number().positive().optional(),
@@ -177,6 +183,8 @@ export const globalSchema = z.strictObject({
   reports_dir: z.string().min(1).optional(),
   logs_dir: z.string().min(1).optional(),
   pushgateway_url: z.string().optional(),
+  /** `per_service` (default): services that run in parallel each get a thread of their own; `one`: all on one. */
+  threads: z.enum(['per_service', 'one']).optional(),
   seed: z.int().min(0).optional(),
 });
 

@@ -83,6 +83,8 @@ export interface GlobalSettings {
   reportsDir: string;
   logsDir: string;
   pushgatewayUrl: string | undefined;
+  /** Where services' loads run when they run in parallel (docs/ARCHITECTURE.md, "Running services together"). */
+  threads: 'per_service' | 'one';
 }
 
 export interface Plan {

@@ -10,6 +10,8 @@ import { buildSweeps } from './sweeps.js';
 import { ROW_COLUMNS } from '../metrics/rows.js';
 import type { StoredServiceRow } from '../metrics/store.js';
 import { evaluateThresholds, thresholdsFromRecipeText } from './thresholds.js';
+import { readClientLoad } from '../metrics/client-load.js';
+import { clientReport } from './client-load.js';
 import type { LoadReport, Report, ServiceReport, SliceReport } from './types.js';
 
 interface RunRow {
@@ -142,6 +144,7 @@ export function buildReport(db: Database.Database, benchmarkId?: string, now = n
   const id = run.benchmark_id;
   const serviceRows = db.prepare('SELECT * FROM services WHERE benchmark_id = ? ORDER BY rowid').all(id) as ServiceRow[];
   const acc = accumulate(db, id, serviceRows, prebuilt, saveState);
+  const clientLoad = readClientLoad(db, id);
 
   const services: Record<string, ServiceReport> = {};
   const merged = new Distribution();
@@ -181,6 +184,8 @@ export function buildReport(db: Database.Database, benchmarkId?: string, now = n
     if (extras.recall) report.recall = extras.recall;
     attachRecall(report, extras.recallByOperation);
     if (extras.goodput) report.goodput = extras.goodput;
+    const client = clientLoad.get(name);
+    if (client?.length) report.client = clientReport(client, report, run.cpu_count);
     const sessions = a.sessions.report();
     if (a.llm.requests > 0 || sessions) {
       report.llm = {

@@ -109,6 +109,31 @@ export function renderThresholds(t: ThresholdReport): string {
   return [head, ...body.map((l) => `  ${l}`)].join('\n');
 }
 
+/** aifb's own load per service (and generator), and a plain warning where it was the bottleneck. */
+export function renderClient(report: Report): string {
+  const services = Object.entries(report.services).filter(([, s]) => s.client);
+  if (services.length === 0) return '';
+  const f = (v: number | null, unit: string, d = 1) => (v === null ? '-' : `${v.toFixed(d)}${unit}`);
+  const rows: string[][] = [];
+  for (const [name, s] of services) {
+    const c = s.client!;
+    const many = c.generators.length > 1;
+    for (const g of c.generators) {
+      rows.push([
+        plain(many ? `${name} #${g.generator}` : name),
+        g.thread,
+        f(g.event_loop_busy === null ? null : g.event_loop_busy * 100, ' %', 0),
+        f(g.delay_p99_ms, ' ms'),
+        f(g.cpu_seconds, ' s', 2),
+        f(g.schedule_lag_p99_ms, ' ms', 2),
+      ]);
+    }
+  }
+  const out = ['Client (aifb itself):', ...table(['service', 'thread', 'loop busy', 'delay p99', 'CPU', 'lag p99'], rows).split('\n').map((l) => `  ${l}`)];
+  for (const [name, s] of services) if (s.client!.verdict) out.push(`  ! ${plain(name)}: ${plain(s.client!.verdict)}`);
+  return out.join('\n');
+}
+
 /** The end-of-run summary people read in a terminal or a job log. */
 export function renderSummary(report: Report): string {
   const out: string[] = [];
@@ -126,6 +151,8 @@ export function renderSummary(report: Report): string {
   for (const [name, g] of Object.entries(report.sweeps ?? {})) {
     if (g.kind === 'search') out.push(`Search ${plain(name)}: highest rate with ≥ ${((g.target ?? 0) * 100).toFixed(0)}% of requests meeting every SLO: ${g.best_rate === null ? 'none of the rates tried' : `${fmtRate(g.best_rate)} req/s`}`);
   }
+  const client = renderClient(report);
+  if (client) out.push(client);
   const th = report.thresholds ? renderThresholds(report.thresholds) : '';
   if (th) out.push(th);
   const sum = report.summary;

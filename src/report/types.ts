@@ -64,6 +64,36 @@ export interface LoadReport {
   window_seconds: number | null;
 }
 
+/** How hard aifb's own thread(s) worked for a service (report/client-load.ts; docs/metrics.md). */
+export interface ClientReport {
+  /** Where the load ran: the run's main thread, threads of its own, or generator processes. */
+  threads: 'main' | 'service' | 'process';
+  /** The busiest generator's event-loop utilisation without polling turns (0–1). */
+  event_loop_busy: number | null;
+  event_loop_delay_p99_ms: number | null;
+  cpu_seconds: number | null;
+  schedule_lag_p99_ms: number | null;
+  /** The client, not the service, set the pace; `verdict` says so in words. */
+  saturated: boolean;
+  verdict: string | null;
+  generators: {
+    generator: number;
+    thread: string;
+    event_loop_utilization: number | null;
+    event_loop_busy: number | null;
+    delay_p50_ms: number | null;
+    delay_p99_ms: number | null;
+    delay_max_ms: number | null;
+    cpu_seconds: number | null;
+    cpu_scope: string;
+    /** CPU seconds per second of load: 1 is a whole core. */
+    cpu_share: number | null;
+    schedule_lag_p99_ms: number | null;
+    requests: number;
+    wall_seconds: number | null;
+  }[];
+}
+
 export interface ServiceReport extends SliceReport {
   service_type: string | null;
   backend: string | null;
@@ -86,6 +116,8 @@ export interface ServiceReport extends SliceReport {
   recall?: RecallSummary;
   /** Vector services: one recall–QPS point per search operation (per `search_params` entry), ordered by its knobs. */
   recall_qps?: RecallQpsPoint[];
+  /** aifb's own load while it drove this service, and whether it was the bottleneck. */
+  client?: ClientReport;
   /** Requests that met every SLO of the recipe (`slo:`), and their rate over the window. */
   goodput?: { slo: import('../recipe/types.js').Slo; requests_meeting_slo: number; fraction: number | null; requests_per_second: number | null };
   llm?: {

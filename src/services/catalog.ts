@@ -30,3 +30,8 @@ export const builtinRegistry = new BackendRegistry([
   weaviateDefinition,
   pgvectorDefinition,
 ]);
+
+/** The registry under the name service threads import it by (engine/threads/entry.ts). */
+export const registry = builtinRegistry;
+/** This module, for service threads to load the built-in backends from. */
+export const CATALOG_MODULE = import.meta.url;

@@ -3,6 +3,18 @@ import { waitForTurn } from './turn-poller.js';
 
 /** Below this a timer is too coarse (whole ms, may fire early or late): poll each loop turn instead. */
 const POLL_BELOW_MS = 2;
+let polling = true;
+
+/**
+ * Whether this thread's sleeps poll each loop turn for their last milliseconds (precise,
+ * but the thread keeps its core meanwhile). Service threads that outnumber the cores turn
+ * it off (engine/threads): several threads polling at once took the cores from the work
+ * itself (the quickstart's services starved each other). Without it a sleep ends on a
+ * timer, up to about a millisecond late, and the lag shows in schedule_lag.
+ */
+export function setSleepPolling(on: boolean): void {
+  polling = on;
+}
 
 /**
  * Time as the engine sees it. `now()` is monotonic milliseconds; `wallAt()` turns a
@@ -29,6 +41,12 @@ export function systemClock(): Clock {
       // start is neither early nor a timer tick late (schedule lag at 10k req/s). Not an
       // async function: at 10k sleeps/s its extra promise was garbage worth avoiding.
       const wait = until - performance.now();
+      if (!polling) {
+        // A timer may fire up to 1 ms early: the rare early one finishes on a turn or two.
+        return delay(Math.max(1, Math.ceil(wait)), undefined, signal ? { signal } : undefined).then(() =>
+          until > performance.now() ? waitForTurn(until, signal) : undefined,
+        );
+      }
       if (wait < POLL_BELOW_MS) return waitForTurn(until, signal);
       return delay(Math.floor(wait - 1), undefined, signal ? { signal } : undefined).then(() =>
         until > performance.now() ? waitForTurn(until, signal) : undefined,

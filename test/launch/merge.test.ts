@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import Database from 'better-sqlite3';
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { mergeShardFiles, writeShardMeta } from '../../src/launch/merge.js';
 import { shardService, shareOf } from '../../src/launch/shard.js';
@@ -135,9 +135,17 @@ services:
   assert.equal(web.clients.count, 4, 'two clients per generator, all distinct');
   const db = new Database(join(dir, 'out', 'metrics.db'), { readonly: true });
   t.after(() => db.close());
-  const perShard = db.prepare('SELECT shard_index, rows FROM shards ORDER BY shard_index').all();
-  assert.deepEqual(perShard, [{ shard_index: 0, rows: 150 }, { shard_index: 1, rows: 150 }]);
-  assert.deepEqual(readdirSync(join(dir, 'logs')).includes('shards') ? readdirSync(join(dir, 'logs', 'shards')) : [], [], 'shard files are removed after merging');
+  if (kind === 'process') {
+    const perShard = db.prepare('SELECT shard_index, rows FROM shards ORDER BY shard_index').all();
+    assert.deepEqual(perShard, [{ shard_index: 0, rows: 150 }, { shard_index: 1, rows: 150 }]);
+    const perProcess = db.prepare('SELECT generator, thread, requests FROM client_load ORDER BY generator').all();
+    assert.deepEqual(perProcess, [{ generator: 0, thread: 'process', requests: 150 }, { generator: 1, thread: 'process', requests: 150 }]);
+  } else {
+    // Threads hand their rows to the run's store as they go: no shard, nothing merged afterwards.
+    const perThread = db.prepare('SELECT generator, thread, requests FROM client_load ORDER BY generator').all();
+    assert.deepEqual(perThread, [{ generator: 0, thread: 'service', requests: 150 }, { generator: 1, thread: 'service', requests: 150 }]);
+  }
+  assert.deepEqual(existsSync(join(dir, 'logs')) && readdirSync(join(dir, 'logs')).includes('shards') ? readdirSync(join(dir, 'logs', 'shards')) : [], [], 'shard files are removed after merging');
 });
 }
 
@@ -171,7 +179,7 @@ services:
   assert.equal(web.requests.total, server.state.answered, 'every answered request is a row');
   const db = new Database(join(dir, 'out', 'metrics.db'), { readonly: true });
   t.after(() => db.close());
-  const perShard = db.prepare('SELECT shard_index, rows FROM shards ORDER BY shard_index').all() as { rows: number }[];
-  assert.equal(perShard.length, 2);
-  for (const s of perShard) assert.ok(s.rows > 50, `each thread measured its share (${s.rows} rows)`);
+  const perThread = db.prepare('SELECT generator, requests FROM client_load ORDER BY generator').all() as { requests: number }[];
+  assert.equal(perThread.length, 2);
+  for (const s of perThread) assert.ok(s.requests > 50, `each thread measured its share (${s.requests} rows)`);
 });

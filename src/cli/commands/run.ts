@@ -10,7 +10,7 @@ import { writeJsonReport } from '../../report/write.js';
 import { writeHtmlReport } from '../../report/html/report-page.js';
 import { ThresholdWatch } from '../../report/thresholds-live.js';
 import { fmtMetric } from '../../report/format.js';
-import { builtinRegistry } from '../../services/catalog.js';
+import { builtinRegistry, CATALOG_MODULE } from '../../services/catalog.js';
 import { startSeedServices } from '../../launch/seed.js';
 import { systemClock } from '../../util/clock.js';
 import { createLogger, toLogLevel } from '../../util/log.js';
@@ -31,6 +31,8 @@ Options:
   --recipe FILE        the recipe (same as the positional argument)
   --max-workers N      services run in parallel, at most N at once (default 10)
   --sequential         run services one after another
+  --one-thread         run every service's load on aifb's main thread (default: services that
+                       run in parallel get a thread each; see docs/ARCHITECTURE.md)
   --pushgateway URL    Prometheus Pushgateway to push live metrics to
 ${LIVE_EXPORT_USAGE}
   --out DIR            write the report (and a relative metrics_db) into DIR
@@ -58,6 +60,7 @@ export const runCommand: Command = {
         recipe: { type: 'string' },
         'max-workers': { type: 'string' },
         sequential: { type: 'boolean' },
+        'one-thread': { type: 'boolean' },
         pushgateway: { type: 'string' },
         out: { type: 'string' },
         id: { type: 'string' },
@@ -156,6 +159,8 @@ export const runCommand: Command = {
         stop: stop.signal,
         maxWorkers,
         sequential: values.sequential ?? false,
+        threads: values['one-thread'] || plan.global.threads === 'one' ? 'one' : 'per-service',
+        registryModule: CATALOG_MODULE,
         graceMs,
         observers: [{ serviceStarted: (spec, live) => progress.add(spec.name, live) }, exporter.observer, watch],
       });

@@ -122,6 +122,23 @@ function acrossServices(report: Report, charts: ChartSpec[]): string {
   return mine.length ? `<section><h2>Vector services compared</h2><div class="grid">${mine.join('')}</div></section>` : '';
 }
 
+/** aifb's own load per service and generator, with the verdict where the client was the bottleneck. */
+function clientSection(report: Report): string {
+  const services = Object.entries(report.services).filter(([, s]) => s.client);
+  if (services.length === 0) return '';
+  const f = (v: number | null, unit: string, d = 1) => (v === null ? '-' : `${v.toFixed(d)}${unit}`);
+  const rows = services.flatMap(([name, s]) =>
+    s.client!.generators.map((g) =>
+      row(
+        [e(s.client!.generators.length > 1 ? `${name} #${g.generator}` : name), e(g.thread), f(g.event_loop_busy === null ? null : g.event_loop_busy * 100, ' %', 0), f(g.delay_p99_ms, ' ms'), f(g.cpu_seconds, ' s', 2), f(g.schedule_lag_p99_ms, ' ms', 2)].map(String),
+        ['text', 'text'],
+      ),
+    ),
+  );
+  const verdicts = services.filter(([, s]) => s.client!.verdict).map(([name, s]) => `<p class="warn"><b>${e(name)}</b>: ${e(s.client!.verdict!)}</p>`);
+  return `<section id="client"><h2>Client (aifb itself)</h2>${verdicts.join('')}<table>${head(['service', 'thread', 'loop busy', 'delay p99', 'CPU', 'lag p99'])}${rows.join('')}</table><p class="note">Loop busy: event-loop utilisation without the turns spent polling for a sleep's end; at ${e('≥ 90 %')} the client, not the service, set the pace.</p></section>`;
+}
+
 function provenanceTable(p: Record<string, unknown>): string {
   const rows = Object.entries(p).map(([k, v]) => row([e(k), e(typeof v === 'string' ? v : JSON.stringify(v))], ['text', 'text']));
   return `<h2 id="provenance">Provenance</h2><table>${rows.join('')}</table>`;
@@ -153,6 +170,7 @@ export function renderReportHtml(report: Report, recipeText: string | null): str
     thresholdTable(report.thresholds ?? { defined: 0, passed: 0, failed: 0, results: [] }),
     ...services,
     acrossServices(report, charts),
+    clientSection(report),
     provenanceTable(report.provenance),
     `<h2 id="recipe">Recipe</h2>`,
     recipeText === null ? '<p class="note">The recipe is not stored with this report.</p>' : `<pre>${e(recipeText)}</pre>`,

@@ -1,35 +1,34 @@
 import { mkdir } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { PGlite } from '@electric-sql/pglite';
+import { startPgliteThread, type PgliteQueries, type PgliteThread } from '../../shared/pglite/thread.js';
 import type { Adapter, SetupContext } from '../../contract.js';
 import type { ServiceSpec } from '../../../recipe/types.js';
 import { RunError } from '../../../errors.js';
 import { SqlAdapter, type SqlDriver } from '../sql/adapter-base.js';
 import type { Query, Rows, SqlSession } from '../sql/execute.js';
 
-interface PgliteLike {
-  query<T>(text: string, values?: unknown[], options?: { rowMode?: 'array' | 'object' }): Promise<{ rows: T[]; affectedRows?: number }>;
-}
-
-function queryOn(db: PgliteLike): Query {
+function queryOn(db: PgliteQueries): Query {
   return async (st, values): Promise<Rows> => {
-    const r = await db.query<unknown[]>(st.text, values, { rowMode: 'array' });
+    const r = await db.query(st.text, values);
     return { rows: r.rows, rowCount: r.affectedRows ?? r.rows.length };
   };
 }
 
-/** PGlite: one in-process connection; PGlite itself queues queries and transactions. */
+/**
+ * PGlite: one embedded connection, on a thread of its own (services/shared/pglite), so the
+ * load's thread only waits for answers; PGlite itself queues queries and transactions.
+ */
 class PgliteDriver implements SqlDriver {
   readonly loadConcurrency = 1;
   readonly secret = undefined;
-  private db: PGlite | undefined;
+  private db: PgliteThread | undefined;
 
   constructor(private readonly dataDir: string | undefined) {}
 
   async open(ctx: SetupContext): Promise<SqlSession> {
     try {
       if (this.dataDir) await mkdir(this.dataDir, { recursive: true });
-      this.db = await PGlite.create(this.dataDir ? { dataDir: this.dataDir } : {});
+      this.db = await startPgliteThread({ dataDir: this.dataDir, extensions: [] });
     } catch (err) {
       const why = err instanceof Error ? err.message : String(err);
       throw new RunError(`cannot start PGlite${this.dataDir ? ` in ${this.dataDir}` : ''}: ${why}`, { cause: err });

@@ -18,15 +18,16 @@ const setLocal = (settings: [string, number][]) => settings.map(([k, v]) => `SET
 
 /**
  * PGlite with the pgvector extension (the `@electric-sql/pglite-pgvector` package: PGlite
- * 0.5 no longer ships it inside). One connection in the aifb process; in memory unless
+ * 0.5 no longer ships it inside). One connection, on its own thread of the aifb process; in memory unless
  * data_dir is given.
  */
 export async function openPglite(dataDir: string | undefined): Promise<PgConn> {
-  const [{ PGlite }, { vector }] = await Promise.all([import('@electric-sql/pglite'), import('@electric-sql/pglite-pgvector')]);
+  const { startPgliteThread } = await import('../../shared/pglite/thread.js');
   const dir = dataDir ? resolve(dataDir) : undefined;
   if (dir) await mkdir(dir, { recursive: true });
-  const db = await PGlite.create({ ...(dir ? { dataDir: dir } : {}), extensions: { vector } });
-  const query = async (text: string, values?: unknown[]) => (await db.query<unknown[]>(text, values, { rowMode: 'array' })).rows;
+  // On a thread of its own: its searches compute there, not on the load's thread.
+  const db = await startPgliteThread({ dataDir: dir, extensions: ['vector'] });
+  const query = async (text: string, values?: unknown[]) => (await db.query(text, values)).rows;
   return {
     query,
     querySet: (settings, text, values) =>
@@ -34,7 +35,7 @@ export async function openPglite(dataDir: string | undefined): Promise<PgConn> {
         ? query(text, values)
         : db.transaction(async (tx) => {
             await tx.exec(setLocal(settings));
-            return (await tx.query<unknown[]>(text, values, { rowMode: 'array' })).rows;
+            return (await tx.query(text, values)).rows;
           }),
     exec: async (text) => void (await db.exec(text)),
     close: () => db.close(),
