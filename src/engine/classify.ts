@@ -1,5 +1,6 @@
 import type { ErrorClass } from '../metrics/sample.js';
 import type { OperationResult } from '../services/contract.js';
+import { scrubMessage } from '../util/scrub.js';
 
 const BY_CODE: Record<string, ErrorClass> = {
   ECONNREFUSED: 'connection_refused',
@@ -70,7 +71,7 @@ export class ProtocolError extends Error {
  * timeout is a timeout and our own stop is `cancelled`, whatever the SDK wrapped them in.
  */
 export function classifyThrown(err: unknown, timedOut: boolean, cancelled: boolean): OperationResult {
-  const message = truncate(err instanceof Error ? err.message || err.name : String(err));
+  const message = truncate(scrubMessage(err instanceof Error ? err.message || err.name : String(err)));
   if (cancelled) return { ok: false, errorClass: 'cancelled', message };
   if (timedOut) return { ok: false, errorClass: 'timeout', message: 'request timed out' };
   const explicit = (err as { errorClass?: ErrorClass } | null)?.errorClass;

@@ -10,7 +10,8 @@ import type { BackendDefinition } from '../services/contract.js';
 import { interpolateEnv, type PathSegment } from './env.js';
 import { formatPath, locate } from './positions.js';
 import { describeIssues } from './zod-issues.js';
-import { redactRecipe } from './secrets.js';
+import { redactRecipe, registerSecretsIn } from './secrets.js';
+import { registerEnvValue, scrub } from '../util/scrub.js';
 import { commonServiceShape, looseRecipeSchema, SEED_SERVICE_TYPES, type RecipeFields } from './schema.js';
 import { checkLoadFields, buildPlan } from './plan.js';
 import type { Plan } from './types.js';
@@ -38,8 +39,9 @@ export function loadRecipeText(text: string, file: string, options: LoadOptions)
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
   const issues: RecipeIssue[] = [];
+  // Messages quote values; a value from the environment or under a secret-named key is scrubbed out.
   const issueAt = (path: PathSegment[], message: string, isKey = false) =>
-    issues.push({ position: locate(doc, lines, file, path, isKey), path: formatPath(path), message });
+    issues.push({ position: locate(doc, lines, file, path, isKey), path: scrub(formatPath(path)), message: scrub(message) });
 
   if (doc.errors.length > 0) {
     throw new RecipeError(
@@ -65,7 +67,11 @@ export function loadRecipeText(text: string, file: string, options: LoadOptions)
     throw new RecipeError([{ position: locate(doc, lines, file, []), path: '', message: MSG.notAMapping }]);
   }
 
-  const { value, problems } = interpolateEnv(raw, options.env ?? process.env);
+  const { value, problems, resolved } = interpolateEnv(raw, options.env ?? process.env);
+  // A value also written in the file outside any reference is no secret (and a script may keep it literal).
+  const literalText = text.replace(/\$\{[^}]*\}/g, '\0');
+  for (const r of resolved) if (!literalText.includes(r.value)) registerEnvValue(r.name, r.value);
+  registerSecretsIn(value);
   for (const p of problems) issueAt(p.path, p.message);
 
   const first = looseRecipeSchema.safeParse(value, { reportInput: true });

@@ -1,4 +1,5 @@
 import { isMap, isPair, isScalar, visit, type Document } from 'yaml';
+import { registerSecret } from '../util/scrub.js';
 
 /** Keys whose values are secrets wherever they appear in a recipe. */
 // Whole key names (or their last part after _ or -), so `max_tokens` is not taken for a token.
@@ -53,4 +54,18 @@ export function redactObject<T>(value: T): T {
     return out as T;
   }
   return value;
+}
+
+/** Hands every value under a secret-named key (headers included) to the scrubber. */
+export function registerSecretsIn(value: unknown): void {
+  if (Array.isArray(value)) return value.forEach(registerSecretsIn);
+  if (!value || typeof value !== 'object') return;
+  for (const [k, v] of Object.entries(value)) {
+    if (SECRET_KEY.test(k) && (typeof v === 'string' || typeof v === 'number')) {
+      const text = String(v);
+      registerSecret(text);
+      const scheme = /^(?:bearer|basic|token)\s+(.+)$/i.exec(text);
+      if (scheme) registerSecret(scheme[1]!);
+    } else registerSecretsIn(v);
+  }
 }

@@ -62,3 +62,98 @@ services:
   }
   assert.match(res.stderr, /services\[1\]\.password is written in the recipe in plain text/);
 });
+
+/** An OpenAI-style server that lists models, then answers every request with 401 and a body echoing what it was sent. */
+async function echoingServer(t: { after(fn: () => Promise<void>): void }): Promise<string> {
+  const server = createServer((req, res) => {
+    let body = '';
+    req.on('data', (d: Buffer) => (body += d.toString()));
+    req.on('end', () => {
+      if (req.method === 'GET' && req.url?.startsWith('/v1/models')) {
+        res.setHeader('content-type', 'application/json');
+        res.end(JSON.stringify({ data: [{ id: 'm' }] }));
+        return;
+      }
+      res.statusCode = 401;
+      res.setHeader('content-type', 'application/json');
+      res.end(JSON.stringify({ error: 'invalid key', authorization: req.headers.authorization, headers: req.headers, url: req.url, body: body.slice(0, 200) }));
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  t.after(() => new Promise<void>((r) => { server.closeAllConnections(); server.close(() => r()); }));
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
+
+function assertNowhere(secret: string, where: Record<string, string | Buffer>): void {
+  for (const [name, bytes] of Object.entries(where)) {
+    const b = typeof bytes === 'string' ? Buffer.from(bytes) : bytes;
+    for (const form of [secret, encodeURIComponent(secret)]) assert.equal(b.indexOf(form), -1, `the secret (${form}) is in ${name}`);
+  }
+}
+
+test('a 401 body echoing the Authorization header leaves no key in the DB, JSON, HTML, CSV or output', async (t) => {
+  const SECRET = 'sk-echo-4b1d9e77c0ffee';
+  const url = await echoingServer(t);
+  const dir = tempDir(t);
+  writeFileSync(join(dir, 'r.yaml'), `global: {metrics_db: out/metrics.db, reports_dir: out, logs_dir: out/logs}
+services:
+  - service_name: llm
+    service_type: vllm
+    service_url: ${url}
+    api_key: \${AIFB_TEST_SECRET}
+    model: m
+    max_tokens: 4
+    duration: 1s
+    load: {rate: 10}
+`);
+  const res = await runCli(['run', 'r.yaml', '--json'], { cwd: dir, env: { AIFB_TEST_SECRET: SECRET } });
+  const report = JSON.parse(res.stdout) as { services: Record<string, { errors: Record<string, number> }> };
+  assert.ok((report.services.llm?.errors.auth ?? 0) > 0, res.stderr);
+  const csv = await runCli(['export', join(dir, 'out', 'metrics.db'), '--csv-samples', join(dir, 'out', 's.csv')], { cwd: dir });
+  assert.equal(csv.code, 0, csv.stderr);
+  const files = Object.fromEntries(filesUnder(join(dir, 'out')).map((f) => [f, readFileSync(f)]));
+  assertNowhere(SECRET, { ...files, stdout: res.stdout, stderr: res.stderr });
+  assert.match(readFileSync(join(dir, 'out', 's.csv'), 'utf8'), /Bearer \*\*\*/, 'the echo is kept, without the key');
+});
+
+test('validation errors never print a value that came from ${ENV}', async (t) => {
+  const SECRET = 'tok-val-31c5a0d2e9';
+  const dir = tempDir(t);
+  writeFileSync(join(dir, 'r.yaml'), `services:
+  - service_name: a
+    service_type: http
+    url: "htp://h/?key=\${S}"
+  - service_name: b
+    service_type: \${S}
+`);
+  const res = await runCli(['validate', 'r.yaml'], { cwd: dir, env: { S: SECRET } });
+  assert.equal(res.code, 2, res.stderr);
+  assert.match(res.stderr, /r\.yaml:4:\d+: .*url/);
+  assert.match(res.stderr, /r\.yaml:6:\d+: .*service_type/);
+  assertNowhere(SECRET, { stdout: res.stdout, stderr: res.stderr });
+});
+
+test('Slurm scripts reference ${ENV} values by name, whatever the variable is called (environment, launcher args)', async (t) => {
+  const SECRET = 'pg-slurm-9a8b7c6d5e';
+  const dir = tempDir(t);
+  writeFileSync(join(dir, 'r.yaml'), `global: {logs_dir: logs}
+services:
+  - service_name: srv
+    service_type: http
+    url: http://placeholder/
+    port: 8080
+    environment: {PGPASSWORD: "\${S}", NOTE: "x \${S}", PLAIN: hello}
+    launcher:
+      type: slurm
+      command: [my-server, --api-key, "\${S}", "--token=\${S}", --port, "{port}"]
+    slurm: {partition: cpu, time: "00:10:00"}
+`);
+  const res = await runCli(['slurm', 'script', 'r.yaml'], { cwd: dir, env: { S: SECRET } });
+  assert.equal(res.code, 0, res.stderr);
+  assertNowhere(SECRET, { stdout: res.stdout, stderr: res.stderr });
+  assert.match(res.stdout, /^export PGPASSWORD="\$\{S\}"$/m);
+  assert.match(res.stdout, /^export NOTE='x '"\$\{S\}"$/m);
+  assert.match(res.stdout, /^export PLAIN=hello$/m);
+  assert.match(res.stdout, /my-server --api-key "\$\{S\}" --token="\$\{S\}" --port 8080/);
+  assert.match(res.stdout, /^: "\$\{S:\?S must be set/m);
+});

@@ -5,6 +5,7 @@ import { baseUrlText, parseHttpUrl } from '../../shared/endpoint.js';
 import { classOfStatus } from '../../../engine/classify.js';
 import type { OperationResult } from '../../contract.js';
 import { AifbError } from '../../../errors.js';
+import { scrub } from '../../../util/scrub.js';
 import { timedRequest, type TimedResponse } from './timed-body.js';
 
 /** Where an LLM server is and how to talk to it (one keep-alive pool per service). */
@@ -58,6 +59,8 @@ export class LlmEndpoint {
 
 /** A failed HTTP answer: status, class, and the start of the server's message. */
 export async function httpFailure(statusCode: number, body: AsyncIterable<Uint8Array> & { text(): Promise<string> }): Promise<OperationResult> {
-  const text = (await body.text().catch(() => '')).slice(0, 300);
-  return { ok: false, status: statusCode, errorClass: classOfStatus(statusCode), message: text || `HTTP ${statusCode}`, bytesIn: text.length };
+  const whole = await body.text().catch(() => '');
+  // Scrubbed before it is cut: a secret split at the cut would no longer be found.
+  const text = scrub(whole).slice(0, 300);
+  return { ok: false, status: statusCode, errorClass: classOfStatus(statusCode), message: text || `HTTP ${statusCode}`, bytesIn: Buffer.byteLength(whole) };
 }
