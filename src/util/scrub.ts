@@ -20,7 +20,9 @@ const fromEnv = new Map<string, string>();
 
 function addSecret(value: string): void {
   if (value.length < MIN_SECRET || secrets.includes(value)) return;
-  secrets = [...secrets, value].sort((a, b) => b.length - a.length);
+  // A secret in a URL reaches messages percent-encoded as often as not.
+  const encoded = [encodeURIComponent(value), encodeURI(value)].filter((e) => e !== value && !secrets.includes(e));
+  secrets = [...secrets, value, ...new Set(encoded)].sort((a, b) => b.length - a.length);
   seen.clear();
 }
 
