@@ -19,7 +19,7 @@ export function redactRecipe(doc: Document): { text: string; plaintextPaths: str
       if (!isScalar(pair.key) || !SECRET_KEY.test(String(pair.key.value))) return;
       if (isScalar(pair.value)) {
         const v = pair.value.value;
-        if (v === null || v === '' || (typeof v === 'string' && /^\$\{[^}]+\}$/.test(v))) return;
+        if (v === null || v === '' || (typeof v === 'string' && isReference(v))) return;
         pair.value.value = REDACTED;
         plaintextPaths.push(describePath(path, String(pair.key.value)));
       } else if (isMap(pair.value)) {
@@ -28,6 +28,14 @@ export function redactRecipe(doc: Document): { text: string; plaintextPaths: str
     },
   });
   return { text: clone.toString(), plaintextPaths };
+}
+
+/**
+ * A value whose secret part is a `${VAR}` reference: the reference alone, or one after an
+ * auth scheme (`Bearer ${TOKEN}`), names a variable and holds no secret itself.
+ */
+function isReference(v: string): boolean {
+  return /^(?:(?:bearer|basic|token)\s+)?\$\{[^}]+\}$/i.test(v.trim());
 }
 
 function describePath(ancestors: readonly unknown[], key: string): string {

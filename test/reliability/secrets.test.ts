@@ -2,10 +2,12 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import fc from 'fast-check';
 import { join } from 'node:path';
 import { startLlmSimulator } from '../../src/sim/llm/server.js';
-import { runCli, tempDir } from '../helpers/cli.js';
+import { runCli, tempDir, type CliResult } from '../helpers/cli.js';
 
 function filesUnder(dir: string): string[] {
   return readdirSync(dir).flatMap((n) => {
@@ -156,4 +158,85 @@ services:
   assert.match(res.stdout, /^export PLAIN=hello$/m);
   assert.match(res.stdout, /my-server --api-key "\$\{S\}" --token="\$\{S\}" --port 8080/);
   assert.match(res.stdout, /^: "\$\{S:\?S must be set/m);
+});
+
+test('property: a random secret put wherever a recipe takes ${ENV} reaches no byte of any output', { timeout: 600_000 }, async (t) => {
+  const echo = await echoingServer(t);
+  const secret = fc.tuple(fc.stringMatching(/^[A-Za-z0-9._~+=\/-]{8,24}$/), fc.stringMatching(/^[A-Za-z0-9]{4}$/)).map(([a, b]) => `Q${a}${b}`);
+  await fc.assert(
+    fc.asyncProperty(secret, async (S) => {
+      const dir = mkdtempSync(join(tmpdir(), 'aifb-secret-prop-'));
+      try {
+        writeFileSync(join(dir, 'r.yaml'), `global: {metrics_db: out/metrics.db, reports_dir: out, logs_dir: out/logs}
+services:
+  - service_name: web
+    service_type: http
+    url: "${echo}/v2/x?key=\${S}"
+    headers: {Authorization: "Bearer \${S}", X-Api-Key: "\${S}", X-Note: "note \${S}"}
+    environment: {PGPASSWORD: "\${S}", NOTE: "n \${S}"}
+    duration: 1s
+    load: {rate: 10}
+  - service_name: llm
+    service_type: vllm
+    service_url: ${echo}
+    api_key: "\${S}"
+    model: m
+    max_tokens: 4
+    duration: 1s
+    load: {rate: 10}
+`);
+        writeFileSync(join(dir, 'slurm.yaml'), `global: {logs_dir: out/slurm-logs}
+services:
+  - service_name: srv
+    service_type: http
+    url: http://placeholder/
+    port: 8080
+    environment: {SOME_VAR: "\${S}", OTHER: "a \${S} b"}
+    launcher:
+      type: slurm
+      command: [srv, --key, "\${S}", "--auth=Bearer \${S}", --port, "{port}"]
+    slurm: {partition: cpu, time: "00:10:00"}
+`);
+        writeFileSync(join(dir, 'bad.yaml'), `services:
+  - service_name: a
+    service_type: http
+    url: "htp://h/?key=\${S}"
+    timeout: "\${S}"
+  - service_name: b
+    service_type: "\${S}"
+`);
+        const env = { S };
+        const outputs: CliResult[] = [];
+        outputs.push(await runCli(['run', 'r.yaml', '--json'], { cwd: dir, env }));
+        outputs.push(await runCli(['export', join(dir, 'out', 'metrics.db'), '--csv-samples', join(dir, 'out', 's.csv'), '--csv-summary', join(dir, 'out', 'sum.csv'), '--markdown', join(dir, 'out', 'r.md')], { cwd: dir, env }));
+        outputs.push(await runCli(['report', join(dir, 'out', 'metrics.db')], { cwd: dir, env }));
+        const script = await runCli(['slurm', 'script', 'slurm.yaml'], { cwd: dir, env });
+        assert.equal(script.code, 0, script.stderr);
+        assert.match(script.stdout, /"\$\{S\}"/);
+        outputs.push(script);
+        const bad = await runCli(['validate', 'bad.yaml'], { cwd: dir, env });
+        assert.equal(bad.code, 2, bad.stderr);
+        outputs.push(bad);
+        assert.ok(filesUnder(join(dir, 'out')).some((f) => f.endsWith('.html')));
+        const files = Object.fromEntries(filesUnder(dir).filter((f) => !f.endsWith('.yaml')).map((f) => [f, readFileSync(f)]));
+        const streams = Object.fromEntries(outputs.flatMap((o, i) => [[`stdout ${i}`, o.stdout], [`stderr ${i}`, o.stderr]]));
+        assertNowhere(S, { ...files, ...streams });
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    }),
+    { numRuns: 3, seed: 2323 },
+  );
+});
+
+test('Authorization: "Bearer ${X}" is a reference, not a secret in plain text; "Bearer abc123" is', async (t) => {
+  const dir = tempDir(t);
+  const recipe = (auth: string) => `services:\n  - service_name: a\n    service_type: http\n    url: http://127.0.0.1:1/\n    headers: {Authorization: "${auth}"}\n`;
+  writeFileSync(join(dir, 'ref.yaml'), recipe('Bearer ${X}'));
+  writeFileSync(join(dir, 'plain.yaml'), recipe('Bearer abc123'));
+  const ref = await runCli(['validate', 'ref.yaml'], { cwd: dir, env: { X: 'tok-123456' } });
+  assert.equal(ref.code, 0, ref.stderr);
+  assert.doesNotMatch(ref.stderr, /plain text/);
+  const plain = await runCli(['validate', 'plain.yaml'], { cwd: dir });
+  assert.match(plain.stderr, /headers\.Authorization is written in the recipe in plain text/);
 });
