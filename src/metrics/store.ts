@@ -1,13 +1,14 @@
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { RunError } from '../errors.js';
+import { AifbError, RunError } from '../errors.js';
 import type { Provenance } from './provenance.js';
 import type { Sample } from './sample.js';
 import { RowWriter, type BatchAck } from './row-writer.js';
 import { ROWS_PER_STATEMENT, prepareRowInsert } from './rows.js';
 import { BlockPacker, isFull, newPackedBlock, resetBlock, unpackBlock, type PackedBlock } from './packed-block.js';
 import { SCHEMA_SQL } from './schema-sql.js';
+import { checkMetricsDbPath, foreignTables } from './db-check.js';
 import { scrub, scrubMessage } from '../util/scrub.js';
 
 export type RunStatus = 'running' | 'complete' | 'partial' | 'failed';
@@ -133,6 +134,7 @@ export class MetricsStore {
   onWriteError: ((err: Error) => void) | undefined;
 
   constructor(readonly path: string, options: StoreOptions = {}) {
+    checkMetricsDbPath(path);
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
     try {
       this.db = new Database(path);
@@ -140,7 +142,7 @@ export class MetricsStore {
       this.db.pragma('synchronous = NORMAL');
       this.db.exec(SCHEMA_SQL);
     } catch (err) {
-      throw new RunError(`cannot open metrics database ${path}: ${(err as Error).message}`, { cause: err });
+      throw new RunError(`cannot open metrics database ${path}: ${openFailure(err)}`, { cause: err });
     }
     this.flushIntervalMs = options.flushIntervalMs ?? 200;
     this.maxBatch = options.maxBatch ?? 4096;
@@ -158,6 +160,9 @@ export class MetricsStore {
 
   /** Starts a run: records its provenance; samples appended afterwards belong to it. */
   beginRun(run: RunRecord, originMs: number, toEpochMs: (mono: number) => number): void {
+    if (this.db.prepare('SELECT 1 FROM runs WHERE benchmark_id = ?').get(run.benchmarkId) !== undefined) {
+      throw new AifbError('bad-input', `benchmark id "${run.benchmarkId}" is already in ${this.path}: a run never overwrites another (choose another --id, or another metrics_db)`);
+    }
     this.benchmarkId = run.benchmarkId;
     this.originMs = originMs;
     this.toEpochMs = toEpochMs;
@@ -451,9 +456,24 @@ export class MetricsStore {
 
 /** Opens an existing metrics database read-only, for reports. */
 export function openMetricsDb(path: string): Database.Database {
+  let db: Database.Database;
   try {
-    return new Database(path, { readonly: true, fileMustExist: true });
+    db = new Database(path, { readonly: true, fileMustExist: true });
   } catch (err) {
-    throw new RunError(`cannot open metrics database ${path}: ${(err as Error).message}`, { cause: err });
+    const missing = (err as { code?: string }).code === 'SQLITE_CANTOPEN';
+    throw new AifbError('bad-input', `cannot open metrics database ${path}: ${missing ? 'no such file' : openFailure(err)}`, { cause: err });
   }
+  const problem = foreignTables(path);
+  if (problem) {
+    db.close();
+    throw new AifbError(problem.includes('locked') ? 'runtime' : 'bad-input', `metrics database ${path} ${problem}`);
+  }
+  return db;
+}
+
+/** A driver's open failure in words (a lock is the usual one: another run is writing). */
+function openFailure(err: unknown): string {
+  const code = (err as { code?: string }).code;
+  if (code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED') return 'it is locked by another process (another aifb run writing to it?); try again when it ends, or use another metrics_db';
+  return (err as Error).message;
 }

@@ -30,7 +30,7 @@ export const BOUNDS = {
   vectorFloats: 512 * 1024 * 1024,
   dimension: 65_536,
   /** Tokens of one synthetic prompt or answer. */
-  tokens: 1_000_000,
+  tokens: 262_144,
   /** Prompts, prefixes or sessions a service keeps. */
   prompts: 10_000_000,
 } as const;

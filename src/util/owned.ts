@@ -96,6 +96,12 @@ export async function createOwnedFile(path: string, data: string | Uint8Array, m
   created.add(path);
 }
 
+/** The same as createOwnedFile, blocking. */
+export function createOwnedFileSync(path: string, data: string | Uint8Array, mode = 0o644): void {
+  writeFileSync(path, data, { flag: 'wx', mode });
+  created.add(path);
+}
+
 /** Records that this process created path (after an exclusive create it did itself). */
 export function noteCreated(path: string): void {
   created.add(path);

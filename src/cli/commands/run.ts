@@ -17,6 +17,7 @@ import type { Command, CommandIO } from '../command.js';
 import { defaultRecipe, outputPaths } from '../paths.js';
 import { Progress } from '../progress.js';
 import { EXIT } from '../exit-codes.js';
+import { checkBenchmarkId, checkMetricsDb, checkReportsDir, graceMsArg } from '../preflight.js';
 import { startLiveExport } from '../../monitoring/live-export.js';
 import { LIVE_EXPORT_FLAGS, LIVE_EXPORT_USAGE, metricsPortArg, pushIntervalArg } from '../../monitoring/options.js';
 
@@ -65,12 +66,15 @@ export const runCommand: Command = {
     );
     const recipePath = values.recipe ?? positionals[0] ?? defaultRecipe;
     const maxWorkers = positiveInt(values['max-workers'], 'max-workers') ?? 10;
-    const graceMs = (positiveInt(values.grace, 'grace') ?? 5) * 1000;
+    const graceMs = graceMsArg(values.grace, 5);
+    const givenId = checkBenchmarkId(values.id);
     const plan = loadRecipeFile(recipePath, { registry: builtinRegistry, env: io.env });
     const log = createLogger(toLogLevel(plan.global.logLevel), (l) => io.stderr.write(l + '\n'));
     for (const w of plan.warnings) log.warn(w);
     const paths = outputPaths(io.cwd, plan.global, values.out);
-    const benchmarkId = values.id ?? newBenchmarkId();
+    const benchmarkId = givenId ?? newBenchmarkId();
+    checkMetricsDb(paths.metricsDb);
+    checkReportsDir(paths.reportsDir);
     const exporter = await startLiveExport({
       benchmarkId,
       pushgatewayUrl: values.pushgateway ?? plan.global.pushgatewayUrl,
