@@ -8,6 +8,8 @@ import { join } from 'node:path';
 import { countingServer } from '../helpers/http-server.js';
 import { runCli, tempDir } from '../helpers/cli.js';
 import { startLlmSimulator } from '../../src/sim/llm/server.js';
+import { PG_BIN, startPostgres } from '../helpers/postgres-server.js';
+import { notRun } from '../helpers/live.js';
 
 const webRecipe = (url: string, extra = '') => `services:
   - service_name: web
@@ -132,4 +134,35 @@ test('prompt files: a FIFO is refused by validate; bad JSONL and a wrong ShareGP
     assert.match(res.stderr, expect);
     assert.doesNotMatch(res.stderr, /\n\s+at |is not iterable|unexpected error/);
   }
+});
+
+test('PostgreSQL: an open loop sizes its pool from the server\'s max_connections; a wrong password is exit 2', { timeout: 180_000 }, async (t) => {
+  if (!existsSync(join(PG_BIN, 'postgres'))) return notRun(t, `PostgreSQL is not installed at ${PG_BIN}`);
+  const pg = await startPostgres({ settings: { fsync: 'off', max_connections: '20' } });
+  t.after(() => pg.destroy());
+  const dir = tempDir(t);
+  const recipe = (password: string) => `services:
+  - service_name: db
+    service_type: postgresql
+    host: ${pg.host}
+    port: ${pg.port}
+    user: ${pg.user}
+    password: "\${PGPW}"
+    database: ${pg.database}
+    initial_rows: 100
+    duration: 2s
+    load: {rate: 200}
+`.replace('${PGPW}', password);
+  writeFileSync(join(dir, 'r.yaml'), recipe('${PGPW}'));
+  const res = await runCli(['run', 'r.yaml', '--out', 'out', '--quiet', '--json'], { cwd: dir, env: { PGPW: pg.password } });
+  assert.equal(res.code, 0, res.stderr);
+  assert.match(res.stderr, /has room for \d+ more connection\(s\) .*the pool opens \d+, not 1000/);
+  assert.doesNotMatch(res.stderr + res.stdout, /too many clients/);
+  const report = JSON.parse(res.stdout) as { services: Record<string, { requests: { total: number; failed: number } }> };
+  assert.ok(report.services.db!.requests.total > 100);
+  assert.equal(report.services.db!.requests.failed, 0);
+  const wrong = await runCli(['run', 'r.yaml', '--out', 'out2', '--quiet'], { cwd: dir, env: { PGPW: 'not-the-Password-9' } });
+  assert.equal(wrong.code, 2, wrong.stderr);
+  assert.match(wrong.stderr, /authentication failed/);
+  assert.ok(!wrong.stderr.includes('not-the-Password-9'));
 });

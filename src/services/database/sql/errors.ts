@@ -1,6 +1,6 @@
 import type { ErrorClass } from '../../../metrics/sample.js';
 import type { OperationResult } from '../../contract.js';
-import { RunError } from '../../../errors.js';
+import { AifbError, RunError } from '../../../errors.js';
 import { SQL_MSG } from './messages.js';
 import { scrub as scrubText } from '../../../util/scrub.js';
 
@@ -68,7 +68,7 @@ export interface Endpoint {
 }
 
 /** One clear message for a failed first connection: auth, refused, unknown database, ... */
-export function connectError(err: unknown, at: Endpoint, secret: string | undefined): RunError {
+export function connectError(err: unknown, at: Endpoint, secret: string | undefined): AifbError {
   const code = codeOf(err) ?? (err as { errors?: { code?: string }[] }).errors?.[0]?.code;
   const why = scrub(err instanceof Error ? err.message || err.name : String(err), secret);
   let message: string;
@@ -81,5 +81,7 @@ export function connectError(err: unknown, at: Endpoint, secret: string | undefi
   else message = SQL_MSG.cannotConnect(at.where, why);
   // The cause keeps the code for callers; its message was scrubbed above.
   const cause = { code, message: why };
+  // Wrong credentials or database name are the recipe's to fix: exit 2, as docs/reliability.md says.
+  if (code === '28P01' || code === '28000' || code === '3D000') return new AifbError('bad-input', message, { cause });
   return new RunError(message, { cause });
 }
