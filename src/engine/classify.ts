@@ -61,6 +61,16 @@ function codesOf(err: unknown): string[] {
   return codes;
 }
 
+function namesOf(err: unknown): string[] {
+  const names: string[] = [];
+  let e: unknown = err;
+  for (let depth = 0; e instanceof Error && depth < 5; depth++) {
+    names.push(e.name);
+    e = (e as { cause?: unknown }).cause;
+  }
+  return names;
+}
+
 /** An error marked by a backend as a protocol violation (malformed response). */
 export class ProtocolError extends Error {
   readonly errorClass: ErrorClass = 'protocol';
@@ -85,6 +95,9 @@ export function classifyThrown(err: unknown, timedOut: boolean, cancelled: boole
     const cls = BY_CODE[c];
     if (cls) return { ok: false, errorClass: cls, status: c, message };
   }
+  // HTTP parse errors (undici's HTTPParserError, llhttp's HPE_* codes): the server broke HTTP.
+  const parse = codes.find((c) => c.startsWith('HPE_')) ?? (namesOf(err).includes('HTTPParserError') ? 'HTTPParserError' : undefined);
+  if (parse) return { ok: false, errorClass: 'protocol', status: parse, message };
   const status = (err as { statusCode?: unknown; $metadata?: { httpStatusCode?: unknown } } | null);
   const http = typeof status?.statusCode === 'number' ? status.statusCode : status?.$metadata?.httpStatusCode;
   if (typeof http === 'number') return { ok: false, errorClass: classOfStatus(http), status: http, message };

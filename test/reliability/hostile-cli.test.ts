@@ -5,6 +5,7 @@ import { createHash } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { createServer as createNetServer, type AddressInfo } from 'node:net';
 import { countingServer } from '../helpers/http-server.js';
 import { runCli, tempDir } from '../helpers/cli.js';
 import { startLlmSimulator } from '../../src/sim/llm/server.js';
@@ -165,4 +166,18 @@ test('PostgreSQL: an open loop sizes its pool from the server\'s max_connections
   assert.equal(wrong.code, 2, wrong.stderr);
   assert.match(wrong.stderr, /authentication failed/);
   assert.ok(!wrong.stderr.includes('not-the-Password-9'));
+});
+
+test('a server answering a garbage status line is counted as protocol errors', async (t) => {
+  const server = createNetServer((sock) => {
+    sock.on('data', () => sock.end('HTTP/1.1 abc nonsense\r\n\r\n'));
+    sock.on('error', () => undefined);
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  t.after(() => new Promise<void>((r) => server.close(() => r())));
+  const dir = tempDir(t);
+  writeFileSync(join(dir, 'r.yaml'), webRecipe(`http://127.0.0.1:${(server.address() as AddressInfo).port}/`));
+  const res = await runCli(['run', 'r.yaml', '--out', 'out', '--quiet', '--json'], { cwd: dir });
+  const report = JSON.parse(res.stdout) as { services: Record<string, { errors: Record<string, number> }> };
+  assert.equal(report.services.web!.errors.protocol, 20, JSON.stringify(report.services.web!.errors));
 });
