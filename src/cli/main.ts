@@ -73,6 +73,11 @@ function reportError(err: unknown, raw: CommandIO): number {
     return err.kind === 'bad-input' ? EXIT.badInput : EXIT.runtime;
   }
   const e = err as Error;
+  const code = (err as { code?: unknown } | null)?.code;
+  if (code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED') {
+    io.stderr.write('aifb: the metrics database is locked by another process (another aifb run writing to it?): try again when it ends, or use another metrics_db\n');
+    return EXIT.runtime;
+  }
   io.stderr.write(`aifb: unexpected error: ${e?.message ?? String(err)}\n`);
   if (process.env.AIFB_DEBUG) io.stderr.write(`${e?.stack ?? ''}\n`);
   return EXIT.runtime;

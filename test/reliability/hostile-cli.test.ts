@@ -181,3 +181,17 @@ test('a server answering a garbage status line is counted as protocol errors', a
   const report = JSON.parse(res.stdout) as { services: Record<string, { errors: Record<string, number> }> };
   assert.equal(report.services.web!.errors.protocol, 20, JSON.stringify(report.services.web!.errors));
 });
+
+test('a metrics database locked by another process gives one clear message, not "unexpected error"', async (t) => {
+  const dir = tempDir(t);
+  writeFileSync(join(dir, 'r.yaml'), `global: {metrics_db: m.db}\n${webRecipe('http://127.0.0.1:9/')}`);
+  const first = await runCli(['run', 'r.yaml', '--quiet'], { cwd: dir });
+  assert.notEqual(first.code, 2, first.stderr);
+  const holder = new Database(join(dir, 'm.db'));
+  holder.exec('BEGIN EXCLUSIVE');
+  t.after(() => holder.close());
+  const res = await runCli(['run', 'r.yaml', '--quiet'], { cwd: dir });
+  assert.equal(res.code, 1, res.stderr);
+  assert.match(res.stderr, /metrics database .*locked by another process/);
+  assert.doesNotMatch(res.stderr, /unexpected error/);
+});
