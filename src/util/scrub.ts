@@ -87,7 +87,15 @@ export function scrub(text: string, extra: readonly (string | undefined)[] = [])
 export function scrubError<T>(err: T, extra: readonly (string | undefined)[] = []): T {
   let e: unknown = err;
   for (let depth = 0; e instanceof Error && depth < 5; depth++) {
-    e.message = scrub(e.message, extra);
+    const clean = scrub(e.message, extra);
+    // Some errors (DOMException's AbortError) have a read-only message: those are ours, not a server's.
+    if (clean !== e.message) {
+      try {
+        e.message = clean;
+      } catch {
+        // left as it is
+      }
+    }
     e = (e as { cause?: unknown }).cause;
   }
   return err;
