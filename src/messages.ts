@@ -1,6 +1,7 @@
 /** User-facing messages, kept together so their wording stays consistent. */
 export const MSG = {
   expectedDuration: 'expected a duration: seconds as a number, or a string such as "500ms", "5s", "2m" or "01:00:00"',
+  zeroDuration: 'a duration of zero: nothing would be measured (give a positive duration)',
   expectedSize: 'expected a size: bytes as an integer, or a string such as "4KB", "1MiB", "64MB"',
   expectedWeight: 'expected a weight: a number from 0 to 1',
   expectedWarmup: 'expected a warm-up: a duration ("5s"), or {requests: N}, or {duration: "5s"}',
@@ -20,6 +21,8 @@ export const MSG = {
     `environment variable ${name} is not set (write \${${name}:-default} to give a default)`,
   yamlSyntax: (detail: string) => `YAML syntax error: ${detail}`,
   notAMapping: 'expected a mapping with benchmark, global and services',
+  recipeTooLarge: (file: string, size: number, max: number) =>
+    `recipe file ${file} has ${size.toLocaleString('en-US')} bytes; a recipe may have at most ${max.toLocaleString('en-US')} (docs/recipe.md, "Bounds")`,
   fileNotFound: (file: string) => `recipe file not found: ${file}`,
   fileUnreadable: (file: string, why: string) => `cannot read recipe file ${file}: ${why}`,
   duplicateService: (name: string) => `service_name "${name}" is used twice; each service needs its own name`,

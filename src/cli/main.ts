@@ -13,6 +13,7 @@ import { slurmCommand } from './commands/slurm.js';
 import { containersCommand } from './commands/containers.js';
 import { mergeCommand } from './commands/merge.js';
 import { EXIT } from './exit-codes.js';
+import { scrub } from '../util/scrub.js';
 
 const COMMANDS: Command[] = [runCommand, validateCommand, reportCommand, schemaCommand, simCommand, pushCommand, monitorCommand, compareCommand, exportCommand, slurmCommand, containersCommand, mergeCommand];
 
@@ -59,7 +60,9 @@ export async function main(argv: string[], io: CommandIO): Promise<number> {
   }
 }
 
-function reportError(err: unknown, io: CommandIO): number {
+function reportError(err: unknown, raw: CommandIO): number {
+  // Whatever an error quotes (a server's body, a URL, a recipe value) is scrubbed of secrets.
+  const io = { stderr: { write: (text: string) => raw.stderr.write(scrub(text)) } };
   if (err instanceof RecipeError) {
     const n = err.issues.length;
     io.stderr.write(`aifb: the recipe has ${n === 1 ? 'a problem' : `${n} problems`}:\n${err.message}\n`);
@@ -70,6 +73,11 @@ function reportError(err: unknown, io: CommandIO): number {
     return err.kind === 'bad-input' ? EXIT.badInput : EXIT.runtime;
   }
   const e = err as Error;
+  const code = (err as { code?: unknown } | null)?.code;
+  if (code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED') {
+    io.stderr.write('aifb: the metrics database is locked by another process (another aifb run writing to it?): try again when it ends, or use another metrics_db\n');
+    return EXIT.runtime;
+  }
   io.stderr.write(`aifb: unexpected error: ${e?.message ?? String(err)}\n`);
   if (process.env.AIFB_DEBUG) io.stderr.write(`${e?.stack ?? ''}\n`);
   return EXIT.runtime;

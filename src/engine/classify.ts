@@ -1,5 +1,6 @@
 import type { ErrorClass } from '../metrics/sample.js';
 import type { OperationResult } from '../services/contract.js';
+import { scrubMessage } from '../util/scrub.js';
 
 const BY_CODE: Record<string, ErrorClass> = {
   ECONNREFUSED: 'connection_refused',
@@ -60,6 +61,16 @@ function codesOf(err: unknown): string[] {
   return codes;
 }
 
+function namesOf(err: unknown): string[] {
+  const names: string[] = [];
+  let e: unknown = err;
+  for (let depth = 0; e instanceof Error && depth < 5; depth++) {
+    names.push(e.name);
+    e = (e as { cause?: unknown }).cause;
+  }
+  return names;
+}
+
 /** An error marked by a backend as a protocol violation (malformed response). */
 export class ProtocolError extends Error {
   readonly errorClass: ErrorClass = 'protocol';
@@ -70,7 +81,7 @@ export class ProtocolError extends Error {
  * timeout is a timeout and our own stop is `cancelled`, whatever the SDK wrapped them in.
  */
 export function classifyThrown(err: unknown, timedOut: boolean, cancelled: boolean): OperationResult {
-  const message = truncate(err instanceof Error ? err.message || err.name : String(err));
+  const message = truncate(scrubMessage(err instanceof Error ? err.message || err.name : String(err)));
   if (cancelled) return { ok: false, errorClass: 'cancelled', message };
   if (timedOut) return { ok: false, errorClass: 'timeout', message: 'request timed out' };
   const explicit = (err as { errorClass?: ErrorClass } | null)?.errorClass;
@@ -84,6 +95,9 @@ export function classifyThrown(err: unknown, timedOut: boolean, cancelled: boole
     const cls = BY_CODE[c];
     if (cls) return { ok: false, errorClass: cls, status: c, message };
   }
+  // HTTP parse errors (undici's HTTPParserError, llhttp's HPE_* codes): the server broke HTTP.
+  const parse = codes.find((c) => c.startsWith('HPE_')) ?? (namesOf(err).includes('HTTPParserError') ? 'HTTPParserError' : undefined);
+  if (parse) return { ok: false, errorClass: 'protocol', status: parse, message };
   const status = (err as { statusCode?: unknown; $metadata?: { httpStatusCode?: unknown } } | null);
   const http = typeof status?.statusCode === 'number' ? status.statusCode : status?.$metadata?.httpStatusCode;
   if (typeof http === 'number') return { ok: false, errorClass: classOfStatus(http), status: http, message };

@@ -1,6 +1,5 @@
 import type Database from 'better-sqlite3';
 import { spawn } from 'node:child_process';
-import { mkdirSync, rmSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { RunError } from '../errors.js';
@@ -17,6 +16,7 @@ import { aifbCommand } from './self.js';
 import type { ThreadGeneratorData } from './thread-entry.js';
 import type { Endpoint } from './types.js';
 import { workerScript } from '../util/worker-script.js';
+import { createOwnedDirSync, removeOwnedSync } from '../util/owned.js';
 
 /** One running generator, thread or process, seen the same way by the parent. */
 interface RunningGenerator {
@@ -88,8 +88,9 @@ export interface GeneratorsOutcome {
 export async function runLocalGenerators(spec: ServiceSpec, o: LocalGeneratorOptions): Promise<GeneratorsOutcome> {
   const g = generatorsOf(spec.fields);
   const base = isAbsolute(o.logsDir) ? o.logsDir : resolve(o.logsDir);
-  const dir = join(base, 'shards', `${safeFileName(o.benchmarkId)}-${safeFileName(spec.name)}`);
-  mkdirSync(dir, { recursive: true });
+  // A new directory of this run's own (unique suffix, marker): never one already there, not even another run's with the same id.
+  const owned = createOwnedDirSync(join(base, 'shards'), `${safeFileName(o.benchmarkId)}-${safeFileName(spec.name)}-`, { benchmark_id: o.benchmarkId, service: spec.name });
+  const dir = owned.path;
   const env = { ...(o.env ?? process.env) };
   if (o.endpoint) env.AIFB_ATTACH = JSON.stringify({ [spec.name]: { endpoint: o.endpoint } });
   const files = Array.from({ length: g }, (_, k) => join(dir, `shard-${k}.db`));
@@ -123,7 +124,7 @@ export async function runLocalGenerators(spec: ServiceSpec, o: LocalGeneratorOpt
   }
   const merged = mergeServiceRecords(services)[0];
   if (merged) saveServices(o.db, o.benchmarkId, [{ ...merged, ...(failures.length ? { status: 'failed', error: failures.join('; ') } : {}) }]);
-  rmSync(dir, { recursive: true, force: true });
+  removeOwnedSync(dir, { dir: owned });
   if (!merged) throw new RunError(`no generator of ${spec.name} produced a result: ${failures.join('; ')}`);
   const status = failures.length > 0 ? 'failed' : merged.status === 'partial' || o.stop.aborted ? 'partial' : 'complete';
   return { status, rows, ...(failures.length ? { error: failures.join('; ') } : {}) };

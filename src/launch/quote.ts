@@ -1,4 +1,5 @@
 import { UsageError } from '../errors.js';
+import { envValues } from '../util/scrub.js';
 
 // Characters that never need quoting in POSIX sh; anything else is wrapped.
 const SAFE = /^[A-Za-z0-9_@%+=:,./-]+$/;
@@ -8,11 +9,52 @@ const SAFE = /^[A-Za-z0-9_@%+=:,./-]+$/;
  * no expansion, no globbing, no word splitting, newlines included. sbatch reads
  * `#SBATCH` values with the same single-quote rules.
  */
-export function shellQuote(value: string | number | boolean): string {
+export function literalQuote(value: string | number | boolean): string {
   const s = String(value);
   if (s.includes('\0')) throw new UsageError('a value for a shell script contains a NUL byte');
   if (s !== '' && SAFE.test(s)) return s;
   return `'${s.replace(/'/g, `'\\''`)}'`;
+}
+
+// Only values this long are looked for inside a word; a shorter one only as the whole word.
+const MIN_INSIDE = 4;
+
+/** A word cut into literal text and the values the recipe took from the environment. */
+function envParts(s: string, refs: ReadonlyMap<string, string>): { text: string; name?: string }[] {
+  let parts: { text: string; name?: string }[] = [{ text: s }];
+  const whole = refs.get(s);
+  if (whole !== undefined) return [{ text: s, name: whole }];
+  for (const [value, name] of [...refs].filter(([v]) => v.length >= MIN_INSIDE).sort((a, b) => b[0].length - a[0].length)) {
+    if (!s.includes(value)) continue;
+    parts = parts.flatMap((p) => (p.name !== undefined || !p.text.includes(value) ? [p] : p.text.split(value).flatMap((t, i) => (i === 0 ? [{ text: t }] : [{ text: value, name }, { text: t }]))));
+  }
+  return parts.filter((p) => p.name !== undefined || p.text !== '');
+}
+
+/**
+ * Quotes one value for a shell line of a generated script. A value the recipe took from
+ * the environment is written as a reference to its variable (`"\${NAME}"`), never resolved,
+ * whatever the variable is called: the job gets it from the environment sbatch passes
+ * on, and `set -u` stops the job when it is missing. Everything else is a quoted literal.
+ */
+export function shellQuote(value: string | number | boolean): string {
+  const s = String(value);
+  const refs = envValues();
+  if (refs.size === 0) return literalQuote(s);
+  const parts = envParts(s, refs);
+  if (!parts.some((p) => p.name !== undefined)) return literalQuote(s);
+  return parts.map((p) => (p.name !== undefined ? `"\${${envName(p.name)}}"` : literalQuote(p.text))).join('');
+}
+
+/** The variables shellQuote(value) refers to (none when nothing came from the environment). */
+export function envNamesIn(value: string): string[] {
+  const refs = envValues();
+  return refs.size === 0 ? [] : envParts(value, refs).flatMap((p) => (p.name !== undefined ? [p.name] : []));
+}
+
+/** True when the value holds something the recipe took from the environment. */
+export function hasEnvValue(value: string): boolean {
+  return envNamesIn(value).length > 0;
 }
 
 /** Quotes every word and joins them with spaces: a command line sh runs as given. */
@@ -47,7 +89,8 @@ export function shellJoinWith(words: readonly (string | number)[], vars: readonl
 export function directiveValue(name: string, value: string | number): string {
   const s = String(value);
   if (/[\r\n\0]/.test(s)) throw new UsageError(`slurm ${name}: a line break is not allowed in a Slurm option value`);
-  return shellQuote(s);
+  // sbatch reads directives before any shell runs: no variable could be expanded here.
+  return literalQuote(s);
 }
 
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;

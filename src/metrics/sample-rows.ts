@@ -1,6 +1,7 @@
 import { BlockPacker, type PackedBlock } from './packed-block.js';
 import { COLUMNS, ROW_COLUMNS } from './rows.js';
 import type { ErrorClass, LlmFields, Sample } from './sample.js';
+import { scrubMessage } from '../util/scrub.js';
 
 /**
  * Writes samples as metrics rows (ROW_COLUMNS order) into packed blocks: the store does
@@ -28,7 +29,9 @@ export class SamplePacker {
     p.num((s.end - s.intendedStart) / 1000);
     p.num(s.ok ? 1 : 0);
     p.any(s.status);
-    p.text(s.message);
+    // The one way into the database for a failure's text: no secret of the recipe passes
+    // (a service thread holds the run's secrets too: adoptScrubState).
+    p.text(s.message === null ? null : scrubMessage(s.message));
     p.num(s.bytesIn);
     p.text(s.operation);
     p.num((s.intendedStart - origin) / 1000);

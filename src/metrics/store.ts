@@ -1,7 +1,7 @@
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { RunError } from '../errors.js';
+import { AifbError, RunError } from '../errors.js';
 import type { Provenance } from './provenance.js';
 import type { Sample } from './sample.js';
 import { RowWriter, type BatchAck } from './row-writer.js';
@@ -10,6 +10,8 @@ import { isFull, newPackedBlock, resetBlock, unpackBlock, type PackedBlock } fro
 import { SCHEMA_SQL } from './schema-sql.js';
 import { SamplePacker } from './sample-rows.js';
 import { CLIENT_LOAD_SQL, saveClientLoad, type ClientLoadFigures } from './client-load.js';
+import { checkMetricsDbPath, foreignTables } from './db-check.js';
+import { scrub } from '../util/scrub.js';
 
 export type RunStatus = 'running' | 'complete' | 'partial' | 'failed';
 export type ServiceStatus = 'running' | 'complete' | 'partial' | 'failed' | 'skipped';
@@ -137,6 +139,7 @@ export class MetricsStore {
   onWriteError: ((err: Error) => void) | undefined;
 
   constructor(readonly path: string, options: StoreOptions = {}) {
+    checkMetricsDbPath(path);
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
     try {
       this.db = new Database(path);
@@ -145,7 +148,7 @@ export class MetricsStore {
       this.db.exec(SCHEMA_SQL);
       this.db.exec(CLIENT_LOAD_SQL);
     } catch (err) {
-      throw new RunError(`cannot open metrics database ${path}: ${(err as Error).message}`, { cause: err });
+      throw new RunError(`cannot open metrics database ${path}: ${openFailure(err)}`, { cause: err });
     }
     this.flushIntervalMs = options.flushIntervalMs ?? 200;
     this.maxBatch = options.maxBatch ?? 4096;
@@ -163,6 +166,9 @@ export class MetricsStore {
 
   /** Starts a run: records its provenance; samples appended afterwards belong to it. */
   beginRun(run: RunRecord, originMs: number, toEpochMs: (mono: number) => number): void {
+    if (this.db.prepare('SELECT 1 FROM runs WHERE benchmark_id = ?').get(run.benchmarkId) !== undefined) {
+      throw new AifbError('bad-input', `benchmark id "${run.benchmarkId}" is already in ${this.path}: a run never overwrites another (choose another --id, or another metrics_db)`);
+    }
     this.benchmarkId = run.benchmarkId;
     this.originMs = originMs;
     this.toEpochMs = toEpochMs;
@@ -411,7 +417,7 @@ export class MetricsStore {
         type: r.serviceType,
         backend: r.backend ?? null,
         status: r.status,
-        error: r.error ?? null,
+        error: r.error === undefined ? null : scrub(r.error),
         load: JSON.stringify(r.load),
         ws: sec(r.windowStart),
         we: sec(r.windowEnd),
@@ -471,9 +477,24 @@ export class MetricsStore {
 
 /** Opens an existing metrics database read-only, for reports. */
 export function openMetricsDb(path: string): Database.Database {
+  let db: Database.Database;
   try {
-    return new Database(path, { readonly: true, fileMustExist: true });
+    db = new Database(path, { readonly: true, fileMustExist: true });
   } catch (err) {
-    throw new RunError(`cannot open metrics database ${path}: ${(err as Error).message}`, { cause: err });
+    const missing = (err as { code?: string }).code === 'SQLITE_CANTOPEN';
+    throw new AifbError('bad-input', `cannot open metrics database ${path}: ${missing ? 'no such file' : openFailure(err)}`, { cause: err });
   }
+  const problem = foreignTables(path);
+  if (problem) {
+    db.close();
+    throw new AifbError(problem.includes('locked') ? 'runtime' : 'bad-input', `metrics database ${path} ${problem}`);
+  }
+  return db;
+}
+
+/** A driver's open failure in words (a lock is the usual one: another run is writing). */
+function openFailure(err: unknown): string {
+  const code = (err as { code?: string }).code;
+  if (code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED') return 'it is locked by another process (another aifb run writing to it?); try again when it ends, or use another metrics_db';
+  return (err as Error).message;
 }

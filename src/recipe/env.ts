@@ -15,21 +15,28 @@ const WHOLE_REF = /^\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}$/;
  * Replaces `${VAR}` and `${VAR:-default}` in every string of a parsed recipe. A value
  * that is one reference and nothing else takes the type its text has in YAML, so
  * `port: ${PG_PORT}` becomes a number. Returns the paths that came from the environment,
- * so secrets given that way are known to be out of the file.
+ * so secrets given that way are known to be out of the file, and every value taken from
+ * the environment (for the scrubber and for scripts, which name the variable instead).
  */
 export function interpolateEnv(
   value: unknown,
   env: NodeJS.ProcessEnv,
-): { value: unknown; problems: EnvProblem[]; fromEnv: Set<string> } {
+): { value: unknown; problems: EnvProblem[]; fromEnv: Set<string>; resolved: { name: string; value: string }[] } {
   const problems: EnvProblem[] = [];
   const fromEnv = new Set<string>();
+  const resolved: { name: string; value: string }[] = [];
+  const lookup = (name: string, def: string | undefined): string | undefined => {
+    const got = env[name];
+    if (got !== undefined) resolved.push({ name, value: got });
+    return got ?? def;
+  };
   const walk = (v: unknown, path: PathSegment[]): unknown => {
     if (typeof v === 'string') {
       if (!v.includes('${')) return v;
       fromEnv.add(path.join('.'));
       const whole = WHOLE_REF.exec(v);
       if (whole) {
-        const got = env[whole[1]!] ?? whole[2];
+        const got = lookup(whole[1]!, whole[2]);
         if (got === undefined) {
           problems.push({ path, message: MSG.envMissing(whole[1]!) });
           return v;
@@ -38,7 +45,7 @@ export function interpolateEnv(
         return typed;
       }
       return v.replace(REF, (_m, name: string, def: string | undefined) => {
-        const got = env[name] ?? def;
+        const got = lookup(name, def);
         if (got === undefined) {
           problems.push({ path, message: MSG.envMissing(name) });
           return '';
@@ -54,7 +61,7 @@ export function interpolateEnv(
     }
     return v;
   };
-  return { value: walk(value, []), problems, fromEnv };
+  return { value: walk(value, []), problems, fromEnv, resolved };
 }
 
 function safeScalar(text: string): unknown {

@@ -1,18 +1,26 @@
 import { z } from 'zod';
-import { DURATION_PATTERN, parseSizeBytes } from '../util/units.js';
+import { DURATION_PATTERN, parseDurationMs, parseSizeBytes } from '../util/units.js';
 import { MSG } from '../messages.js';
+import { BOUNDS, boundMessage } from './bounds.js';
 
 /** Seconds as a number (the seed's habit) or a string with a unit: `500ms`, `5s`, `2m`, `01:00:00`. */
-export const durationField = z.union(
-  [z.number().positive(), z.string().regex(DURATION_PATTERN).or(z.string().regex(/^\d+:\d{2}:\d{2}$/))],
-  { error: MSG.expectedDuration },
-);
+export const durationField = z
+  .union([z.number().positive(), z.string().regex(DURATION_PATTERN).or(z.string().regex(/^\d+:\d{2}:\d{2}$/))], { error: MSG.expectedDuration })
+  .check((ctx) => durationBounds(ctx, false));
 
 /** Like durationField, but zero is allowed (think time, warm-up). */
-export const durationOrZeroField = z.union(
-  [z.number().min(0), z.string().regex(DURATION_PATTERN)],
-  { error: MSG.expectedDuration },
-);
+export const durationOrZeroField = z
+  .union([z.number().min(0), z.string().regex(DURATION_PATTERN)], { error: MSG.expectedDuration })
+  .check((ctx) => durationBounds(ctx, true));
+
+/** `"0s"` is as empty as `0`, and `1e308` is not a duration a run can have. */
+function durationBounds(ctx: { value: number | string; issues: unknown[] }, zeroOk: boolean): void {
+  const ms = parseDurationMs(ctx.value);
+  if (ms === undefined) return;
+  const push = (message: string) => (ctx.issues as object[]).push({ code: 'custom', input: ctx.value, message });
+  if (!Number.isFinite(ms) || ms > BOUNDS.durationMs) push(`duration ${boundMessage(BOUNDS.durationMs / 3_600_000, ' hours')}`);
+  else if (!zeroOk && ms <= 0) push(MSG.zeroDuration);
+}
 
 const MIX_TOLERANCE = 1e-6;
 
@@ -37,15 +45,29 @@ export const mixField = z
 /** A size mix such as `{1KB: 0.5, 1MB: 0.5}`; every key must be a size. */
 export const sizeMixField = mixField.check((ctx) => {
   for (const key of Object.keys(ctx.value)) {
-    if (parseSizeBytes(key) === undefined) {
+    const bytes = parseSizeBytes(key);
+    if (bytes === undefined) {
       ctx.issues.push({ code: 'custom', input: key, path: [key], message: MSG.badSizeKey(key) });
+    } else if (!(bytes <= BOUNDS.payloadBytes)) {
+      ctx.issues.push({ code: 'custom', input: key, path: [key], message: `size ${key}: ${boundMessage(1, ' GiB')}` });
     }
   }
 });
 
-export const sizeField = z.union([z.number().int().min(0), z.string().regex(/^\s*\d+(\.\d+)?\s*([kmg]i?b?|b)?\s*$/i)], {
-  error: MSG.expectedSize,
-});
+/** A size up to `max` bytes (default: a file on disk, 1 TiB). */
+export function sizeFieldUpTo(max: number) {
+  return z
+    .union([z.number().int().min(0), z.string().regex(/^\s*\d+(\.\d+)?\s*([kmg]i?b?|b)?\s*$/i)], { error: MSG.expectedSize })
+    .check((ctx) => {
+      const bytes = parseSizeBytes(ctx.value);
+      if (bytes !== undefined && !(bytes <= max)) ctx.issues.push({ code: 'custom', input: ctx.value, message: `size ${boundMessage(max, ' bytes')}` });
+    });
+}
+
+export const sizeField = sizeFieldUpTo(BOUNDS.fileBytes);
+
+/** A size held in memory as one payload (1 GiB at most). */
+export const payloadSizeField = sizeFieldUpTo(BOUNDS.payloadBytes);
 
 /**
  * Text that YAML or an `${ENV}` reference may have typed as a number (`password: 12345`,

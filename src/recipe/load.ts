@@ -1,4 +1,6 @@
-import { readFileSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
+import { BOUNDS } from './bounds.js';
+import { duplicateKeys, nestingOrMessage } from './yaml-keys.js';
 import { createHash } from 'node:crypto';
 import { LineCounter, parseDocument, type Document } from 'yaml';
 import { z } from 'zod';
@@ -10,7 +12,8 @@ import type { BackendDefinition } from '../services/contract.js';
 import { interpolateEnv, type PathSegment } from './env.js';
 import { formatPath, locate } from './positions.js';
 import { describeIssues } from './zod-issues.js';
-import { redactRecipe } from './secrets.js';
+import { redactRecipe, registerSecretsIn } from './secrets.js';
+import { registerEnvValue, scrub } from '../util/scrub.js';
 import { commonServiceShape, looseRecipeSchema, SEED_SERVICE_TYPES, type RecipeFields } from './schema.js';
 import { checkLoadFields, buildPlan } from './plan.js';
 import { applySeedCompat } from './seed.js';
@@ -29,28 +32,61 @@ export interface LoadOptions {
 
 /** Reads, validates and normalises a recipe file; throws one RecipeError listing every problem. */
 export function loadRecipeFile(file: string, options: LoadOptions): Plan {
-  let text: string;
+  return loadRecipeText(readRecipeFile(file), file, options);
+}
+
+/**
+ * The recipe's text, read only from a regular file of at most BOUNDS.recipeBytes: a FIFO
+ * would block the process, `/dev/zero` never ends, and a 60 MB "recipe" is not one.
+ */
+export function readRecipeFile(file: string): string {
+  const refuse = (message: string, cause?: unknown) => new RecipeError([{ path: '', message }], cause === undefined ? undefined : { cause });
+  let fd: number;
   try {
-    text = readFileSync(file, 'utf8');
+    // O_NONBLOCK: opening a FIFO with no writer would otherwise wait forever.
+    fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    const message = code === 'ENOENT' ? MSG.fileNotFound(file) : MSG.fileUnreadable(file, (err as Error).message);
-    throw new RecipeError([{ path: '', message }], { cause: err });
+    throw refuse(code === 'ENOENT' ? MSG.fileNotFound(file) : MSG.fileUnreadable(file, (err as Error).message), err);
   }
-  return loadRecipeText(text, file, options);
+  try {
+    const st = fstatSync(fd);
+    if (!st.isFile()) throw refuse(MSG.fileUnreadable(file, st.isDirectory() ? 'it is a directory' : 'not a regular file'));
+    if (st.size > BOUNDS.recipeBytes) throw refuse(MSG.recipeTooLarge(file, st.size, BOUNDS.recipeBytes));
+    const buf = Buffer.alloc(BOUNDS.recipeBytes + 1);
+    let n = 0;
+    for (let got = -1; got !== 0 && n < buf.length; n += got) got = readSync(fd, buf, n, buf.length - n, null);
+    if (n > BOUNDS.recipeBytes) throw refuse(MSG.recipeTooLarge(file, n, BOUNDS.recipeBytes));
+    return buf.toString('utf8', 0, n);
+  } catch (err) {
+    if (err instanceof RecipeError) throw err;
+    throw refuse(MSG.fileUnreadable(file, (err as Error).message), err);
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /** Validates recipe text; `file` is used in messages. */
 export function loadRecipeText(text: string, file: string, options: LoadOptions): Plan {
+  if (text.length > BOUNDS.recipeBytes) throw new RecipeError([{ path: '', message: MSG.recipeTooLarge(file, text.length, BOUNDS.recipeBytes) }]);
   const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+  // yaml's own unique-keys check compares every key with every other (quadratic); ours is
+  // linear (duplicateKeys). Merge keys (`<<: *base`) are YAML 1.1's and recipes use them.
+  let doc: Document;
+  try {
+    doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: false, merge: true });
+  } catch (err) {
+    throw new RecipeError([{ position: { file, line: 1, column: 1 }, path: '', message: MSG.yamlSyntax(nestingOrMessage(err)) }], { cause: err });
+  }
   const issues: RecipeIssue[] = [];
+  // Messages quote values; a value from the environment or under a secret-named key is scrubbed out.
   const issueAt = (path: PathSegment[], message: string, isKey = false) =>
-    issues.push({ position: locate(doc, lines, file, path, isKey), path: formatPath(path), message });
+    issues.push({ position: locate(doc, lines, file, path, isKey), path: scrub(formatPath(path)), message: scrub(message) });
 
-  if (doc.errors.length > 0) {
-    throw new RecipeError(
-      doc.errors.map((e) => {
+  const dups = doc.errors.length > 0 ? [] : duplicateKeys(doc);
+  if (doc.errors.length > 0 || dups.length > 0) {
+    throw new RecipeError([
+      ...doc.errors.map((e) => {
         const pos = lines.linePos(e.pos[0]);
         return {
           position: { file, line: pos.line, column: pos.col },
@@ -58,7 +94,11 @@ export function loadRecipeText(text: string, file: string, options: LoadOptions)
           message: MSG.yamlSyntax(e.message.split('\n')[0] ?? e.message),
         };
       }),
-    );
+      ...dups.map((d) => {
+        const pos = lines.linePos(d.offset);
+        return { position: { file, line: pos.line, column: pos.col }, path: '', message: MSG.yamlSyntax(`the key "${scrub(d.key)}" appears twice in one mapping`) };
+      }),
+    ]);
   }
 
   let raw: unknown;
@@ -66,13 +106,17 @@ export function loadRecipeText(text: string, file: string, options: LoadOptions)
     raw = doc.toJS({ maxAliasCount: 100 });
   } catch (err) {
     // Unresolved or runaway aliases surface here rather than as parse errors.
-    throw new RecipeError([{ position: locate(doc, lines, file, []), path: '', message: MSG.yamlSyntax((err as Error).message) }], { cause: err });
+    throw new RecipeError([{ position: locate(doc, lines, file, []), path: '', message: MSG.yamlSyntax(nestingOrMessage(err)) }], { cause: err });
   }
   if (!raw || typeof raw !== 'object' || Array.isArray(raw)) {
     throw new RecipeError([{ position: locate(doc, lines, file, []), path: '', message: MSG.notAMapping }]);
   }
 
-  const { value, problems } = interpolateEnv(raw, options.env ?? process.env);
+  const { value, problems, resolved } = interpolateEnv(raw, options.env ?? process.env);
+  // A value also written in the file outside any reference is no secret (and a script may keep it literal).
+  const literalText = text.replace(/\$\{[^}]*\}/g, '\0');
+  for (const r of resolved) if (!literalText.includes(r.value)) registerEnvValue(r.name, r.value);
+  registerSecretsIn(value);
   const envWarnings: string[] = [];
   for (const p of problems) {
     if (options.missingEnv !== 'warn') issueAt(p.path, p.message);

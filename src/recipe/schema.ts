@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { countField, durationField, durationOrZeroField, mixField, seedBooleanField, sizeMixField, textField } from './fields.js';
 import { MSG } from '../messages.js';
 import { thresholdsSchema } from './thresholds.js';
+import { BOUNDS, boundMessage, boundedInt } from './bounds.js';
 
 /** Service types the seed's recipes use; all of them validate even before their backend lands. */
 export const SEED_SERVICE_TYPES = [
@@ -23,7 +24,7 @@ const logLevel = z
 
 export const stageSchema = z.strictObject({
   duration: durationField,
-  target: z.number().min(0),
+  target: z.number().min(0).max(BOUNDS.rate, { error: boundMessage(BOUNDS.rate) }),
 });
 
 export const warmupSchema = z.union(
@@ -41,14 +42,14 @@ export const sloSchema = z.strictObject({
 
 /** A list of load levels, one measured step each, or a search for the highest rate meeting the SLOs. */
 export const sweepSchema = z.strictObject({
-  rates: z.array(z.number().positive()).min(1).optional(),
-  clients: z.array(z.int().min(1)).min(1).optional(),
+  rates: z.array(z.number().positive().max(BOUNDS.rate, { error: boundMessage(BOUNDS.rate, ' per second') })).min(1).max(BOUNDS.sweepSteps, { error: boundMessage(BOUNDS.sweepSteps, ' steps') }).optional(),
+  clients: z.array(boundedInt(1, BOUNDS.clients)).min(1).max(BOUNDS.sweepSteps, { error: boundMessage(BOUNDS.sweepSteps, ' steps') }).optional(),
   step_duration: durationField.optional(),
 });
 
 export const searchSchema = z.strictObject({
-  min_rate: z.number().positive(),
-  max_rate: z.number().positive(),
+  min_rate: z.number().positive().max(BOUNDS.rate, { error: boundMessage(BOUNDS.rate, ' per second') }),
+  max_rate: z.number().positive().max(BOUNDS.rate, { error: boundMessage(BOUNDS.rate, ' per second') }),
   /** Steps of the bisection after the two ends. */
   steps: z.int().min(1).max(20).optional(),
   /** Share of requests that must meet every SLO for a step to pass. */
@@ -59,16 +60,16 @@ export const searchSchema = z.strictObject({
 /** How load is offered to one service (docs/recipe.md explains each field). */
 export const loadSchema = z.strictObject({
   mode: z.enum(['closed', 'open']).optional(),
-  clients: z.int().min(1).optional(),
+  clients: boundedInt(1, BOUNDS.clients).optional(),
   think_time: durationOrZeroField.optional(),
-  rate: z.number().positive().optional(),
+  rate: z.number().positive().max(BOUNDS.rate, { error: boundMessage(BOUNDS.rate, ' per second') }).optional(),
   arrival: z.enum(['constant', 'poisson', 'gamma']).optional(),
   burstiness: z.number().positive().optional(),
-  max_in_flight: z.int().min(1).optional(),
+  max_in_flight: boundedInt(1, BOUNDS.maxInFlight).optional(),
   exact_count: z.boolean().optional(),
-  stages: z.array(stageSchema).min(1).optional(),
+  stages: z.array(stageSchema).min(1).max(BOUNDS.stages, { error: boundMessage(BOUNDS.stages, ' stages') }).optional(),
   warmup: warmupSchema.optional(),
-  requests: z.int().min(1).optional(),
+  requests: boundedInt(1, BOUNDS.requests).optional(),
   seed: z.int().min(0).optional(),
   sweep: sweepSchema.optional(),
   search: searchSchema.optional(),
@@ -134,17 +135,17 @@ export const commonServiceShape = {
     ])
     .optional(),
   service_url: z.string().optional(),
-  client_count: z.int().min(1).optional(),
-  requests_per_second: z.number().positive().optional(),
+  client_count: boundedInt(1, BOUNDS.clients).optional(),
+  requests_per_second: z.number().positive().max(BOUNDS.rate, { error: boundMessage(BOUNDS.rate, ' per second') }).optional(),
   duration: durationField.optional(),
   timeout: durationField.optional(),
   load: loadSchema.optional(),
   slo: sloSchema.optional(),
   model: textField.optional(),
-  dimension: z.int().min(1).optional(),
+  dimension: boundedInt(1, BOUNDS.dimension).optional(),
   operation_mix: mixField.optional(),
-  batch_size: z.int().min(1).optional(),
-  search_k: z.int().min(1).optional(),
+  batch_size: boundedInt(1, BOUNDS.maxInFlight).optional(),
+  search_k: boundedInt(1, BOUNDS.maxInFlight).optional(),
   collection_name: textField.optional(),
   object_sizes: sizeMixField.optional(),
   file_sizes: sizeMixField.optional(),
@@ -193,7 +194,7 @@ export function recipeSchemaWith<S extends z.ZodType>(service: S) {
   return z.strictObject({
     benchmark: benchmarkSchema.optional(),
     global: globalSchema.optional(),
-    services: z.array(service).min(1, { error: MSG.noServices }),
+    services: z.array(service).min(1, { error: MSG.noServices }).max(BOUNDS.services, { error: boundMessage(BOUNDS.services, ' services') }),
   });
 }
 

@@ -1,4 +1,5 @@
 import { isMap, isPair, isScalar, visit, type Document } from 'yaml';
+import { registerSecret } from '../util/scrub.js';
 
 /** Keys whose values are secrets wherever they appear in a recipe. */
 // Whole key names (or their last part after _ or -), so `max_tokens` is not taken for a token.
@@ -18,7 +19,7 @@ export function redactRecipe(doc: Document): { text: string; plaintextPaths: str
       if (!isScalar(pair.key) || !SECRET_KEY.test(String(pair.key.value))) return;
       if (isScalar(pair.value)) {
         const v = pair.value.value;
-        if (v === null || v === '' || (typeof v === 'string' && /^\$\{[^}]+\}$/.test(v))) return;
+        if (v === null || v === '' || (typeof v === 'string' && isReference(v))) return;
         pair.value.value = REDACTED;
         plaintextPaths.push(describePath(path, String(pair.key.value)));
       } else if (isMap(pair.value)) {
@@ -27,6 +28,14 @@ export function redactRecipe(doc: Document): { text: string; plaintextPaths: str
     },
   });
   return { text: clone.toString(), plaintextPaths };
+}
+
+/**
+ * A value whose secret part is a `${VAR}` reference: the reference alone, or one after an
+ * auth scheme (`Bearer ${TOKEN}`), names a variable and holds no secret itself.
+ */
+function isReference(v: string): boolean {
+  return /^(?:(?:bearer|basic|token)\s+)?\$\{[^}]+\}$/i.test(v.trim());
 }
 
 function describePath(ancestors: readonly unknown[], key: string): string {
@@ -53,4 +62,18 @@ export function redactObject<T>(value: T): T {
     return out as T;
   }
   return value;
+}
+
+/** Hands every value under a secret-named key (headers included) to the scrubber. */
+export function registerSecretsIn(value: unknown): void {
+  if (Array.isArray(value)) return value.forEach(registerSecretsIn);
+  if (!value || typeof value !== 'object') return;
+  for (const [k, v] of Object.entries(value)) {
+    if (SECRET_KEY.test(k) && (typeof v === 'string' || typeof v === 'number')) {
+      const text = String(v);
+      registerSecret(text);
+      const scheme = /^(?:bearer|basic|token)\s+(.+)$/i.exec(text);
+      if (scheme) registerSecret(scheme[1]!);
+    } else registerSecretsIn(v);
+  }
 }

@@ -1,4 +1,6 @@
-/** A small leveled logger; messages never carry secrets (callers redact). */
+/** A small leveled logger; every line goes through the scrubber, so no secret of the recipe is logged. */
+import { scrub } from './scrub.js';
+
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 const ORDER: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
 
@@ -16,7 +18,7 @@ export function createLogger(
   prefix = '',
 ): Logger {
   const at = (lvl: LogLevel) => (msg: string) => {
-    if (ORDER[lvl] >= ORDER[level]) write(`[${lvl}]${prefix ? ` ${prefix}:` : ''} ${msg}`);
+    if (ORDER[lvl] >= ORDER[level]) write(scrub(`[${lvl}]${prefix ? ` ${prefix}:` : ''} ${msg}`));
   };
   return {
     debug: at('debug'),

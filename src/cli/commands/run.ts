@@ -19,6 +19,7 @@ import type { Command, CommandIO } from '../command.js';
 import { defaultRecipe, outputPaths, runLogSink } from '../paths.js';
 import { Progress } from '../progress.js';
 import { EXIT } from '../exit-codes.js';
+import { checkBenchmarkId, checkMetricsDb, checkReportsDir, graceMsArg } from '../preflight.js';
 import { startLiveExport } from '../../monitoring/live-export.js';
 import { LIVE_EXPORT_FLAGS, LIVE_EXPORT_USAGE, metricsPortArg, pushIntervalArg } from '../../monitoring/options.js';
 
@@ -74,12 +75,15 @@ export const runCommand: Command = {
     );
     const recipePath = values.recipe ?? positionals[0] ?? defaultRecipe;
     const maxWorkers = positiveInt(values['max-workers'], 'max-workers') ?? 10;
-    const graceMs = (positiveInt(values.grace, 'grace') ?? 5) * 1000;
+    const graceMs = graceMsArg(values.grace, 5);
+    const givenId = checkBenchmarkId(values.id);
     const loaded = loadRecipeFile(recipePath, { registry: builtinRegistry, env: io.env });
     // --start-services: the seed's services (slurm block + container_image) start as Slurm jobs, as under aifb slurm submit.
     const plan = values['start-services'] ? startSeedServices(loaded) : loaded;
     const paths = outputPaths(io.cwd, plan.global, values.out);
-    const benchmarkId = values.id ?? newBenchmarkId();
+    const benchmarkId = givenId ?? newBenchmarkId();
+    checkMetricsDb(paths.metricsDb);
+    checkReportsDir(paths.reportsDir);
     const toTerminal = (l: string) => io.stderr.write(l + '\n');
     const toFile = runLogSink(join(paths.logsDir, `${benchmarkId}.log`), toTerminal);
     const log = createLogger(toLogLevel(plan.global.logLevel), (l) => {

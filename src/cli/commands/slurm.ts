@@ -15,6 +15,7 @@ import { createLogger } from '../../util/log.js';
 import { parseCommandArgs, positiveInt } from '../args.js';
 import type { Command, CommandIO } from '../command.js';
 import { EXIT } from '../exit-codes.js';
+import { checkBenchmarkId } from '../preflight.js';
 import { newBenchmarkId } from './run.js';
 import { generatorsCmd } from './slurm-generators.js';
 
@@ -73,7 +74,7 @@ function prepare(args: string[], io: CommandIO, sub: 'script' | 'submit') {
     if (v !== undefined) client[f] = v;
   }
   if (values['extra-arg']) client.extra_args = values['extra-arg'];
-  const benchmarkId = values.id ?? newBenchmarkId();
+  const benchmarkId = checkBenchmarkId(values.id) ?? newBenchmarkId();
   const submission = buildSubmission(plan, { benchmarkId, cwd: io.cwd, registry: builtinRegistry, aifb: aifbCommand(io.env), client, env: io.env });
   return { values, plan, submission };
 }
@@ -164,6 +165,7 @@ async function workerCmd(args: string[], io: CommandIO): Promise<number> {
   );
   const recipe = positionals[0];
   if (!recipe || !values.id) throw new UsageError('slurm worker: give the recipe and --id');
+  checkBenchmarkId(values.id);
   const index = values.index !== undefined ? Number(values.index) : Number(io.env.SLURM_PROCID ?? 0);
   if (!Number.isInteger(index) || index < 0) throw new UsageError(`slurm worker: bad generator index ${values.index}`);
   const db = values.db ?? (values['shard-dir'] ? join(values['shard-dir'], `shard-${index}.db`) : undefined);

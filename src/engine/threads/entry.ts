@@ -13,11 +13,13 @@ import type { LiveStats } from '../live.js';
 import { runOne, type RunObserver, type ServiceRunResult } from '../orchestrator.js';
 import type { LiveSnapshot, ServiceThreadData, ToHost, ToThread } from './protocol.js';
 import { ThreadStore } from './sink.js';
+import { adoptScrubState } from '../../util/scrub.js';
 
 /** How often the live counters go to the host (its display redraws every 500 ms). */
 const LIVE_EVERY_MS = 250;
 
 const data = workerData as ServiceThreadData;
+adoptScrubState(data.scrub);
 setSleepPolling(data.poll);
 const port: MessagePort = data.port;
 const post = (m: ToHost) => port.postMessage(m);

@@ -10,6 +10,7 @@ import { workerScript } from '../../util/worker-script.js';
 import type { LiveStats } from '../live.js';
 import type { ServiceRunResult } from '../run-types.js';
 import type { LiveSnapshot, ServiceThreadData, ToHost, ToThread } from './protocol.js';
+import { scrubState } from '../../util/scrub.js';
 
 export interface ThreadedRun {
   /** The service as launched (its endpoint filled in); its generators' shares run in the threads. */
@@ -131,6 +132,7 @@ export async function runInThreads(r: ThreadedRun): Promise<ServiceRunResult> {
       // Threads that poll keep a core each while they do: only while there is a core for each.
       poll: r.runThreads <= availableParallelism(),
       graceMs: r.graceMs,
+      scrub: scrubState(),
       setupTimeoutMs: r.setupTimeoutMs,
       port: port2,
       taken,

@@ -11,6 +11,7 @@ import type { ServiceSpec } from '../../recipe/types.js';
 import type { LogLevel } from '../../util/log.js';
 import type { LiveStats } from '../live.js';
 import type { ServiceRunResult } from '../run-types.js';
+import type { ScrubState } from '../../util/scrub.js';
 
 export interface ServiceThreadData {
   /** This thread's share of the service (its generator's), launcher removed: the host launched it. */
@@ -26,6 +27,8 @@ export interface ServiceThreadData {
   /** Sleeps may poll each loop turn (false when the run's threads outnumber the cores). */
   poll: boolean;
   graceMs: number;
+  /** The run's secrets, so this thread's messages and rows are scrubbed as the host's are. */
+  scrub: ScrubState;
   setupTimeoutMs: number | undefined;
   port: MessagePort;
   /** [0]: rows the host has taken off this thread's hands (committed, or kept for a retry). */

@@ -1,6 +1,6 @@
 import { UsageError } from '../../errors.js';
 import { SECRET_KEY } from '../../recipe/secrets.js';
-import { directiveValue, envName, shellQuote } from '../quote.js';
+import { directiveValue, envName, envNamesIn, hasEnvValue, shellQuote } from '../quote.js';
 
 /** The recipe's `slurm` block (report §6.2.1 plus cpus_per_task, mem, constraint, extra_args). */
 export interface SlurmFields {
@@ -85,12 +85,16 @@ export function secretValues(env: Record<string, string>, also: readonly string[
 export function envLines(env: Record<string, string>, required: readonly string[] = []): string[] {
   const lines: string[] = [];
   const secret = new Set(required.map(envName));
-  for (const k of Object.keys(env)) if (isSecretName(k)) secret.add(envName(k));
+  // A secret-named variable written in the recipe as plain text is not copied into the
+  // script; one whose value came from \${VAR} is written as that reference (shellQuote).
+  for (const [k, v] of Object.entries(env)) if (isSecretName(k) && !hasEnvValue(v)) secret.add(envName(k));
+  const referenced = new Set(Object.values(env).flatMap(envNamesIn).filter((n) => !secret.has(n)));
+  for (const k of [...referenced].sort()) lines.push(`: "\${${k}:?${k} must be set in the environment sbatch runs in (aifb never writes secrets into scripts)}"`);
   for (const k of [...secret].sort()) {
     lines.push(`: "\${${k}:?${k} must be set in the environment sbatch runs in (aifb never writes secrets into scripts)}"`, `export ${k}`);
   }
   for (const [k, v] of Object.entries(env)) {
-    if (!secret.has(k)) lines.push(`export ${envName(k)}=${shellQuote(v)}`);
+    if (!secret.has(envName(k))) lines.push(`export ${envName(k)}=${shellQuote(v)}`);
   }
   return lines;
 }

@@ -1,4 +1,5 @@
 import { mkdirSync } from 'node:fs';
+import { markStateDirSync } from '../../util/owned.js';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { RunError } from '../../errors.js';
@@ -129,7 +130,7 @@ async function start(o: MonitorOptions, c: Component, bin: string): Promise<PidR
 /** Prometheus, the Pushgateway and (when installed) Grafana as background processes here. */
 export const localMonitor: MonitorBackend = {
   async up(o) {
-    mkdirSync(o.stateDir, { recursive: true });
+    markStateDirSync(o.stateDir);
     const started: PidRecord[] = [];
     try {
       for (const c of COMPONENTS) {

@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
-import { closeSync, existsSync, openSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { removeOwnedSync } from '../../util/owned.js';
 import { createServer } from 'node:net';
 import { basename, delimiter, join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
@@ -166,6 +167,7 @@ export function writePidFile(file: string, rec: PidRecord): void {
   writeFileSync(file, JSON.stringify(rec, null, 2) + '\n');
 }
 
+/** Removes a pid file aifb wrote in its marked state directory (nothing in an unmarked one). */
 export function removePidFile(file: string): void {
-  rmSync(file, { force: true });
+  removeOwnedSync(file, { inMarkedDir: true });
 }

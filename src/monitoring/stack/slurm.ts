@@ -1,4 +1,5 @@
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { markStateDirSync, removeOwnedSync } from '../../util/owned.js';
 import { join } from 'node:path';
 import { RunError, UsageError } from '../../errors.js';
 import { imageFor } from '../../launch/apptainer.js';
@@ -55,8 +56,8 @@ const urlOf = (host: string, port: number) => `http://${host}:${port}`;
 
 function forget(stateDir: string): void {
   const f = slurmStackFiles(stateDir);
-  rmSync(f.record, { force: true });
-  rmSync(f.endpoints, { force: true });
+  removeOwnedSync(f.record, { inMarkedDir: true });
+  removeOwnedSync(f.endpoints, { inMarkedDir: true });
 }
 
 const isLive = (j: JobInfo) => !isTerminal(j.state) && j.state !== 'UNKNOWN';
@@ -96,7 +97,7 @@ async function submit(o: MonitorOptions): Promise<void> {
   });
   writeFileSync(files.script, script, { mode: 0o700 });
   // The job rewrites these; left from an earlier job they would explain a failure wrongly.
-  for (const f of [files.endpoints, ...NAMES.map((n) => logFileOf(o.stateDir, n))]) rmSync(f, { force: true });
+  for (const f of [files.endpoints, ...NAMES.map((n) => logFileOf(o.stateDir, n))]) removeOwnedSync(f, { inMarkedDir: true });
   const job = await sbatch(files.script, [], [], o.env);
   const rec: JobRecord = { job, script: files.script, output: files.output(job), submittedAt: new Date().toISOString(), apptainer: images !== undefined };
   writeFileSync(files.record, JSON.stringify(rec, null, 2) + '\n');
@@ -139,7 +140,7 @@ async function submit(o: MonitorOptions): Promise<void> {
 export const slurmMonitor: MonitorBackend = {
   async up(o) {
     if (!o.slurm) throw new UsageError('monitor up: the Slurm backend needs its settings (--slurm)');
-    mkdirSync(o.stateDir, { recursive: true });
+    markStateDirSync(o.stateDir);
     const pidFiles = NAMES.filter((n) => existsSync(join(o.stateDir, `${n}.pid`)));
     if (pidFiles.length > 0) {
       throw new UsageError(`${o.stateDir} holds a local stack (${pidFiles.join(', ')}); run aifb monitor down first or choose another --state-dir`);

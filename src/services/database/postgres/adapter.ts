@@ -20,6 +20,24 @@ function queryOn(client: Client): Query {
   };
 }
 
+/**
+ * Connections the server can still accept from us: max_connections, less the superuser
+ * reserve and those open now (ours included). Undefined when it will not say.
+ */
+async function connectionsLeft(client: pg.PoolClient): Promise<number | undefined> {
+  try {
+    const r = await client.query<{ max: string; reserved: string; used: string }>(
+      "SELECT current_setting('max_connections') AS max, current_setting('superuser_reserved_connections') AS reserved, (SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend') AS used",
+    );
+    const row = r.rows[0];
+    if (!row) return undefined;
+    const left = Number(row.max) - Number(row.reserved) - Number(row.used) + 1;
+    return Number.isFinite(left) ? left : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** node-postgres: a pool of warm connections, named (prepared) statements. */
 class PgDriver implements SqlDriver {
   readonly loadConcurrency: number;
@@ -38,7 +56,16 @@ class PgDriver implements SqlDriver {
     pool.on('error', (err) => ctx.log.debug(`idle connection lost: ${scrub(err.message, this.secret)}`));
     try {
       const first = await pool.connect();
-      first.release();
+      const room = await connectionsLeft(first).finally(() => first.release());
+      // An open loop's default max_in_flight would ask for 1,000 connections; the server refuses
+      // past max_connections ("too many clients"), so the pool takes what the server has room for.
+      const wanted = this.target.config.max ?? 1;
+      if (room !== undefined && room < wanted) {
+        const max = Math.max(1, room);
+        (pool.options as { max: number }).max = max;
+        this.target.config.max = max;
+        ctx.log.warn(`${this.target.endpoint.where} has room for ${room} more connection(s) (max_connections less those in use and reserved): the pool opens ${max}, not ${wanted}; requests beyond it wait for a connection`);
+      }
       // Every connection opened now, so no request of the run pays for a handshake.
       const all = await Promise.allSettled(Array.from({ length: this.target.config.max ?? 1 }, () => pool.connect()));
       for (const c of all) if (c.status === 'fulfilled') c.value.release();

@@ -2,6 +2,7 @@ import type { ErrorClass } from '../../../metrics/sample.js';
 import type { OperationResult } from '../../contract.js';
 import { AifbError } from '../../../errors.js';
 import { SQL_MSG } from './messages.js';
+import { scrub as scrubText } from '../../../util/scrub.js';
 
 /**
  * SQLSTATEs the engine's table (engine/classify.ts) does not know, sorted into aifb's
@@ -42,9 +43,9 @@ export function sqlErrorClass(err: unknown): ErrorClass | undefined {
   return MESSAGE_CLASS.find(([re]) => re.test(message))?.[1];
 }
 
-/** Replaces the secret wherever it appears in a message (servers never echo it; wrappers might). */
+/** The driver's message through aifb's one scrubber, with this connection's password besides. */
 export function scrub(message: string, secret: string | undefined): string {
-  return secret && secret.length >= 3 ? message.split(secret).join('***') : message;
+  return scrubText(message, [secret]);
 }
 
 /**

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { sizeField } from '../../../recipe/fields.js';
+import { payloadSizeField } from '../../../recipe/fields.js';
+import { BOUNDS, boundedInt } from '../../../recipe/bounds.js';
 import { parseSizeBytes } from '../../../util/units.js';
 import { DEFAULTS, DEFAULT_SQL_MIX, NEEDS_ROWS, PRESETS, PRESET_NAMES, SQL_OPERATIONS, tpcbLayout, type PresetName } from './presets.js';
 import { parseParam, placeholderCount } from './params.js';
@@ -16,8 +17,8 @@ const userQuery = z.strictObject({
 
 /** Recipe keys both SQL backends accept (docs in examples/postgres.yaml). */
 export const sqlFields = {
-  initial_rows: z.int().min(0).optional(),
-  row_size: sizeField.optional(),
+  initial_rows: boundedInt(0, BOUNDS.initialRows).optional(),
+  row_size: payloadSizeField.optional(),
   key_distribution: z.enum(['uniform', 'zipfian']).optional(),
   zipf_theta: z.number().gt(0).lt(1).optional(),
   transactions: z.boolean().optional(),

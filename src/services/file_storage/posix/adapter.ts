@@ -1,5 +1,5 @@
 import { constants } from 'node:fs';
-import { open, stat, unlink, type FileHandle } from 'node:fs/promises';
+import { open, stat, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Adapter, OperationResult, SetupContext, TeardownContext } from '../../contract.js';
 import type { ServiceSpec } from '../../../recipe/types.js';
@@ -8,7 +8,8 @@ import type { Logger } from '../../../util/log.js';
 import { AifbError } from '../../../errors.js';
 import { FS_MSG } from './messages.js';
 import { posixOptionsOf, type PosixOptions } from './options.js';
-import { createOwnedDir, removeOwnedDir, resolveBase } from './ownership.js';
+import { createRunDir, removeRunDir, resolveBase } from './ownership.js';
+import { removeOwned, type OwnedDir } from '../../../util/owned.js';
 import { BufferPool, directAllocate, makePayloads, plainAllocate, type Allocate } from './payloads.js';
 import { FileIndex, type FileEntry } from './files.js';
 import { directFlagOrThrow, openFlags, readWhole, writeWhole } from './io.js';
@@ -39,7 +40,7 @@ class PosixAdapter implements Adapter<PosixOp> {
   private readonly cumulative: number[];
   private readonly inFlight = new Set<Promise<unknown>>();
   private dir: string | undefined;
-  private ownerId = '';
+  private owned: OwnedDir | undefined;
   private probe: FileHandle | undefined;
   private payloads: Buffer[] = [];
   private readBuffers = new BufferPool(plainAllocate);
@@ -55,8 +56,8 @@ class PosixAdapter implements Adapter<PosixOp> {
 
   async setup(ctx: SetupContext): Promise<void> {
     const base = await resolveBase(this.options.basePath);
-    this.dir = await createOwnedDir(base, ctx.benchmarkId, this.spec.name);
-    this.ownerId = ctx.benchmarkId;
+    this.owned = await createRunDir(base, ctx.benchmarkId, this.spec.name);
+    this.dir = this.owned.path;
     ctx.log.debug(`working in ${this.dir}`);
     try {
       const allocate = this.options.directIo ? await this.openDirectProbe(this.dir, base) : plainAllocate;
@@ -164,7 +165,7 @@ class PosixAdapter implements Adapter<PosixOp> {
         return { ok: true, status: OK, bytesIn: 0, bytesOut: 0 };
       case 'delete':
         signal.throwIfAborted();
-        await unlink(join(dir, op.entry.name));
+        await removeOwned(join(dir, op.entry.name), { inside: this.owned! });
         return { ok: true, status: OK, bytesIn: 0, bytesOut: 0 };
       case 'random_read': {
         const n = await this.blockFile!.read(op.buf, op.offset, signal);
@@ -236,9 +237,11 @@ class PosixAdapter implements Adapter<PosixOp> {
     await this.probe?.close().catch(() => undefined);
     this.probe = undefined;
     const dir = this.dir;
-    if (dir === undefined) return;
+    const owned = this.owned;
+    if (dir === undefined || owned === undefined) return;
     this.dir = undefined;
-    const outcome = await removeOwnedDir(dir, this.ownerId);
+    this.owned = undefined;
+    const outcome = await removeRunDir(owned);
     if (outcome === 'not-ours') log.warn(FS_MSG.markerMissing(dir));
     else if (outcome === 'removed') log.debug(`removed ${dir}`);
   }

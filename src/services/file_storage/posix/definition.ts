@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { sizeField } from '../../../recipe/fields.js';
+import { payloadSizeField, sizeField } from '../../../recipe/fields.js';
+import { BOUNDS, boundedInt } from '../../../recipe/bounds.js';
 import type { BackendDefinition } from '../../contract.js';
 import { FS_MSG } from './messages.js';
 import { DIRECT_ALIGNMENT, SYNC_MODES, parseSyncMode } from './options.js';
@@ -38,10 +39,10 @@ export const fileStorageDefinition: BackendDefinition = {
   isDefault: true,
   description: 'POSIX file storage (write/read/stat/delete files of a size mix; optional sync and O_DIRECT)',
   fields: {
-    initial_files: z.int().min(0).optional(),
+    initial_files: boundedInt(0, BOUNDS.initialItems).optional(),
     verify_reads: z.boolean().optional(),
     /** random_read/random_write (fio's randread/randwrite): block size and working file size. */
-    block_size: sizeField.optional(),
+    block_size: payloadSizeField.optional(),
     block_file_size: sizeField.optional(),
   },
   operations: ['write', 'read', 'stat', 'delete', 'random_read', 'random_write'],

@@ -1,11 +1,11 @@
-import { lstat, mkdtemp, readFile, realpath, rm, stat, writeFile } from 'node:fs/promises';
-import { homedir, hostname } from 'node:os';
-import { basename, join, resolve } from 'node:path';
+import { realpath, stat } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import { basename, resolve } from 'node:path';
+import { createOwnedDir, removeOwned, type OwnedDir, type RemoveOutcome } from '../../../util/owned.js';
 import { AifbError } from '../../../errors.js';
 import { FS_MSG } from './messages.js';
 
-/** Name of the file that proves aifb created a directory, and for which run. */
-export const OWNER_MARKER = '.aifb-owner';
+export { OWNER_MARKER } from '../../../util/owned.js';
 const DIR_PREFIX = 'aifb-';
 
 /** Why a base path is refused without touching the disk, or undefined when it is acceptable so far. */
@@ -50,39 +50,15 @@ export function sanitise(text: string): string {
 }
 
 /** Creates a new directory `aifb-<id>-<service>-XXXXXX` under base, marked as this run's. */
-export async function createOwnedDir(base: string, benchmarkId: string, service: string): Promise<string> {
-  const dir = await mkdtemp(join(base, `${DIR_PREFIX}${sanitise(benchmarkId)}-${sanitise(service)}-`));
-  const marker = { benchmark_id: benchmarkId, service, host: hostname(), pid: process.pid, created: new Date().toISOString() };
-  await writeFile(join(dir, OWNER_MARKER), JSON.stringify(marker) + '\n', { flag: 'wx', mode: 0o644 });
-  return dir;
+export async function createRunDir(base: string, benchmarkId: string, service: string): Promise<OwnedDir> {
+  return createOwnedDir(base, `${DIR_PREFIX}${sanitise(benchmarkId)}-${sanitise(service)}-`, { benchmark_id: benchmarkId, service });
 }
-
-async function markerOwner(dir: string): Promise<string | undefined> {
-  try {
-    const parsed: unknown = JSON.parse(await readFile(join(dir, OWNER_MARKER), 'utf8'));
-    const id = (parsed as { benchmark_id?: unknown }).benchmark_id;
-    return typeof id === 'string' ? id : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-export type RemoveOutcome = 'removed' | 'absent' | 'not-ours';
 
 /**
- * Removes dir only if it is a real directory with our name pattern and a marker naming
- * this run; otherwise removes nothing, so a mistake never deletes data aifb did not write.
+ * Removes the run's directory only if it is still the real directory this run made, with
+ * its marker; otherwise removes nothing, so a mistake never deletes data aifb did not write.
  */
-export async function removeOwnedDir(dir: string, benchmarkId: string): Promise<RemoveOutcome> {
-  if (!basename(dir).startsWith(DIR_PREFIX)) return 'not-ours';
-  try {
-    if (!(await lstat(dir)).isDirectory()) return 'not-ours';
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return 'absent';
-    throw err;
-  }
-  if ((await markerOwner(dir)) !== benchmarkId) return 'not-ours';
-  // Retries cover a straggling operation that creates a file while the tree is removed.
-  await rm(dir, { recursive: true, force: true, maxRetries: 3, retryDelay: 50 });
-  return 'removed';
+export async function removeRunDir(dir: OwnedDir): Promise<RemoveOutcome> {
+  if (!basename(dir.path).startsWith(DIR_PREFIX)) return 'not-ours';
+  return removeOwned(dir.path, { dir });
 }

@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { promptFileProblem } from './prompt-files.js';
 import { MSG } from '../../../messages.js';
 
 type Problem = { path: (string | number)[]; message: string };
@@ -21,9 +21,8 @@ export function checkLlmFields(service: Record<string, unknown>, ops: LlmOperati
   if (prompts?.source && prompts.source !== 'synthetic' && !prompts.file) {
     out.push({ path: ['prompts', 'file'], message: `prompts.source ${prompts.source} needs a file` });
   }
-  if (prompts?.file && !existsSync(prompts.file)) {
-    out.push({ path: ['prompts', 'file'], message: `prompt file not found: ${prompts.file}` });
-  }
+  const fileProblem = prompts?.file ? promptFileProblem(prompts.file) : undefined;
+  if (fileProblem) out.push({ path: ['prompts', 'file'], message: fileProblem });
   const sessions = service.sessions as { turns?: unknown } | undefined;
   if (sessions) {
     const mix = (service.operation_mix as Record<string, number> | undefined) ?? ops.defaultMix(service);

@@ -5,6 +5,7 @@ import { baseUrlText, parseHttpUrl } from '../../shared/endpoint.js';
 import { classOfStatus } from '../../../engine/classify.js';
 import type { OperationResult } from '../../contract.js';
 import { AifbError } from '../../../errors.js';
+import { scrub } from '../../../util/scrub.js';
 import { timedRequest, type TimedResponse } from './timed-body.js';
 
 /** Where an LLM server is and how to talk to it (one keep-alive pool per service). */
@@ -59,7 +60,8 @@ export class LlmEndpoint {
 /** A failed HTTP answer: status, class, and the server's message (its error text when the body says one). */
 export async function httpFailure(statusCode: number, body: AsyncIterable<Uint8Array> & { text(): Promise<string> }): Promise<OperationResult> {
   const raw = await body.text().catch(() => '');
-  const text = errorText(raw).slice(0, 300);
+  // Scrubbed before it is cut: a secret split at the cut would no longer be found.
+  const text = scrub(errorText(raw)).slice(0, 300);
   return { ok: false, status: statusCode, errorClass: classOfStatus(statusCode), message: text || `HTTP ${statusCode}`, bytesIn: Buffer.byteLength(raw) };
 }
 

@@ -1,13 +1,15 @@
 import { z } from 'zod';
 import { durationOrZeroField } from '../../../recipe/fields.js';
+import { BOUNDS, boundMessage, boundedInt } from '../../../recipe/bounds.js';
 
+const tokens = () => boundedInt(1, BOUNDS.tokens);
 const lengthDist = z.union([
-  z.int().min(1),
+  tokens(),
   z.strictObject({
-    mean: z.number().positive(),
-    stdev: z.number().min(0).optional(),
-    min: z.int().min(1).optional(),
-    max: z.int().min(1).optional(),
+    mean: z.number().positive().max(BOUNDS.tokens, { error: boundMessage(BOUNDS.tokens) }),
+    stdev: z.number().min(0).max(BOUNDS.tokens, { error: boundMessage(BOUNDS.tokens) }).optional(),
+    min: tokens().optional(),
+    max: tokens().optional(),
   }),
 ]);
 
@@ -20,9 +22,9 @@ export const promptsField = z.strictObject({
   /** Output length asked for (max_tokens): a number or a distribution. */
   output_tokens: lengthDist.optional(),
   /** Shared prefixes, for prefix caching: `groups` distinct prefixes of `tokens` tokens. */
-  prefix: z.strictObject({ groups: z.int().min(1), tokens: z.int().min(1) }).optional(),
+  prefix: z.strictObject({ groups: boundedInt(1, BOUNDS.prompts), tokens: tokens() }).optional(),
   /** Prompts taken from the file (first N); default all. */
-  limit: z.int().min(1).optional(),
+  limit: boundedInt(1, BOUNDS.prompts).optional(),
 });
 
 /**
@@ -35,13 +37,13 @@ export const sessionsField = z.strictObject({
   /** Pause between an answer and the next turn of the same session. */
   think_time: durationOrZeroField.optional(),
   /** A session ends before a turn whose conversation (estimated) plus max_tokens would exceed this. */
-  max_context_tokens: z.int().min(2).optional(),
+  max_context_tokens: boundedInt(2, BOUNDS.tokens).optional(),
 });
 
 /** Keys every LLM backend accepts. */
 export const llmFields = {
   prompts: promptsField.optional(),
-  max_tokens: z.int().min(1).optional(),
+  max_tokens: tokens().optional(),
   temperature: z.number().min(0).optional(),
   ignore_eos: z.boolean().optional(),
   stream: z.boolean().optional(),

@@ -1,5 +1,6 @@
-import { readFileSync } from 'node:fs';
+import { readJsonl, readShareGptConversations } from './prompt-files.js';
 import type { Rng } from '../../../util/rng.js';
+import { AifbError } from '../../../errors.js';
 import { estimateTokens } from './tokens.js';
 import type { PromptsConfig } from './fields.js';
 
@@ -30,52 +31,7 @@ function words(rng: Rng, n: number): string {
   return out.join(' ');
 }
 
-function readJsonl(file: string, limit: number | undefined): { text: string; maxTokens?: number }[] {
-  const out: { text: string; maxTokens?: number }[] = [];
-  for (const line of readFileSync(file, 'utf8').split('\n')) {
-    if (!line.trim()) continue;
-    const row = JSON.parse(line) as { prompt?: unknown; text?: unknown; max_tokens?: unknown; output_tokens?: unknown };
-    const text = typeof row.prompt === 'string' ? row.prompt : typeof row.text === 'string' ? row.text : undefined;
-    if (text === undefined) throw new Error(`${file}: each line needs a "prompt" (or "text") string`);
-    const mt = typeof row.max_tokens === 'number' ? row.max_tokens : typeof row.output_tokens === 'number' ? row.output_tokens : undefined;
-    out.push(mt === undefined ? { text } : { text, maxTokens: mt });
-    if (limit && out.length >= limit) break;
-  }
-  return out;
-}
-
-/** One ShareGPT conversation: an optional system text, then user turns with the length of the answer that followed. */
-export interface ShareGptConversation {
-  system?: string;
-  turns: { text: string; answerTokens?: number }[];
-}
-
-/**
- * ShareGPT files (a JSON list of `{conversations: [{from, value}]}`): each conversation's
- * user turns in order, each with the estimated length of the answer that followed it.
- * Leading answers (before any user turn) are skipped; `limit` counts conversations.
- */
-export function readShareGptConversations(file: string, limit: number | undefined): ShareGptConversation[] {
-  const data = JSON.parse(readFileSync(file, 'utf8')) as { conversations?: { from?: string; value?: string }[] }[];
-  const out: ShareGptConversation[] = [];
-  for (const conv of data) {
-    const c: ShareGptConversation = { turns: [] };
-    for (const t of conv.conversations ?? []) {
-      if (!t.value) continue;
-      if (t.from === 'system' && c.turns.length === 0) c.system = t.value;
-      else if (t.from === 'human' || t.from === 'user') c.turns.push({ text: t.value });
-      else if (t.from === 'gpt' || t.from === 'assistant') {
-        const last = c.turns.at(-1);
-        if (last && last.answerTokens === undefined) last.answerTokens = Math.max(1, estimateTokens(t.value));
-      }
-    }
-    if (c.turns.length === 0) continue;
-    out.push(c);
-    if (limit && out.length >= limit) break;
-  }
-  if (out.length === 0) throw new Error(`${file}: no conversation with a human turn`);
-  return out;
-}
+export { readShareGptConversations, type ShareGptConversation } from './prompt-files.js';
 
 /** ShareGPT as single prompts: the first human turn is the prompt; its answer's length is the output asked for (as vLLM does). */
 function readShareGpt(file: string, limit: number | undefined): { text: string; maxTokens?: number }[] {
@@ -96,7 +52,8 @@ export class PromptPool {
     const outDist = cfg?.output_tokens;
     const maxTokensOf = (given?: number) => given ?? (outDist ? draw(rng, outDist) : defaultMaxTokens);
     if (source === 'synthetic') {
-      const prefixes = cfg?.prefix ? Array.from({ length: cfg.prefix.groups }, () => words(rng, cfg.prefix!.tokens)) : [];
+      // Only the first poolSize prefixes can ever be picked: more would be memory and nothing else.
+      const prefixes = cfg?.prefix ? Array.from({ length: Math.min(cfg.prefix.groups, poolSize) }, () => words(rng, cfg.prefix!.tokens)) : [];
       this.prompts = Array.from({ length: poolSize }, (_, i) => {
         const n = draw(rng, cfg?.input_tokens ?? { mean: 128, stdev: 0 });
         const body = words(rng, n);
@@ -105,7 +62,7 @@ export class PromptPool {
       });
     } else {
       const rows = source === 'jsonl' ? readJsonl(cfg!.file!, cfg?.limit) : readShareGpt(cfg!.file!, cfg?.limit);
-      if (rows.length === 0) throw new Error(`${cfg!.file}: no prompts`);
+      if (rows.length === 0) throw new AifbError('bad-input', `${cfg!.file}: no prompts`);
       this.prompts = rows.map((r) => ({ text: r.text, estimatedTokens: estimateTokens(r.text), maxTokens: maxTokensOf(r.maxTokens) }));
     }
   }

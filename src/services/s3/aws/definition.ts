@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { BackendDefinition } from '../../contract.js';
-import { sizeField } from '../../../recipe/fields.js';
+import { payloadSizeField, sizeField } from '../../../recipe/fields.js';
+import { BOUNDS, boundedInt } from '../../../recipe/bounds.js';
 import { formatBytes, parseSizeBytes } from '../../../util/units.js';
 import { S3_MSG } from './messages.js';
 import { MAX_PARTS, MIN_PART_SIZE, DEFAULTS, endpointSource, parseEndpoint } from './options.js';
@@ -69,10 +70,10 @@ export const s3Definition: BackendDefinition = {
   aliases: ['minio'],
   description: 'S3-compatible object storage (put/get/head/list/delete/multipart_put of a size mix; MinIO, Ceph RGW, AWS)',
   fields: {
-    initial_objects: z.int().min(0).optional(),
+    initial_objects: boundedInt(0, BOUNDS.initialItems).optional(),
     key_prefix: z.string().optional(),
     multipart_threshold: sizeField.optional(),
-    part_size: sizeField.optional(),
+    part_size: payloadSizeField.optional(),
     multipart_concurrency: z.int().min(1).max(64).optional(),
     verify_checksums: z.boolean().optional(),
     list_max_keys: z.int().min(1).max(1000).optional(),

@@ -1,5 +1,6 @@
 import { AifbError } from '../../../errors.js';
 import { S3_MSG } from './messages.js';
+import { scrub as scrubText, scrubError as scrubErr } from '../../../util/scrub.js';
 
 interface SdkError {
   name?: string;
@@ -56,22 +57,13 @@ export function isNoSuchBucket(err: unknown): boolean {
   return codeOf(err) === 'NoSuchBucket';
 }
 
-/** Replaces every occurrence of a secret in text; secrets shorter than 4 characters would match by chance. */
+/** The text through aifb's one scrubber, with this client's keys besides. */
 export function scrub(text: string, secrets: readonly string[]): string {
-  let out = text;
-  for (const s of secrets) if (s.length >= 4) out = out.split(s).join('***');
-  return out;
+  return scrubText(text, secrets.filter((x) => x.length >= 4));
 }
 
-/**
- * Keeps an error as the engine classifies it (`code`, `$metadata`) but removes secrets
- * from its message, in case a server echoed a key back.
- */
 export function scrubError(err: unknown, secrets: readonly string[]): unknown {
-  if (err instanceof Error && secrets.some((s) => s.length >= 4 && err.message.includes(s))) {
-    err.message = scrub(err.message, secrets);
-  }
-  return err;
+  return scrubErr(err, secrets.filter((x) => x.length >= 4));
 }
 
 /**

@@ -1,3 +1,4 @@
+import { BOUNDS, boundMessage } from '../../../recipe/bounds.js';
 import { z } from 'zod';
 import { VDB_MSG } from './messages.js';
 
@@ -90,6 +91,11 @@ export function checkVectorFields(service: Record<string, unknown>, knobs: reado
   const k = typeof service.search_k === 'number' ? service.search_k : 10;
   const n = typeof service.num_vectors === 'number' ? service.num_vectors : undefined;
   if (n !== undefined && k > n) out.push({ path: ['search_k'], message: `search_k (${k}) is larger than num_vectors (${n})` });
+  // Generated vectors live in memory: num_vectors × dimension floats.
+  const d = typeof service.dimension === 'number' ? service.dimension : 128;
+  if (n !== undefined && n * d > BOUNDS.vectorFloats) {
+    out.push({ path: ['num_vectors'], message: `num_vectors × dimension (${n} × ${d}) is ${boundMessage(BOUNDS.vectorFloats, ' floats (2 GiB)')}` });
+  }
   const ds = service.dataset as { base?: unknown; queries?: unknown; neighbors?: unknown } | undefined;
   if (ds && typeof ds.base === 'string' && isHdf5Path(ds.base)) {
     for (const key of ['queries', 'neighbors'] as const) if (ds[key] !== undefined) out.push({ path: ['dataset', key], message: VDB_MSG.hdf5Extra(key) });

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename } from 'node:fs/promises';
+import { createOwnedFile, removeOwned } from '../../../util/owned.js';
 import { join } from 'node:path';
 import { dot, rowNorms, type Space } from './distance.js';
 import { TopK } from './topk.js';
@@ -115,11 +116,12 @@ export async function writeCachedTruth(dirs: string[], name: string, truth: Stat
     const tmp = `${path}.${process.pid}.tmp`;
     try {
       await mkdir(dir, { recursive: true });
-      await writeFile(tmp, data);
+      await createOwnedFile(tmp, data);
       await rename(tmp, path);
       return path;
     } catch {
-      await rm(tmp, { force: true }).catch(() => undefined);
+      // Only a temp file this process made: one of the same name already there is not ours.
+      await removeOwned(tmp, { created: true }).catch(() => undefined);
     }
   }
   return undefined;
