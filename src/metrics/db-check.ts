@@ -1,11 +1,22 @@
 import Database from 'better-sqlite3';
 import { statSync } from 'node:fs';
 import { AifbError } from '../errors.js';
+import { CLIENT_LOAD_SQL } from './client-load.js';
+import { SCHEMA_SQL } from './schema-sql.js';
 
 /** Tables aifb makes, with a column only aifb's version of each has. */
 const OURS: Record<string, string> = { runs: 'benchmark_id', services: 'benchmark_id', metrics: 'benchmark_id' };
-/** Tables of the shard and saved-state layers (allowed beside ours). */
-const ALSO_OURS = new Set(['step_groups', 'report_states', 'shards', 'client_load', 'sqlite_sequence', 'sqlite_stat1']);
+/**
+ * Every other table aifb may have made, read off the schema it creates (so a new table is
+ * never taken for someone else's), plus the merge's `shards` (launch/merge.ts, a layer
+ * above) and SQLite's own.
+ */
+const ALSO_OURS = new Set([
+  ...[...`${SCHEMA_SQL}${CLIENT_LOAD_SQL}`.matchAll(/CREATE TABLE IF NOT EXISTS (\w+)/g)].map((m) => m[1]!),
+  'shards',
+  'sqlite_sequence',
+  'sqlite_stat1',
+]);
 
 /**
  * Refuses, before anything writes to it, a metrics_db that is not a regular file
