@@ -56,3 +56,12 @@ export function fmtChange(rel: number | null): string {
   const p = rel * 100;
   return `${p >= 0 ? '+' : '−'}${Math.abs(p) >= 100 ? Math.abs(p).toFixed(0) : Math.abs(p).toFixed(1)}%`;
 }
+
+/** "input from server (50), output from tokenizer (48), estimate (2)": which counts are whose. */
+export function tokenSourcesLine(t: { input: Record<string, number>; output: Record<string, number> }): string {
+  const part = (side: string, m: Record<string, number>) => {
+    const e = Object.entries(m).sort((a, b) => b[1] - a[1]);
+    return e.length ? `${side} from ${e.map(([k, n]) => `${k} (${n})`).join(', ')}` : `${side}: none`;
+  };
+  return `${part('input', t.input)}; ${part('output', t.output)}`;
+}

@@ -131,6 +131,8 @@ export interface ServiceReport extends SliceReport {
     output_tokens_per_second: number | null;
     total_tokens_per_second: number | null;
     tokens_estimated_requests: number;
+    /** Requests per source of their input and output counts: `server` (usage), `tokenizer` (the recipe's), `estimate` (docs/metrics.md). */
+    token_sources?: import('./extras.js').TokenSources;
     histograms?: { ttft: BinnedHistogram; tpot: BinnedHistogram; itl: BinnedHistogram };
     /** Chat sessions: per-turn-position figures (docs/metrics.md). */
     sessions?: import('./sessions.js').SessionsReport;

@@ -41,6 +41,7 @@ export function generationResult(m: TokenMetrics, bytesIn: number, bytesOut: num
       itl: m.itl,
       itl_max_ms: m.itlMaxMs,
       e2el_ms: m.e2elMs,
+      tokens_from: m.tokensFrom,
       sent_unix_ms: performance.timeOrigin + sentAt,
       sent_monotonic_ms: round3(sentAt + MONO_OFFSET_MS),
     },
