@@ -5,14 +5,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { startLlmSimulator } from '../../src/sim/llm/server.js';
 import { percentileLinear, type VllmResult } from '../../src/report/export-vllm.js';
 import { SAMPLE_COLUMNS } from '../../src/report/exports.js';
 import { repoRoot, runCli, tempDir } from '../helpers/cli.js';
-import { notRun } from '../helpers/live.js';
+import { cacheDir, notRun } from '../helpers/live.js';
 import type { Report } from '../../src/report/types.js';
 
 type Ctx = Parameters<typeof tempDir>[0];
@@ -79,8 +79,9 @@ test('export --format vllm: vLLM bench serve\'s result JSON of one LLM service, 
     const sorted = ttfts.map((x) => x * 1000).sort((a, b) => a - b);
     assert.ok(near(v.p99_ttft_ms as number, percentileLinear(sorted, 99)));
     assert.ok(near(v.median_ttft_ms as number, percentileLinear(sorted, 50)));
-    // Within the HDR histogram's 3 significant digits of the report's p99 (clamped to max).
-    assert.ok(Math.abs((v.p99_ttft_ms as number) - s.llm!.ttft.p99! * 1000) <= 0.01 * s.llm!.ttft.p99! * 1000 + 0.01, `${v.p99_ttft_ms} vs ${s.llm!.ttft.p99! * 1000}`);
+    // aifb's report takes the nearest rank above (HDR, 3 significant digits, clamped to the
+    // max); numpy interpolates below it: with few requests the two differ, never the other way.
+    assert.ok((v.p99_ttft_ms as number) <= s.llm!.ttft.p99! * 1000 * 1.001 + 0.01, `${v.p99_ttft_ms} vs ${s.llm!.ttft.p99! * 1000}`);
     // The simulator sends one token a chunk: output N has N − 1 gaps.
     v.itls.forEach((gaps, i) => assert.equal(gaps.length, rows[i]!.success === 1 ? Math.max(0, rows[i]!.output_tokens! - 1) : 0));
     assert.ok(near(v.mean_itl_ms as number, s.llm!.itl.mean! * 1000, 1e-3), `${v.mean_itl_ms} vs ${s.llm!.itl.mean! * 1000}`);
@@ -115,13 +116,21 @@ for g, r in zip(got, rows):
 print(json.dumps({"rows": len(got), "bad": bad, "types": {f.name: str(f.type) for f in t.schema}, "groups": pq.ParquetFile(sys.argv[1]).num_row_groups}))
 `;
 
+/** A Python with pyarrow: scripts/servers/pyarrow.sh's venv, else python3 if it has it. */
+function pyarrowPython(): string | undefined {
+  const venv = existsSync(cacheDir) ? readdirSync(cacheDir).find((d) => d.startsWith('pyarrow-')) : undefined;
+  const candidates = [venv ? join(cacheDir, venv, 'bin', 'python') : '', 'python3'].filter(Boolean);
+  return candidates.find((py) => spawnSync(py, ['-c', 'import pyarrow'], { stdio: 'ignore' }).status === 0);
+}
+
 test('export --parquet: pyarrow reads every row and cell back as the metrics table holds them', async (t) => {
-  if (spawnSync('python3', ['-c', 'import pyarrow'], { stdio: 'ignore' }).status !== 0) return notRun(t, 'python3 has no pyarrow (pip install pyarrow)');
+  const py = pyarrowPython();
+  if (!py) return notRun(t, 'no Python with pyarrow (scripts/servers/pyarrow.sh installs one)');
   const { dir } = await llmRun(t);
   const res = await runCli(['export', 'out/metrics.db', '--format', 'parquet', '--output', 's.parquet'], { cwd: dir });
   assert.equal(res.code, 0, res.stderr);
   assert.match(res.stderr, /\d+ samples \(Parquet\)/);
-  const r = spawnSync('python3', ['-c', PYARROW_CHECK, join(dir, 's.parquet'), join(dir, 'out', 'metrics.db'), JSON.stringify(SAMPLE_COLUMNS)], { encoding: 'utf8' });
+  const r = spawnSync(py, ['-c', PYARROW_CHECK, join(dir, 's.parquet'), join(dir, 'out', 'metrics.db'), JSON.stringify(SAMPLE_COLUMNS)], { encoding: 'utf8' });
   assert.equal(r.status, 0, r.stderr);
   const out = JSON.parse(r.stdout) as { rows: number; bad: number; types: Record<string, string>; groups: number };
   assert.ok(out.rows > 20);
