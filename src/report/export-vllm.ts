@@ -108,22 +108,25 @@ export function vllmResult(db: Database.Database, report: Report, service: strin
     .all(report.benchmark_id, service) as Row[];
   const duration = s.load.window_seconds ?? 0;
   const ok = rows.filter((r) => r.success === 1);
-  const itlsOf = (r: Row): number[] => {
-    const x = r.extra ? (JSON.parse(r.extra) as { itl?: [number, number][] }) : {};
+  const extras = rows.map((r) => (r.success === 1 && r.extra ? (JSON.parse(r.extra) as { itl?: [number, number][]; e2el_ms?: number }) : {}));
+  const itlsOf = (x: { itl?: [number, number][] }): number[] => {
     const out: number[] = [];
     for (const [gap, k] of x.itl ?? []) for (let i = 0; i < k; i++) out.push(gap / 1000);
     return out;
   };
-  const itls = rows.map((r) => (r.success === 1 ? itlsOf(r) : []));
+  const itls = extras.map(itlsOf);
+  // vLLM's latency ends at the last token-bearing chunk (aifb's e2el), not at the stream's end.
+  const e2elOf = rows.map((r, i) => (typeof extras[i]!.e2el_ms === 'number' ? extras[i]!.e2el_ms! / 1000 : r.service_time));
+  const okE2el = e2elOf.filter((_, i) => rows[i]!.success === 1);
   const okItls = itls.filter((_, i) => rows[i]!.success === 1);
   const inputLens = rows.map((r) => r.input_tokens ?? 0);
   const outputLens = rows.map((r) => (r.success === 1 ? (r.output_tokens ?? 0) : 0));
   const totalIn = ok.reduce((a, r) => a + (r.input_tokens ?? 0), 0);
   const totalOut = ok.reduce((a, r) => a + (r.output_tokens ?? 0), 0);
   const ttftMs = ok.filter((r) => r.ttft !== null).map((r) => r.ttft! * 1000);
-  const tpotMs = ok.filter((r) => r.ttft !== null && (r.output_tokens ?? 0) > 1).map((r) => ((r.service_time - r.ttft!) / (r.output_tokens! - 1)) * 1000);
+  const tpotMs = ok.flatMap((r, i) => (r.ttft !== null && (r.output_tokens ?? 0) > 1 ? [((okE2el[i]! - r.ttft) / (r.output_tokens! - 1)) * 1000] : []));
   const itlMs = itls.flat().map((g) => g * 1000);
-  const e2elMs = ok.map((r) => r.service_time * 1000);
+  const e2elMs = okE2el.map((s) => s * 1000);
   const peaks = peakFigures(ok, okItls);
   const rate = (n: number) => (duration > 0 ? n / duration : 0);
   const { model, tokenizer } = recipeFields(recipeText, service);

@@ -14,6 +14,7 @@ export interface Extra {
   turn?: number;
   session_end?: string;
   tokens_from?: { input?: string; output?: string };
+  itl_coarrived?: number;
 }
 
 /** How many requests took their input and their output token counts from each source (server, tokenizer, estimate). */
@@ -58,6 +59,8 @@ export interface ExtrasReport {
   recallByOperation?: Record<string, RecallSummary>;
   goodput?: { slo: Slo; requests_meeting_slo: number; fraction: number | null; requests_per_second: number | null };
   tokenSources?: TokenSources;
+  /** Token gaps of 0 because their chunk came in the same read as the one before (of `itl.count`). */
+  itlCoArrived?: number;
 }
 
 /**
@@ -76,6 +79,7 @@ export class ExtrasAggregate {
   private judged = 0;
   /** Absent in states saved before it existed. */
   private tokenSources: TokenSources | undefined;
+  private itlCoArrived: number | undefined;
 
   constructor(private readonly slo: Slo | undefined) {}
 
@@ -103,6 +107,7 @@ export class ExtrasAggregate {
         }
       }
       if (typeof x.e2el_ms === 'number') this.e2el.record(x.e2el_ms);
+      if (Array.isArray(x.itl)) this.itlCoArrived = (this.itlCoArrived ?? 0) + (typeof x.itl_coarrived === 'number' ? x.itl_coarrived : 0);
       if (x.tokens_from) {
         const t = (this.tokenSources ??= { input: {}, output: {} });
         if (typeof x.tokens_from.input === 'string') t.input[x.tokens_from.input] = (t.input[x.tokens_from.input] ?? 0) + 1;
@@ -129,6 +134,7 @@ export class ExtrasAggregate {
     if (this.itlBins?.count) out.itlHistogram = this.itlBins.binned();
     if (this.e2el.count) out.e2el = this.e2el.summary();
     if (this.tokenSources) out.tokenSources = this.tokenSources;
+    if (this.itlCoArrived !== undefined && this.itl.count) out.itlCoArrived = this.itlCoArrived;
     if (this.ttfb.count) out.ttfb = this.ttfb.summary();
     const recall = this.recall.summary();
     if (recall) {

@@ -65,3 +65,9 @@ export function tokenSourcesLine(t: { input: Record<string, number>; output: Rec
   };
   return `${part('input', t.input)}; ${part('output', t.output)}`;
 }
+
+/** "12 of 480 token gaps (2.5 %) are 0 ms: …": how many ITL gaps are co-arrival zeros. */
+export function coArrivedLine(zeros: number, gaps: number): string {
+  const pct = gaps ? ` (${((zeros / gaps) * 100).toFixed(1)} %)` : '';
+  return `${zeros} of ${gaps} token gaps${pct} are 0 ms: their chunk came in the same read as the one before`;
+}

@@ -87,6 +87,9 @@ test('export --format vllm: vLLM bench serve\'s result JSON of one LLM service, 
     assert.ok(near(v.mean_itl_ms as number, s.llm!.itl.mean! * 1000, 1e-3), `${v.mean_itl_ms} vs ${s.llm!.itl.mean! * 1000}`);
     for (const k of ['ttft', 'tpot', 'itl', 'e2el']) for (const st of ['mean', 'median', 'std', 'p50', 'p90', 'p95', 'p99']) assert.equal(typeof v[`${st}_${k}_ms`], 'number', `${st}_${k}_ms`);
     assert.ok((v.p99_e2el_ms as number) >= (v.p99_ttft_ms as number));
+    // e2el ends at the last token-bearing chunk, as vLLM's latency: the report's e2el and tpot.
+    assert.ok(near(v.mean_e2el_ms as number, s.llm!.e2el!.mean! * 1000, 1e-6), `${v.mean_e2el_ms} vs ${s.llm!.e2el!.mean! * 1000}`);
+    assert.ok(near(v.mean_tpot_ms as number, s.llm!.tpot.mean! * 1000, 1e-6), `${v.mean_tpot_ms} vs ${s.llm!.tpot.mean! * 1000}`);
     assert.ok(v.max_output_tokens_per_s > 0 && v.max_output_tokens_per_s <= v.total_output_tokens);
     assert.ok(v.max_concurrent_requests >= 1);
     assert.equal(v.model_id, 'sim-llm');

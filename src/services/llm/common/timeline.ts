@@ -12,6 +12,12 @@ export interface TokenMetrics {
   e2elMs: number | undefined;
   /** Where the input and output counts came from. */
   tokensFrom: { input: TokenSource; output: TokenSource };
+  /**
+   * Token gaps of chunks that came in the same socket read as the chunk before them: the
+   * client cannot tell when each was written, so their gaps are 0 (docs/metrics.md, "Chunks
+   * that arrive together"). Counted, so a report can say how many of its gaps are such zeros.
+   */
+  coArrivedGaps: number;
 }
 
 /**
@@ -72,7 +78,7 @@ export class TokenTimeline {
     } satisfies TokenMetrics['tokensFrom'];
     const estimated = tokensFrom.output === 'estimate' || (inputTokens !== undefined && tokensFrom.input === 'estimate');
     if (m === 0) {
-      return { llm: { inputTokens, outputTokens, tokensEstimated: estimated }, itl: [], itlMaxMs: undefined, e2elMs: undefined, tokensFrom };
+      return { llm: { inputTokens, outputTokens, tokensEstimated: estimated }, itl: [], itlMaxMs: undefined, e2elMs: undefined, tokensFrom, coArrivedGaps: 0 };
     }
     const scale = outputTokens > 0 && estimatedOut > 0 ? outputTokens / estimatedOut : 1;
     const ttft = this.times[0]! - this.sentAt;
@@ -81,6 +87,7 @@ export class TokenTimeline {
     let itlMax: number | undefined;
     let gapSum = 0;
     let gapCount = 0;
+    let coArrived = 0;
     const firstExtra = this.weights[0]! * scale - 1;
     if (firstExtra >= 0.5) {
       itl.push([0, Math.round(firstExtra)]);
@@ -95,6 +102,7 @@ export class TokenTimeline {
       itl.push([round3(perToken), count]);
       gapSum += gap;
       gapCount += count;
+      if (gap === 0) coArrived += count;
       itlMax = Math.max(itlMax ?? 0, perToken);
     }
     const llm: LlmFields = {
@@ -105,7 +113,7 @@ export class TokenTimeline {
     };
     if (outputTokens > 1) llm.tpotMs = (e2el - ttft) / (outputTokens - 1);
     if (gapCount > 0) llm.itlMs = gapSum / gapCount;
-    return { llm, itl, itlMaxMs: itlMax, e2elMs: e2el, tokensFrom };
+    return { llm, itl, itlMaxMs: itlMax, e2elMs: e2el, tokensFrom, coArrivedGaps: coArrived };
   }
 }
 
