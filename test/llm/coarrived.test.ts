@@ -63,17 +63,22 @@ test('SSE chunks of one socket read: their gaps are 0 ms, counted apart per requ
   const rows = (db.prepare('SELECT extra FROM metrics WHERE success = 1').all() as { extra: string }[]).map((r) => JSON.parse(r.extra) as { itl: [number, number][]; itl_coarrived?: number });
   db.close();
   assert.ok(rows.length >= 4);
+  // Gamma always came in beta's read; on a starved machine other chunks may have come
+  // together too, and then they are counted as well: the count is the zero gaps of the list.
+  let zeros = 0;
   for (const x of rows) {
     assert.equal(x.itl.length, 3, 'three gaps after the first token');
     assert.equal(x.itl[1]![0], 0, 'gamma came in beta\'s read');
-    assert.ok(x.itl[0]![0] >= 50 && x.itl[2]![0] >= 50, JSON.stringify(x.itl));
-    assert.equal(x.itl_coarrived, 1);
+    assert.equal(x.itl_coarrived, x.itl.filter(([g]) => g === 0).length, JSON.stringify(x));
+    zeros += x.itl_coarrived!;
   }
+  assert.ok(rows.some((x) => x.itl_coarrived === 1 && x.itl[0]![0] > 0 && x.itl[2]![0] > 0), 'the other chunks were read apart');
   const file = readdirSync(join(dir, 'out')).find((f) => f.endsWith('_report.json'))!;
   const report = JSON.parse(readFileSync(join(dir, 'out', file), 'utf8')) as Report;
   const llm = report.services.llm!.llm!;
   assert.equal(llm.itl_gaps, 3 * rows.length);
-  assert.equal(llm.itl_coarrived_gaps, rows.length);
+  assert.equal(llm.itl_coarrived_gaps, zeros);
   const shown = await runCli(['report', join('out', 'metrics.db')], { cwd: dir });
-  assert.match(shown.stdout, new RegExp(`itl: ${rows.length} of ${3 * rows.length} token gaps \\(33\\.3 %\\) are 0 ms: their chunk came in the same read`));
+  const pct = ((zeros / (3 * rows.length)) * 100).toFixed(1).replace('.', '\\.');
+  assert.match(shown.stdout, new RegExp(`itl: ${zeros} of ${3 * rows.length} token gaps \\(${pct} %\\) are 0 ms: their chunk came in the same read`));
 });
