@@ -13,6 +13,14 @@ export interface Extra {
   session_id?: string;
   turn?: number;
   session_end?: string;
+  tokens_from?: { input?: string; output?: string };
+  itl_coarrived?: number;
+}
+
+/** How many requests took their input and their output token counts from each source (server, tokenizer, estimate). */
+export interface TokenSources {
+  input: Record<string, number>;
+  output: Record<string, number>;
 }
 
 /** recall@k of a service's or an operation's searches: mean, worst, and how many were judged. */
@@ -50,6 +58,9 @@ export interface ExtrasReport {
   /** Recall per operation (each `search@…` of a parameter sweep apart), for the operation slices and the recall–QPS curve. */
   recallByOperation?: Record<string, RecallSummary>;
   goodput?: { slo: Slo; requests_meeting_slo: number; fraction: number | null; requests_per_second: number | null };
+  tokenSources?: TokenSources;
+  /** Token gaps of 0 because their chunk came in the same read as the one before (of `itl.count`). */
+  itlCoArrived?: number;
 }
 
 /**
@@ -66,6 +77,9 @@ export class ExtrasAggregate {
   private readonly recallOps = new Map<string, RecallTally>();
   private good = 0;
   private judged = 0;
+  /** Absent in states saved before it existed. */
+  private tokenSources: TokenSources | undefined;
+  private itlCoArrived: number | undefined;
 
   constructor(private readonly slo: Slo | undefined) {}
 
@@ -93,6 +107,12 @@ export class ExtrasAggregate {
         }
       }
       if (typeof x.e2el_ms === 'number') this.e2el.record(x.e2el_ms);
+      if (Array.isArray(x.itl)) this.itlCoArrived = (this.itlCoArrived ?? 0) + (typeof x.itl_coarrived === 'number' ? x.itl_coarrived : 0);
+      if (x.tokens_from) {
+        const t = (this.tokenSources ??= { input: {}, output: {} });
+        if (typeof x.tokens_from.input === 'string') t.input[x.tokens_from.input] = (t.input[x.tokens_from.input] ?? 0) + 1;
+        if (typeof x.tokens_from.output === 'string') t.output[x.tokens_from.output] = (t.output[x.tokens_from.output] ?? 0) + 1;
+      }
       if (typeof x.ttfb_ms === 'number') this.ttfb.record(x.ttfb_ms);
       if (typeof x.recall === 'number') {
         this.recall.add(x.recall);
@@ -113,6 +133,8 @@ export class ExtrasAggregate {
     if (this.itl.count) out.itl = this.itl.summary();
     if (this.itlBins?.count) out.itlHistogram = this.itlBins.binned();
     if (this.e2el.count) out.e2el = this.e2el.summary();
+    if (this.tokenSources) out.tokenSources = this.tokenSources;
+    if (this.itlCoArrived !== undefined && this.itl.count) out.itlCoArrived = this.itlCoArrived;
     if (this.ttfb.count) out.ttfb = this.ttfb.summary();
     const recall = this.recall.summary();
     if (recall) {
