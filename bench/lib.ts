@@ -2,12 +2,17 @@
 import { spawn, spawnSync, type SpawnOptions } from 'node:child_process';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { availableParallelism, tmpdir } from 'node:os';
+import { availableParallelism, homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 export const root = new URL('..', import.meta.url).pathname;
 export const tsxLoader = join(root, 'node_modules/tsx/dist/esm/index.mjs');
 export const aifbBin = join(root, 'src/cli/bin.ts');
+
+/** Where scripts/servers and scripts/peers link a tool they installed: $AIFB_CACHE/bin/<name>. */
+export function cachedTool(name: string): string {
+  return join(process.env.AIFB_CACHE ?? join(homedir(), '.cache', 'aifb'), 'bin', name);
+}
 
 export function freePort(): Promise<number> {
   return new Promise((resolve) => {
