@@ -10,7 +10,8 @@ import { join } from 'node:path';
 import { run } from '../lib.js';
 
 export interface S3Target { endpoint: string; bucket: string; accessKey: string; region: string }
-export interface K6S3Figures { objects_per_s: number; mib_per_s: number; ttfb_p50_ms: number | null; p50_ms: number; p99_ms: number; failed: number; requests: number }
+/** `cpu_us_per_object`: the client's CPU time per request (k6: the whole process over all its requests, setup's and warm-up's included). */
+export interface K6S3Figures { objects_per_s: number; mib_per_s: number; ttfb_p50_ms: number | null; p50_ms: number; p99_ms: number; failed: number; requests: number; cpu_us_per_object: number }
 
 /** The script's text: `op` at `bytes` per object, `seed` objects made in setup() for GETs. */
 function scriptText(t: S3Target, op: 'put' | 'get', bytes: number, seed: number, warmup: number, seconds: number, vus: number, summary: string): string {
@@ -89,7 +90,7 @@ export function runK6S3(k6: string, dir: string, t: S3Target, secret: string, op
   const script = join(dir, `s3-${op}-${bytes}.js`);
   const summary = join(dir, `s3-${op}-${bytes}.json`);
   writeFileSync(script, scriptText(t, op, bytes, op === 'get' ? o.seed : 0, o.warmup, o.seconds, o.vus, summary));
-  const r = run(k6, ['run', '--quiet', '--no-color', script], { env: { K6_NO_USAGE_REPORT: 'true', S3_SECRET: secret } });
+  const r = run(k6, ['run', '--quiet', '--no-color', script], { env: { K6_NO_USAGE_REPORT: 'true', S3_SECRET: secret }, cpuTime: true });
   if (r.code !== 0) throw new Error(`k6 failed (${r.code}): ${r.stderr.slice(-1500)}`);
   const m = (JSON.parse(readFileSync(summary, 'utf8')) as { metrics: Record<string, { values: Record<string, number> }> }).metrics;
   const v = (name: string) => m[`${name}{scenario:measure}`]!.values;
@@ -105,5 +106,7 @@ export function runK6S3(k6: string, dir: string, t: S3Target, secret: string, op
     p99_ms: v('http_req_duration')['p(99)']!,
     failed,
     requests,
+    // Every request of the process (setup's, warm-up's, measured) over all its CPU time.
+    cpu_us_per_object: (r.cpu_s! / m.http_reqs!.values.count!) * 1e6,
   };
 }

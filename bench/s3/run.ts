@@ -46,6 +46,7 @@ for (let i = 0; i < 300; i++) {
 
 type Figures = Omit<K6S3Figures, 'requests'>;
 
+
 function aifb(op: 'put' | 'get', size: string): Figures {
   const s = aifbRun(`services:
   - service_name: s3
@@ -68,13 +69,15 @@ function aifb(op: 'put' | 'get', size: string): Figures {
     p50_ms: s.percentiles.p50 * 1000,
     p99_ms: s.percentiles.p99 * 1000,
     failed: s.requests.failed,
+    // The generator thread's CPU over its requests (warm-up's included), as aifb measures it.
+    cpu_us_per_object: (s.client.cpu_seconds / (s.client.generators as { requests: number }[]).reduce((n, g) => n + g.requests, 0)) * 1e6,
   };
 }
 
 const f = (v: number | null | undefined, d = 1) => (v == null || !Number.isFinite(v) ? '-' : v.toFixed(d));
 const ratio = (a: number | null | undefined, b: number | null | undefined) => (a == null || b == null || !b ? null : a / b);
 try {
-  const rows: (string | number)[][] = [['operation', 'size', 'client', 'objects/s', 'MiB/s', 'TTFB p50 ms', 'p50 ms', 'p99 ms', 'failed', 'aifb/k6 obj/s']];
+  const rows: (string | number)[][] = [['operation', 'size', 'client', 'objects/s', 'MiB/s', 'TTFB p50 ms', 'p50 ms', 'p99 ms', 'failed', 'CPU µs/object', 'aifb/k6 obj/s']];
   const results: Record<string, { aifb: Figures; k6?: K6S3Figures; ratio_objects?: number | null; load_average: number[] }> = {};
   for (const size of sizes) {
     for (const op of ['put', 'get'] as const) {
@@ -83,8 +86,8 @@ try {
       const k = haveK6 ? runK6S3(k6, work, { endpoint, bucket: 'k6-bench', accessKey: keys.user, region: 'us-east-1' }, keys.secret, op, parseSizeBytes(size)!, { vus: concurrency, seconds, warmup, seed }) : undefined;
       const r = ratio(a.objects_per_s, k?.objects_per_s);
       results[`${op}_${size}`] = { aifb: a, ...(k ? { k6: k, ratio_objects: r } : {}), load_average: load };
-      rows.push([op, size, 'aifb', f(a.objects_per_s), f(a.mib_per_s, 2), f(a.ttfb_p50_ms, 2), f(a.p50_ms, 2), f(a.p99_ms, 2), a.failed, f(r, 2)]);
-      if (k) rows.push(['', '', 'k6', f(k.objects_per_s), f(k.mib_per_s, 2), f(k.ttfb_p50_ms, 2), f(k.p50_ms, 2), f(k.p99_ms, 2), k.failed, '']);
+      rows.push([op, size, 'aifb', f(a.objects_per_s), f(a.mib_per_s, 2), f(a.ttfb_p50_ms, 2), f(a.p50_ms, 2), f(a.p99_ms, 2), a.failed, f(a.cpu_us_per_object, 0), f(r, 2)]);
+      if (k) rows.push(['', '', 'k6', f(k.objects_per_s), f(k.mib_per_s, 2), f(k.ttfb_p50_ms, 2), f(k.p50_ms, 2), f(k.p99_ms, 2), k.failed, f(k.cpu_us_per_object, 0), '']);
     }
   }
   console.log(`aifb${haveK6 ? ' and k6 (SigV4 in its script)' : ''} on MinIO (single drive, same machine), ${concurrency} clients, ${seconds} s each after ${warmup} s warm-up; load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
