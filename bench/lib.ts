@@ -65,9 +65,11 @@ export function aifbRun(recipe: string, opts: { cpus?: string; env?: NodeJS.Proc
   const dir = tempDir('aifb-bench-');
   writeFileSync(join(dir, 'r.yaml'), recipe);
   const r = run(process.execPath, [...(opts.nodeArgs ?? []), '--import', tsxLoader, aifbBin, 'run', 'r.yaml', '--out', 'out', '--quiet', '--json'], { cwd: dir, ...opts });
-  if (r.code !== 0) throw new Error(`aifb run failed (${r.code}): ${r.stderr.slice(-2000)}`);
+  if (r.code !== 0) throw new Error(`aifb run failed (${r.code}) in ${dir}: ${r.stderr.slice(-2000)}`);
   const report = JSON.parse(r.stdout) as Record<string, any>;
   if (r.cpu_s !== undefined) report.cpu_s = r.cpu_s;
+  // Each run's database and reports are only read through the JSON above.
+  rmSync(dir, { recursive: true, force: true });
   return report;
 }
 

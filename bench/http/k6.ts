@@ -7,7 +7,7 @@
  * 2. The whole machine: neither pinned, aifb with one generator per core.
  * k6 comes from scripts/peers/k6.sh ($AIFB_CACHE/bin/k6); without it this says so and stops.
  */
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -107,4 +107,5 @@ try {
   });
 } finally {
   nginx.stop();
+  rmSync(dir, { recursive: true, force: true });
 }
