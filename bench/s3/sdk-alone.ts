@@ -50,6 +50,9 @@ async function variant(name: string, s3: S3Client, withSignal: boolean) {
   return { variant: name, rps: done / ((performance.now() - t0) / 1000), cpu_us_per_request: (cpu.user + cpu.system) / done };
 }
 
+// One unrecorded round of each first, so neither variant pays the JIT's warm-up.
+await variant('warm-up', client(false), true);
+await variant('warm-up', client(true), false);
 const out = [];
 // Alternated twice so drift on a shared machine shows.
 for (let round = 0; round < 2; round++) {
