@@ -11,7 +11,7 @@ import postgres from 'postgres';
 import { workerScript } from '../../src/util/worker-script.js';
 import type { Conn, Figures } from './pgbench.js';
 
-export const DRIVERS = ['pg', 'pg-native', 'postgres'] as const;
+export const DRIVERS = ['pg', 'pg-pool', 'pg-native', 'postgres'] as const;
 export type DriverName = (typeof DRIVERS)[number];
 export type Script = 'select-only' | 'tpcb-like';
 
@@ -33,13 +33,30 @@ const SQL = {
   hist: 'INSERT INTO pgbench_history (tid, bid, aid, delta, mtime) VALUES ($1, $2, $3, $4, CURRENT_TIMESTAMP)',
 };
 
-/** One connection of the named driver. */
-async function connect(driver: DriverName, c: Conn): Promise<Session> {
+/** One connection of the named driver; `pg-pool` is node-postgres's Pool, shared by the loops of a thread. */
+async function connect(driver: DriverName, c: Conn, pool?: pg.Pool, shared?: postgres.Sql): Promise<Session> {
+  if (driver === 'pg-pool') {
+    const exec: Exec = (name, text, values) => pool!.query({ name, text, values, rowMode: 'array' });
+    return {
+      exec,
+      tx: async (fn) => {
+        const client = await pool!.connect();
+        try {
+          await client.query('BEGIN');
+          await fn((name, text, values) => client.query({ name, text, values, rowMode: 'array' }));
+          await client.query('COMMIT');
+        } finally {
+          client.release();
+        }
+      },
+      close: async () => {},
+    };
+  }
   if (driver === 'postgres') {
-    const sql = postgres({ host: c.host, port: c.port, user: c.user, password: c.password, database: c.database, max: 1, prepare: true, onnotice: () => {} });
+    // Its own pool of `clients` connections, shared by the loops: the way it is meant to be used.
+    const sql = shared!;
     const on = (s: postgres.Sql | postgres.TransactionSql): Exec => (_n, text, values) => s.unsafe(text, values as postgres.ParameterOrJSON<never>[], { prepare: true }).values();
-    await sql`SELECT 1`;
-    return { exec: on(sql), tx: async (fn) => void (await sql.begin((t) => fn(on(t)))), close: () => sql.end({ timeout: 5 }) };
+    return { exec: on(sql), tx: async (fn) => void (await sql.begin((t) => fn(on(t)))), close: async () => {} };
   }
   const Client = driver === 'pg-native' ? pg.native!.Client : pg.Client;
   const client = new Client(c);
@@ -76,7 +93,12 @@ function step(s: Session, script: Script, scale: number): Promise<unknown> {
 
 /** `clients` closed loops on this thread for `seconds`; transactions and the sum of their latencies. */
 export async function loops(driver: DriverName, c: Conn, script: Script, clients: number, seconds: number, scale: number): Promise<{ n: number; latencySum: number; window: number }> {
-  const sessions = await Promise.all(Array.from({ length: clients }, () => connect(driver, c)));
+  const pool = driver === 'pg-pool' ? new pg.Pool({ ...c, max: clients, idleTimeoutMillis: 0 }) : undefined;
+  if (pool) await Promise.all(Array.from({ length: clients }, () => pool.connect())).then((cs) => cs.forEach((x) => x.release()));
+  const shared = driver === 'postgres' ? postgres({ host: c.host, port: c.port, user: c.user, password: c.password, database: c.database, max: clients, idle_timeout: 0, prepare: true, onnotice: () => {} }) : undefined;
+  // Every connection opened before the window, as pgbench does.
+  if (shared) await Promise.all(Array.from({ length: clients }, () => shared.begin((t) => t`SELECT pg_sleep(0.01)`)));
+  const sessions = await Promise.all(Array.from({ length: clients }, () => connect(driver, c, pool, shared)));
   let n = 0;
   let latencySum = 0;
   const start = performance.now();
@@ -94,6 +116,8 @@ export async function loops(driver: DriverName, c: Conn, script: Script, clients
   );
   const window = (performance.now() - start) / 1000;
   await Promise.all(sessions.map((s) => s.close()));
+  await pool?.end();
+  await shared?.end({ timeout: 5 });
   return { n, latencySum, window };
 }
 
