@@ -40,6 +40,11 @@ const rounds = Number(values.rounds);
 const generators = Number(values.generators ?? threads);
 const drivers = values.drivers!.split(',').filter((d) => d !== '') as DriverName[];
 for (const d of drivers) if (!DRIVERS.includes(d)) throw new Error(`--drivers: unknown driver ${d}; use ${DRIVERS.join(', ')}`);
+// pg-native is an optional dependency (it builds against libpq-dev): without it, its rows are left out, and said so.
+if (drivers.includes('pg-native') && !pg.native) {
+  console.log('pg-native is not installed (needs libpq-dev, then npm install): its rows are left out');
+  drivers.splice(drivers.indexOf('pg-native'), 1);
+}
 
 async function adminQuery(c: Conn, sql: string): Promise<void> {
   const client = new pg.Client(c);
