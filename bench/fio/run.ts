@@ -24,6 +24,7 @@ const { values } = parseArgs({
     rounds: { type: 'string', default: '2' },
     dir: { type: 'string' },
     modes: { type: 'string', default: 'fsync,osync' },
+    engines: { type: 'string', default: 'libuv,psync' },
   },
 });
 const jobs = Number(values.jobs);
@@ -31,6 +32,7 @@ const seconds = Number(values.seconds);
 const rounds = Number(values.rounds);
 const base = values.dir ?? tempDir('aifb-fio-');
 const modes = values.modes!.split(',') as ('fsync' | 'osync')[];
+const engines = values.engines!.split(',') as ('libuv' | 'psync')[];
 const FILE_SIZE = 64 * 1024 * 1024;
 const BS = 4096;
 
@@ -94,7 +96,8 @@ async function alone(mode: 'fsync' | 'osync', how: 'libuv' | 'psync'): Promise<R
   };
 }
 
-function aifb(mode: 'fsync' | 'osync'): Row {
+/** aifb's default engine (libuv) on one thread, or psync: one generator thread per job, blocking calls, as fio runs. */
+function aifb(mode: 'fsync' | 'osync', engine: 'libuv' | 'psync'): Row {
   const load = loadavg()[0]!;
   const report = aifbRun(`services:
   - service_name: blocks
@@ -106,12 +109,12 @@ function aifb(mode: 'fsync' | 'osync'): Row {
     operation_mix: {random_read: 0.5, random_write: 0.5}
     duration: ${seconds}s
     load: {clients: ${jobs}}
-`);
+${engine === 'psync' ? `    io_engine: psync\n    generators: ${jobs}\n` : ''}`);
   const s = report.services.blocks;
   const write = (s.operations.random_write?.percentiles.p99 ?? NaN) * 1000;
   return {
     mode,
-    client: 'aifb file_storage',
+    client: engine === 'psync' ? `aifb, psync, generators: ${jobs}` : 'aifb file_storage',
     iops: s.throughput.requests_per_second as number,
     readP99: (s.operations.random_read?.percentiles.p99 ?? NaN) * 1000,
     pwriteP99: mode === 'osync' ? write : NaN,
@@ -129,7 +132,7 @@ for (let round = 0; round < rounds; round++) {
       const r = await alone(mode, how);
       if (r) rows.push(r);
     }
-    rows.push(aifb(mode));
+    for (const engine of engines) rows.push(aifb(mode, engine));
   }
 }
 const f = (n: number) => (Number.isFinite(n) ? n.toFixed(3) : '');
