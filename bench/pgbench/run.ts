@@ -116,6 +116,23 @@ try {
   await server?.destroy();
 }
 
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length === 0 ? NaN : s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+};
+// Ratios are taken within a round (same minutes, same load), then the median over rounds.
+const summary: { workload: string; client: string; x_pgbench: number; x_pg_alone: number }[] = [];
+for (const workload of [...new Set(rows.map((r) => r.workload))]) {
+  const clientsSeen = [...new Set(rows.filter((r) => r.workload === workload).map((r) => r.client))];
+  for (const client of clientsSeen) {
+    const mine = rows.filter((r) => r.workload === workload && r.client === client);
+    const vsDriver = mine.map((r) => r.figures.tps / (rows.find((x) => x.round === r.round && x.workload === workload && x.client === 'pg alone, 1 thread')?.figures.tps ?? NaN));
+    summary.push({ workload, client, x_pgbench: median(mine.map((r) => r.tps_ratio)), x_pg_alone: median(vsDriver) });
+  }
+}
+console.log('\nmedian over rounds of the ratio within each round:');
+for (const m of summary) console.log(`${m.workload.padEnd(12)} ${m.client.padEnd(26)} x pgbench ${m.x_pgbench.toFixed(2)}  x pg alone (1 thread) ${Number.isFinite(m.x_pg_alone) ? m.x_pg_alone.toFixed(2) : '-'}`);
+
 function strip(f: Figures): Figures {
   return { tps: f.tps, latencyMs: f.latencyMs, transactions: f.transactions };
 }
@@ -130,6 +147,7 @@ const result = {
     'Both clients run on this machine with the server. aifb runs in one Node.js thread; pgbench uses -j threads. ' +
     'aifb TPS = completed operations / measured window; latency = mean from intended start (closed loop: from when the client was ready).',
   results: rows,
+  summary,
 };
 await mkdir(new URL('../results/', import.meta.url), { recursive: true });
 await writeFile(values.out!, JSON.stringify(result, null, 2) + '\n');
