@@ -10,6 +10,14 @@ export const DEFAULT_INITIAL_FILES = 64;
 /** 4KB is the one default that also works with use_direct_io. */
 export const DEFAULT_FILE_SIZES: Record<string, number> = { '4KB': 1 };
 
+/**
+ * How random_read/random_write reach the kernel: `libuv` (the default) through Node's thread
+ * pool, so one thread keeps many in flight; `psync` as blocking calls on the load's own
+ * thread, like fio's psync engine, one client per thread (`generators`).
+ */
+export const IO_ENGINES = ['libuv', 'psync'] as const;
+export type IoEngine = (typeof IO_ENGINES)[number];
+
 export interface SizeClass {
   label: string;
   bytes: number;
@@ -26,6 +34,7 @@ export interface PosixOptions {
   /** random_read/random_write: block size and the size of the file they work in. */
   blockSize: number;
   blockFileSize: number;
+  ioEngine: IoEngine;
 }
 
 /** The sync mode named in a recipe (case-insensitive), or undefined when it is not one we know. */
@@ -66,6 +75,7 @@ export function posixOptionsOf(fields: Readonly<Record<string, unknown>>): Posix
     verifyReads: fields.verify_reads === true,
     blockSize: sizeOr(fields.block_size, 4096),
     blockFileSize: sizeOr(fields.block_file_size, 64 * 1024 * 1024),
+    ioEngine: fields.io_engine === 'psync' ? 'psync' : 'libuv',
   };
 }
 
