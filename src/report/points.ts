@@ -1,20 +1,5 @@
-import type { RecallSummary } from './extras.js';
-import type { ServiceReport } from './types.js';
-
-/**
- * Curves that are not time series: recall against QPS, latency and goodput against
- * offered load. A backend or a sweep only has to put PointSets in the report's
- * `services.<name>.points`; the HTML report draws whatever it finds there.
- */
-export interface PointSet {
-  id: string;
-  title: string;
-  x: { label: string; log?: boolean };
-  y: { label: string; log?: boolean };
-  series: { name: string; points: [number, number][] }[];
-  /** A marked point, e.g. where latency starts to climb. */
-  knee?: { x: number; y: number; label: string };
-}
+import type { RecallSummary } from '../metrics/aggregates/extras.js';
+import type { PointSet, RecallQpsPoint, ServiceReport } from './types.js';
 
 /** One level of a load sweep. Latencies in seconds, rates per second. */
 export interface SweepStep {
@@ -103,33 +88,6 @@ export function recallQpsPointSet(series: { name: string; points: { recall: numb
     y: { label: 'queries per second', log: true },
     series: series.map((s) => ({ name: s.name, points: s.points.map((p) => [p.recall, p.qps] as [number, number]) })),
   };
-}
-
-/**
- * One point of a recall–QPS curve: one search operation of a vector service, i.e. one
- * entry of `search_params` (`search@ef_search=64`) or the plain `search` (the service's
- * own settings, params `{}`). Latencies in seconds.
- */
-export interface RecallQpsPoint {
-  operation: string;
-  params: Record<string, number>;
-  recall: number;
-  recall_min: number;
-  searches: number;
-  /** The point's queries per second; how it was obtained is `qps_basis` (docs/vectordb.md). */
-  qps: number;
-  /**
-   * `measured`: the operation ran alone, qps is its successful searches / window.
-   * `closed-loop estimate`: it shared a closed loop with other operations; qps is what the
-   * clients would complete running only it at its measured latency (clients / (its mean
-   * latency + the loop's per-request gap)). `share of the mix`: it shared an open loop;
-   * qps is its measured share of the offered rate, not a capacity.
-   */
-  qps_basis: 'measured' | 'closed-loop estimate' | 'share of the mix';
-  /** Successful searches of this operation / measured window, as measured (its share when operations share the run). */
-  throughput: number;
-  mean_latency: number | null;
-  p99: number | null;
 }
 
 /** The knobs an operation name carries: `search` → {}, `search@ef_search=64,nprobe=8` → both; others undefined. */

@@ -1,5 +1,5 @@
 import { MetricsStore, type ServiceRecord, type StoredServiceRow } from '../../src/metrics/store.js';
-import { RunAccumulator } from '../../src/report/accumulate.js';
+import { RunAccumulator } from '../../src/metrics/aggregates/accumulate.js';
 import { collectProvenance } from '../../src/metrics/provenance.js';
 import type { Sample } from '../../src/metrics/sample.js';
 

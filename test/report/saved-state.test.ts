@@ -1,9 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { MetricsStore } from '../../src/metrics/store.js';
-import { RunAccumulator } from '../../src/report/accumulate.js';
+import { RunAccumulator } from '../../src/metrics/aggregates/accumulate.js';
 import { buildReport } from '../../src/report/build.js';
-import { loadRunState, saveRunState } from '../../src/report/saved-state.js';
+import { loadRunState, saveRunState } from '../../src/metrics/aggregates/saved-state.js';
 import { createRng } from '../../src/util/rng.js';
 import { accumulatingStore } from './fixtures.js';
 

@@ -1,8 +1,8 @@
 import type Database from 'better-sqlite3';
 import { deserialize, serialize } from 'node:v8';
-import { Distribution, type DistributionState } from '../metrics/distribution.js';
-import { ROW_COLUMNS } from '../metrics/rows.js';
-import type { StoredServiceRow } from '../metrics/store.js';
+import { Distribution, type DistributionState } from '../distribution.js';
+import { ROW_COLUMNS } from '../rows.js';
+import type { StoredServiceRow } from '../rows.js';
 import { RunAccumulator, ServiceAccumulator } from './accumulate.js';
 import { LlmAggregate, SliceAggregate } from './aggregate.js';
 import { ExtrasAggregate, RecallTally } from './extras.js';

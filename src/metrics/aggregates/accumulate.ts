@@ -1,6 +1,6 @@
-import { ROW_COLUMNS } from '../metrics/rows.js';
-import type { StoredServiceRow } from '../metrics/store.js';
-import type { Slo } from '../recipe/types.js';
+import { ROW_COLUMNS } from '../rows.js';
+import type { StoredServiceRow } from '../rows.js';
+import type { Slo } from '../../recipe/types.js';
 import { LlmAggregate, SliceAggregate } from './aggregate.js';
 import { ExtrasAggregate } from './extras.js';
 import { ServiceSeries } from './service-series.js';

@@ -1,6 +1,6 @@
-import { Distribution, type DistSummary } from '../metrics/distribution.js';
-import { meetsSlo } from '../metrics/slo.js';
-import type { Slo } from '../recipe/types.js';
+import { Distribution, type DistSummary } from '../distribution.js';
+import { meetsSlo } from '../slo.js';
+import type { Slo } from '../../recipe/types.js';
 import { LogHistogram, type BinnedHistogram } from './loghist.js';
 
 /** The per-request details backends leave in `extra` that the report aggregates. */
