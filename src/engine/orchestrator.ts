@@ -3,7 +3,7 @@ import { AifbError, RunError } from '../errors.js';
 import { MetricsStore, type ServiceStatus } from '../metrics/store.js';
 import type { Plan, ServiceSpec } from '../recipe/types.js';
 import type { BackendRegistry } from '../services/registry.js';
-import type { Adapter } from '../services/contract.js';
+import type { Adapter, BackendDefinition } from '../services/contract.js';
 import type { Sample } from '../metrics/sample.js';
 import type { Clock } from '../util/clock.js';
 import type { Logger } from '../util/log.js';
@@ -19,9 +19,13 @@ import { runInThreads } from './threads/host.js';
 
 export type { BenchmarkOptions, BenchmarkResult, Gate, LaunchedService, RunObserver, ServiceLauncher, ServiceRunResult, ServiceStore } from './types.js';
 
-/** The load profile as stored with the run (what was asked for). */
-export function describeLoad(spec: ServiceSpec): Record<string, unknown> {
-  return { ...spec.load, slo: spec.slo };
+/**
+ * The load profile as stored with the run (what was asked for), with what the backend
+ * declared for the report: its metrics and each operation's knobs.
+ */
+export function describeLoad(spec: ServiceSpec, def?: BackendDefinition): Record<string, unknown> {
+  const params = def?.operationParams?.(spec.fields);
+  return { ...spec.load, slo: spec.slo, ...(def?.metrics ? { metrics: def.metrics } : {}), ...(params ? { operation_params: params } : {}) };
 }
 
 /**
@@ -78,7 +82,8 @@ export async function runOne(spec: ServiceSpec, o: BenchmarkOptions): Promise<Se
     await Promise.race([opened, new Promise<void>((r) => o.stop.addEventListener('abort', () => r(), { once: true }))]);
   };
   const arrive = () => wait(o.startGate);
-  const base = { serviceName: spec.name, serviceType: spec.type, backend: spec.backend, load: describeLoad(spec), step: spec.step };
+  const def = o.registry.resolve(spec.type, spec.backend);
+  const base = { serviceName: spec.name, serviceType: spec.type, backend: spec.backend, load: describeLoad(spec, def), step: spec.step };
   if (o.stop.aborted) {
     void arrive();
     void wait(o.endGate);
@@ -106,7 +111,6 @@ export async function runOne(spec: ServiceSpec, o: BenchmarkOptions): Promise<Se
   let launched: LaunchedService | undefined;
   let failed = false;
   try {
-    const def = o.registry.resolve(spec.type, spec.backend);
     if (!def) throw new RunError(MSG.noBackend(spec.type, spec.backend, o.registry.describe()));
     // A recipe `launcher` starts the service first; the adapter is pointed at where it came up.
     launched = await o.launcher?.launch(spec, def, { log, logsDir: o.launch?.logsDir ?? 'logs', signal: o.stop });
@@ -123,7 +127,7 @@ export async function runOne(spec: ServiceSpec, o: BenchmarkOptions): Promise<Se
           registryModule: o.registryModule!,
           benchmarkId: o.benchmarkId,
           base: { ...base, status: 'running' },
-          load: generators > 1 ? { ...describeLoad(spec), generators } : describeLoad(spec),
+          load: generators > 1 ? { ...describeLoad(spec, def), generators } : describeLoad(spec, def),
           stop: o.stop,
           graceMs: o.graceMs ?? 5000,
           setupTimeoutMs: o.setupTimeoutMs,

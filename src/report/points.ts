@@ -1,4 +1,4 @@
-import type { RecallSummary } from '../metrics/aggregates/extras.js';
+import type { DeclaredFigure, RecallSummary } from '../metrics/aggregates/extras.js';
 import type { PointSet, RecallQpsPoint, ServiceReport } from './types.js';
 
 /** One level of a load sweep. Latencies in seconds, rates per second. */
@@ -90,20 +90,6 @@ export function recallQpsPointSet(series: { name: string; points: { recall: numb
   };
 }
 
-/** The knobs an operation name carries: `search` → {}, `search@ef_search=64,nprobe=8` → both; others undefined. */
-export function searchParamsOf(operation: string): Record<string, number> | undefined {
-  if (operation === 'search') return {};
-  const m = /^search@(.+)$/.exec(operation);
-  if (!m) return undefined;
-  const out: Record<string, number> = {};
-  for (const part of m[1]!.split(',')) {
-    const [k, v] = part.split('=');
-    if (!k || v === undefined || !Number.isFinite(Number(v))) return undefined;
-    out[k] = Number(v);
-  }
-  return out;
-}
-
 /** Orders points by their knobs (plain `search` first), so a curve reads from the cheapest setting up. */
 function byKnobs(a: RecallQpsPoint, b: RecallQpsPoint): number {
   const keys = [...new Set([...Object.keys(a.params), ...Object.keys(b.params)])].sort();
@@ -113,18 +99,19 @@ function byKnobs(a: RecallQpsPoint, b: RecallQpsPoint): number {
 }
 
 /**
- * The recall–QPS points of one vector service: one per unfiltered search operation whose
- * searches were judged (operations[op].recall must be set).
+ * The recall–QPS points of one service: one per operation that ran with declared knobs
+ * (`operationParams`, stored with the run) and has a value of `rate` (a per-operation rate figure).
  */
-export function recallQpsPoints(s: ServiceReport): RecallQpsPoint[] {
+export function recallQpsPoints(s: ServiceReport, rate: Record<string, unknown>, params: Record<string, Record<string, number>>): RecallQpsPoint[] {
   const ops = Object.entries(s.operations);
   const alone = ops.length === 1;
   const clients = s.load.mode === 'closed' ? s.load.clients : null;
   const cycleGap = clients && s.throughput.requests_per_second > 0 && s.latency.all.mean !== null ? Math.max(0, clients / s.throughput.requests_per_second - s.latency.all.mean) : null;
   const points: RecallQpsPoint[] = [];
   for (const [operation, slice] of ops) {
-    const params = searchParamsOf(operation);
-    if (!params || !slice.recall) continue;
+    const knobs = params[operation];
+    const r = rate[operation] as RecallSummary | undefined;
+    if (!knobs || !r) continue;
     const measured = slice.throughput.successful_per_second;
     const okShare = slice.requests.total ? slice.requests.successful / slice.requests.total : 0;
     const mean = slice.latency.all.mean;
@@ -136,10 +123,10 @@ export function recallQpsPoints(s: ServiceReport): RecallQpsPoint[] {
     }
     points.push({
       operation,
-      params,
-      recall: slice.recall.mean,
-      recall_min: slice.recall.min,
-      searches: slice.recall.searches,
+      params: knobs,
+      recall: r.mean,
+      recall_min: r.min,
+      searches: r.searches,
       qps,
       qps_basis: basis,
       throughput: measured,
@@ -151,16 +138,14 @@ export function recallQpsPoints(s: ServiceReport): RecallQpsPoint[] {
 }
 
 /**
- * Puts a vector service's recall where the report shows it: per operation in its slice,
- * the recall–QPS points in `recall_qps`, and (with two points or more) their plot in `points`.
+ * The quality–QPS curve of a service whose operations ran with declared knobs (a vector
+ * service's `search_params`): its points in `recall_qps` from the first per-operation rate
+ * figure, and (with two points or more) their plot in `points`.
  */
-export function attachRecall(report: ServiceReport, byOperation: Record<string, RecallSummary> | undefined): void {
-  if (!byOperation) return;
-  for (const [op, r] of Object.entries(byOperation)) {
-    const slice = report.operations[op];
-    if (slice) slice.recall = r;
-  }
-  const curve = recallQpsPoints(report);
+export function attachCurve(report: ServiceReport, figures: readonly DeclaredFigure[], params: Record<string, Record<string, number>>): void {
+  const rate = figures.find((f) => f.declaration.kind === 'rate' && f.byOperation);
+  if (!rate || Object.keys(params).length === 0) return;
+  const curve = recallQpsPoints(report, rate.byOperation!, params);
   if (curve.length === 0) return;
   report.recall_qps = curve;
   if (curve.length > 1) {

@@ -45,6 +45,8 @@ export interface SliceReport {
   timeseries?: Timeseries;
   /** Vector searches of this operation: recall@k against the ground truth (per operation only). */
   recall?: RecallSummary;
+  /** Figures the backend declared with no place of their own in this shape, by name (per operation when declared so). */
+  metrics?: Record<string, unknown>;
 }
 
 export interface LoadReport {

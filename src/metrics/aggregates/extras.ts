@@ -1,29 +1,24 @@
 import { Distribution, type DistSummary } from '../distribution.js';
 import { meetsSlo } from '../slo.js';
 import type { Slo } from '../../recipe/types.js';
+import type { MetricDeclaration } from '../../services/contract.js';
 import { LogHistogram, type BinnedHistogram } from './loghist.js';
 
-/** The per-request details backends leave in `extra` that the report aggregates. */
-export interface Extra {
-  itl?: [number, number][];
-  itl_max_ms?: number;
-  e2el_ms?: number;
-  ttfb_ms?: number;
-  recall?: number;
-  session_id?: string;
-  turn?: number;
-  session_end?: string;
-}
+/** A request's `extra` as stored: the declared figures, and whatever else the backend kept (sessions). */
+export type Extra = Record<string, unknown>;
 
-/** recall@k of a service's or an operation's searches: mean, worst, and how many were judged. */
-export interface RecallSummary {
+/** A rate's figures (values in [0, 1]): mean, worst, and how many were judged. */
+export interface RateSummary {
   mean: number;
   min: number;
-  searches: number;
+  count: number;
 }
 
-/** Running mean and minimum of recall values. */
-export class RecallTally {
+/** recall@k of a service's or an operation's searches, as the report shows it (a rate counted as `searches`). */
+export type RecallSummary = { mean: number; min: number; searches: number };
+
+/** Running mean and minimum of a rate's values. */
+export class RateTally {
   private sum = 0;
   private min = Infinity;
   private n = 0;
@@ -34,40 +29,73 @@ export class RecallTally {
     this.n++;
   }
 
-  summary(): RecallSummary | undefined {
-    return this.n ? { mean: this.sum / this.n, min: this.min, searches: this.n } : undefined;
+  summary(): RateSummary | undefined {
+    return this.n ? { mean: this.sum / this.n, min: this.min, count: this.n } : undefined;
   }
 }
 
-/** Report figures drawn from `extra` and from the recipe's SLOs, for one service. */
+/** One declared metric's figures over a service, and per operation where it is declared so. */
+export interface DeclaredFigure {
+  declaration: MetricDeclaration;
+  /** A DistSummary (trend), a RateSummary with its count named as declared (rate), or a sum (counter). */
+  value: unknown;
+  histogram?: BinnedHistogram;
+  byOperation?: Record<string, unknown>;
+}
+
+/** Report figures drawn from `extra` (as the backend declared them) and from the recipe's SLOs, for one service. */
 export interface ExtrasReport {
-  itl?: DistSummary;
-  /** The same token gaps binned, for the HTML's ITL histogram and CDF. */
-  itlHistogram?: BinnedHistogram;
-  e2el?: DistSummary;
-  ttfb?: DistSummary;
-  recall?: RecallSummary;
-  /** Recall per operation (each `search@…` of a parameter sweep apart), for the operation slices and the recall–QPS curve. */
-  recallByOperation?: Record<string, RecallSummary>;
+  figures: DeclaredFigure[];
   goodput?: { slo: Slo; requests_meeting_slo: number; fraction: number | null; requests_per_second: number | null };
 }
 
+type Tally = Distribution | RateTally | { sum: number };
+
+function newTally(kind: MetricDeclaration['kind']): Tally {
+  return kind === 'trend' ? new Distribution() : kind === 'rate' ? new RateTally() : { sum: 0 };
+}
+
+function addTo(t: Tally, v: unknown): boolean {
+  if (t instanceof Distribution) {
+    if (typeof v === 'number') t.record(v);
+    else if (Array.isArray(v)) for (const [x, k] of v as [number, number][]) t.recordMany(x, k);
+    else return false;
+  } else if (typeof v !== 'number') return false;
+  else if (t instanceof RateTally) t.add(v);
+  else t.sum += v;
+  return true;
+}
+
+function summaryOf(t: Tally, d: MetricDeclaration): unknown {
+  if (t instanceof Distribution) return t.count ? t.summary() : undefined;
+  if (t instanceof RateTally) {
+    const s = t.summary();
+    return s && { mean: s.mean, min: s.min, [d.countAs ?? 'count']: s.count };
+  }
+  return t.sum;
+}
+
 /**
- * ITL over every token gap (a `[gap, k]` pair counts k times, docs/metrics.md), LLM e2el,
- * S3 time to first byte, vector recall, and goodput (requests meeting every SLO).
+ * Whatever figures the service's backend declared (contract.ts MetricDeclaration), summed
+ * up by kind from each request's `extra`, and goodput (requests meeting every SLO).
  */
 export class ExtrasAggregate {
-  private readonly itl = new Distribution();
-  /** Created with the first gap; a state saved before it existed has none (its CDF then falls back to per-request means). */
-  private itlBins: LogHistogram | undefined;
-  private readonly e2el = new Distribution();
-  private readonly ttfb = new Distribution();
-  private readonly recall = new RecallTally();
-  private readonly recallOps = new Map<string, RecallTally>();
+  private readonly tallies: Tally[];
+  /** Per operation, for declarations with perOperation. */
+  private readonly byOp: Map<string, Tally>[];
+  /** Created with a trend's first values when it is binned; a state saved before has none. */
+  private readonly bins: (LogHistogram | undefined)[];
   private good = 0;
   private judged = 0;
 
-  constructor(private readonly slo: Slo | undefined) {}
+  constructor(
+    private readonly slo: Slo | undefined,
+    private readonly declared: readonly MetricDeclaration[] = [],
+  ) {
+    this.tallies = declared.map((d) => newTally(d.kind));
+    this.byOp = declared.map(() => new Map());
+    this.bins = declared.map(() => undefined);
+  }
 
   /** Whether rows of this service need their `extra` parsed at all. */
   static wanted(extraText: string | null): boolean {
@@ -85,40 +113,43 @@ export class ExtrasAggregate {
       }
     }
     if (x) {
-      if (Array.isArray(x.itl)) {
-        this.itlBins ??= new LogHistogram();
-        for (const [gap, k] of x.itl) {
-          this.itl.recordMany(gap, k);
-          if (k > 0) this.itlBins.record(gap / 1000, k);
+      this.declared.forEach((d, i) => {
+        const v = x![d.name];
+        if (v === undefined || !addTo(this.tallies[i]!, v)) return;
+        if (d.perOperation) {
+          const ops = this.byOp[i]!;
+          let t = ops.get(operation);
+          if (!t) ops.set(operation, (t = newTally(d.kind)));
+          addTo(t, v);
         }
-      }
-      if (typeof x.e2el_ms === 'number') this.e2el.record(x.e2el_ms);
-      if (typeof x.ttfb_ms === 'number') this.ttfb.record(x.ttfb_ms);
-      if (typeof x.recall === 'number') {
-        this.recall.add(x.recall);
-        let op = this.recallOps.get(operation);
-        if (!op) this.recallOps.set(operation, (op = new RecallTally()));
-        op.add(x.recall);
-      }
+        if (d.histogramAs && d.kind === 'trend') {
+          const bins = (this.bins[i] ??= new LogHistogram());
+          // Binned in seconds, as the report's other histograms.
+          if (typeof v === 'number') bins.record(v / 1000, 1);
+          else for (const [gap, k] of v as [number, number][]) if (k > 0) bins.record(gap / 1000, k);
+        }
+      });
     }
     if (this.slo) {
       this.judged++;
-      if (meetsSlo({ ok, latencyMs, ttftMs, tpotMs, itlMaxMs: x?.itl_max_ms }, this.slo)) this.good++;
+      const itlMaxMs = typeof x?.itl_max_ms === 'number' ? x.itl_max_ms : undefined;
+      if (meetsSlo({ ok, latencyMs, ttftMs, tpotMs, itlMaxMs }, this.slo)) this.good++;
     }
     return x;
   }
 
   report(windowSeconds: number | null): ExtrasReport {
-    const out: ExtrasReport = {};
-    if (this.itl.count) out.itl = this.itl.summary();
-    if (this.itlBins?.count) out.itlHistogram = this.itlBins.binned();
-    if (this.e2el.count) out.e2el = this.e2el.summary();
-    if (this.ttfb.count) out.ttfb = this.ttfb.summary();
-    const recall = this.recall.summary();
-    if (recall) {
-      out.recall = recall;
-      out.recallByOperation = Object.fromEntries([...this.recallOps].map(([op, t]) => [op, t.summary()!]));
-    }
+    const figures: DeclaredFigure[] = [];
+    this.declared.forEach((d, i) => {
+      const value = summaryOf(this.tallies[i]!, d);
+      if (value === undefined || value === 0) return;
+      const f: DeclaredFigure = { declaration: d, value };
+      const bins = this.bins[i];
+      if (bins?.count) f.histogram = bins.binned();
+      if (d.perOperation) f.byOperation = Object.fromEntries([...this.byOp[i]!].map(([op, t]) => [op, summaryOf(t, d)]));
+      figures.push(f);
+    });
+    const out: ExtrasReport = { figures };
     if (this.slo) {
       out.goodput = {
         slo: this.slo,
