@@ -151,12 +151,12 @@ function place(target: object, path: string, value: unknown): void {
 function placeFigures(report: ServiceReport, figures: readonly DeclaredFigure[]): void {
   for (const f of figures) {
     const d = f.declaration;
-    if (d.reportAs) place(report, d.reportAs, f.value);
-    else (report.metrics ??= {})[d.name] = f.value;
+    const put = (at: SliceReport, v: unknown) => (d.reportAs ? place(at, d.reportAs, v) : ((at.metrics ??= {})[d.name] = v));
+    put(report, f.value);
     if (f.histogram && d.histogramAs) place(report, d.histogramAs, f.histogram);
     for (const [op, v] of Object.entries(f.byOperation ?? {})) {
       const slice = report.operations[op];
-      if (slice && v !== undefined) place(slice, d.reportAs ?? `metrics.${d.name}`, v);
+      if (slice && v !== undefined && v !== 0) put(slice, v);
     }
   }
 }
