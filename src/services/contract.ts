@@ -4,6 +4,9 @@ import type { ErrorClass, LlmFields } from '../metrics/sample.js';
 import type { Logger } from '../util/log.js';
 import type { MixEntry, ServiceSpec } from '../recipe/types.js';
 import type { ServerLaunch } from '../launch/types.js';
+import type { MetricDeclaration } from '../metrics/declaration.js';
+
+export type { MetricDeclaration };
 
 /** What an adapter saw for one operation; the engine adds the timing. */
 export interface OperationResult {
@@ -77,30 +80,6 @@ export interface Adapter<Op = unknown> {
    * metadata says); undefined keeps the recipe's mix.
    */
   resolvedMix?(): readonly MixEntry[] | undefined;
-}
-
-/**
- * A figure a backend leaves in its results' `extra` (k6's metric kinds): the report, the
- * HTML and the stored aggregates summarise whatever is declared, by kind, with no name
- * known to the core. Values: a number, or for a trend `[value, count]` pairs (token gaps).
- */
-export interface MetricDeclaration {
-  /** The key in `OperationResult.extra`. */
-  name: string;
-  /** trend: a distribution (percentiles); rate: the mean and minimum of values in [0, 1]; counter: a sum. */
-  kind: 'trend' | 'counter' | 'rate';
-  unit: 'ms' | 'fraction' | 'count' | 'bytes';
-  /** The operations that emit it (all, when absent). */
-  operations?: readonly string[];
-  description: string;
-  /** Where the service's report shows it, as a path (`ttfb`, `llm.e2el`); absent: `metrics.<name>`. A path below an absent object is skipped. */
-  reportAs?: string;
-  /** Also in each operation's slice, at the same path. */
-  perOperation?: boolean;
-  /** trend: its values binned (log-spaced, seconds) at this path, for histograms and CDFs. */
-  histogramAs?: string;
-  /** rate: the name of its count in the report (default `count`). */
-  countAs?: string;
 }
 
 export interface BackendModule {

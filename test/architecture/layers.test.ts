@@ -31,8 +31,12 @@ test('the engine never imports launch, cli or report', async () => {
   assert.deepEqual(await crossings('engine/', /^(launch|cli|report)\//), []);
 });
 
-test('metrics never imports report', async () => {
-  assert.deepEqual(await crossings('metrics/', /^report\//), []);
+test('metrics never imports report (nor services: the metric declaration lives in metrics/)', async () => {
+  assert.deepEqual(await crossings('metrics/', /^(report|services)\//), []);
+});
+
+test('the report never imports launch or cli: it reads the database and the engine's types', async () => {
+  assert.deepEqual(await crossings('report/', /^(launch|cli)\//), []);
 });
 
 test('the core (engine, metrics, report, recipe, launch, cli) never imports a backend folder', async () => {

@@ -1,7 +1,7 @@
 import { ROW_COLUMNS } from '../rows.js';
 import type { StoredServiceRow } from '../rows.js';
 import type { Slo } from '../../recipe/types.js';
-import type { MetricDeclaration } from '../../services/contract.js';
+import type { MetricDeclaration } from '../declaration.js';
 import { LlmAggregate, SliceAggregate } from './aggregate.js';
 import { ExtrasAggregate } from './extras.js';
 import { ServiceSeries } from './service-series.js';

@@ -1,7 +1,7 @@
 import { Distribution, type DistSummary } from '../distribution.js';
 import { meetsSlo } from '../slo.js';
 import type { Slo } from '../../recipe/types.js';
-import type { MetricDeclaration } from '../../services/contract.js';
+import type { MetricDeclaration } from '../declaration.js';
 import { LogHistogram, type BinnedHistogram } from './loghist.js';
 
 /** A request's `extra` as stored: the declared figures, and whatever else the backend kept (sessions). */
