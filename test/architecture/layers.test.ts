@@ -35,7 +35,7 @@ test('metrics never imports report (nor services: the metric declaration lives i
   assert.deepEqual(await crossings('metrics/', /^(report|services)\//), []);
 });
 
-test('the report never imports launch or cli: it reads the database and the engine's types', async () => {
+test('the report never imports launch or cli: it reads the database and the engine types', async () => {
   assert.deepEqual(await crossings('report/', /^(launch|cli)\//), []);
 });
 
