@@ -7,6 +7,7 @@ import { RunAccumulator, ServiceAccumulator } from '../metrics/aggregates/accumu
 import { loadRunState, saveRunState } from '../metrics/aggregates/saved-state.js';
 import type { DeclaredFigure } from '../metrics/aggregates/extras.js';
 import { attachCurve } from './points.js';
+import { builtinRegistry } from '../services/catalog.js';
 import { buildSweeps } from './sweeps.js';
 import { ROW_COLUMNS } from '../metrics/rows.js';
 import type { StoredServiceRow } from '../metrics/store.js';
@@ -161,6 +162,20 @@ function placeFigures(report: ServiceReport, figures: readonly DeclaredFigure[])
   }
 }
 
+/**
+ * A run stored before backends declared their metrics has none in its stored load: it
+ * gets the declarations of its backend as the catalogue has them now (and the plain
+ * operations' knobs), so its report keeps TTFB, ITL, e2el and recall.
+ */
+function withDeclarations(row: ServiceRow): ServiceRow {
+  const load = row.load ? (JSON.parse(row.load) as Record<string, unknown>) : undefined;
+  if (!load || load.metrics || row.service_type === null) return row;
+  const def = builtinRegistry.resolve(row.service_type, row.backend ?? undefined);
+  if (!def?.metrics?.length) return row;
+  const params = def.operationParams?.({});
+  return { ...row, load: JSON.stringify({ ...load, metrics: def.metrics, ...(params && !load.operation_params ? { operation_params: params } : {}) }) };
+}
+
 /** The knobs each operation ran with, as the backend declared them when the run began. */
 function operationParams(row: ServiceRow | undefined): Record<string, Record<string, number>> {
   const load = row?.load ? (JSON.parse(row.load) as { operation_params?: Record<string, Record<string, number>> }) : {};
@@ -175,7 +190,7 @@ function operationParams(row: ServiceRow | undefined): Record<string, Record<str
 export function buildReport(db: Database.Database, benchmarkId?: string, now = new Date(), prebuilt?: RunAccumulator, saveState = false): Report {
   const run = findRun(db, benchmarkId);
   const id = run.benchmark_id;
-  const serviceRows = db.prepare('SELECT * FROM services WHERE benchmark_id = ? ORDER BY rowid').all(id) as ServiceRow[];
+  const serviceRows = (db.prepare('SELECT * FROM services WHERE benchmark_id = ? ORDER BY rowid').all(id) as ServiceRow[]).map(withDeclarations);
   const acc = accumulate(db, id, serviceRows, prebuilt, saveState);
   const clientLoad = readClientLoad(db, id);
 
