@@ -34,3 +34,12 @@ test('without declarations stored (a run of another backend), extras are not rea
   assert.equal(s.ttfb, undefined);
   assert.equal(s.metrics, undefined);
 });
+
+test('a run stored before backends declared their metrics reports them from its backend’s declarations (S3 TTFB)', (t) => {
+  const samples = Array.from({ length: 20 }, (_, i) => sampleAt(1000 + i * 5, 10, { operation: 'get', extra: { ttfb_ms: 4 } }));
+  const store = storeWith('old', 'services: []\n', samples, [{ serviceType: 's3', load: { mode: 'closed', clients: 1 } }]);
+  t.after(() => store.close());
+  const s = buildReport(store.db, 'old').services.svc!;
+  assert.equal(s.ttfb?.count, 20);
+  assert.equal(s.ttfb?.p50, 0.004);
+});
