@@ -244,6 +244,8 @@ export function buildReport(db: Database.Database, benchmarkId?: string, now = n
         output_tokens_per_second: windowSeconds ? rate(a.llm.outputTokens, windowSeconds) : null,
         total_tokens_per_second: windowSeconds ? rate(a.llm.inputTokens + a.llm.outputTokens, windowSeconds) : null,
         tokens_estimated_requests: a.llm.estimated,
+        ...(extras.tokenSources ? { token_sources: extras.tokenSources } : {}),
+        ...(extras.itlCoArrived ? { itl_coarrived_gaps: extras.itlCoArrived.coarrived, itl_gaps: extras.itlCoArrived.gaps } : {}),
         // The ITL histogram counts the same token gaps as the table's itl (docs/metrics.md).
         ...(series.llm ? { histograms: { ...series.llm } } : {}),
         ...(sessions ? { sessions } : {}),

@@ -1,4 +1,4 @@
-import { fmtBytes, fmtDuration, fmtMetric, fmtRate } from './format.js';
+import { coArrivedLine, fmtBytes, fmtDuration, fmtMetric, fmtRate, tokenSourcesLine } from './format.js';
 import { servicesInOrder, sloText } from './display.js';
 import type { Report, ServiceReport, SliceReport, ThresholdReport } from './types.js';
 import { verdictOf } from './verdict.js';
@@ -61,6 +61,8 @@ function serviceNotes(name: string, s: ServiceReport): string[] {
     const d = (label: string, x: { p50: number | null; p99: number | null }) => `${label} p50 ${fmtDuration(x.p50)} p99 ${fmtDuration(x.p99)}`;
     const tok = s.llm.output_tokens_per_second === null ? '' : `; ${fmtRate(s.llm.output_tokens_per_second)} output tokens/s`;
     out.push(`    llm: ${d('ttft', s.llm.ttft)}; ${d('tpot', s.llm.tpot)}; ${d('itl', s.llm.itl)}${tok}`);
+    if (s.llm.token_sources) out.push(`    tokens: ${tokenSourcesLine(s.llm.token_sources)}`);
+    if (s.llm.itl_coarrived_gaps) out.push(`    itl: ${coArrivedLine(s.llm.itl_coarrived_gaps, s.llm.itl_gaps ?? 0)}`);
     if (s.llm.sessions) out.push(...sessionLines(s.llm.sessions));
   }
   if (s.goodput) {

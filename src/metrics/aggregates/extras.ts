@@ -7,6 +7,12 @@ import { LogHistogram, type BinnedHistogram } from './loghist.js';
 /** A request's `extra` as stored: the declared figures, and whatever else the backend kept (sessions). */
 export type Extra = Record<string, unknown>;
 
+/** How many requests took their input and their output token counts from each source (server, tokenizer, estimate). */
+export interface TokenSources {
+  input: Record<string, number>;
+  output: Record<string, number>;
+}
+
 /** A rate's figures (values in [0, 1]): mean, worst, and how many were judged. */
 export interface RateSummary {
   mean: number;
@@ -47,6 +53,9 @@ export interface DeclaredFigure {
 export interface ExtrasReport {
   figures: DeclaredFigure[];
   goodput?: { slo: Slo; requests_meeting_slo: number; fraction: number | null; requests_per_second: number | null };
+  tokenSources?: TokenSources;
+  /** Token gaps of 0 because their chunk came in the same read as the one before, of all the gaps listed. */
+  itlCoArrived?: { coarrived: number; gaps: number };
 }
 
 type Tally = Distribution | RateTally | { sum: number };
@@ -87,6 +96,9 @@ export class ExtrasAggregate {
   private readonly bins: (LogHistogram | undefined)[];
   private good = 0;
   private judged = 0;
+  /** Absent in states saved before they existed. LLM bookkeeping not yet expressible as a declaration (issue 18). */
+  private tokenSources: TokenSources | undefined;
+  private itlCoArrived: { coarrived: number; gaps: number } | undefined;
 
   constructor(
     private readonly slo: Slo | undefined,
@@ -130,12 +142,28 @@ export class ExtrasAggregate {
         }
       });
     }
+    if (x) this.llmBookkeeping(x);
     if (this.slo) {
       this.judged++;
       const itlMaxMs = typeof x?.itl_max_ms === 'number' ? x.itl_max_ms : undefined;
       if (meetsSlo({ ok, latencyMs, ttftMs, tpotMs, itlMaxMs }, this.slo)) this.good++;
     }
     return x;
+  }
+
+  /** Token-count sources and co-arrived token gaps of LLM backends (common/result.ts). */
+  private llmBookkeeping(x: Extra): void {
+    if (Array.isArray(x.itl)) {
+      const c = (this.itlCoArrived ??= { coarrived: 0, gaps: 0 });
+      c.coarrived += typeof x.itl_coarrived === 'number' ? x.itl_coarrived : 0;
+      for (const [, k] of x.itl as [number, number][]) c.gaps += k;
+    }
+    const from = x.tokens_from as { input?: unknown; output?: unknown } | undefined;
+    if (from && typeof from === 'object') {
+      const t = (this.tokenSources ??= { input: {}, output: {} });
+      if (typeof from.input === 'string') t.input[from.input] = (t.input[from.input] ?? 0) + 1;
+      if (typeof from.output === 'string') t.output[from.output] = (t.output[from.output] ?? 0) + 1;
+    }
   }
 
   report(windowSeconds: number | null): ExtrasReport {
@@ -150,6 +178,8 @@ export class ExtrasAggregate {
       figures.push(f);
     });
     const out: ExtrasReport = { figures };
+    if (this.tokenSources) out.tokenSources = this.tokenSources;
+    if (this.itlCoArrived?.gaps) out.itlCoArrived = this.itlCoArrived;
     if (this.slo) {
       out.goodput = {
         slo: this.slo,

@@ -24,7 +24,7 @@ import { Bucket, SeriesAccumulator } from './timeseries.js';
  * field added to an aggregate is saved without more code. Bump FORMAT when a field's
  * meaning changes: older states are then ignored, not misread.
  */
-const FORMAT = 3;
+const FORMAT = 4;
 
 /** Classes whose instances are restored with their prototype (fields are set directly; no constructor runs). */
 const CLASSES: Record<string, { prototype: object }> = {

@@ -50,6 +50,8 @@ export const llmFields = {
   api_key: z.string().optional(),
   headers: z.record(z.string(), z.string()).optional(),
   url: z.string().optional(),
+  /** A local Hugging Face tokenizer (a folder with tokenizer.json): exact prompt lengths and token counts (docs/recipe.md). */
+  tokenizer: z.string().min(1).optional(),
   sessions: sessionsField.optional(),
 };
 
