@@ -16,25 +16,7 @@ import { scrub } from '../util/scrub.js';
 export type RunStatus = 'running' | 'complete' | 'partial' | 'failed';
 export type ServiceStatus = 'running' | 'complete' | 'partial' | 'failed' | 'skipped';
 
-/** A `services` row as stored; windows are seconds from the run's start. */
-export interface StoredServiceRow {
-  service_name: string;
-  service_type: string | null;
-  backend: string | null;
-  status: string;
-  error: string | null;
-  load: string | null;
-  window_start: number | null;
-  window_end: number | null;
-  issue_end: number | null;
-  scheduled: number;
-  dropped: number;
-  warmup_requests: number;
-  cancelled: number;
-  started_at?: string | null;
-  ended_at?: string | null;
-  load_phase?: string | null;
-}
+export type { StoredServiceRow } from './rows.js';
 
 export interface RunRecord {
   benchmarkId: string;

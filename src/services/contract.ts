@@ -4,6 +4,9 @@ import type { ErrorClass, LlmFields } from '../metrics/sample.js';
 import type { Logger } from '../util/log.js';
 import type { MixEntry, ServiceSpec } from '../recipe/types.js';
 import type { ServerLaunch } from '../launch/types.js';
+import type { MetricDeclaration } from '../metrics/declaration.js';
+
+export type { MetricDeclaration };
 
 /** What an adapter saw for one operation; the engine adds the timing. */
 export interface OperationResult {
@@ -112,6 +115,10 @@ export interface BackendDefinition {
   /** Checks across fields that zod shapes cannot express; returns messages by key path. */
   check?(service: Record<string, unknown>): { path: (string | number)[]; message: string }[];
   load(): Promise<BackendModule>;
+  /** The figures its results carry in `extra` beyond the engine's own (TTFB, token gaps, recall). */
+  metrics?: readonly MetricDeclaration[];
+  /** The knobs each operation runs with (a `search_params` entry), stored with the run so curves need not read them out of names. */
+  operationParams?(service: Readonly<Record<string, unknown>>): Record<string, Record<string, number>>;
   /**
    * How to start this backend's server when the recipe asks aifb to (`launcher:`
    * local or slurm): command, image, port, data directory and readiness check.

@@ -12,6 +12,7 @@ import { ThresholdWatch } from '../../report/thresholds-live.js';
 import { fmtMetric } from '../../report/format.js';
 import { builtinRegistry, CATALOG_MODULE } from '../../services/catalog.js';
 import { startSeedServices } from '../../launch/seed.js';
+import { serviceLauncher } from '../../launch/service-launcher.js';
 import { systemClock } from '../../util/clock.js';
 import { createLogger, toLogLevel } from '../../util/log.js';
 import { parseCommandArgs, positiveInt } from '../args.js';
@@ -165,6 +166,7 @@ export const runCommand: Command = {
         sequential: values.sequential ?? false,
         threads: values['one-thread'] || plan.global.threads === 'one' ? 'one' : 'per-service',
         registryModule: CATALOG_MODULE,
+        launcher: serviceLauncher,
         graceMs,
         observers: [{ serviceStarted: (spec, live) => progress.add(spec.name, live) }, exporter.observer, watch],
       });

@@ -22,5 +22,6 @@ export const postgresDefinition: BackendDefinition = {
     sslmode: z.enum(SSL_MODES).optional(),
   },
   ...sqlDefinitionCommon,
+  metrics: [],
   load: () => import('./adapter.js'),
 };

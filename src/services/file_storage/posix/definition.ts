@@ -66,5 +66,6 @@ export const fileStorageDefinition: BackendDefinition = {
   operations: ['write', 'read', 'stat', 'delete', 'random_read', 'random_write'],
   defaultMix: { write: 0.4, read: 0.4, stat: 0.1, delete: 0.1 },
   check,
+  metrics: [],
   load: () => import('./adapter.js'),
 };

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { BackendDefinition } from '../../contract.js';
 import { llmFields } from '../common/fields.js';
+import { LLM_METRICS } from '../common/metrics.js';
 import { checkLlmFields } from '../common/check.js';
 
 const apiOf = (service: Record<string, unknown>) => (service.api === 'chat' ? 'chat' : 'completions');
@@ -25,5 +26,6 @@ export const openaiDefinition: BackendDefinition = {
   defaultMix: { completions: 1 },
   defaultMixFor: mixOf,
   check: (service) => checkLlmFields(service, { chat: ['chat'], defaultMix: mixOf }),
+  metrics: LLM_METRICS,
   load: () => import('./adapter.js'),
 };

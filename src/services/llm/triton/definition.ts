@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { BackendDefinition } from '../../contract.js';
 import { llmFields } from '../common/fields.js';
+import { LLM_METRICS } from '../common/metrics.js';
 import { checkLlmFields } from '../common/check.js';
 
 const DATATYPES = ['BOOL', 'UINT8', 'UINT16', 'UINT32', 'UINT64', 'INT8', 'INT16', 'INT32', 'INT64', 'FP16', 'FP32', 'FP64', 'BYTES'] as const;
@@ -34,5 +35,6 @@ export const tritonDefinition: BackendDefinition = {
   defaultMix: { generate_stream: 1 },
   defaultMixFor: mixOf,
   check: (service) => checkLlmFields(service, { chat: [], defaultMix: mixOf }),
+  metrics: LLM_METRICS,
   load: () => import('./adapter.js'),
 };

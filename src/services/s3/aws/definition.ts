@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { BackendDefinition } from '../../contract.js';
+import type { BackendDefinition, MetricDeclaration } from '../../contract.js';
 import { payloadSizeField, sizeField } from '../../../recipe/fields.js';
 import { BOUNDS, boundedInt } from '../../../recipe/bounds.js';
 import { formatBytes, parseSizeBytes } from '../../../util/units.js';
@@ -16,6 +16,11 @@ export const S3_OPERATIONS = ['put', 'get', 'head', 'stat', 'list', 'delete', 'm
 
 /** warp's `mixed` benchmark: GET 45 %, STAT 30 %, PUT 15 %, DELETE 10 %. */
 export const S3_DEFAULT_MIX = { get: 0.45, head: 0.3, put: 0.15, delete: 0.1 };
+
+/** GETs time their first byte (the adapter's `ttfb_ms`), as warp reports TTFB. */
+export const S3_METRICS: readonly MetricDeclaration[] = [
+  { name: 'ttfb_ms', kind: 'trend', unit: 'ms', operations: ['get'], description: 'time to first byte of a GET: from its send to the first byte of the body', reportAs: 'ttfb' },
+];
 
 function checkEndpoint(service: Record<string, unknown>, out: Problem[]): void {
   const source = endpointSource(service);
@@ -83,5 +88,6 @@ export const s3Definition: BackendDefinition = {
   operations: S3_OPERATIONS,
   defaultMix: S3_DEFAULT_MIX,
   check,
+  metrics: S3_METRICS,
   load: () => import('./adapter.js'),
 };

@@ -1,3 +1,4 @@
+import type { MetricDeclaration } from '../../contract.js';
 import { BOUNDS, boundMessage } from '../../../recipe/bounds.js';
 import { z } from 'zod';
 import { VDB_MSG } from './messages.js';
@@ -58,6 +59,27 @@ export function variantName(params: SearchParams): string {
   const parts = SEARCH_KNOBS.filter((k) => params[k] !== undefined).map((k) => `${k}=${params[k]}`);
   return `search@${parts.join(',')}`;
 }
+
+/** The operations' knobs, stored with the run for the recall–QPS curve: plain `search` (the service's own settings) and each `search_params` entry. */
+export function vectorOperationParams(service: Readonly<Record<string, unknown>>): Record<string, Record<string, number>> {
+  const out: Record<string, Record<string, number>> = { search: {} };
+  for (const p of paramsList(service)) out[variantName(p)] = Object.fromEntries(SEARCH_KNOBS.flatMap((k) => (p[k] === undefined ? [] : [[k, Number(p[k])]])));
+  return out;
+}
+
+/** recall@k of each search against the exact ground truth (common/workload.ts), per operation for the recall–QPS curve. */
+export const VECTOR_METRICS: readonly MetricDeclaration[] = [
+  {
+    name: 'recall',
+    kind: 'rate',
+    unit: 'fraction',
+    operations: ['search', 'search_filtered'],
+    description: 'recall@k: the share of the true k nearest neighbours a search returned',
+    reportAs: 'recall',
+    perOperation: true,
+    countAs: 'searches',
+  },
+];
 
 function paramsList(service: Record<string, unknown>): SearchParams[] {
   const list = service.search_params;
