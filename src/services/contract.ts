@@ -114,8 +114,10 @@ export interface BackendDefinition {
   load(): Promise<BackendModule>;
   /**
    * How to start this backend's server when the recipe asks aifb to (`launcher:`
-   * local or slurm): command, image, port, data directory and readiness check.
-   * Without it, src/launch/servers.ts has defaults for the seed's servers.
+   * local or slurm): command, image, port, data directory and readiness check, kept in
+   * the backend's own server.ts. Absent, or undefined for this service, when aifb cannot
+   * start it (embedded libraries, an endpoint of unknown make): the recipe's
+   * `launcher.command` must say how.
    */
-  server?(service: Readonly<Record<string, unknown>>): ServerLaunch;
+  server?(service: Readonly<Record<string, unknown>>): ServerLaunch | undefined;
 }

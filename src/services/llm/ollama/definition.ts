@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { BackendDefinition } from '../../contract.js';
+import { ollamaServer } from './server.js';
 import { llmFields } from '../common/fields.js';
 import { checkLlmFields } from '../common/check.js';
 
@@ -21,4 +22,5 @@ export const ollamaDefinition: BackendDefinition = {
   defaultMixFor: mixOf,
   check: (service) => checkLlmFields(service, { chat: ['chat'], defaultMix: mixOf }),
   load: () => import('./adapter.js'),
+  server: ollamaServer,
 };

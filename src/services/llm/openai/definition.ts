@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { BackendDefinition } from '../../contract.js';
+import { openaiServer } from './server.js';
 import { llmFields } from '../common/fields.js';
 import { checkLlmFields } from '../common/check.js';
 
@@ -26,4 +27,5 @@ export const openaiDefinition: BackendDefinition = {
   defaultMixFor: mixOf,
   check: (service) => checkLlmFields(service, { chat: ['chat'], defaultMix: mixOf }),
   load: () => import('./adapter.js'),
+  server: openaiServer,
 };

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { BackendDefinition } from '../../contract.js';
+import { tritonServer } from './server.js';
 import { llmFields } from '../common/fields.js';
 import { checkLlmFields } from '../common/check.js';
 
@@ -35,4 +36,5 @@ export const tritonDefinition: BackendDefinition = {
   defaultMixFor: mixOf,
   check: (service) => checkLlmFields(service, { chat: [], defaultMix: mixOf }),
   load: () => import('./adapter.js'),
+  server: tritonServer,
 };

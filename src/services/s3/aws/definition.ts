@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { BackendDefinition } from '../../contract.js';
+import { minioServer } from './server.js';
 import { payloadSizeField, sizeField } from '../../../recipe/fields.js';
 import { BOUNDS, boundedInt } from '../../../recipe/bounds.js';
 import { formatBytes, parseSizeBytes } from '../../../util/units.js';
@@ -84,4 +85,5 @@ export const s3Definition: BackendDefinition = {
   defaultMix: S3_DEFAULT_MIX,
   check,
   load: () => import('./adapter.js'),
+  server: minioServer,
 };

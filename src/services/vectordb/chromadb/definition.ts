@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { BackendDefinition } from '../../contract.js';
+import { chromaServer } from './server.js';
 import { BASE_OPERATIONS, DEFAULT_VECTOR_MIX, checkVectorFields, vectorFields, vectorOperationsFor } from '../common/fields.js';
 import { parseHttpUrl, baseUrlText } from '../../shared/endpoint.js';
 
@@ -41,4 +42,5 @@ export const chromaDefinition: BackendDefinition = {
     return out;
   },
   load: () => import('./adapter.js'),
+  server: chromaServer,
 };

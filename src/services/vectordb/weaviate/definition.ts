@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { BackendDefinition } from '../../contract.js';
+import { weaviateServer } from './server.js';
 import { BASE_OPERATIONS, DEFAULT_VECTOR_MIX, checkVectorFields, vectorFields, vectorOperationsFor } from '../common/fields.js';
 import { baseUrlText, parseHttpUrl } from '../../shared/endpoint.js';
 
@@ -42,4 +43,5 @@ export const weaviateDefinition: BackendDefinition = {
     return out;
   },
   load: () => import('./adapter.js'),
+  server: weaviateServer,
 };
