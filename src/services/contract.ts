@@ -72,6 +72,12 @@ export interface Adapter<Op = unknown> {
   /** Remove what setup created, also after a failed or interrupted run. */
   teardown(ctx: TeardownContext): Promise<void>;
   /**
+   * Capability of backends that load data in setup (rows, vectors): what that load took
+   * (sizes, seconds, rate), set by the end of setup. It is outside the timed window and
+   * reported on its own; undefined when the backend loads nothing.
+   */
+  readonly loadPhase?: object;
+  /**
    * After setup: the operations to run when the server decided them (a Triton model
    * the recipe names without an operation is run with infer or generate_stream, as its
    * metadata says); undefined keeps the recipe's mix.
