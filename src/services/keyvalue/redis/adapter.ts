@@ -1,13 +1,12 @@
 import { createClient, RESP_TYPES } from 'redis';
-import { z } from 'zod';
 import type { Adapter, OperationResult, SetupContext, TeardownContext } from '../../contract.js';
 import type { ServiceSpec } from '../../../recipe/types.js';
 import type { Rng } from '../../../util/rng.js';
-import { parseSizeBytes } from '../../../util/units.js';
 import { RunError } from '../../../errors.js';
 import { checkReachable } from '../../shared/reachable.js';
 import { classed } from './errors.js';
-import { redisFields, type RedisFields } from './definition.js';
+import { fieldsOf } from '../../fields.js';
+import { redisFields, type RedisFields } from './fields.js';
 
 type Op = { operation: 'get' | 'set' | 'delete'; key: string; value?: Buffer };
 
@@ -18,10 +17,9 @@ const BATCH = 1000;
 
 const escapeGlob = (s: string) => s.replace(/[*?[\]\\]/g, (c) => `\\${c}`);
 
-function connectionOf(f: Readonly<Record<string, unknown>>): { url: URL; password: string | undefined } {
-  const text = typeof f.service_url === 'string' ? f.service_url : `redis://${typeof f.host === 'string' && f.host !== '' ? f.host : '127.0.0.1'}:${typeof f.port === 'number' ? f.port : 6379}`;
-  const url = new URL(text);
-  return { url, password: typeof f.password === 'string' ? f.password : undefined };
+function connectionOf(f: RedisFields): { url: URL; password: string | undefined } {
+  const url = new URL(f.service_url ?? `redis://${f.host || '127.0.0.1'}:${typeof f.port === 'number' ? f.port : 6379}`);
+  return { url, password: f.password };
 }
 
 function newClient(url: URL, password: string | undefined, db: number) {
@@ -56,11 +54,11 @@ class RedisAdapter implements Adapter<Op> {
   loadPhase: { keys: number; bytes: number; seconds: number; keysPerSecond: number } | undefined;
 
   constructor(private readonly spec: ServiceSpec) {
-    this.o = z.object(redisFields).parse(spec.fields);
+    this.o = fieldsOf(redisFields, spec.fields);
   }
 
   private async open(signal: AbortSignal): Promise<ReturnType<typeof newClient>> {
-    const { url, password } = connectionOf(this.spec.fields);
+    const { url, password } = connectionOf(this.o);
     await checkReachable(new URL(`http://${url.host}`), `Redis at ${url.host}`, signal);
     const client = newClient(url, password, this.o.db);
     // node-redis reports each lost connection as an 'error' event; without a listener it would end the process.
@@ -74,7 +72,7 @@ class RedisAdapter implements Adapter<Op> {
 
   async setup(ctx: SetupContext): Promise<void> {
     this.prefix = `aifb:${ctx.benchmarkId}:${this.spec.name}:`;
-    const size = parseSizeBytes(this.o.value_size) ?? 1024;
+    const size = this.o.value_size;
     this.pool = Array.from({ length: POOL }, () => Buffer.from(ctx.rng.fill(new Uint8Array(size))));
     const client = await this.open(ctx.signal);
     const [found] = await client.scan('0', { MATCH: `${escapeGlob(this.prefix)}*`, COUNT: 100 }).then((r) => [r.keys.length]);
