@@ -148,8 +148,7 @@ export async function runOne(spec: ServiceSpec, o: BenchmarkOptions): Promise<Se
     adapter = (await def.load()).createAdapter(served);
     const setupSignal = AbortSignal.any([o.stop, AbortSignal.timeout(o.setupTimeoutMs ?? 300_000)]);
     await adapter.setup({ benchmarkId: o.benchmarkId, rng: rng.fork('setup'), log, signal: setupSignal });
-    // Backends that load data in setup (tables, vectors) expose what it took; it is reported on its own.
-    const loadPhase = (adapter as { loadPhase?: unknown }).loadPhase;
+    const loadPhase = adapter.loadPhase;
     if (loadPhase !== undefined) o.store.saveService({ ...base, status: 'running', loadPhase });
     await arrive();
     const resolved = adapter.resolvedMix?.();

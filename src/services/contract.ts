@@ -75,6 +75,12 @@ export interface Adapter<Op = unknown> {
   /** Remove what setup created, also after a failed or interrupted run. */
   teardown(ctx: TeardownContext): Promise<void>;
   /**
+   * Capability of backends that load data in setup (rows, vectors): what that load took
+   * (sizes, seconds, rate), set by the end of setup. It is outside the timed window and
+   * reported on its own; undefined when the backend loads nothing.
+   */
+  readonly loadPhase?: object;
+  /**
    * After setup: the operations to run when the server decided them (a Triton model
    * the recipe names without an operation is run with infer or generate_stream, as its
    * metadata says); undefined keeps the recipe's mix.
@@ -121,8 +127,10 @@ export interface BackendDefinition {
   operationParams?(service: Readonly<Record<string, unknown>>): Record<string, Record<string, number>>;
   /**
    * How to start this backend's server when the recipe asks aifb to (`launcher:`
-   * local or slurm): command, image, port, data directory and readiness check.
-   * Without it, src/launch/servers.ts has defaults for the seed's servers.
+   * local or slurm): command, image, port, data directory and readiness check, kept in
+   * the backend's own server.ts. Absent, or undefined for this service, when aifb cannot
+   * start it (embedded libraries, an endpoint of unknown make): the recipe's
+   * `launcher.command` must say how.
    */
-  server?(service: Readonly<Record<string, unknown>>): ServerLaunch;
+  server?(service: Readonly<Record<string, unknown>>): ServerLaunch | undefined;
 }

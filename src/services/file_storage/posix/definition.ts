@@ -1,9 +1,7 @@
-import { z } from 'zod';
-import { payloadSizeField, sizeField } from '../../../recipe/fields.js';
-import { BOUNDS, boundedInt } from '../../../recipe/bounds.js';
 import type { BackendDefinition } from '../../contract.js';
 import { FS_MSG } from './messages.js';
-import { DIRECT_ALIGNMENT, IO_ENGINES, SYNC_MODES, parseSyncMode } from './options.js';
+import { DIRECT_ALIGNMENT, SYNC_MODES, parseSyncMode } from './options.js';
+import { posixFields } from './fields.js';
 import { parseSizeBytes } from '../../../util/units.js';
 import { refusedBaseReason } from './ownership.js';
 
@@ -54,15 +52,7 @@ export const fileStorageDefinition: BackendDefinition = {
   backend: 'posix',
   isDefault: true,
   description: 'POSIX file storage (write/read/stat/delete files of a size mix; optional sync and O_DIRECT)',
-  fields: {
-    initial_files: boundedInt(0, BOUNDS.initialItems).optional(),
-    verify_reads: z.boolean().optional(),
-    /** random_read/random_write (fio's randread/randwrite): block size and working file size. */
-    block_size: payloadSizeField.optional(),
-    block_file_size: sizeField.optional(),
-    /** fio's ioengine for the block operations: libuv's pool (default) or blocking calls (psync). */
-    io_engine: z.enum(IO_ENGINES).optional(),
-  },
+  fields: posixFields,
   operations: ['write', 'read', 'stat', 'delete', 'random_read', 'random_write'],
   defaultMix: { write: 0.4, read: 0.4, stat: 0.1, delete: 0.1 },
   check,

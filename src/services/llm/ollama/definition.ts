@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { BackendDefinition } from '../../contract.js';
+import { ollamaServer } from './server.js';
 import { llmFields } from '../common/fields.js';
 import { LLM_METRICS } from '../common/metrics.js';
 import { checkLlmFields } from '../common/check.js';
@@ -23,4 +24,5 @@ export const ollamaDefinition: BackendDefinition = {
   check: (service) => checkLlmFields(service, { chat: ['chat'], defaultMix: mixOf }),
   metrics: LLM_METRICS,
   load: () => import('./adapter.js'),
+  server: ollamaServer,
 };

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { BackendDefinition } from '../../contract.js';
+import { openaiServer } from './server.js';
 import { llmFields } from '../common/fields.js';
 import { LLM_METRICS } from '../common/metrics.js';
 import { checkLlmFields } from '../common/check.js';
@@ -28,4 +29,5 @@ export const openaiDefinition: BackendDefinition = {
   check: (service) => checkLlmFields(service, { chat: ['chat'], defaultMix: mixOf }),
   metrics: LLM_METRICS,
   load: () => import('./adapter.js'),
+  server: openaiServer,
 };

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { BackendDefinition } from '../../contract.js';
+import { tritonServer } from './server.js';
 import { llmFields } from '../common/fields.js';
 import { LLM_METRICS } from '../common/metrics.js';
 import { checkLlmFields } from '../common/check.js';
@@ -37,4 +38,5 @@ export const tritonDefinition: BackendDefinition = {
   check: (service) => checkLlmFields(service, { chat: [], defaultMix: mixOf }),
   metrics: LLM_METRICS,
   load: () => import('./adapter.js'),
+  server: tritonServer,
 };

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { BackendDefinition } from '../../contract.js';
+import { chromaServer } from './server.js';
 import { BASE_OPERATIONS, DEFAULT_VECTOR_MIX, checkVectorFields, VECTOR_METRICS, vectorFields, vectorOperationParams, vectorOperationsFor } from '../common/fields.js';
 import { parseHttpUrl, baseUrlText } from '../../shared/endpoint.js';
 
@@ -43,4 +44,5 @@ export const chromaDefinition: BackendDefinition = {
   metrics: VECTOR_METRICS,
   operationParams: vectorOperationParams,
   load: () => import('./adapter.js'),
+  server: chromaServer,
 };

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { BackendDefinition } from '../../contract.js';
+import { weaviateServer } from './server.js';
 import { BASE_OPERATIONS, DEFAULT_VECTOR_MIX, checkVectorFields, VECTOR_METRICS, vectorFields, vectorOperationParams, vectorOperationsFor } from '../common/fields.js';
 import { baseUrlText, parseHttpUrl } from '../../shared/endpoint.js';
 
@@ -44,4 +45,5 @@ export const weaviateDefinition: BackendDefinition = {
   metrics: VECTOR_METRICS,
   operationParams: vectorOperationParams,
   load: () => import('./adapter.js'),
+  server: weaviateServer,
 };
