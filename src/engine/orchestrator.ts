@@ -15,6 +15,7 @@ import { ServiceRunner } from './runner.js';
 import { runSteps } from './steps.js';
 import { StartGate } from './gate.js';
 import { watchClientLoad } from './client-load.js';
+import { serverWatchFor } from './server-watch.js';
 import { runInThreads } from './threads/host.js';
 import { shardService } from '../launch/shard.js';
 import { launchService, withEndpoint, type Launched } from '../launch/index.js';
@@ -60,6 +61,12 @@ export interface BenchmarkOptions {
   thread?: { kind: 'main' | 'service'; generator: number };
   /** Observers of the run (live display, Prometheus export); called on the hot path, keep them cheap. */
   observers?: RunObserver[];
+  /**
+   * Scrape each service's server metrics while its load runs (the backend's
+   * `serverMetrics`; `aifb run` sets it). Off for shards and generators' own runs, whose
+   * parent scrapes, and for tests that count a server's requests.
+   */
+  serverMetrics?: boolean;
   /** For services with a launcher or generators (src/launch); runBenchmark fills it from the plan. */
   launch?: { logsDir: string; recipeFile: string };
 }
@@ -157,6 +164,7 @@ export async function runOne(spec: ServiceSpec, o: BenchmarkOptions): Promise<Se
   const rng = createRng(spec.seed).fork(spec.name);
   let adapter: Adapter | undefined;
   let launched: Launched | undefined;
+  let serverWatch: ReturnType<typeof serverWatchFor> | undefined;
   let failed = false;
   try {
     const def = o.registry.resolve(spec.type, spec.backend);
@@ -164,6 +172,8 @@ export async function runOne(spec: ServiceSpec, o: BenchmarkOptions): Promise<Se
     // A recipe `launcher` starts the service first; the adapter is pointed at where it came up.
     launched = await launchService(spec, def, { log, logsDir: o.launch?.logsDir ?? 'logs', signal: o.stop });
     const served = launched ? withEndpoint(spec, launched.endpoint) : spec;
+    const source = o.serverMetrics ? def.serverMetrics?.(served.fields) : undefined;
+    if (source && o.store instanceof MetricsStore) serverWatch = serverWatchFor(source, o.clock, () => live.phase, (w) => (o.store as MetricsStore).saveServerMetrics(spec.name, w));
     const generators = generatorsOf(served.fields);
     const threadable = o.store instanceof MetricsStore && o.registryModule !== undefined && generatorKindOf(served.fields) === 'thread';
     if (threadable && (generators > 1 || (o.parallel && o.threads !== 'one'))) {
@@ -185,14 +195,21 @@ export async function runOne(spec: ServiceSpec, o: BenchmarkOptions): Promise<Se
           log: o.log,
           live,
           onSample: sampleObservers.length ? (s) => sampleObservers.forEach((ob) => ob.sample!(spec, s)) : undefined,
-          passGate: (g) => wait(g === 'start' ? o.startGate : o.endGate),
+          passGate: async (g) => {
+            if (g === 'end') await serverWatch?.stop();
+            await wait(g === 'start' ? o.startGate : o.endGate);
+            if (g === 'start') serverWatch?.start();
+          },
         }),
       );
     }
     if (generators > 1) {
       if (!(o.store instanceof MetricsStore)) throw new RunError(`${spec.name}: generators need the run's metrics store`);
       void arrive();
-      return end(await runGeneratorsFor(served, { ...o, store: o.store }, log, launched?.endpoint));
+      serverWatch?.start();
+      const r = await runGeneratorsFor(served, { ...o, store: o.store }, log, launched?.endpoint);
+      await serverWatch?.stop();
+      return end(r);
     }
     adapter = (await def.load()).createAdapter(served);
     const setupSignal = AbortSignal.any([o.stop, AbortSignal.timeout(o.setupTimeoutMs ?? 300_000)]);
@@ -213,7 +230,9 @@ export async function runOne(spec: ServiceSpec, o: BenchmarkOptions): Promise<Se
       live,
     });
     const watch = watchClientLoad(o.thread?.kind ?? 'main');
+    serverWatch?.start();
     const outcome = await runner.run();
+    await serverWatch?.stop();
     o.store.saveClientLoad(spec.name, o.thread?.generator ?? 0, watch.stop(live.scheduleLag, live.completed));
     const status: ServiceStatus = outcome.interrupted ? 'partial' : 'complete';
     o.store.saveService({ ...base, status, ...outcome, warmupRequests: outcome.warmupRequests });
@@ -230,6 +249,7 @@ export async function runOne(spec: ServiceSpec, o: BenchmarkOptions): Promise<Se
     o.store.saveService({ ...base, status: 'failed', error: message });
     return end({ name: spec.name, status: 'failed', error: message, badInput });
   } finally {
+    await serverWatch?.stop();
     o.store.flush();
     void arrive();
     await wait(o.endGate);

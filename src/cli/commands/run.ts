@@ -166,6 +166,7 @@ export const runCommand: Command = {
         threads: values['one-thread'] || plan.global.threads === 'one' ? 'one' : 'per-service',
         registryModule: CATALOG_MODULE,
         graceMs,
+        serverMetrics: true,
         observers: [{ serviceStarted: (spec, live) => progress.add(spec.name, live) }, exporter.observer, watch],
       });
     } finally {

@@ -2,6 +2,8 @@ import { z } from 'zod';
 import type { BackendDefinition } from '../../contract.js';
 import { llmFields } from '../common/fields.js';
 import { checkLlmFields } from '../common/check.js';
+import { llmMetricsSource } from '../common/server-metrics.js';
+import { openaiServerReader } from './server-metrics.js';
 
 const apiOf = (service: Record<string, unknown>) => (service.api === 'chat' ? 'chat' : 'completions');
 
@@ -26,4 +28,7 @@ export const openaiDefinition: BackendDefinition = {
   defaultMixFor: mixOf,
   check: (service) => checkLlmFields(service, { chat: ['chat'], defaultMix: mixOf }),
   load: () => import('./adapter.js'),
+  // vLLM and llama.cpp (with --metrics) serve /metrics on the API's own port.
+  serverMetrics: (service) =>
+    llmMetricsSource(service, (base) => new URL('/metrics', base).toString(), openaiServerReader(typeof service.model === 'string' ? service.model : undefined)),
 };

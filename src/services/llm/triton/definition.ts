@@ -2,6 +2,8 @@ import { z } from 'zod';
 import type { BackendDefinition } from '../../contract.js';
 import { llmFields } from '../common/fields.js';
 import { checkLlmFields } from '../common/check.js';
+import { llmMetricsSource } from '../common/server-metrics.js';
+import { tritonServerReader } from './server-metrics.js';
 
 const DATATYPES = ['BOOL', 'UINT8', 'UINT16', 'UINT32', 'UINT64', 'INT8', 'INT16', 'INT32', 'INT64', 'FP16', 'FP32', 'FP64', 'BYTES'] as const;
 
@@ -35,4 +37,11 @@ export const tritonDefinition: BackendDefinition = {
   defaultMixFor: mixOf,
   check: (service) => checkLlmFields(service, { chat: [], defaultMix: mixOf }),
   load: () => import('./adapter.js'),
+  // Triton serves its metrics on a port of its own, 8002 unless started with --metrics-port.
+  serverMetrics: (service) =>
+    llmMetricsSource(
+      service,
+      (base) => `${base.protocol}//${base.hostname}:8002/metrics`, // hostname keeps an IPv6 address's brackets
+      tritonServerReader(String(service.model ?? 'ensemble'), typeof service.model_version === 'string' ? service.model_version : undefined),
+    ),
 };
