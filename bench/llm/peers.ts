@@ -32,7 +32,16 @@ for (const p of peers) execFileSync('bash', [join(root, `scripts/peers/${p}.sh`)
 
 /** The server's counters that say what it did: prefill and decode seconds, tokens (llama.cpp --metrics). */
 async function serverCounters(port: number): Promise<Record<string, number>> {
-  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+  // llama-server closes idle keep-alive connections: a reused one fails once, a new one works.
+  let text = '';
+  for (let i = 0; ; i++) {
+    try {
+      text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+      break;
+    } catch (err) {
+      if (i >= 2) throw err;
+    }
+  }
   const out: Record<string, number> = {};
   for (const line of text.split('\n')) {
     const m = /^llamacpp:(prompt_seconds_total|tokens_predicted_seconds_total|tokens_predicted_total|prompt_tokens_total|n_decode_total) (\S+)/.exec(line);
