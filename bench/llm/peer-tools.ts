@@ -46,13 +46,18 @@ export function runAiperf(bin: string, w: Work): Figures {
   };
 }
 
-/** guidellm 0.8.1: its JSON's per-request distributions (ms) and its own duration for the rates. */
+/**
+ * guidellm 0.8.1: its JSON's per-request distributions (ms) and its own duration for the
+ * rates. Run with one worker process: its Poisson strategy seeds every worker's generator
+ * with the same seed (42), so with its default 10 workers each exponential gap comes ten
+ * times and 40 requests carry only 4 independent gaps (docs/performance.md).
+ */
 export function runGuidellm(bin: string, w: Work): Figures {
   const out = join(tempDir('guidellm-'), 'out.json');
   execFileSync(bin, ['run', '--backend', `kind=openai_http,target=http://127.0.0.1:${w.port}`, '--profile', `kind=poisson,rate=${w.rate}`,
     '--constraint', `kind=max_requests,count=${w.requests}`, '--data', `kind=synthetic_text,prompt_tokens=${w.isl},output_tokens=${w.osl}`,
     '--tokenizer', `kind=huggingface_auto,model=${w.tokenizer}`, '--output', `kind=json,path=${out}`, '--disable-console-interactive'],
-  { stdio: 'ignore', timeout: 900_000 });
+  { stdio: 'ignore', timeout: 900_000, env: { ...process.env, GUIDELLM__MAX_WORKER_PROCESSES: '1' } });
   const b = (JSON.parse(readFileSync(out, 'utf8')) as { benchmarks: Record<string, any>[] }).benchmarks[0]!;
   const m = b.metrics as Record<string, { successful: { mean: number; percentiles: Record<string, number>; count: number; total_sum: number } }>;
   const d = (k: string) => m[k]!.successful;
