@@ -13,10 +13,17 @@ export interface WireRequest {
   ttftMs: number | null;
   e2eMs: number | null;
   contentSegments: number;
+  /**
+   * Gaps between tokens on the wire, ms: a segment carrying k content events after a gap g
+   * gives g then k − 1 zeros (the events left the server together), the first segment's extra
+   * events zeros too.
+   */
+  gapsMs: number[];
 }
 
 // A delta with text in it: the role-only first chunk has `"content":null`, the last `{}`.
 const CONTENT = /"delta":\{[^}]*"content":"(?!")/;
+const CONTENT_ALL = /"delta":\{[^}]*"content":"(?!")/g;
 
 /** The requests of every connection to `port` in the capture at `file`. */
 export function wireRequests(file: string, port: number): WireRequest[] {
@@ -30,7 +37,7 @@ export function wireRequests(file: string, port: number): WireRequest[] {
   const open = new Map<number, WireRequest & { firstNs?: number; lastNs?: number }>();
   const done: WireRequest[] = [];
   const finish = (r: WireRequest & { firstNs?: number; lastNs?: number }) => {
-    done.push({ sentNs: r.sentNs, contentSegments: r.contentSegments, ttftMs: r.firstNs === undefined ? null : (r.firstNs - r.sentNs) / 1e6, e2eMs: r.lastNs === undefined ? null : (r.lastNs - r.sentNs) / 1e6 });
+    done.push({ sentNs: r.sentNs, contentSegments: r.contentSegments, gapsMs: r.gapsMs, ttftMs: r.firstNs === undefined ? null : (r.firstNs - r.sentNs) / 1e6, e2eMs: r.lastNs === undefined ? null : (r.lastNs - r.sentNs) / 1e6 });
   };
   for (let off = 24; off + 16 <= buf.length;) {
     const ns = buf.readUInt32LE(off) * 1e9 + buf.readUInt32LE(off + 4) * (nano ? 1 : 1000);
@@ -50,11 +57,15 @@ export function wireRequests(file: string, port: number): WireRequest[] {
       if (payload.subarray(0, 5).toString('latin1') === 'POST ') {
         const prev = open.get(src);
         if (prev) finish(prev);
-        open.set(src, { sentNs: ns, ttftMs: null, e2eMs: null, contentSegments: 0 });
+        open.set(src, { sentNs: ns, ttftMs: null, e2eMs: null, contentSegments: 0, gapsMs: [] });
       }
     } else if (src === port) {
       const r = open.get(dst);
-      if (!r || !CONTENT.test(payload.toString('utf8'))) continue;
+      const text = payload.toString('utf8');
+      if (!r || !CONTENT.test(text)) continue;
+      const events = text.match(CONTENT_ALL)!.length;
+      if (r.lastNs !== undefined) r.gapsMs.push((ns - r.lastNs) / 1e6);
+      for (let k = 1; k < events; k++) r.gapsMs.push(0);
       r.firstNs ??= ns;
       r.lastNs = ns;
       r.contentSegments++;

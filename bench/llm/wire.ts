@@ -63,7 +63,7 @@ async function main(): Promise<void> {
   const w: Work = { port, rate: Number(values.rate), requests: Number(values.requests), isl: 128, osl: 64, tokenizer: join(cache, 'tiny-gguf', 'tokenizer') };
   const server = spawnPinned(llama, ['-m', model, '--host', '127.0.0.1', '--port', String(port), '-c', '4096', '--parallel', '4', '-t', '1'], undefined, { stdio: 'ignore' });
   const out: Record<string, unknown>[] = [];
-  const rows: (string | number)[][] = [['tool', 'load', 'wire req', 'TTFT p50 tool', 'wire', 'TTFT mean tool', 'wire', 'e2e p50 tool', 'wire', 'e2e mean tool', 'wire']];
+  const rows: (string | number)[][] = [['tool', 'load', 'wire req', 'TTFT p50 tool', 'wire', 'TTFT mean tool', 'wire', 'e2e p50 tool', 'wire', 'e2e mean tool', 'wire', 'ITL p50 tool', 'wire', 'ITL p99 tool', 'wire']];
   try {
     for (let i = 0; i < 100; i++) {
       if (await fetch(`http://127.0.0.1:${port}/health`).then((r) => r.ok, () => false)) break;
@@ -78,10 +78,11 @@ async function main(): Promise<void> {
       const reqs = wireRequests(file, port).filter((r) => r.ttftMs !== null);
       const ttft = reqs.map((r) => r.ttftMs!);
       const e2e = reqs.map((r) => r.e2eMs!);
-      const wire = { requests: reqs.length, ttft_p50_ms: pct(ttft, 50), ttft_mean_ms: avg(ttft), e2e_p50_ms: pct(e2e, 50), e2e_mean_ms: avg(e2e), ttft_p99_ms: pct(ttft, 99), e2e_p99_ms: pct(e2e, 99) };
+      const gaps = reqs.flatMap((r) => r.gapsMs);
+      const wire = { requests: reqs.length, itl_p50_ms: pct(gaps, 50), itl_p99_ms: pct(gaps, 99), itl_mean_ms: avg(gaps), ttft_p50_ms: pct(ttft, 50), ttft_mean_ms: avg(ttft), e2e_p50_ms: pct(e2e, 50), e2e_mean_ms: avg(e2e), ttft_p99_ms: pct(ttft, 99), e2e_p99_ms: pct(e2e, 99) };
       out.push({ tool, load_before: Number(load.toFixed(2)), tool_figures: f, wire });
       const n = (v: number | null | undefined) => (typeof v === 'number' ? v.toFixed(2) : '-');
-      rows.push([tool, load.toFixed(1), reqs.length, n(f.ttft_p50_ms), n(wire.ttft_p50_ms), n(f.ttft_mean_ms), n(wire.ttft_mean_ms), n(f.e2e_p50_ms), n(wire.e2e_p50_ms), n(f.e2e_mean_ms), n(wire.e2e_mean_ms)]);
+      rows.push([tool, load.toFixed(1), reqs.length, n(f.ttft_p50_ms), n(wire.ttft_p50_ms), n(f.ttft_mean_ms), n(wire.ttft_mean_ms), n(f.e2e_p50_ms), n(wire.e2e_p50_ms), n(f.e2e_mean_ms), n(wire.e2e_mean_ms), n(f.itl_p50_ms), n(wire.itl_p50_ms), n(f.itl_p99_ms), n(wire.itl_p99_ms)]);
       console.log(`${tool}: done`);
     }
   } finally {
