@@ -6,7 +6,11 @@
  * the server's prefill and decode time for the same requests (docs/performance.md).
  * Prints the figures and the ratios to aifb, writes bench/results/llm-peers.json.
  *
- *   node --import tsx bench/llm/peers.ts [--rate 2] [--requests 40] [--rounds 1] [--tools aiperf,guidellm]
+ * With `--server llmd` the server is llm-d-inference-sim (a vLLM-protocol simulator by others,
+ * binary at $AIFB_LLMD_SIM; docs/real-servers-llm.md) with a known TTFT of 20 ms and 5 ms per
+ * token, and its own vllm:* TTFT and e2e sums are the server's side.
+ *
+ *   node --import tsx bench/llm/peers.ts [--rate 2] [--requests 40] [--rounds 1] [--tools aiperf,guidellm] [--server llama|llmd]
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -18,12 +22,18 @@ import { runAifb, runAiperf, runGuidellm, type Figures, type Work } from './peer
 
 const { values } = parseArgs({ options: {
   rate: { type: 'string', default: '2' }, requests: { type: 'string', default: '40' }, rounds: { type: 'string', default: '1' },
-  tools: { type: 'string', default: 'aiperf,guidellm' },
+  tools: { type: 'string', default: 'aiperf,guidellm' }, server: { type: 'string', default: 'llama' },
 } });
 const cache = process.env.AIFB_CACHE ?? join(homedir(), '.cache', 'aifb');
 const llama = join(cache, 'bin', 'llama-server');
 const model = join(cache, 'tiny-gguf', 'tiny.gguf');
-if (!existsSync(llama) || !existsSync(model)) {
+const llmd = process.env.AIFB_LLMD_SIM ?? join(cache, 'bin', 'llm-d-inference-sim');
+const useLlmd = values.server === 'llmd';
+if (useLlmd && !existsSync(llmd)) {
+  console.log('not run: llm-d-inference-sim is not installed (set AIFB_LLMD_SIM; docs/real-servers-llm.md)');
+  process.exit(0);
+}
+if (!useLlmd && (!existsSync(llama) || !existsSync(model))) {
   console.log('not run: llama-server is not installed (bash scripts/servers/llama-cpp.sh)');
   process.exit(0);
 }
@@ -46,6 +56,8 @@ async function serverCounters(port: number): Promise<Record<string, number>> {
   for (const line of text.split('\n')) {
     const m = /^llamacpp:(prompt_seconds_total|tokens_predicted_seconds_total|tokens_predicted_total|prompt_tokens_total|n_decode_total) (\S+)/.exec(line);
     if (m) out[m[1]!] = Number(m[2]);
+    const v = /^vllm:(time_to_first_token_seconds_sum|time_to_first_token_seconds_count|e2e_request_latency_seconds_sum|e2e_request_latency_seconds_count|generation_tokens_total|prompt_tokens_total)\{[^}]*\} (\S+)/.exec(line);
+    if (v) out[v[1]!] = (out[v[1]!] ?? 0) + Number(v[2]);
   }
   return out;
 }
@@ -55,7 +67,9 @@ interface RunRecord { tool: string; round: number; load_before: number; figures:
 async function main(): Promise<void> {
   const port = await freePort();
   const w: Work = { port, rate: Number(values.rate), requests: Number(values.requests), isl: 128, osl: 64, tokenizer: join(cache, 'tiny-gguf', 'tokenizer') };
-  const server = spawnPinned(llama, ['-m', model, '--host', '127.0.0.1', '--port', String(port), '-c', '4096', '--parallel', '4', '-t', '1', '--metrics'], undefined, { stdio: 'ignore' });
+  const server = useLlmd
+    ? spawnPinned(llmd, ['--model', 'tiny', '--port', String(port), '--time-to-first-token', '20ms', '--inter-token-latency', '5ms', '--max-num-seqs', '16'], undefined, { stdio: 'ignore' })
+    : spawnPinned(llama, ['-m', model, '--host', '127.0.0.1', '--port', String(port), '-c', '4096', '--parallel', '4', '-t', '1', '--metrics'], undefined, { stdio: 'ignore' });
   const runs: RunRecord[] = [];
   try {
     for (let i = 0; i < 100; i++) {
@@ -80,7 +94,11 @@ async function main(): Promise<void> {
         const n = figures.requests ?? null;
         runs.push({
           tool, round, load_before: Number(load.toFixed(2)), figures,
-          server_truth: {
+          server_truth: useLlmd ? {
+            tokens_generated: d('generation_tokens_total'), prompt_tokens: d('prompt_tokens_total'),
+            ttft_mean_ms_server: d('time_to_first_token_seconds_count') ? (1000 * d('time_to_first_token_seconds_sum')) / d('time_to_first_token_seconds_count') : null,
+            e2e_mean_ms_server: d('e2e_request_latency_seconds_count') ? (1000 * d('e2e_request_latency_seconds_sum')) / d('e2e_request_latency_seconds_count') : null,
+          } : {
             tokens_generated: d('tokens_predicted_total'), prompt_tokens: d('prompt_tokens_total'),
             prefill_ms_per_request: n ? (1000 * d('prompt_seconds_total')) / n : null,
             decode_ms_per_request: n ? (1000 * d('tokens_predicted_seconds_total')) / n : null,
@@ -107,7 +125,7 @@ async function main(): Promise<void> {
     rows.push([k, ...tools.map((t) => fmt(mean(t, k))), ...peers.map((p) => { const b = mean(p, k); return a !== null && b ? (a / b).toFixed(2) : '-'; })]);
   }
   printTable(rows);
-  writeResult('llm-peers', { server: 'llama-server (tiny GGUF, -t 1, --parallel 4, --metrics)', rate: w.rate, requests: w.requests, isl: w.isl, osl: w.osl, rounds: Number(values.rounds), runs });
+  writeResult(useLlmd ? 'llm-peers-llmd' : 'llm-peers', { server: useLlmd ? 'llm-d-inference-sim (TTFT 20 ms, 5 ms per token, 16 sequences)' : 'llama-server (tiny GGUF, -t 1, --parallel 4, --metrics)', rate: w.rate, requests: w.requests, isl: w.isl, osl: w.osl, rounds: Number(values.rounds), runs });
 }
 
 await main();
