@@ -64,9 +64,22 @@ export function watchServer(source: ServerMetricsSource, clock: Clock, phase: ()
       clearInterval(phases);
       await pending;
       if (scrapes.length > 0 || inRow < GIVE_UP_AFTER) await once();
-      return { url: source.url, intervalMs: source.intervalMs, scrapes, failures, lastError };
+      return { url: withoutCredentials(source.url), intervalMs: source.intervalMs, scrapes, failures, lastError };
     },
   };
+}
+
+/** The URL as stored and reported: a user and password in it (`http://u:p@host/metrics`) never leave the run. */
+function withoutCredentials(url: string): string {
+  try {
+    const u = new URL(url);
+    if (!u.username && !u.password) return url;
+    u.username = '';
+    u.password = '';
+    return u.toString();
+  } catch {
+    return url;
+  }
 }
 
 /**
