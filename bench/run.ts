@@ -18,7 +18,8 @@ const benches: [string, string[]][] = [
   ['Vector search: aifb vs VectorDBBench on Weaviate and ChromaDB', ['bench/vectordb/run.ts']],
   ['LLM streams: timing error against the simulator', ['bench/llm/accuracy.ts']],
   ['LLM streams: the machine\'s floor (raw sockets, undici alone)', ['bench/llm/floor.ts']],
-  ['LLM: aifb vs aiperf on a real llama-server', ['bench/llm/peers.ts']],
+  ['LLM: aifb vs aiperf and guidellm on a real llama-server, with its own metrics', ['bench/llm/peers.ts']],
+  ['LLM: each client against the wire (tcpdump on lo)', ['bench/llm/wire.ts']],
   ['Isolation: each service beside others as if alone (issue 17)', ['bench/isolation/run.ts']],
 ];
 const only = process.argv.slice(2);

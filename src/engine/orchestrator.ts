@@ -15,6 +15,7 @@ import { ServiceRunner } from './runner.js';
 import { runSteps } from './steps.js';
 import { StartGate } from './gate.js';
 import { watchClientLoad } from './client-load.js';
+import { serverWatchFor } from './server-watch.js';
 import { runInThreads } from './threads/host.js';
 
 export type { BenchmarkOptions, BenchmarkResult, Gate, LaunchedService, RunObserver, ServiceLauncher, ServiceRunResult, ServiceStore } from './types.js';
@@ -109,12 +110,15 @@ export async function runOne(spec: ServiceSpec, o: BenchmarkOptions): Promise<Se
   const rng = createRng(spec.seed).fork(spec.name);
   let adapter: Adapter | undefined;
   let launched: LaunchedService | undefined;
+  let serverWatch: ReturnType<typeof serverWatchFor> | undefined;
   let failed = false;
   try {
     if (!def) throw new RunError(MSG.noBackend(spec.type, spec.backend, o.registry.describe()));
     // A recipe `launcher` starts the service first; the adapter is pointed at where it came up.
     launched = await o.launcher?.launch(spec, def, { log, logsDir: o.launch?.logsDir ?? 'logs', signal: o.stop });
     const served = launched?.spec ?? spec;
+    const source = o.serverMetrics ? def.serverMetrics?.(served.fields) : undefined;
+    if (source && o.store instanceof MetricsStore) serverWatch = serverWatchFor(source, o.clock, () => live.phase, (w) => (o.store as MetricsStore).saveServerMetrics(spec.name, w));
     const { count: generators, kind } = o.launcher?.generators(served) ?? { count: 1, kind: 'thread' };
     const threadable = o.store instanceof MetricsStore && o.registryModule !== undefined && kind === 'thread';
     if (threadable && (generators > 1 || (o.parallel && o.threads !== 'one'))) {
@@ -136,14 +140,21 @@ export async function runOne(spec: ServiceSpec, o: BenchmarkOptions): Promise<Se
           log: o.log,
           live,
           onSample: sampleObservers.length ? (s) => sampleObservers.forEach((ob) => ob.sample!(spec, s)) : undefined,
-          passGate: (g) => wait(g === 'start' ? o.startGate : o.endGate),
+          passGate: async (g) => {
+            if (g === 'end') await serverWatch?.stop();
+            await wait(g === 'start' ? o.startGate : o.endGate);
+            if (g === 'start') serverWatch?.start();
+          },
         }),
       );
     }
     if (generators > 1) {
       if (!(o.store instanceof MetricsStore) || !o.launcher) throw new RunError(`${spec.name}: generators need the run's metrics store`);
       void arrive();
-      return end(await o.launcher.runGenerators(served, launched, { ...o, store: o.store }, log));
+      serverWatch?.start();
+      const r = await o.launcher.runGenerators(served, launched, { ...o, store: o.store }, log);
+      await serverWatch?.stop();
+      return end(r);
     }
     adapter = (await def.load()).createAdapter(served);
     const setupSignal = AbortSignal.any([o.stop, AbortSignal.timeout(o.setupTimeoutMs ?? 300_000)]);
@@ -163,7 +174,9 @@ export async function runOne(spec: ServiceSpec, o: BenchmarkOptions): Promise<Se
       live,
     });
     const watch = watchClientLoad(o.thread?.kind ?? 'main');
+    serverWatch?.start();
     const outcome = await runner.run();
+    await serverWatch?.stop();
     o.store.saveClientLoad(spec.name, o.thread?.generator ?? 0, watch.stop(live.scheduleLag, live.completed));
     const status: ServiceStatus = outcome.interrupted ? 'partial' : 'complete';
     o.store.saveService({ ...base, status, ...outcome, warmupRequests: outcome.warmupRequests });
@@ -180,6 +193,7 @@ export async function runOne(spec: ServiceSpec, o: BenchmarkOptions): Promise<Se
     o.store.saveService({ ...base, status: 'failed', error: message });
     return end({ name: spec.name, status: 'failed', error: message, badInput });
   } finally {
+    await serverWatch?.stop();
     o.store.flush();
     void arrive();
     await wait(o.endGate);

@@ -92,6 +92,12 @@ export interface BenchmarkOptions {
   observers?: RunObserver[];
   /** Starts services and splits their load (src/launch's `serviceLauncher`); without it nothing is started and `generators` is 1. */
   launcher?: ServiceLauncher;
+  /**
+   * Scrape each service's server metrics while its load runs (the backend's
+   * `serverMetrics`; `aifb run` sets it). Off for shards and generators' own runs, whose
+   * parent scrapes, and for tests that count a server's requests.
+   */
+  serverMetrics?: boolean;
   /** Where launched services and generators keep logs, and the recipe generator processes read; runBenchmark fills it from the plan. */
   launch?: { logsDir: string; recipeFile: string };
 }

@@ -10,6 +10,7 @@ import { isFull, newPackedBlock, resetBlock, unpackBlock, type PackedBlock } fro
 import { SCHEMA_SQL } from './schema-sql.js';
 import { SamplePacker } from './sample-rows.js';
 import { CLIENT_LOAD_SQL, saveClientLoad, type ClientLoadFigures } from './client-load.js';
+import { saveServerMetrics, type ServerWatchResult } from './server-metrics.js';
 import { checkMetricsDbPath, foreignTables } from './db-check.js';
 import { scrub } from '../util/scrub.js';
 
@@ -370,6 +371,18 @@ export class MetricsStore {
   saveClientLoad(service: string, generator: number, f: ClientLoadFigures): void {
     try {
       saveClientLoad(this.db, this.benchmarkId, service, generator, f);
+    } catch (err) {
+      if (!this.writeError) {
+        this.writeError = err as Error;
+        this.onWriteError?.(this.writeError);
+      }
+    }
+  }
+
+  /** Records what was scraped of a service's server while its load ran (metrics/server-metrics.ts); a failed write is remembered. */
+  saveServerMetrics(service: string, w: ServerWatchResult): void {
+    try {
+      saveServerMetrics(this.db, this.benchmarkId, service, this.originMs, w);
     } catch (err) {
       if (!this.writeError) {
         this.writeError = err as Error;

@@ -13,6 +13,8 @@ import { ROW_COLUMNS } from '../metrics/rows.js';
 import type { StoredServiceRow } from '../metrics/store.js';
 import { evaluateThresholds, thresholdsFromRecipeText } from './thresholds.js';
 import { readClientLoad } from '../metrics/client-load.js';
+import { readServerMetrics } from '../metrics/server-metrics.js';
+import { serverSideReport } from './server-side.js';
 import { clientReport } from './client-load.js';
 import type { LoadReport, Report, ServiceReport, SliceReport } from './types.js';
 
@@ -193,6 +195,7 @@ export function buildReport(db: Database.Database, benchmarkId?: string, now = n
   const serviceRows = (db.prepare('SELECT * FROM services WHERE benchmark_id = ? ORDER BY rowid').all(id) as ServiceRow[]).map(withDeclarations);
   const acc = accumulate(db, id, serviceRows, prebuilt, saveState);
   const clientLoad = readClientLoad(db, id);
+  const serverMetrics = readServerMetrics(db, id);
 
   const services: Record<string, ServiceReport> = {};
   const merged = new Distribution();
@@ -253,6 +256,8 @@ export function buildReport(db: Database.Database, benchmarkId?: string, now = n
     }
     placeFigures(report, extras.figures);
     attachCurve(report, extras.figures, operationParams(row));
+    const server = serverMetrics.get(name);
+    if (server) report.server = serverSideReport(server, report, start);
     services[name] = report;
     merged.merge(a.all.latency);
     dropped += report.load.dropped_starts;

@@ -1,3 +1,4 @@
+import { renderServerSide } from './server-side-text.js';
 import { coArrivedLine, fmtBytes, fmtDuration, fmtMetric, fmtRate, tokenSourcesLine } from './format.js';
 import { servicesInOrder, sloText } from './display.js';
 import type { Report, ServiceReport, SliceReport, ThresholdReport } from './types.js';
@@ -153,6 +154,8 @@ export function renderSummary(report: Report): string {
   for (const [name, g] of Object.entries(report.sweeps ?? {})) {
     if (g.kind === 'search') out.push(`Search ${plain(name)}: highest rate with ≥ ${((g.target ?? 0) * 100).toFixed(0)}% of requests meeting every SLO: ${g.best_rate === null ? 'none of the rates tried' : `${fmtRate(g.best_rate)} req/s`}`);
   }
+  const server = renderServerSide(report, plain);
+  if (server) out.push(server);
   const client = renderClient(report);
   if (client) out.push(client);
   const th = report.thresholds ? renderThresholds(report.thresholds) : '';

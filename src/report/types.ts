@@ -3,8 +3,9 @@ import type { MetricUnit } from '../recipe/thresholds.js';
 import type { BinnedHistogram } from '../metrics/aggregates/loghist.js';
 import type { RecallSummary } from '../metrics/aggregates/extras.js';
 import type { Timeseries } from '../metrics/aggregates/timeseries.js';
+import type { ServerSideReport } from './server-side-types.js';
 
-export type { BinnedHistogram, RecallSummary, Timeseries };
+export type { BinnedHistogram, RecallSummary, ServerSideReport, Timeseries };
 
 /** Per-service latency summary in the seed's shape (seconds). */
 export interface Timing {
@@ -119,6 +120,8 @@ export interface ServiceReport extends SliceReport {
   recall_qps?: RecallQpsPoint[];
   /** aifb's own load while it drove this service, and whether it was the bottleneck. */
   client?: ClientReport;
+  /** The server's own metrics, scraped while the load ran (report/server-side.ts). */
+  server?: ServerSideReport;
   /** Requests that met every SLO of the recipe (`slo:`), and their rate over the window. */
   goodput?: { slo: import('../recipe/types.js').Slo; requests_meeting_slo: number; fraction: number | null; requests_per_second: number | null };
   llm?: {

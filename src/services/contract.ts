@@ -88,6 +88,27 @@ export interface Adapter<Op = unknown> {
   resolvedMix?(): readonly MixEntry[] | undefined;
 }
 
+/**
+ * A server's own figures at one instant, under aifb's backend-neutral names
+ * (docs/metrics.md, "Server side"): `counters` only grow (the report takes their
+ * differences over the run), `gauges` are levels (averaged and charted over time).
+ */
+export interface ServerReading {
+  counters: Record<string, number>;
+  gauges: Record<string, number>;
+}
+
+/**
+ * Where a backend's server publishes its own metrics and how to read them: the engine
+ * fetches `url` on an interval while the load runs and stores what `read` returns.
+ */
+export interface ServerMetricsSource {
+  url: string;
+  intervalMs: number;
+  /** The figures this backend knows in one response body (Prometheus text); unknown names are skipped. */
+  read(text: string): ServerReading;
+}
+
 export interface BackendModule {
   createAdapter(spec: ServiceSpec): Adapter;
 }
@@ -133,4 +154,10 @@ export interface BackendDefinition {
    * `launcher.command` must say how.
    */
   server?(service: Readonly<Record<string, unknown>>): ServerLaunch | undefined;
+  /**
+   * The server's own metrics to scrape while a run goes on (llama.cpp, vLLM, Triton);
+   * undefined when the server has none or the recipe turned them off. Kept light: the
+   * reader parses text, it loads no SDK.
+   */
+  serverMetrics?(service: Readonly<Record<string, unknown>>): ServerMetricsSource | undefined;
 }

@@ -168,6 +168,7 @@ export const runCommand: Command = {
         registryModule: CATALOG_MODULE,
         launcher: serviceLauncher,
         graceMs,
+        serverMetrics: true,
         observers: [{ serviceStarted: (spec, live) => progress.add(spec.name, live) }, exporter.observer, watch],
       });
     } finally {

@@ -8,6 +8,7 @@ import type { RecallQpsPoint, Report, ServiceReport, SliceReport, ThresholdRepor
 import { pointCharts, serviceCharts } from './charts.js';
 import { escapeHtml as e } from './escape.js';
 import { chartSlot, htmlDocument, type ChartSpec } from './page.js';
+import { serverSideSection } from './server-side.js';
 
 const row = (cells: string[], cls: string[] = []) => `<tr>${cells.map((c, i) => `<td${cls[i] ? ` class="${cls[i]}"` : ''}>${c}</td>`).join('')}</tr>`;
 const head = (cells: string[]) => `<tr>${cells.map((c) => `<th>${e(c)}</th>`).join('')}</tr>`;
@@ -172,6 +173,7 @@ export function renderReportHtml(report: Report, recipeText: string | null): str
     thresholdTable(report.thresholds ?? { defined: 0, passed: 0, failed: 0, results: [] }),
     ...services,
     acrossServices(report, charts),
+    serverSideSection(report, charts),
     clientSection(report),
     provenanceTable(report.provenance),
     `<h2 id="recipe">Recipe</h2>`,

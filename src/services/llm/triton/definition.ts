@@ -4,6 +4,8 @@ import { tritonServer } from './server.js';
 import { llmFields } from '../common/fields.js';
 import { LLM_METRICS } from '../common/metrics.js';
 import { checkLlmFields } from '../common/check.js';
+import { llmMetricsSource } from '../common/server-metrics.js';
+import { tritonServerReader } from './server-metrics.js';
 
 const DATATYPES = ['BOOL', 'UINT8', 'UINT16', 'UINT32', 'UINT64', 'INT8', 'INT16', 'INT32', 'INT64', 'FP16', 'FP32', 'FP64', 'BYTES'] as const;
 
@@ -39,4 +41,11 @@ export const tritonDefinition: BackendDefinition = {
   metrics: LLM_METRICS,
   load: () => import('./adapter.js'),
   server: tritonServer,
+  // Triton serves its metrics on a port of its own, 8002 unless started with --metrics-port.
+  serverMetrics: (service) =>
+    llmMetricsSource(
+      service,
+      (base) => `${base.protocol}//${base.hostname}:8002/metrics`, // hostname keeps an IPv6 address's brackets
+      tritonServerReader(String(service.model ?? 'ensemble'), typeof service.model_version === 'string' ? service.model_version : undefined),
+    ),
 };
