@@ -46,6 +46,8 @@ async function noUsageServer(t: TestContext): Promise<{ url: string; prompts: st
   const prompts: string[] = [];
   const server = createServer((req, res) => {
     if (req.url === '/v1/models') return void res.end('{"data":[{"id":"m"}]}');
+    // aifb run also scrapes /metrics (server-side figures); this server has none.
+    if (req.method !== 'POST') return void res.writeHead(404).end();
     let body = '';
     req.on('data', (d: Buffer) => (body += d.toString()));
     req.on('end', () => {

@@ -5,8 +5,9 @@ import { request } from 'undici';
 import type { ComponentStatus, MonitorOptions } from '../../src/monitoring/stack/types.js';
 import { localMonitor } from '../../src/monitoring/stack/local.js';
 import { stopPid } from '../../src/monitoring/stack/processes.js';
+import { freePort } from '../helpers/ports.js';
 
-export { freePort } from '../helpers/ports.js';
+export { freePort };
 
 export function tempDir(t: { after(fn: () => void | Promise<void>): void }, prefix = 'aifb-mon-'): string {
   const dir = mkdtempSync(join(tmpdir(), prefix));
