@@ -19,7 +19,7 @@ import type { Command, CommandIO } from '../command.js';
 import { defaultRecipe, outputPaths, runLogSink } from '../paths.js';
 import { Progress } from '../progress.js';
 import { EXIT } from '../exit-codes.js';
-import { checkBenchmarkId, checkMetricsDb, checkReportsDir, graceMsArg } from '../preflight.js';
+import { checkBenchmarkId, checkMetricsDb, checkReportsDir, graceMsArg, outDirArg } from '../preflight.js';
 import { startLiveExport } from '../../monitoring/live-export.js';
 import { LIVE_EXPORT_FLAGS, LIVE_EXPORT_USAGE, metricsPortArg, pushIntervalArg } from '../../monitoring/options.js';
 
@@ -80,7 +80,7 @@ export const runCommand: Command = {
     const loaded = loadRecipeFile(recipePath, { registry: builtinRegistry, env: io.env });
     // --start-services: the seed's services (slurm block + container_image) start as Slurm jobs, as under aifb slurm submit.
     const plan = values['start-services'] ? startSeedServices(loaded) : loaded;
-    const paths = outputPaths(io.cwd, plan.global, values.out);
+    const paths = outputPaths(io.cwd, plan.global, outDirArg(io.cwd, values.out, 'run'));
     const benchmarkId = givenId ?? newBenchmarkId();
     checkMetricsDb(paths.metricsDb);
     checkReportsDir(paths.reportsDir);
