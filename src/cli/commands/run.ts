@@ -18,6 +18,7 @@ import { parseCommandArgs, positiveInt } from '../args.js';
 import type { Command, CommandIO } from '../command.js';
 import { defaultRecipe, outputPaths, runLogSink } from '../paths.js';
 import { Progress } from '../progress.js';
+import { OVERRIDE_FLAGS, OVERRIDE_USAGE, overridesFrom } from '../overrides.js';
 import { EXIT } from '../exit-codes.js';
 import { checkBenchmarkId, checkMetricsDb, checkReportsDir, graceMsArg, outDirArg } from '../preflight.js';
 import { startLiveExport } from '../../monitoring/live-export.js';
@@ -36,6 +37,7 @@ Options:
                        run in parallel get a thread each; see docs/ARCHITECTURE.md)
   --pushgateway URL    Prometheus Pushgateway to push live metrics to
 ${LIVE_EXPORT_USAGE}
+${OVERRIDE_USAGE}
   --out DIR            write the report (and a relative metrics_db) into DIR
   --id ID              benchmark id to use (default benchmark_<unix time>_<random>)
   --grace SECONDS      after SIGINT/SIGTERM, how long in-flight requests may finish (default 5)
@@ -70,6 +72,7 @@ export const runCommand: Command = {
         json: { type: 'boolean' },
         'start-services': { type: 'boolean' },
         ...LIVE_EXPORT_FLAGS,
+        ...OVERRIDE_FLAGS,
       },
       'run',
     );
@@ -77,7 +80,7 @@ export const runCommand: Command = {
     const maxWorkers = positiveInt(values['max-workers'], 'max-workers') ?? 10;
     const graceMs = graceMsArg(values.grace, 5);
     const givenId = checkBenchmarkId(values.id);
-    const loaded = loadRecipeFile(recipePath, { registry: builtinRegistry, env: io.env });
+    const loaded = loadRecipeFile(recipePath, { registry: builtinRegistry, env: io.env, overrides: overridesFrom(values) });
     // --start-services: the seed's services (slurm block + container_image) start as Slurm jobs, as under aifb slurm submit.
     const plan = values['start-services'] ? startSeedServices(loaded) : loaded;
     const paths = outputPaths(io.cwd, plan.global, outDirArg(io.cwd, values.out, 'run'));
