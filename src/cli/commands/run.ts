@@ -13,7 +13,8 @@ import { fmtMetric } from '../../report/format.js';
 import { builtinRegistry, CATALOG_MODULE } from '../../services/catalog.js';
 import { startSeedServices } from '../../launch/seed.js';
 import { systemClock } from '../../util/clock.js';
-import { createLogger, toLogLevel } from '../../util/log.js';
+import { createJsonLogger, createLogger, toLogLevel } from '../../util/log.js';
+import { logFormat } from '../log-format.js';
 import { parseCommandArgs, positiveInt } from '../args.js';
 import type { Command, CommandIO } from '../command.js';
 import { defaultRecipe, outputPaths, runLogSink } from '../paths.js';
@@ -44,6 +45,8 @@ ${OVERRIDE_USAGE}
   --start-services     start the seed's services (a slurm block and a container_image, no
                        launcher) as Slurm jobs with Apptainer, as aifb slurm submit does;
                        without it they are external, already running at service_url
+  --log-format F       text (default) or json: one JSON object per log line (pino), on the
+                       terminal and in the run log; also AIFB_LOG=json. No live display then
   --quiet              no live display; plain lines only
   --json               print the report JSON on stdout (the summary goes to stderr)`;
 
@@ -70,6 +73,7 @@ export const runCommand: Command = {
         grace: { type: 'string' },
         quiet: { type: 'boolean' },
         json: { type: 'boolean' },
+        'log-format': { type: 'string' },
         'start-services': { type: 'boolean' },
         ...LIVE_EXPORT_FLAGS,
         ...OVERRIDE_FLAGS,
@@ -80,6 +84,7 @@ export const runCommand: Command = {
     const maxWorkers = positiveInt(values['max-workers'], 'max-workers') ?? 10;
     const graceMs = graceMsArg(values.grace, 5);
     const givenId = checkBenchmarkId(values.id);
+    const format = logFormat(values['log-format'], io.env);
     const loaded = loadRecipeFile(recipePath, { registry: builtinRegistry, env: io.env, overrides: overridesFrom(values) });
     // --start-services: the seed's services (slurm block + container_image) start as Slurm jobs, as under aifb slurm submit.
     const plan = values['start-services'] ? startSeedServices(loaded) : loaded;
@@ -89,10 +94,11 @@ export const runCommand: Command = {
     checkReportsDir(paths.reportsDir);
     const toTerminal = (l: string) => io.stderr.write(l + '\n');
     const toFile = runLogSink(join(paths.logsDir, `${benchmarkId}.log`), toTerminal);
-    const log = createLogger(toLogLevel(plan.global.logLevel), (l) => {
+    const both = (l: string) => {
       toTerminal(l);
       toFile(l);
-    });
+    };
+    const log = format === 'json' ? createJsonLogger(toLogLevel(plan.global.logLevel), both, { benchmark_id: benchmarkId }) : createLogger(toLogLevel(plan.global.logLevel), both);
     for (const w of plan.warnings) log.warn(w);
     for (const n of plan.seedNotes ?? []) log.info(`seed: ${n}`);
     const exporter = await startLiveExport({
@@ -146,7 +152,8 @@ export const runCommand: Command = {
     process.on('SIGTERM', onSignal);
 
     const mode = values.quiet ? 'plain' : io.stderr.isTTY ? 'live' : 'plain';
-    const progress = new Progress(io.stderr, () => clock.now(), values.quiet ? 'off' : mode);
+    // JSON logs are for a machine: no progress lines among them.
+    const progress = new Progress(io.stderr, () => clock.now(), values.quiet || format === 'json' ? 'off' : mode);
     log.info(`benchmark ${benchmarkId}: ${plan.services.length} service(s) from ${recipePath}; metrics in ${paths.metricsDb}`);
     let thresholdAbort = false;
     const watch = new ThresholdWatch((failures) => {
