@@ -92,7 +92,9 @@ export const runCommand: Command = {
     const benchmarkId = givenId ?? newBenchmarkId();
     checkMetricsDb(paths.metricsDb);
     checkReportsDir(paths.reportsDir);
-    const toTerminal = (l: string) => io.stderr.write(l + '\n');
+    let progress: Progress | undefined;
+    // While the bars are drawn, a log line goes above them rather than through them.
+    const toTerminal = (l: string) => (progress ? progress.log(l) : io.stderr.write(l + '\n'));
     const toFile = runLogSink(join(paths.logsDir, `${benchmarkId}.log`), toTerminal);
     const both = (l: string) => {
       toTerminal(l);
@@ -153,7 +155,7 @@ export const runCommand: Command = {
 
     const mode = values.quiet ? 'plain' : io.stderr.isTTY ? 'live' : 'plain';
     // JSON logs are for a machine: no progress lines among them.
-    const progress = new Progress(io.stderr, () => clock.now(), values.quiet || format === 'json' ? 'off' : mode);
+    progress = new Progress(io.stderr, () => clock.now(), values.quiet || format === 'json' ? 'off' : mode);
     log.info(`benchmark ${benchmarkId}: ${plan.services.length} service(s) from ${recipePath}; metrics in ${paths.metricsDb}`);
     let thresholdAbort = false;
     const watch = new ThresholdWatch((failures) => {
