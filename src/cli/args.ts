@@ -31,7 +31,10 @@ export function parseCommandArgs<T extends Options>(args: string[], options: T, 
   const values: Record<string, unknown> = {};
   for (const opt of cmd.options) {
     const v = cmd.getOptionValue(opt.attributeName());
-    if (v !== undefined) values[opt.long!.slice(2)] = v;
+    // commander reads `--no-grafana` as grafana=false (true when absent); ours is the switch itself.
+    if (opt.negate) {
+      if (v === false) values[opt.long!.slice(2)] = true;
+    } else if (v !== undefined) values[opt.long!.slice(2)] = v;
   }
   return { values: values as Parsed<T>['values'], positionals: cmd.args };
 }
