@@ -1,13 +1,18 @@
 /** Small helpers shared by the side-by-side benches (not part of aifb itself). */
 import { spawn, spawnSync, type SpawnOptions } from 'node:child_process';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { availableParallelism, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { availableParallelism, homedir, tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 
 export const root = new URL('..', import.meta.url).pathname;
 export const tsxLoader = join(root, 'node_modules/tsx/dist/esm/index.mjs');
 export const aifbBin = join(root, 'src/cli/bin.ts');
+
+/** Where scripts/servers and scripts/peers link a tool they installed: $AIFB_CACHE/bin/<name>. */
+export function cachedTool(name: string): string {
+  return join(process.env.AIFB_CACHE ?? join(homedir(), '.cache', 'aifb'), 'bin', name);
+}
 
 export function freePort(): Promise<number> {
   return new Promise((resolve) => {
@@ -18,11 +23,26 @@ export function freePort(): Promise<number> {
   });
 }
 
-/** Runs a command to completion, optionally pinned to CPU cores with taskset. */
-export function run(cmd: string, args: string[], opts: { cpus?: string; cwd?: string; env?: NodeJS.ProcessEnv } = {}): { stdout: string; stderr: string; code: number } {
-  const [c, a] = opts.cpus ? ['taskset', ['-c', opts.cpus, cmd, ...args]] : [cmd, args];
+export interface RunOptions { cpus?: string; cwd?: string; env?: NodeJS.ProcessEnv; /** Also measure the command's CPU time (GNU time). */ cpuTime?: boolean }
+
+/**
+ * Runs a command to completion, optionally pinned to CPU cores with taskset. With
+ * `cpuTime`, `cpu_s` is the user + system time of the command and its threads: on a
+ * shared machine requests per CPU-second say more about a client than requests per second.
+ */
+export function run(cmd: string, args: string[], opts: RunOptions = {}): { stdout: string; stderr: string; code: number; cpu_s?: number } {
+  let [c, a] = [cmd, args];
+  const timeFile = opts.cpuTime ? join(mkdtempSync(join(tmpdir(), 'aifb-time-')), 'cpu') : undefined;
+  if (timeFile) [c, a] = ['/usr/bin/time', ['-f', '%U %S', '-o', timeFile, c, ...a]];
+  if (opts.cpus) [c, a] = ['taskset', ['-c', opts.cpus, c, ...a]];
   const r = spawnSync(c, a, { cwd: opts.cwd, env: { ...process.env, ...opts.env }, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
-  return { stdout: r.stdout ?? '', stderr: r.stderr ?? '', code: r.status ?? 1 };
+  const out = { stdout: r.stdout ?? '', stderr: r.stderr ?? '', code: r.status ?? 1 };
+  if (!timeFile) return out;
+  // GNU time writes "Command exited with non-zero status N" above the figures when it fails.
+  const last = readFileSync(timeFile, 'utf8').trim().split('\n').pop() ?? '';
+  rmSync(dirname(timeFile), { recursive: true, force: true });
+  const [user, sys] = last.split(' ').map(Number);
+  return { ...out, cpu_s: (user ?? NaN) + (sys ?? NaN) };
 }
 
 /** Starts a command, pinned to CPU cores with taskset when `cpus` is given; output ignored unless `opts.stdio` says. */
@@ -40,13 +60,17 @@ export function tempDir(prefix: string): string {
   return mkdtempSync(join(tmpdir(), prefix));
 }
 
-/** Runs `aifb run` on a recipe text and returns the report JSON. */
-export function aifbRun(recipe: string, opts: { cpus?: string; env?: NodeJS.ProcessEnv } = {}): Record<string, any> {
+/** Runs `aifb run` on a recipe text and returns the report JSON (with `cpu_s`, the whole process's CPU time, when asked). */
+export function aifbRun(recipe: string, opts: { cpus?: string; env?: NodeJS.ProcessEnv; cpuTime?: boolean; nodeArgs?: string[] } = {}): Record<string, any> {
   const dir = tempDir('aifb-bench-');
   writeFileSync(join(dir, 'r.yaml'), recipe);
-  const r = run(process.execPath, ['--import', tsxLoader, aifbBin, 'run', 'r.yaml', '--out', 'out', '--quiet', '--json'], { cwd: dir, ...opts });
-  if (r.code !== 0) throw new Error(`aifb run failed (${r.code}): ${r.stderr.slice(-2000)}`);
-  return JSON.parse(r.stdout) as Record<string, any>;
+  const r = run(process.execPath, [...(opts.nodeArgs ?? []), '--import', tsxLoader, aifbBin, 'run', 'r.yaml', '--out', 'out', '--quiet', '--json'], { cwd: dir, ...opts });
+  if (r.code !== 0) throw new Error(`aifb run failed (${r.code}) in ${dir}: ${r.stderr.slice(-2000)}`);
+  const report = JSON.parse(r.stdout) as Record<string, any>;
+  if (r.cpu_s !== undefined) report.cpu_s = r.cpu_s;
+  // Each run's database and reports are only read through the JSON above.
+  rmSync(dir, { recursive: true, force: true });
+  return report;
 }
 
 export function writeResult(name: string, result: unknown): void {

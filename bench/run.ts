@@ -12,12 +12,14 @@ const benches: [string, string[]][] = [
   ['HTTP: aifb vs k6 (nginx)', ['bench/http/k6.ts']],
   ['Open loop: the schedule lag of the sleep alone', ['bench/http/lag-floor.ts']],
   ['Sample pipeline', ['bench/pipeline/run.ts']],
-  ['PostgreSQL: aifb vs pgbench', ['bench/pgbench/run.ts']],
-  ['File storage: aifb vs fio (4 KiB randrw, fsync)', ['bench/fio/run.ts']],
-  ['S3: aifb on MinIO (PUT/GET, warp\'s figures)', ['bench/s3/run.ts']],
+  ['PostgreSQL: aifb vs pgbench, with each layer alone (drivers, adapter)', ['bench/pgbench/run.ts']],
+  ['File storage: aifb vs fio (4 KiB randrw, fsync and O_SYNC), with Node alone (libuv, blocking threads)', ['bench/fio/run.ts']],
+  ['S3: aifb vs k6 on MinIO (PUT/GET, warp\'s figures; warp itself is refused by the module proxy)', ['bench/s3/run.ts']],
+  ['Vector search: aifb vs VectorDBBench on Weaviate and ChromaDB', ['bench/vectordb/run.ts']],
   ['LLM streams: timing error against the simulator', ['bench/llm/accuracy.ts']],
   ['LLM streams: the machine\'s floor (raw sockets, undici alone)', ['bench/llm/floor.ts']],
-  ['LLM: aifb vs aiperf on a real llama-server', ['bench/llm/peers.ts']],
+  ['LLM: aifb vs aiperf and guidellm on a real llama-server, with its own metrics', ['bench/llm/peers.ts']],
+  ['LLM: each client against the wire (tcpdump on lo)', ['bench/llm/wire.ts']],
   ['Isolation: each service beside others as if alone (issue 17)', ['bench/isolation/run.ts']],
 ];
 const only = process.argv.slice(2);

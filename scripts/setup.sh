@@ -14,7 +14,7 @@ mkdir -p "$AIFB_CACHE/bin"
 
 # Debian packages the tests use (real servers, not mocks). Add to this list, never install by hand.
 APT_PACKAGES=(postgresql prometheus prometheus-pushgateway chromium slurm-wlm munge shellcheck
-  python3-faiss python3-numpy cmake ninja-build libpython3.11 iproute2)
+  python3-faiss python3-numpy cmake ninja-build libpython3.11 iproute2 nginx-light wrk fio libpq-dev redis-server tcpdump)
 missing=()
 for p in "${APT_PACKAGES[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then

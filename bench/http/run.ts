@@ -10,12 +10,11 @@
  * 3. Open loop at 10,000 req/s: achieved rate and schedule lag (aifb not pinned: the
  *    metrics database's writer thread runs beside the event loop).
  */
-import { spawnSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
-import { cpus } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { aifbRun, freePort, printTable, root, run, spawnPinned, tempDir, tsxLoader, writeResult } from '../lib.js';
+import { aifbRun, printTable, root, run, tsxLoader, writeResult } from '../lib.js';
+import { startNginx } from './nginx.js';
 
 const { values } = parseArgs({ options: { connections: { type: 'string', default: '50' }, seconds: { type: 'string', default: '5' }, rate: { type: 'string', default: '10000' } } });
 const connections = Number(values.connections);
@@ -25,61 +24,39 @@ const cores = cpus().length;
 const multi = cores > 1;
 const serverCpu = multi ? '0' : undefined;
 const clientCpu = multi ? String(cores - 1) : undefined;
-
-const port = await freePort();
-const dir = tempDir('aifb-nginx-');
-const conf = join(dir, 'nginx.conf');
-writeFileSync(conf, `worker_processes 1;
-daemon off;
-pid ${dir}/nginx.pid;
-error_log ${dir}/error.log;
-events { worker_connections 4096; }
-http {
-  access_log off;
-  keepalive_requests 1000000;
-  server { listen 127.0.0.1:${port}; location / { return 200 "hello from nginx\\n"; } }
+for (const [tool, apt] of [['nginx', 'nginx-light'], ['wrk', 'wrk']]) {
+  if (run('sh', ['-c', `command -v ${tool}`]).code !== 0) {
+    console.log(`not run: ${tool} is not installed (apt-get install ${apt}; scripts/setup.sh has it)`);
+    process.exit(0);
+  }
 }
-`);
-const nginx = spawnPinned('nginx', ['-c', conf, '-p', dir], serverCpu);
-await new Promise((r) => setTimeout(r, 500));
-const url = `http://127.0.0.1:${port}/`;
-
-/** CPU seconds nginx's processes have used so far (utime + stime from /proc). */
-function nginxCpuSeconds(): number {
-  // The workers rename themselves ("nginx: worker process"): find them as the master's children.
-  const masters = run('pgrep', ['-f', conf]).stdout.trim().split('\n').filter(Boolean);
-  const pids = [...masters, ...masters.flatMap((m) => run('pgrep', ['-P', m]).stdout.trim().split('\n').filter(Boolean))];
-  const ticks = pids.reduce((sum, pid) => {
-    try {
-      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-      return sum + Number(fields[11]) + Number(fields[12]);
-    } catch {
-      return sum;
-    }
-  }, 0);
-  return ticks / 100;
-}
+const nginx = await startNginx(serverCpu);
+const url = nginx.url;
 
 /** Runs `fn` and returns its result with the share of one core nginx used meanwhile. */
 function withServerLoad<T>(fn: () => T): { result: T; serverCores: number } {
-  const cpu0 = nginxCpuSeconds();
+  const cpu0 = nginx.cpuSeconds();
   const t0 = performance.now();
   const result = fn();
-  return { result, serverCores: (nginxCpuSeconds() - cpu0) / ((performance.now() - t0) / 1000) };
+  return { result, serverCores: (nginx.cpuSeconds() - cpu0) / ((performance.now() - t0) / 1000) };
 }
 
+/** req/s, p99 and requests per CPU-second of the client (whole process for wrk and autocannon, start-up included). */
+interface Figures { rps: number; p99_ms: number | null; per_cpu_s: number }
 const toMs = (v: string, u: string) => Number(v) * (u === 'us' ? 0.001 : u === 's' ? 1000 : 1);
-function wrk(threads: number, pin?: string) {
-  const out = run('wrk', [`-t${threads}`, `-c${connections}`, `-d${seconds}s`, '--latency', url], { cpus: pin }).stdout;
-  const p99 = /99%\s+([\d.]+)(us|ms|s)/.exec(out);
-  return { rps: Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1]), p99_ms: p99 ? toMs(p99[1]!, p99[2]!) : null };
+function wrk(threads: number, pin?: string): Figures {
+  const r = run('wrk', [`-t${threads}`, `-c${connections}`, `-d${seconds}s`, '--latency', url], { cpus: pin, cpuTime: true });
+  const p99 = /99%\s+([\d.]+)(us|ms|s)/.exec(r.stdout);
+  const total = Number(/(\d+) requests in/.exec(r.stdout)?.[1]);
+  return { rps: Number(/Requests\/sec:\s+([\d.]+)/.exec(r.stdout)?.[1]), p99_ms: p99 ? toMs(p99[1]!, p99[2]!) : null, per_cpu_s: total / r.cpu_s! };
 }
-function autocannon(workers: number, pin?: string) {
+function autocannon(workers: number, pin?: string): Figures {
   const args = [join(root, 'node_modules/autocannon/autocannon.js'), '-c', String(connections), '-d', String(seconds), '-j', ...(workers > 1 ? ['-w', String(workers)] : []), url];
-  const j = JSON.parse(run(process.execPath, args, { cpus: pin }).stdout) as { requests: { average: number }; latency: { p99: number } };
-  return { rps: j.requests.average, p99_ms: j.latency.p99 };
+  const r = run(process.execPath, args, { cpus: pin, cpuTime: true });
+  const j = JSON.parse(r.stdout) as { requests: { average: number; total: number }; latency: { p99: number } };
+  return { rps: j.requests.average, p99_ms: j.latency.p99, per_cpu_s: j.requests.total / r.cpu_s! };
 }
-function aifb(generators: number, pin?: string) {
+function aifb(generators: number, pin?: string): Figures {
   const recipe = `services:
   - service_name: web
     service_type: http
@@ -88,26 +65,32 @@ function aifb(generators: number, pin?: string) {
 ${generators > 1 ? `    generators: ${generators}\n` : ''}    load: {clients: ${connections}}
 `;
   const web = aifbRun(recipe, { cpus: pin }).services.web;
-  return { rps: web.throughput.requests_per_second as number, p99_ms: (web.percentiles.p99 as number) * 1000 };
+  // The generator threads' own CPU time as aifb measures it: start-up (tsx compiling the
+  // sources) and the metrics writer thread are outside it.
+  const gens = web.client.generators as { cpu_seconds: number; requests: number }[];
+  const perCpu = gens.reduce((s, g) => s + g.requests, 0) / gens.reduce((s, g) => s + g.cpu_seconds, 0);
+  return { rps: web.throughput.requests_per_second as number, p99_ms: (web.percentiles.p99 as number) * 1000, per_cpu_s: perCpu };
 }
 const fixed = (v: number | null, d = 0) => (v === null || Number.isNaN(v) ? '-' : v.toFixed(d));
 
 try {
   // 1. One core.
+  const load1 = loadavg();
   const wrk1 = wrk(1, clientCpu);
   const ac1 = autocannon(1, clientCpu);
   const undici1 = JSON.parse(run(process.execPath, ['--import', tsxLoader, join(root, 'bench/http/undici-alone.ts'), url, String(connections), String(seconds)], { cpus: clientCpu }).stdout) as { rps: number };
   const one = withServerLoad(() => aifb(1, clientCpu));
   console.log(`One core (client on CPU ${clientCpu ?? 'any'}, nginx on CPU ${serverCpu ?? 'any'}), ${connections} connections, ${seconds} s:`);
   printTable([
-    ['client', 'req/s', 'p99 ms', 'aifb / client'],
-    ['wrk (C)', fixed(wrk1.rps), fixed(wrk1.p99_ms, 2), (one.result.rps / wrk1.rps).toFixed(2)],
-    ['autocannon', fixed(ac1.rps), fixed(ac1.p99_ms, 2), (one.result.rps / ac1.rps).toFixed(2)],
-    ['undici dispatch alone (no measuring)', fixed(undici1.rps), '-', (one.result.rps / undici1.rps).toFixed(2)],
-    ['aifb http', fixed(one.result.rps), fixed(one.result.p99_ms, 2), '1.00'],
+    ['client', 'req/s', 'p99 ms', 'req per CPU-s', 'aifb / client (req/s)', 'aifb / client (per CPU-s)'],
+    ['wrk (C)', fixed(wrk1.rps), fixed(wrk1.p99_ms, 2), fixed(wrk1.per_cpu_s), (one.result.rps / wrk1.rps).toFixed(2), (one.result.per_cpu_s / wrk1.per_cpu_s).toFixed(2)],
+    ['autocannon', fixed(ac1.rps), fixed(ac1.p99_ms, 2), fixed(ac1.per_cpu_s), (one.result.rps / ac1.rps).toFixed(2), (one.result.per_cpu_s / ac1.per_cpu_s).toFixed(2)],
+    ['undici dispatch alone (no measuring)', fixed(undici1.rps), '-', '-', (one.result.rps / undici1.rps).toFixed(2), '-'],
+    ['aifb http', fixed(one.result.rps), fixed(one.result.p99_ms, 2), fixed(one.result.per_cpu_s), '1.00', '1.00'],
   ]);
 
   // 2. Every core.
+  const loadN = loadavg();
   const wrkN = wrk(cores);
   const acN = autocannon(cores);
   const all = withServerLoad(() => aifb(cores));
@@ -115,10 +98,10 @@ try {
   const serverBound = all.serverCores > 0.9;
   console.log(`\nEvery core (${cores}): aifb with ${cores} worker-thread generators; nginx used ${all.serverCores.toFixed(2)} of a core${serverBound ? ' — the server was the limit, not aifb' : ''}:`);
   printTable([
-    ['client', 'req/s', 'p99 ms', 'aifb / client'],
-    [`wrk -t${cores}`, fixed(wrkN.rps), fixed(wrkN.p99_ms, 2), (all.result.rps / wrkN.rps).toFixed(2)],
-    [`autocannon -w ${cores}`, fixed(acN.rps), fixed(acN.p99_ms, 2), (all.result.rps / acN.rps).toFixed(2)],
-    [`aifb http, generators: ${cores}`, fixed(all.result.rps), fixed(all.result.p99_ms, 2), '1.00'],
+    ['client', 'req/s', 'p99 ms', 'req per CPU-s', 'aifb / client (req/s)', 'aifb / client (per CPU-s)'],
+    [`wrk -t${cores}`, fixed(wrkN.rps), fixed(wrkN.p99_ms, 2), fixed(wrkN.per_cpu_s), (all.result.rps / wrkN.rps).toFixed(2), (all.result.per_cpu_s / wrkN.per_cpu_s).toFixed(2)],
+    [`autocannon -w ${cores}`, fixed(acN.rps), fixed(acN.p99_ms, 2), fixed(acN.per_cpu_s), (all.result.rps / acN.rps).toFixed(2), (all.result.per_cpu_s / acN.per_cpu_s).toFixed(2)],
+    [`aifb http, generators: ${cores}`, fixed(all.result.rps), fixed(all.result.p99_ms, 2), fixed(all.result.per_cpu_s), '1.00', '1.00'],
   ]);
   // The server shares these cores here: the client had only what nginx left of them.
   const clientCores = cores - all.serverCores;
@@ -150,13 +133,12 @@ try {
   ]);
 
   writeResult('http', {
-    machine: { cpus: cores, model: cpus()[0]?.model, node: process.version },
+    machine: { cpus: cores, model: cpus()[0]?.model, node: process.version, load_average: { one_core: load1, every_core: loadN, end: loadavg() } },
     connections, seconds,
     one_core: { wrk: wrk1, autocannon: ac1, undici_alone: undici1, aifb: one.result, server_cores: one.serverCores, ratio_vs_autocannon: one.result.rps / ac1.rps, ratio_vs_wrk: one.result.rps / wrk1.rps, ratio_vs_undici: one.result.rps / undici1.rps },
     every_core: { cores, wrk: wrkN, autocannon: acN, aifb: all.result, server_cores: all.serverCores, server_bound: serverBound, scaling, scaling_per_client_core: scalingPerClientCore, wrk_scaling: wrkN.rps / (cores * wrk1.rps), autocannon_scaling: acN.rps / (cores * ac1.rps) },
     open_loop: { requested: openRate, achieved: open.load.achieved_rate, completed_rps: open.throughput.requests_per_second, lag_ms: { p50: lag.p50 * 1000, p90: lag.p90 * 1000, p99: lag.p99 * 1000, max: lag.max * 1000 }, latency_p99_ms: open.percentiles.p99 * 1000 },
   });
 } finally {
-  nginx.kill();
-  spawnSync('pkill', ['-f', conf]);
+  nginx.stop();
 }

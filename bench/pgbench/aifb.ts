@@ -6,21 +6,20 @@ import { MetricsStore } from '../../src/metrics/store.js';
 import { collectProvenance } from '../../src/metrics/provenance.js';
 import { loadRecipeText } from '../../src/recipe/load.js';
 import { buildReport } from '../../src/report/build.js';
-import { BackendRegistry } from '../../src/services/registry.js';
-import { postgresDefinition } from '../../src/services/database/postgres/definition.js';
+import { builtinRegistry, CATALOG_MODULE } from '../../src/services/catalog.js';
 import { systemClock } from '../../src/util/clock.js';
 import { createLogger } from '../../src/util/log.js';
 import type { Conn, Figures } from './pgbench.js';
 
-// The postgres backend alone, so the bench runs whether or not the catalog lists it yet.
-const registry = new BackendRegistry([postgresDefinition]);
+const registry = builtinRegistry;
 
 /**
  * aifb's preset on the same server: a closed loop of `clients` (one connection each),
  * the table loaded like pgbench's accounts (rows, 84-byte filler). TPS is completed
  * operations per second of the measured window; latency is the mean from intended start.
+ * `generators` > 1 spreads the clients over as many worker threads (each with a table of its own).
  */
-export async function aifbRun(c: Conn, preset: 'select-only' | 'tpcb', clients: number, seconds: number, rows: number): Promise<Figures & { loadLine: string }> {
+export async function aifbRun(c: Conn, preset: 'select-only' | 'tpcb', clients: number, seconds: number, rows: number, generators = 1): Promise<Figures & { loadLine: string }> {
   const dir = await mkdtemp(join(tmpdir(), 'aifb-pgbench-'));
   const lines: string[] = [];
   try {
@@ -39,7 +38,7 @@ services:
     duration: ${seconds}s
     timeout: 30s
     load: {clients: ${clients}}
-`;
+${generators > 1 ? `    generators: ${generators}\n` : ''}`;
     const plan = loadRecipeText(text, join(dir, 'recipe.yaml'), { registry, env: { BENCH_PGPASSWORD: c.password } });
     const store = new MetricsStore(join(dir, 'metrics.db'));
     const clock = systemClock();
@@ -51,7 +50,7 @@ services:
       (m) => clock.wallAt(m),
     );
     const stop = new AbortController();
-    const result = await runBenchmark(plan, { benchmarkId: id, registry, store, clock, log, stop: stop.signal, maxWorkers: 1, sequential: true });
+    const result = await runBenchmark(plan, { benchmarkId: id, registry, store, clock, log, stop: stop.signal, maxWorkers: 1, sequential: true, registryModule: CATALOG_MODULE });
     store.finishRun(result.status, clock.now());
     const report = buildReport(store.db, id);
     store.close();

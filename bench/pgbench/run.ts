@@ -5,12 +5,14 @@
  * Without --host it starts a throwaway PostgreSQL 15 like the tests do. Either way the
  * runs happen in a database the bench creates and drops, so no existing table is touched.
  */
-import { cpus } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { PG_BIN, postgresVersion, startPostgres, type PgServer } from '../../test/helpers/postgres-server.js';
 import { aifbRun } from './aifb.js';
+import { adapterAlone } from './adapter-alone.js';
+import { DRIVERS, driverRun, type DriverName } from './drivers.js';
 import { pgbenchInit, pgbenchRun, pgbenchVersion, type Conn, type Figures } from './pgbench.js';
 
 const { values } = parseArgs({
@@ -23,12 +25,26 @@ const { values } = parseArgs({
     user: { type: 'string', default: 'postgres' },
     database: { type: 'string', default: 'postgres' },
     out: { type: 'string', default: 'bench/results/pgbench.json' },
+    drivers: { type: 'string', default: 'pg,postgres,pg-native' },
+    rounds: { type: 'string', default: '1' },
+    scripts: { type: 'string', default: 'select-only,tpcb-like' },
+    generators: { type: 'string' },
   },
 });
 const clients = Number(values.clients);
 const seconds = Number(values.time);
 const scale = Number(values.scale);
 const threads = Math.max(1, Math.min(clients, cpus().length));
+const rounds = Number(values.rounds);
+// aifb's way past one core, like pgbench's -j: as many generator threads as pgbench has threads.
+const generators = Number(values.generators ?? threads);
+const drivers = values.drivers!.split(',').filter((d) => d !== '') as DriverName[];
+for (const d of drivers) if (!DRIVERS.includes(d)) throw new Error(`--drivers: unknown driver ${d}; use ${DRIVERS.join(', ')}`);
+// pg-native is an optional dependency (it builds against libpq-dev): without it, its rows are left out, and said so.
+if (drivers.includes('pg-native') && !pg.native) {
+  console.log('pg-native is not installed (needs libpq-dev, then npm install): its rows are left out');
+  drivers.splice(drivers.indexOf('pg-native'), 1);
+}
 
 async function adminQuery(c: Conn, sql: string): Promise<void> {
   const client = new pg.Client(c);
@@ -51,30 +67,71 @@ if (values.host) {
 const benchDb = `aifb_pgbench_${process.pid}`;
 const conn: Conn = { ...admin, database: benchDb };
 
-const rows: { workload: string; pgbench: Figures; aifb: Figures; tps_ratio: number; latency_ratio: number }[] = [];
+type Row = { round: number; workload: string; client: string; figures: Figures; load: number; tps_ratio: number; latency_ratio: number };
+const rows: Row[] = [];
+const line = (r: Row) =>
+  console.log(`${r.workload.padEnd(12)} ${r.client.padEnd(26)} ${r.figures.tps.toFixed(0).padStart(7)} tps ${r.figures.latencyMs.toFixed(3)} ms  ` + `x pgbench: tps ${r.tps_ratio.toFixed(2)}, latency ${r.latency_ratio.toFixed(2)}  (load ${r.load.toFixed(1)})`);
 try {
   await adminQuery(admin, `CREATE DATABASE ${benchDb}`);
   console.log(`pgbench -i -s ${scale} into ${benchDb} ...`);
   await pgbenchInit(PG_BIN, conn, scale);
-  const pairs = [
+  const pairs = ([
     ['select-only', 'select-only'],
     ['tpcb-like', 'tpcb'],
-  ] as const;
-  for (const [script, preset] of pairs) {
-    const p = await pgbenchRun(PG_BIN, conn, script, clients, threads, seconds);
-    const a = await aifbRun(conn, preset, clients, seconds, 100_000 * scale);
-    if (a.loadLine) console.log(`  aifb ${a.loadLine.replace(/^\[info\] [^:]*: /, '')}`);
-    const row = { workload: script, pgbench: strip(p), aifb: strip(a), tps_ratio: a.tps / p.tps, latency_ratio: a.latencyMs / p.latencyMs };
-    rows.push(row);
-    console.log(
-      `${script.padEnd(12)} pgbench ${p.tps.toFixed(0).padStart(7)} tps ${p.latencyMs.toFixed(3)} ms | ` +
-        `aifb ${a.tps.toFixed(0).padStart(7)} tps ${a.latencyMs.toFixed(3)} ms | aifb/pgbench tps ${row.tps_ratio.toFixed(2)}, latency ${row.latency_ratio.toFixed(2)}`,
-    );
+  ] as const).filter(([script]) => values.scripts!.split(',').includes(script));
+  // Rounds alternate the clients, so a change of the machine's load falls on all of them alike.
+  for (let round = 0; round < rounds; round++) {
+    for (const [script, preset] of pairs) {
+      let load = loadavg()[0]!;
+      const p = await pgbenchRun(PG_BIN, conn, script, clients, threads, seconds);
+      const add = (client: string, f: Figures, load: number) => {
+        const row = { round, workload: script, client, figures: strip(f), load, tps_ratio: f.tps / p.tps, latency_ratio: f.latencyMs / p.latencyMs };
+        rows.push(row);
+        line(row);
+      };
+      add(`pgbench -j ${threads}`, p, load);
+      for (const d of drivers) {
+        // pg-native's addon cannot load in a worker thread, so it runs on one thread only.
+        for (const t of d === 'pg-native' ? [1] : [1, threads]) {
+          if (t > 1 && threads === 1) continue;
+          load = loadavg()[0]!;
+          add(`${d} alone, ${t} thread${t > 1 ? 's' : ''}`, await driverRun(d, conn, script, clients, t, seconds, scale), load);
+        }
+      }
+      load = loadavg()[0]!;
+      add('aifb adapter alone', await adapterAlone(conn, preset, clients, seconds, 100_000 * scale), load);
+      load = loadavg()[0]!;
+      const a = await aifbRun(conn, preset, clients, seconds, 100_000 * scale);
+      if (a.loadLine) console.log(`  aifb ${a.loadLine.replace(/^\[info\] [^:]*: /, '')}`);
+      add('aifb', a, load);
+      // Each generator owns a table, so tpcb's one hot branch row would become one per generator: not the same job.
+      if (generators > 1 && script === 'select-only') {
+        load = loadavg()[0]!;
+        add(`aifb, generators: ${generators}`, await aifbRun(conn, preset, clients, seconds, 100_000 * scale, generators), load);
+      }
+    }
   }
 } finally {
   await adminQuery(admin, `DROP DATABASE IF EXISTS ${benchDb}`).catch((e: Error) => console.error(`could not drop ${benchDb}: ${e.message}`));
   await server?.destroy();
 }
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length === 0 ? NaN : s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+};
+// Ratios are taken within a round (same minutes, same load), then the median over rounds.
+const summary: { workload: string; client: string; x_pgbench: number; x_pg_alone: number }[] = [];
+for (const workload of [...new Set(rows.map((r) => r.workload))]) {
+  const clientsSeen = [...new Set(rows.filter((r) => r.workload === workload).map((r) => r.client))];
+  for (const client of clientsSeen) {
+    const mine = rows.filter((r) => r.workload === workload && r.client === client);
+    const vsDriver = mine.map((r) => r.figures.tps / (rows.find((x) => x.round === r.round && x.workload === workload && x.client === 'pg alone, 1 thread')?.figures.tps ?? NaN));
+    summary.push({ workload, client, x_pgbench: median(mine.map((r) => r.tps_ratio)), x_pg_alone: median(vsDriver) });
+  }
+}
+console.log('\nmedian over rounds of the ratio within each round:');
+for (const m of summary) console.log(`${m.workload.padEnd(12)} ${m.client.padEnd(26)} x pgbench ${m.x_pgbench.toFixed(2)}  x pg alone (1 thread) ${Number.isFinite(m.x_pg_alone) ? m.x_pg_alone.toFixed(2) : '-'}`);
 
 function strip(f: Figures): Figures {
   return { tps: f.tps, latencyMs: f.latencyMs, transactions: f.transactions };
@@ -85,11 +142,12 @@ const result = {
   server: values.host ? `${values.host}:${values.port}` : `${await postgresVersion()} (started by the bench, default settings)`,
   pgbench: await pgbenchVersion(PG_BIN),
   host: { cpus: cpus().length, model: cpus()[0]?.model ?? null, node: process.version },
-  settings: { clients, pgbench_threads: threads, seconds, scale, protocol: 'prepared statements (pgbench -M prepared)', aifb_row_size: 84 },
+  settings: { clients, pgbench_threads: threads, seconds, scale, rounds, drivers, protocol: 'prepared statements (pgbench -M prepared)', aifb_row_size: 84 },
   notes:
     'Both clients run on this machine with the server. aifb runs in one Node.js thread; pgbench uses -j threads. ' +
     'aifb TPS = completed operations / measured window; latency = mean from intended start (closed loop: from when the client was ready).',
   results: rows,
+  summary,
 };
 await mkdir(new URL('../results/', import.meta.url), { recursive: true });
 await writeFile(values.out!, JSON.stringify(result, null, 2) + '\n');

@@ -3,79 +3,30 @@ import { AifbError, RunError } from '../errors.js';
 import { MetricsStore, type ServiceStatus } from '../metrics/store.js';
 import type { Plan, ServiceSpec } from '../recipe/types.js';
 import type { BackendRegistry } from '../services/registry.js';
-import type { Adapter } from '../services/contract.js';
+import type { Adapter, BackendDefinition } from '../services/contract.js';
 import type { Sample } from '../metrics/sample.js';
 import type { Clock } from '../util/clock.js';
 import type { Logger } from '../util/log.js';
 import { createRng } from '../util/rng.js';
 import { MSG } from '../messages.js';
 import { LiveStats } from './live.js';
-import type { RunObserver, ServiceRunResult } from './run-types.js';
+import type { BenchmarkOptions, BenchmarkResult, Gate, LaunchedService, ServiceRunResult } from './types.js';
 import { ServiceRunner } from './runner.js';
 import { runSteps } from './steps.js';
 import { StartGate } from './gate.js';
 import { watchClientLoad } from './client-load.js';
+import { serverWatchFor } from './server-watch.js';
 import { runInThreads } from './threads/host.js';
-import { shardService } from '../launch/shard.js';
-import { launchService, withEndpoint, type Launched } from '../launch/index.js';
-import { generatorKindOf, generatorsOf } from '../launch/config.js';
-import { runGeneratorsFor } from '../launch/generators.js';
 
-/** What a service's run writes to: the run's MetricsStore, or a service thread's channel to it (threads/sink.ts). */
-export type ServiceStore = Pick<MetricsStore, 'append' | 'saveService' | 'saveStepGroup' | 'saveClientLoad' | 'flush'>;
+export type { BenchmarkOptions, BenchmarkResult, Gate, LaunchedService, RunObserver, ServiceLauncher, ServiceRunResult, ServiceStore } from './types.js';
 
-/** A barrier services pass together (gate.ts), or a service thread's view of the host's. */
-export interface Gate {
-  arrive(): Promise<void>;
-}
-
-export interface BenchmarkOptions {
-  benchmarkId: string;
-  registry: BackendRegistry;
-  store: ServiceStore;
-  clock: Clock;
-  log: Logger;
-  /** Aborting it stops the load everywhere; the run then ends as partial. */
-  stop: AbortSignal;
-  maxWorkers: number;
-  sequential: boolean;
-  graceMs?: number;
-  setupTimeoutMs?: number;
-  /** Set by runBenchmark when services run together: each waits at the first after its setup, at the second before its teardown. */
-  startGate?: Gate;
-  endGate?: Gate;
-  /**
-   * `per-service` (the default): when services run in parallel, each runs its load on a
-   * thread of its own (threads/), and `generators: N` on N threads; `one`: every load on
-   * this thread (generators still get theirs). Threads need `registryModule`.
-   */
-  threads?: 'per-service' | 'one';
-  /** URL of a module exporting the backend registry as `registry`, for service threads to load. */
-  registryModule?: string;
-  /** Set by runBenchmark: more than one service runs at a time. */
-  parallel?: boolean;
-  /** Set by runBenchmark: service threads the run may have at once. */
-  runThreads?: number;
-  /** Which thread this runs on, for the client-load figures (service threads set it). */
-  thread?: { kind: 'main' | 'service'; generator: number };
-  /** Observers of the run (live display, Prometheus export); called on the hot path, keep them cheap. */
-  observers?: RunObserver[];
-  /** For services with a launcher or generators (src/launch); runBenchmark fills it from the plan. */
-  launch?: { logsDir: string; recipeFile: string };
-}
-
-export type { RunObserver, ServiceRunResult } from './run-types.js';
-
-export interface BenchmarkResult {
-  status: 'complete' | 'partial' | 'failed';
-  services: ServiceRunResult[];
-  /** Some service failed because of what the recipe says (exit code 2). */
-  badInput: boolean;
-}
-
-/** The load profile as stored with the run (what was asked for). */
-export function describeLoad(spec: ServiceSpec): Record<string, unknown> {
-  return { ...spec.load, slo: spec.slo };
+/**
+ * The load profile as stored with the run (what was asked for), with what the backend
+ * declared for the report: its metrics and each operation's knobs.
+ */
+export function describeLoad(spec: ServiceSpec, def?: BackendDefinition): Record<string, unknown> {
+  const params = def?.operationParams?.(spec.fields);
+  return { ...spec.load, slo: spec.slo, ...(def?.metrics ? { metrics: def.metrics } : {}), ...(params ? { operation_params: params } : {}) };
 }
 
 /**
@@ -97,8 +48,9 @@ export async function runBenchmark(plan: Plan, options: BenchmarkOptions): Promi
   const endGate = together ? new StartGate(queue.length) : undefined;
   const parallel = width > 1;
   // Services at once × their generators (the widest services, if not all run at once).
-  const runThreads = parallel || plan.services.some((s) => generatorsOf(s.fields) > 1)
-    ? plan.services.map((s) => (parallel || generatorsOf(s.fields) > 1 ? generatorsOf(s.fields) : 0)).sort((a, b) => b - a).slice(0, width).reduce((a, b) => a + b, 0)
+  const generatorsOf = (s: ServiceSpec) => o.launcher?.generators(s).count ?? 1;
+  const runThreads = parallel || plan.services.some((s) => generatorsOf(s) > 1)
+    ? plan.services.map((s) => (parallel || generatorsOf(s) > 1 ? generatorsOf(s) : 0)).sort((a, b) => b - a).slice(0, width).reduce((a, b) => a + b, 0)
     : 0;
   const worker = async () => {
     for (let spec = queue.shift(); spec; spec = queue.shift()) {
@@ -131,7 +83,8 @@ export async function runOne(spec: ServiceSpec, o: BenchmarkOptions): Promise<Se
     await Promise.race([opened, new Promise<void>((r) => o.stop.addEventListener('abort', () => r(), { once: true }))]);
   };
   const arrive = () => wait(o.startGate);
-  const base = { serviceName: spec.name, serviceType: spec.type, backend: spec.backend, load: describeLoad(spec), step: spec.step };
+  const def = o.registry.resolve(spec.type, spec.backend);
+  const base = { serviceName: spec.name, serviceType: spec.type, backend: spec.backend, load: describeLoad(spec, def), step: spec.step };
   if (o.stop.aborted) {
     void arrive();
     void wait(o.endGate);
@@ -156,27 +109,29 @@ export async function runOne(spec: ServiceSpec, o: BenchmarkOptions): Promise<Se
   o.store.saveService({ ...base, status: 'running' });
   const rng = createRng(spec.seed).fork(spec.name);
   let adapter: Adapter | undefined;
-  let launched: Launched | undefined;
+  let launched: LaunchedService | undefined;
+  let serverWatch: ReturnType<typeof serverWatchFor> | undefined;
   let failed = false;
   try {
-    const def = o.registry.resolve(spec.type, spec.backend);
     if (!def) throw new RunError(MSG.noBackend(spec.type, spec.backend, o.registry.describe()));
     // A recipe `launcher` starts the service first; the adapter is pointed at where it came up.
-    launched = await launchService(spec, def, { log, logsDir: o.launch?.logsDir ?? 'logs', signal: o.stop });
-    const served = launched ? withEndpoint(spec, launched.endpoint) : spec;
-    const generators = generatorsOf(served.fields);
-    const threadable = o.store instanceof MetricsStore && o.registryModule !== undefined && generatorKindOf(served.fields) === 'thread';
+    launched = await o.launcher?.launch(spec, def, { log, logsDir: o.launch?.logsDir ?? 'logs', signal: o.stop });
+    const served = launched?.spec ?? spec;
+    const source = o.serverMetrics ? def.serverMetrics?.(served.fields) : undefined;
+    if (source && o.store instanceof MetricsStore) serverWatch = serverWatchFor(source, o.clock, () => live.phase, (w) => (o.store as MetricsStore).saveServerMetrics(spec.name, w));
+    const { count: generators, kind } = o.launcher?.generators(served) ?? { count: 1, kind: 'thread' };
+    const threadable = o.store instanceof MetricsStore && o.registryModule !== undefined && kind === 'thread';
     if (threadable && (generators > 1 || (o.parallel && o.threads !== 'one'))) {
       return end(
         await runInThreads({
           spec: served,
-          shareOf: (k) => shardService(served, k),
+          shareOf: (k) => (o.launcher ? o.launcher.share(served, k) : k === 0 ? served : undefined),
           generators,
           store: o.store as MetricsStore,
           registryModule: o.registryModule!,
           benchmarkId: o.benchmarkId,
           base: { ...base, status: 'running' },
-          load: generators > 1 ? { ...describeLoad(spec), generators } : describeLoad(spec),
+          load: generators > 1 ? { ...describeLoad(spec, def), generators } : describeLoad(spec, def),
           stop: o.stop,
           graceMs: o.graceMs ?? 5000,
           setupTimeoutMs: o.setupTimeoutMs,
@@ -185,20 +140,26 @@ export async function runOne(spec: ServiceSpec, o: BenchmarkOptions): Promise<Se
           log: o.log,
           live,
           onSample: sampleObservers.length ? (s) => sampleObservers.forEach((ob) => ob.sample!(spec, s)) : undefined,
-          passGate: (g) => wait(g === 'start' ? o.startGate : o.endGate),
+          passGate: async (g) => {
+            if (g === 'end') await serverWatch?.stop();
+            await wait(g === 'start' ? o.startGate : o.endGate);
+            if (g === 'start') serverWatch?.start();
+          },
         }),
       );
     }
     if (generators > 1) {
-      if (!(o.store instanceof MetricsStore)) throw new RunError(`${spec.name}: generators need the run's metrics store`);
+      if (!(o.store instanceof MetricsStore) || !o.launcher) throw new RunError(`${spec.name}: generators need the run's metrics store`);
       void arrive();
-      return end(await runGeneratorsFor(served, { ...o, store: o.store }, log, launched?.endpoint));
+      serverWatch?.start();
+      const r = await o.launcher.runGenerators(served, launched, { ...o, store: o.store }, log);
+      await serverWatch?.stop();
+      return end(r);
     }
     adapter = (await def.load()).createAdapter(served);
     const setupSignal = AbortSignal.any([o.stop, AbortSignal.timeout(o.setupTimeoutMs ?? 300_000)]);
     await adapter.setup({ benchmarkId: o.benchmarkId, rng: rng.fork('setup'), log, signal: setupSignal });
-    // Backends that load data in setup (tables, vectors) expose what it took; it is reported on its own.
-    const loadPhase = (adapter as { loadPhase?: unknown }).loadPhase;
+    const loadPhase = adapter.loadPhase;
     if (loadPhase !== undefined) o.store.saveService({ ...base, status: 'running', loadPhase });
     await arrive();
     const resolved = adapter.resolvedMix?.();
@@ -213,7 +174,9 @@ export async function runOne(spec: ServiceSpec, o: BenchmarkOptions): Promise<Se
       live,
     });
     const watch = watchClientLoad(o.thread?.kind ?? 'main');
+    serverWatch?.start();
     const outcome = await runner.run();
+    await serverWatch?.stop();
     o.store.saveClientLoad(spec.name, o.thread?.generator ?? 0, watch.stop(live.scheduleLag, live.completed));
     const status: ServiceStatus = outcome.interrupted ? 'partial' : 'complete';
     o.store.saveService({ ...base, status, ...outcome, warmupRequests: outcome.warmupRequests });
@@ -230,6 +193,7 @@ export async function runOne(spec: ServiceSpec, o: BenchmarkOptions): Promise<Se
     o.store.saveService({ ...base, status: 'failed', error: message });
     return end({ name: spec.name, status: 'failed', error: message, badInput });
   } finally {
+    await serverWatch?.stop();
     o.store.flush();
     void arrive();
     await wait(o.endGate);

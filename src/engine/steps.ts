@@ -1,6 +1,6 @@
 import type { LoadProfile, ServiceSpec, StepPlan } from '../recipe/types.js';
 import { meetsSlo } from '../metrics/slo.js';
-import type { BenchmarkOptions, RunObserver, ServiceRunResult } from './orchestrator.js';
+import type { BenchmarkOptions, RunObserver, ServiceRunResult } from './types.js';
 
 type RunOne = (spec: ServiceSpec, o: BenchmarkOptions) => Promise<ServiceRunResult>;
 

@@ -3,20 +3,30 @@ import { spawn } from 'node:child_process';
 import { isAbsolute, join, resolve } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { RunError } from '../errors.js';
-import type { BenchmarkOptions, ServiceRunResult } from '../engine/orchestrator.js';
+import type { BenchmarkOptions, ServiceRunResult } from '../engine/types.js';
 import type { MetricsStore } from '../metrics/store.js';
 import type { ServiceSpec } from '../recipe/types.js';
-import type { Logger } from '../util/log.js';
+import type { Logger, LogLevel } from '../util/log.js';
 import { generatorKindOf, generatorsOf } from './config.js';
 import { onExitKill } from './local.js';
 import { copyShard, saveServices } from './merge.js';
 import { mergeServiceRecords, type ServiceRow } from './merge-rows.js';
 import { safeFileName } from './quote.js';
 import { aifbCommand } from './self.js';
-import type { ThreadGeneratorData } from './thread-entry.js';
 import type { Endpoint } from './types.js';
 import { workerScript } from '../util/worker-script.js';
 import { createOwnedDirSync, removeOwnedSync } from '../util/owned.js';
+
+/** What a generator thread (thread-entry.ts) is started with. */
+export interface ThreadGeneratorData {
+  recipeFile: string;
+  index: number;
+  benchmarkId: string;
+  db: string;
+  only: string;
+  env: NodeJS.ProcessEnv;
+  logLevel: LogLevel;
+}
 
 /** One running generator, thread or process, seen the same way by the parent. */
 interface RunningGenerator {

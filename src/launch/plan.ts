@@ -5,7 +5,6 @@ import type { BackendDefinition } from '../services/contract.js';
 import { apptainerArgv, imageFor } from './apptainer.js';
 import { launcherOf, serviceEnv, wantsGpu } from './config.js';
 import { safeFileName } from './quote.js';
-import { builtinServer } from './servers.js';
 import type { LauncherConfig, ReadySpec, ServerLaunch } from './types.js';
 
 /** Everything needed to start one server, with placeholders filled in. */
@@ -41,9 +40,9 @@ function fill(word: string, v: Record<string, string>): string {
   return word.replace(/\{(port|host|data_dir)\}/g, (m, k: string) => v[k] ?? m);
 }
 
-/** The server description: the backend's own, else aifb's built-in one for the service type. */
-export function serverOf(spec: ServiceSpec, def: BackendDefinition | undefined): ServerLaunch {
-  return def?.server?.(spec.fields) ?? builtinServer(spec.type, spec.backend, spec.fields) ?? {};
+/** The server description its backend gives for this service; empty when it gives none. */
+export function serverOf(spec: Pick<ServiceSpec, 'fields'>, def: BackendDefinition | undefined): ServerLaunch {
+  return def?.server?.(spec.fields) ?? {};
 }
 
 /**

@@ -5,17 +5,8 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { createLogger, type LogLevel } from '../util/log.js';
+import type { ThreadGeneratorData } from './generators.js';
 import { runShard } from './worker.js';
-
-export interface ThreadGeneratorData {
-  recipeFile: string;
-  index: number;
-  benchmarkId: string;
-  db: string;
-  only: string;
-  env: NodeJS.ProcessEnv;
-  logLevel: LogLevel;
-}
 
 /** Exit codes as the child-process generator uses them: 0 complete, 143 stopped, 1 otherwise. */
 const THREAD_EXIT = { ok: 0, failed: 1, stopped: 143 } as const;

@@ -1,6 +1,6 @@
 /**
- * What it takes to start one service's server, as a backend (or src/launch/servers.ts)
- * describes it. Words may hold the placeholders `{port}`, `{host}` (the address to
+ * What it takes to start one service's server, as a backend's server.ts describes it
+ * (BackendDefinition.server). Words may hold the placeholders `{port}`, `{host}` (the address to
  * listen on) and `{data_dir}`; the launcher fills them in.
  */
 export interface ServerLaunch {

@@ -7,6 +7,7 @@ import { builtinRegistry, CATALOG_MODULE } from '../services/catalog.js';
 import { systemClock } from '../util/clock.js';
 import type { Logger } from '../util/log.js';
 import { writeShardMeta } from './merge.js';
+import { serviceLauncher } from './service-launcher.js';
 import { shardPlan } from './shard.js';
 
 export interface ShardRunOptions {
@@ -69,6 +70,7 @@ export async function runShard(o: ShardRunOptions): Promise<BenchmarkResult> {
         stop: o.stop,
         maxWorkers: o.maxWorkers ?? 10,
         sequential: false,
+        launcher: serviceLauncher,
       });
     }
   } finally {

@@ -2,6 +2,7 @@ import Database from 'better-sqlite3';
 import { statSync } from 'node:fs';
 import { AifbError } from '../errors.js';
 import { CLIENT_LOAD_SQL } from './client-load.js';
+import { SERVER_METRICS_SQL } from './server-metrics.js';
 import { SCHEMA_SQL } from './schema-sql.js';
 
 /** Tables aifb makes, with a column only aifb's version of each has. */
@@ -12,7 +13,7 @@ const OURS: Record<string, string> = { runs: 'benchmark_id', services: 'benchmar
  * above) and SQLite's own.
  */
 const ALSO_OURS = new Set([
-  ...[...`${SCHEMA_SQL}${CLIENT_LOAD_SQL}`.matchAll(/CREATE TABLE IF NOT EXISTS (\w+)/g)].map((m) => m[1]!),
+  ...[...`${SCHEMA_SQL}${CLIENT_LOAD_SQL}${SERVER_METRICS_SQL}`.matchAll(/CREATE TABLE IF NOT EXISTS (\w+)/g)].map((m) => m[1]!),
   'shards',
   'sqlite_sequence',
   'sqlite_stat1',

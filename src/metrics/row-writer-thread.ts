@@ -8,11 +8,11 @@ import Database from 'better-sqlite3';
 import { readlinkSync } from 'node:fs';
 import { setPriority } from 'node:os';
 import { receiveMessageOnPort, workerData, type MessagePort } from 'node:worker_threads';
-import { RunAccumulator } from '../report/accumulate.js';
-import { saveRunState } from '../report/saved-state.js';
+import { RunAccumulator } from './aggregates/accumulate.js';
+import { saveRunState } from './aggregates/saved-state.js';
 import { unpackBlock, type PackedBlock } from './packed-block.js';
 import { prepareRowInsert, type Block } from './rows.js';
-import type { StoredServiceRow } from './store.js';
+import type { StoredServiceRow } from './rows.js';
 
 export interface WriterThreadData {
   port: MessagePort;

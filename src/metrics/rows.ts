@@ -7,6 +7,26 @@ export const ROW_COLUMNS = [
   'error_class', 'bytes_out', 'ttft', 'tpot', 'itl', 'input_tokens', 'output_tokens', 'tokens_estimated', 'extra',
 ] as const;
 
+/** A `services` row as stored; windows are seconds from the run's start. */
+export interface StoredServiceRow {
+  service_name: string;
+  service_type: string | null;
+  backend: string | null;
+  status: string;
+  error: string | null;
+  load: string | null;
+  window_start: number | null;
+  window_end: number | null;
+  issue_end: number | null;
+  scheduled: number;
+  dropped: number;
+  warmup_requests: number;
+  cancelled: number;
+  started_at?: string | null;
+  ended_at?: string | null;
+  load_phase?: string | null;
+}
+
 export const COLUMNS = ROW_COLUMNS.length;
 /** The columns that hold text; the others hold numbers (or NULL, or a status that is text). */
 export const TEXT_COLUMNS: ReadonlySet<(typeof ROW_COLUMNS)[number]> = new Set(['benchmark_id', 'service_name', 'error_message', 'operation', 'error_class', 'extra']);

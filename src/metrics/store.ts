@@ -10,31 +10,14 @@ import { isFull, newPackedBlock, resetBlock, unpackBlock, type PackedBlock } fro
 import { SCHEMA_SQL } from './schema-sql.js';
 import { SamplePacker } from './sample-rows.js';
 import { CLIENT_LOAD_SQL, saveClientLoad, type ClientLoadFigures } from './client-load.js';
+import { saveServerMetrics, type ServerWatchResult } from './server-metrics.js';
 import { checkMetricsDbPath, foreignTables } from './db-check.js';
 import { scrub } from '../util/scrub.js';
 
 export type RunStatus = 'running' | 'complete' | 'partial' | 'failed';
 export type ServiceStatus = 'running' | 'complete' | 'partial' | 'failed' | 'skipped';
 
-/** A `services` row as stored; windows are seconds from the run's start. */
-export interface StoredServiceRow {
-  service_name: string;
-  service_type: string | null;
-  backend: string | null;
-  status: string;
-  error: string | null;
-  load: string | null;
-  window_start: number | null;
-  window_end: number | null;
-  issue_end: number | null;
-  scheduled: number;
-  dropped: number;
-  warmup_requests: number;
-  cancelled: number;
-  started_at?: string | null;
-  ended_at?: string | null;
-  load_phase?: string | null;
-}
+export type { StoredServiceRow } from './rows.js';
 
 export interface RunRecord {
   benchmarkId: string;
@@ -388,6 +371,18 @@ export class MetricsStore {
   saveClientLoad(service: string, generator: number, f: ClientLoadFigures): void {
     try {
       saveClientLoad(this.db, this.benchmarkId, service, generator, f);
+    } catch (err) {
+      if (!this.writeError) {
+        this.writeError = err as Error;
+        this.onWriteError?.(this.writeError);
+      }
+    }
+  }
+
+  /** Records what was scraped of a service's server while its load ran (metrics/server-metrics.ts); a failed write is remembered. */
+  saveServerMetrics(service: string, w: ServerWatchResult): void {
+    try {
+      saveServerMetrics(this.db, this.benchmarkId, service, this.originMs, w);
     } catch (err) {
       if (!this.writeError) {
         this.writeError = err as Error;

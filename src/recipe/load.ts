@@ -14,7 +14,8 @@ import { formatPath, locate } from './positions.js';
 import { describeIssues } from './zod-issues.js';
 import { redactRecipe, registerSecretsIn } from './secrets.js';
 import { registerEnvValue, scrub } from '../util/scrub.js';
-import { commonServiceShape, looseRecipeSchema, SEED_SERVICE_TYPES, type RecipeFields } from './schema.js';
+import { commonServiceShape, looseRecipeSchema, type RecipeFields } from './schema.js';
+import { builtinRegistry } from '../services/catalog.js';
 import { checkLoadFields, buildPlan } from './plan.js';
 import { applySeedCompat } from './seed.js';
 import type { Plan } from './types.js';
@@ -167,7 +168,9 @@ function checkServices(
   registry: BackendRegistry,
   issueAt: IssueSink,
 ): (BackendDefinition | undefined)[] {
-  const knownTypes = [...new Set([...SEED_SERVICE_TYPES, ...registry.types()])];
+  // The catalogue's types stay known with a registry that lacks them (a test's, a
+  // trimmed one): such a service validates by the common fields and fails when it runs.
+  const knownTypes = [...new Set([...builtinRegistry.types(), ...registry.types()])];
   const seen = new Set<string>();
   return recipe.services.map((service, index) => {
     const at = (path: PathSegment[]) => ['services', index, ...path];

@@ -4,18 +4,6 @@ import { MSG } from '../messages.js';
 import { thresholdsSchema } from './thresholds.js';
 import { BOUNDS, boundMessage, boundedInt } from './bounds.js';
 
-/** Service types the seed's recipes use; all of them validate even before their backend lands. */
-export const SEED_SERVICE_TYPES = [
-  'ollama',
-  'vllm',
-  'triton',
-  'vectordb',
-  'database',
-  'postgresql',
-  's3',
-  'file_storage',
-] as const;
-
 export const LOG_LEVELS = ['debug', 'info', 'warn', 'warning', 'error', 'critical'] as const;
 
 const logLevel = z

@@ -3,15 +3,19 @@ import { overridesInRecipeText } from '../recipe/overrides.js';
 import { generatorReports, type GeneratorReport } from './shards.js';
 import { RunError } from '../errors.js';
 import { Distribution } from '../metrics/distribution.js';
-import type { SliceAggregate } from './aggregate.js';
-import { RunAccumulator, ServiceAccumulator } from './accumulate.js';
-import { loadRunState, saveRunState } from './saved-state.js';
-import { attachRecall } from './points.js';
+import type { SliceAggregate } from '../metrics/aggregates/aggregate.js';
+import { RunAccumulator, ServiceAccumulator } from '../metrics/aggregates/accumulate.js';
+import { loadRunState, saveRunState } from '../metrics/aggregates/saved-state.js';
+import type { DeclaredFigure } from '../metrics/aggregates/extras.js';
+import { attachCurve } from './points.js';
+import { builtinRegistry } from '../services/catalog.js';
 import { buildSweeps } from './sweeps.js';
 import { ROW_COLUMNS } from '../metrics/rows.js';
 import type { StoredServiceRow } from '../metrics/store.js';
 import { evaluateThresholds, thresholdsFromRecipeText } from './thresholds.js';
 import { readClientLoad } from '../metrics/client-load.js';
+import { readServerMetrics } from '../metrics/server-metrics.js';
+import { serverSideReport } from './server-side.js';
 import { clientReport } from './client-load.js';
 import type { LoadReport, Report, ServiceReport, SliceReport } from './types.js';
 
@@ -135,6 +139,52 @@ function accumulate(db: Database.Database, id: string, serviceRows: ServiceRow[]
   return ordered;
 }
 
+/** Puts `value` at a dotted path of `target`; skipped when an object on the way is absent (no LLM block, no histograms). */
+function place(target: object, path: string, value: unknown): void {
+  const keys = path.split('.');
+  let o = target as Record<string, unknown>;
+  for (const k of keys.slice(0, -1)) {
+    const next = o[k];
+    if (!next || typeof next !== 'object') return;
+    o = next as Record<string, unknown>;
+  }
+  o[keys.at(-1)!] = value;
+}
+
+/** Each declared figure where its declaration says (`metrics.<name>` by default), per operation too when declared so. */
+function placeFigures(report: ServiceReport, figures: readonly DeclaredFigure[]): void {
+  for (const f of figures) {
+    const d = f.declaration;
+    const put = (at: SliceReport, v: unknown) => (d.reportAs ? place(at, d.reportAs, v) : ((at.metrics ??= {})[d.name] = v));
+    put(report, f.value);
+    if (f.histogram && d.histogramAs) place(report, d.histogramAs, f.histogram);
+    for (const [op, v] of Object.entries(f.byOperation ?? {})) {
+      const slice = report.operations[op];
+      if (slice && v !== undefined && v !== 0) put(slice, v);
+    }
+  }
+}
+
+/**
+ * A run stored before backends declared their metrics has none in its stored load: it
+ * gets the declarations of its backend as the catalogue has them now (and the plain
+ * operations' knobs), so its report keeps TTFB, ITL, e2el and recall.
+ */
+function withDeclarations(row: ServiceRow): ServiceRow {
+  const load = row.load ? (JSON.parse(row.load) as Record<string, unknown>) : undefined;
+  if (!load || load.metrics || row.service_type === null) return row;
+  const def = builtinRegistry.resolve(row.service_type, row.backend ?? undefined);
+  if (!def?.metrics?.length) return row;
+  const params = def.operationParams?.({});
+  return { ...row, load: JSON.stringify({ ...load, metrics: def.metrics, ...(params && !load.operation_params ? { operation_params: params } : {}) }) };
+}
+
+/** The knobs each operation ran with, as the backend declared them when the run began. */
+function operationParams(row: ServiceRow | undefined): Record<string, Record<string, number>> {
+  const load = row?.load ? (JSON.parse(row.load) as { operation_params?: Record<string, Record<string, number>> }) : {};
+  return load.operation_params ?? {};
+}
+
 /**
  * Builds the report of one run from the metrics database alone, so a run that was
  * interrupted or killed gets the same report as one that finished. With `saveState`
@@ -143,9 +193,10 @@ function accumulate(db: Database.Database, id: string, serviceRows: ServiceRow[]
 export function buildReport(db: Database.Database, benchmarkId?: string, now = new Date(), prebuilt?: RunAccumulator, saveState = false): Report {
   const run = findRun(db, benchmarkId);
   const id = run.benchmark_id;
-  const serviceRows = db.prepare('SELECT * FROM services WHERE benchmark_id = ? ORDER BY rowid').all(id) as ServiceRow[];
+  const serviceRows = (db.prepare('SELECT * FROM services WHERE benchmark_id = ? ORDER BY rowid').all(id) as ServiceRow[]).map(withDeclarations);
   const acc = accumulate(db, id, serviceRows, prebuilt, saveState);
   const clientLoad = readClientLoad(db, id);
+  const serverMetrics = readServerMetrics(db, id);
 
   const services: Record<string, ServiceReport> = {};
   const merged = new Distribution();
@@ -181,9 +232,6 @@ export function buildReport(db: Database.Database, benchmarkId?: string, now = n
     };
     const extras = a.extras.report(windowSeconds);
     if (row?.load_phase) report.load_phase = JSON.parse(row.load_phase) as Record<string, unknown>;
-    if (extras.ttfb) report.ttfb = extras.ttfb;
-    if (extras.recall) report.recall = extras.recall;
-    attachRecall(report, extras.recallByOperation);
     if (extras.goodput) report.goodput = extras.goodput;
     const client = clientLoad.get(name);
     if (client?.length) report.client = clientReport(client, report, run.cpu_count);
@@ -193,19 +241,24 @@ export function buildReport(db: Database.Database, benchmarkId?: string, now = n
         requests: a.llm.requests,
         ttft: a.llm.ttft.summary(),
         tpot: a.llm.tpot.summary(),
-        // Every token gap when the backend listed them; else each request's mean gap.
-        itl: extras.itl ?? a.llm.itl.summary(),
-        ...(extras.e2el ? { e2el: extras.e2el } : {}),
+        // Each request's mean gap; a backend that lists every token gap declares a figure that replaces it.
+        itl: a.llm.itl.summary(),
         input_tokens: a.llm.inputTokens,
         output_tokens: a.llm.outputTokens,
         output_tokens_per_second: windowSeconds ? rate(a.llm.outputTokens, windowSeconds) : null,
         total_tokens_per_second: windowSeconds ? rate(a.llm.inputTokens + a.llm.outputTokens, windowSeconds) : null,
         tokens_estimated_requests: a.llm.estimated,
+        ...(extras.tokenSources ? { token_sources: extras.tokenSources } : {}),
+        ...(extras.itlCoArrived ? { itl_coarrived_gaps: extras.itlCoArrived.coarrived, itl_gaps: extras.itlCoArrived.gaps } : {}),
         // The ITL histogram counts the same token gaps as the table's itl (docs/metrics.md).
-        ...(series.llm ? { histograms: { ...series.llm, ...(extras.itlHistogram ? { itl: extras.itlHistogram } : {}) } } : {}),
+        ...(series.llm ? { histograms: { ...series.llm } } : {}),
         ...(sessions ? { sessions } : {}),
       };
     }
+    placeFigures(report, extras.figures);
+    attachCurve(report, extras.figures, operationParams(row));
+    const server = serverMetrics.get(name);
+    if (server) report.server = serverSideReport(server, report, start);
     services[name] = report;
     merged.merge(a.all.latency);
     dropped += report.load.dropped_starts;

@@ -1,20 +1,23 @@
 import { closeSync, openSync, renameSync, writeSync } from 'node:fs';
 import type Database from 'better-sqlite3';
+import { stringify } from 'csv-stringify/sync';
 import { fmtMetric } from './format.js';
 import type { Report, SliceReport, ThresholdReport } from './types.js';
 
 /**
- * One CSV cell (RFC 4180). Text that a spreadsheet would run as a formula (= + - @ at
- * the start, as in an error message from a hostile server) gets a leading apostrophe.
+ * CSV lines (RFC 4180, CRLF) by csv-stringify. Text that a spreadsheet would run as a
+ * formula (= + - @ at the start, as in an error message from a hostile server) gets a
+ * leading apostrophe in the text columns; a bare LF inside a cell is quoted too (csv-stringify
+ * quotes only the record delimiter by default, and pandas would split the row).
  */
-export function csvCell(v: unknown, text = false): string {
-  if (v === null || v === undefined) return '';
-  let s = String(v);
-  if (text && /^[=+\-@\t\r]/.test(s)) s = `'${s}`;
-  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+function csvLines(rows: unknown[][], textCols: ReadonlySet<number> = new Set()): string {
+  const defused = textCols.size
+    ? rows.map((r) => r.map((c, i) => (textCols.has(i) && typeof c === 'string' && /^[=+\-@\t\r]/.test(c) ? `'${c}` : c)))
+    : rows;
+  return stringify(defused, { record_delimiter: '\r\n', quoted_match: /[\r\n]/ });
 }
 
-const csvLine = (cells: unknown[], textCols: ReadonlySet<number> = new Set()) => cells.map((c, i) => csvCell(c, textCols.has(i))).join(',') + '\r\n';
+const csvLine = (cells: unknown[], textCols?: ReadonlySet<number>) => csvLines([cells], textCols);
 
 /** The per-request columns, in the metrics table's order (docs/metrics.md defines them). */
 export const SAMPLE_COLUMNS = [
@@ -25,7 +28,7 @@ export const SAMPLE_COLUMNS = [
 const SAMPLE_TEXT = new Set(['service_name', 'status_code', 'error_message', 'operation', 'error_class', 'extra'].map((c) => SAMPLE_COLUMNS.indexOf(c as never)));
 
 /** Writes a file through a temporary name, so a reader never sees half of it. */
-function atomically(path: string, write: (fd: number) => void): void {
+export function atomically(path: string, write: (fd: number) => void): void {
   const tmp = `${path}.tmp`;
   const fd = openSync(tmp, 'w');
   try {
@@ -48,16 +51,16 @@ export function writeSamplesCsv(db: Database.Database, benchmarkId: string, path
       .prepare(`SELECT ${SAMPLE_COLUMNS.join(', ')} FROM metrics WHERE benchmark_id = ? ORDER BY id`)
       .raw()
       .iterate(benchmarkId) as IterableIterator<unknown[]>;
-    let chunk = '';
+    let chunk: unknown[][] = [];
     for (const r of rows) {
-      chunk += csvLine(r, SAMPLE_TEXT);
+      chunk.push(r);
       n++;
-      if (chunk.length > 1 << 16) {
-        writeSync(fd, chunk);
-        chunk = '';
+      if (chunk.length >= 4096) {
+        writeSync(fd, csvLines(chunk, SAMPLE_TEXT));
+        chunk = [];
       }
     }
-    if (chunk) writeSync(fd, chunk);
+    if (chunk.length) writeSync(fd, csvLines(chunk, SAMPLE_TEXT));
   });
   return n;
 }

@@ -56,3 +56,18 @@ export function fmtChange(rel: number | null): string {
   const p = rel * 100;
   return `${p >= 0 ? '+' : '−'}${Math.abs(p) >= 100 ? Math.abs(p).toFixed(0) : Math.abs(p).toFixed(1)}%`;
 }
+
+/** "input from server (50), output from tokenizer (48), estimate (2)": which counts are whose. */
+export function tokenSourcesLine(t: { input: Record<string, number>; output: Record<string, number> }): string {
+  const part = (side: string, m: Record<string, number>) => {
+    const e = Object.entries(m).sort((a, b) => b[1] - a[1]);
+    return e.length ? `${side} from ${e.map(([k, n]) => `${k} (${n})`).join(', ')}` : `${side}: none`;
+  };
+  return `${part('input', t.input)}; ${part('output', t.output)}`;
+}
+
+/** "12 of 480 token gaps (2.5 %) are 0 ms: …": how many ITL gaps are co-arrival zeros. */
+export function coArrivedLine(zeros: number, gaps: number): string {
+  const pct = gaps ? ` (${((zeros / gaps) * 100).toFixed(1)} %)` : '';
+  return `${zeros} of ${gaps} token gaps${pct} are 0 ms: their chunk came in the same read as the one before`;
+}

@@ -1,20 +1,5 @@
-import type { RecallSummary } from './extras.js';
-import type { ServiceReport } from './types.js';
-
-/**
- * Curves that are not time series: recall against QPS, latency and goodput against
- * offered load. A backend or a sweep only has to put PointSets in the report's
- * `services.<name>.points`; the HTML report draws whatever it finds there.
- */
-export interface PointSet {
-  id: string;
-  title: string;
-  x: { label: string; log?: boolean };
-  y: { label: string; log?: boolean };
-  series: { name: string; points: [number, number][] }[];
-  /** A marked point, e.g. where latency starts to climb. */
-  knee?: { x: number; y: number; label: string };
-}
+import type { DeclaredFigure, RecallSummary } from '../metrics/aggregates/extras.js';
+import type { PointSet, RecallQpsPoint, ServiceReport } from './types.js';
 
 /** One level of a load sweep. Latencies in seconds, rates per second. */
 export interface SweepStep {
@@ -105,47 +90,6 @@ export function recallQpsPointSet(series: { name: string; points: { recall: numb
   };
 }
 
-/**
- * One point of a recall–QPS curve: one search operation of a vector service, i.e. one
- * entry of `search_params` (`search@ef_search=64`) or the plain `search` (the service's
- * own settings, params `{}`). Latencies in seconds.
- */
-export interface RecallQpsPoint {
-  operation: string;
-  params: Record<string, number>;
-  recall: number;
-  recall_min: number;
-  searches: number;
-  /** The point's queries per second; how it was obtained is `qps_basis` (docs/vectordb.md). */
-  qps: number;
-  /**
-   * `measured`: the operation ran alone, qps is its successful searches / window.
-   * `closed-loop estimate`: it shared a closed loop with other operations; qps is what the
-   * clients would complete running only it at its measured latency (clients / (its mean
-   * latency + the loop's per-request gap)). `share of the mix`: it shared an open loop;
-   * qps is its measured share of the offered rate, not a capacity.
-   */
-  qps_basis: 'measured' | 'closed-loop estimate' | 'share of the mix';
-  /** Successful searches of this operation / measured window, as measured (its share when operations share the run). */
-  throughput: number;
-  mean_latency: number | null;
-  p99: number | null;
-}
-
-/** The knobs an operation name carries: `search` → {}, `search@ef_search=64,nprobe=8` → both; others undefined. */
-export function searchParamsOf(operation: string): Record<string, number> | undefined {
-  if (operation === 'search') return {};
-  const m = /^search@(.+)$/.exec(operation);
-  if (!m) return undefined;
-  const out: Record<string, number> = {};
-  for (const part of m[1]!.split(',')) {
-    const [k, v] = part.split('=');
-    if (!k || v === undefined || !Number.isFinite(Number(v))) return undefined;
-    out[k] = Number(v);
-  }
-  return out;
-}
-
 /** Orders points by their knobs (plain `search` first), so a curve reads from the cheapest setting up. */
 function byKnobs(a: RecallQpsPoint, b: RecallQpsPoint): number {
   const keys = [...new Set([...Object.keys(a.params), ...Object.keys(b.params)])].sort();
@@ -155,18 +99,19 @@ function byKnobs(a: RecallQpsPoint, b: RecallQpsPoint): number {
 }
 
 /**
- * The recall–QPS points of one vector service: one per unfiltered search operation whose
- * searches were judged (operations[op].recall must be set).
+ * The recall–QPS points of one service: one per operation that ran with declared knobs
+ * (`operationParams`, stored with the run) and has a value of `rate` (a per-operation rate figure).
  */
-export function recallQpsPoints(s: ServiceReport): RecallQpsPoint[] {
+export function recallQpsPoints(s: ServiceReport, rate: Record<string, unknown>, params: Record<string, Record<string, number>>): RecallQpsPoint[] {
   const ops = Object.entries(s.operations);
   const alone = ops.length === 1;
   const clients = s.load.mode === 'closed' ? s.load.clients : null;
   const cycleGap = clients && s.throughput.requests_per_second > 0 && s.latency.all.mean !== null ? Math.max(0, clients / s.throughput.requests_per_second - s.latency.all.mean) : null;
   const points: RecallQpsPoint[] = [];
   for (const [operation, slice] of ops) {
-    const params = searchParamsOf(operation);
-    if (!params || !slice.recall) continue;
+    const knobs = params[operation];
+    const r = rate[operation] as RecallSummary | undefined;
+    if (!knobs || !r) continue;
     const measured = slice.throughput.successful_per_second;
     const okShare = slice.requests.total ? slice.requests.successful / slice.requests.total : 0;
     const mean = slice.latency.all.mean;
@@ -178,10 +123,10 @@ export function recallQpsPoints(s: ServiceReport): RecallQpsPoint[] {
     }
     points.push({
       operation,
-      params,
-      recall: slice.recall.mean,
-      recall_min: slice.recall.min,
-      searches: slice.recall.searches,
+      params: knobs,
+      recall: r.mean,
+      recall_min: r.min,
+      searches: r.searches,
       qps,
       qps_basis: basis,
       throughput: measured,
@@ -193,16 +138,14 @@ export function recallQpsPoints(s: ServiceReport): RecallQpsPoint[] {
 }
 
 /**
- * Puts a vector service's recall where the report shows it: per operation in its slice,
- * the recall–QPS points in `recall_qps`, and (with two points or more) their plot in `points`.
+ * The quality–QPS curve of a service whose operations ran with declared knobs (a vector
+ * service's `search_params`): its points in `recall_qps` from the first per-operation rate
+ * figure, and (with two points or more) their plot in `points`.
  */
-export function attachRecall(report: ServiceReport, byOperation: Record<string, RecallSummary> | undefined): void {
-  if (!byOperation) return;
-  for (const [op, r] of Object.entries(byOperation)) {
-    const slice = report.operations[op];
-    if (slice) slice.recall = r;
-  }
-  const curve = recallQpsPoints(report);
+export function attachCurve(report: ServiceReport, figures: readonly DeclaredFigure[], params: Record<string, Record<string, number>>): void {
+  const rate = figures.find((f) => f.declaration.kind === 'rate' && f.byOperation);
+  if (!rate || Object.keys(params).length === 0) return;
+  const curve = recallQpsPoints(report, rate.byOperation!, params);
   if (curve.length === 0) return;
   report.recall_qps = curve;
   if (curve.length > 1) {

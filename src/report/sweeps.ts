@@ -1,29 +1,6 @@
 import type Database from 'better-sqlite3';
-import { sweepPointSets, type PointSet } from './points.js';
-import type { ServiceReport } from './types.js';
-
-/** One group of steps (a sweep or a search) as the report shows it. */
-export interface SweepReport {
-  kind: 'sweep' | 'search';
-  variable: 'rate' | 'clients';
-  /** search: the highest rate at which `target` of the requests met every SLO (null: none did). */
-  best_rate: number | null;
-  target: number | null;
-  steps: {
-    value: number;
-    service: string;
-    passed: boolean | null;
-    achieved_rate: number | null;
-    throughput: number;
-    /** Successful requests per second (throughput counts failures too). */
-    successful_rps: number;
-    goodput_rps: number | null;
-    p50: number | null;
-    p99: number | null;
-    error_rate: number | null;
-  }[];
-  points: PointSet[];
-}
+import { sweepPointSets } from './points.js';
+import type { ServiceReport, SweepReport } from './types.js';
 
 interface StoredGroup {
   best_rate: number | null;

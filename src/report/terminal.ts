@@ -1,4 +1,5 @@
-import { fmtBytes, fmtDuration, fmtMetric, fmtRate } from './format.js';
+import { renderServerSide } from './server-side-text.js';
+import { coArrivedLine, fmtBytes, fmtDuration, fmtMetric, fmtRate, tokenSourcesLine } from './format.js';
 import { servicesInOrder, sloText } from './display.js';
 import type { Report, ServiceReport, SliceReport, ThresholdReport } from './types.js';
 import { verdictOf } from './verdict.js';
@@ -61,6 +62,8 @@ function serviceNotes(name: string, s: ServiceReport): string[] {
     const d = (label: string, x: { p50: number | null; p99: number | null }) => `${label} p50 ${fmtDuration(x.p50)} p99 ${fmtDuration(x.p99)}`;
     const tok = s.llm.output_tokens_per_second === null ? '' : `; ${fmtRate(s.llm.output_tokens_per_second)} output tokens/s`;
     out.push(`    llm: ${d('ttft', s.llm.ttft)}; ${d('tpot', s.llm.tpot)}; ${d('itl', s.llm.itl)}${tok}`);
+    if (s.llm.token_sources) out.push(`    tokens: ${tokenSourcesLine(s.llm.token_sources)}`);
+    if (s.llm.itl_coarrived_gaps) out.push(`    itl: ${coArrivedLine(s.llm.itl_coarrived_gaps, s.llm.itl_gaps ?? 0)}`);
     if (s.llm.sessions) out.push(...sessionLines(s.llm.sessions));
   }
   if (s.goodput) {
@@ -154,6 +157,8 @@ export function renderSummary(report: Report): string {
   for (const [name, g] of Object.entries(report.sweeps ?? {})) {
     if (g.kind === 'search') out.push(`Search ${plain(name)}: highest rate with ≥ ${((g.target ?? 0) * 100).toFixed(0)}% of requests meeting every SLO: ${g.best_rate === null ? 'none of the rates tried' : `${fmtRate(g.best_rate)} req/s`}`);
   }
+  const server = renderServerSide(report, plain);
+  if (server) out.push(server);
   const client = renderClient(report);
   if (client) out.push(client);
   const th = report.thresholds ? renderThresholds(report.thresholds) : '';

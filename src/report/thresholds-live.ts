@@ -1,6 +1,6 @@
 import { Distribution } from '../metrics/distribution.js';
 import type { Sample } from '../metrics/sample.js';
-import type { RunObserver } from '../engine/orchestrator.js';
+import type { RunObserver } from '../engine/types.js';
 import type { LiveStats } from '../engine/live.js';
 import type { ServiceSpec } from '../recipe/types.js';
 import type { ThresholdDist, ThresholdFields } from '../recipe/thresholds.js';

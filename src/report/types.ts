@@ -1,11 +1,11 @@
 import type { DistSummary } from '../metrics/distribution.js';
 import type { MetricUnit } from '../recipe/thresholds.js';
-import type { BinnedHistogram } from './loghist.js';
-import type { RecallSummary } from './extras.js';
-import type { PointSet, RecallQpsPoint } from './points.js';
-import type { Timeseries } from './timeseries.js';
+import type { BinnedHistogram } from '../metrics/aggregates/loghist.js';
+import type { RecallSummary } from '../metrics/aggregates/extras.js';
+import type { Timeseries } from '../metrics/aggregates/timeseries.js';
+import type { ServerSideReport } from './server-side-types.js';
 
-export type { BinnedHistogram, PointSet, RecallQpsPoint, RecallSummary, Timeseries };
+export type { BinnedHistogram, RecallSummary, ServerSideReport, Timeseries };
 
 /** Per-service latency summary in the seed's shape (seconds). */
 export interface Timing {
@@ -46,6 +46,8 @@ export interface SliceReport {
   timeseries?: Timeseries;
   /** Vector searches of this operation: recall@k against the ground truth (per operation only). */
   recall?: RecallSummary;
+  /** Figures the backend declared with no place of their own in this shape, by name (per operation when declared so). */
+  metrics?: Record<string, unknown>;
 }
 
 export interface LoadReport {
@@ -118,6 +120,8 @@ export interface ServiceReport extends SliceReport {
   recall_qps?: RecallQpsPoint[];
   /** aifb's own load while it drove this service, and whether it was the bottleneck. */
   client?: ClientReport;
+  /** The server's own metrics, scraped while the load ran (report/server-side.ts). */
+  server?: ServerSideReport;
   /** Requests that met every SLO of the recipe (`slo:`), and their rate over the window. */
   goodput?: { slo: import('../recipe/types.js').Slo; requests_meeting_slo: number; fraction: number | null; requests_per_second: number | null };
   llm?: {
@@ -131,9 +135,14 @@ export interface ServiceReport extends SliceReport {
     output_tokens_per_second: number | null;
     total_tokens_per_second: number | null;
     tokens_estimated_requests: number;
+    /** Requests per source of their input and output counts: `server` (usage), `tokenizer` (the recipe's), `estimate` (docs/metrics.md). */
+    token_sources?: import('../metrics/aggregates/extras.js').TokenSources;
+    /** Of `itl_gaps` token gaps, those of 0 ms because their chunk came in the same socket read as the previous one (docs/metrics.md). */
+    itl_coarrived_gaps?: number;
+    itl_gaps?: number;
     histograms?: { ttft: BinnedHistogram; tpot: BinnedHistogram; itl: BinnedHistogram };
     /** Chat sessions: per-turn-position figures (docs/metrics.md). */
-    sessions?: import('./sessions.js').SessionsReport;
+    sessions?: import('../metrics/aggregates/sessions.js').SessionsReport;
   };
 }
 
@@ -184,10 +193,75 @@ export interface Report {
   };
   services: Record<string, ServiceReport>;
   /** Sweeps and searches (`load.sweep`, `load.search`): their steps are services above. */
-  sweeps: Record<string, import('./sweeps.js').SweepReport>;
+  sweeps: Record<string, SweepReport>;
   /** The recipe's thresholds judged on this data (read from the stored recipe). */
   thresholds: ThresholdReport;
   /** Load generators whose shards make this run (generators: N), with their nodes; absent for one process. */
   generators?: import('./shards.js').GeneratorReport[];
   provenance: Record<string, unknown>;
+}
+
+/**
+ * Curves that are not time series: recall against QPS, latency and goodput against
+ * offered load. A backend or a sweep only has to put PointSets in the report's
+ * `services.<name>.points`; the HTML report draws whatever it finds there.
+ */
+export interface PointSet {
+  id: string;
+  title: string;
+  x: { label: string; log?: boolean };
+  y: { label: string; log?: boolean };
+  series: { name: string; points: [number, number][] }[];
+  /** A marked point, e.g. where latency starts to climb. */
+  knee?: { x: number; y: number; label: string };
+}
+
+/**
+ * One point of a recall–QPS curve: one search operation of a vector service, i.e. one
+ * entry of `search_params` (`search@ef_search=64`) or the plain `search` (the service's
+ * own settings, params `{}`). Latencies in seconds.
+ */
+export interface RecallQpsPoint {
+  operation: string;
+  params: Record<string, number>;
+  recall: number;
+  recall_min: number;
+  searches: number;
+  /** The point's queries per second; how it was obtained is `qps_basis` (docs/vectordb.md). */
+  qps: number;
+  /**
+   * `measured`: the operation ran alone, qps is its successful searches / window.
+   * `closed-loop estimate`: it shared a closed loop with other operations; qps is what the
+   * clients would complete running only it at its measured latency (clients / (its mean
+   * latency + the loop's per-request gap)). `share of the mix`: it shared an open loop;
+   * qps is its measured share of the offered rate, not a capacity.
+   */
+  qps_basis: 'measured' | 'closed-loop estimate' | 'share of the mix';
+  /** Successful searches of this operation / measured window, as measured (its share when operations share the run). */
+  throughput: number;
+  mean_latency: number | null;
+  p99: number | null;
+}
+
+/** One group of steps (a sweep or a search) as the report shows it. */
+export interface SweepReport {
+  kind: 'sweep' | 'search';
+  variable: 'rate' | 'clients';
+  /** search: the highest rate at which `target` of the requests met every SLO (null: none did). */
+  best_rate: number | null;
+  target: number | null;
+  steps: {
+    value: number;
+    service: string;
+    passed: boolean | null;
+    achieved_rate: number | null;
+    throughput: number;
+    /** Successful requests per second (throughput counts failures too). */
+    successful_rps: number;
+    goodput_rps: number | null;
+    p50: number | null;
+    p99: number | null;
+    error_rate: number | null;
+  }[];
+  points: PointSet[];
 }

@@ -11,6 +11,7 @@ import { chromaDefinition } from './vectordb/chromadb/definition.js';
 import { faissDefinition } from './vectordb/faiss/definition.js';
 import { weaviateDefinition } from './vectordb/weaviate/definition.js';
 import { pgvectorDefinition } from './vectordb/pgvector/definition.js';
+import { redisDefinition } from './keyvalue/redis/definition.js';
 
 /**
  * Every backend that ships with aifb. Definitions are light (zod shapes only); each
@@ -29,6 +30,7 @@ export const builtinRegistry = new BackendRegistry([
   faissDefinition,
   weaviateDefinition,
   pgvectorDefinition,
+  redisDefinition,
 ]);
 
 /** The registry under the name service threads import it by (engine/threads/entry.ts). */

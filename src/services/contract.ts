@@ -4,6 +4,9 @@ import type { ErrorClass, LlmFields } from '../metrics/sample.js';
 import type { Logger } from '../util/log.js';
 import type { MixEntry, ServiceSpec } from '../recipe/types.js';
 import type { ServerLaunch } from '../launch/types.js';
+import type { MetricDeclaration } from '../metrics/declaration.js';
+
+export type { MetricDeclaration };
 
 /** What an adapter saw for one operation; the engine adds the timing. */
 export interface OperationResult {
@@ -72,11 +75,38 @@ export interface Adapter<Op = unknown> {
   /** Remove what setup created, also after a failed or interrupted run. */
   teardown(ctx: TeardownContext): Promise<void>;
   /**
+   * Capability of backends that load data in setup (rows, vectors): what that load took
+   * (sizes, seconds, rate), set by the end of setup. It is outside the timed window and
+   * reported on its own; undefined when the backend loads nothing.
+   */
+  readonly loadPhase?: object;
+  /**
    * After setup: the operations to run when the server decided them (a Triton model
    * the recipe names without an operation is run with infer or generate_stream, as its
    * metadata says); undefined keeps the recipe's mix.
    */
   resolvedMix?(): readonly MixEntry[] | undefined;
+}
+
+/**
+ * A server's own figures at one instant, under aifb's backend-neutral names
+ * (docs/metrics.md, "Server side"): `counters` only grow (the report takes their
+ * differences over the run), `gauges` are levels (averaged and charted over time).
+ */
+export interface ServerReading {
+  counters: Record<string, number>;
+  gauges: Record<string, number>;
+}
+
+/**
+ * Where a backend's server publishes its own metrics and how to read them: the engine
+ * fetches `url` on an interval while the load runs and stores what `read` returns.
+ */
+export interface ServerMetricsSource {
+  url: string;
+  intervalMs: number;
+  /** The figures this backend knows in one response body (Prometheus text); unknown names are skipped. */
+  read(text: string): ServerReading;
 }
 
 export interface BackendModule {
@@ -112,10 +142,22 @@ export interface BackendDefinition {
   /** Checks across fields that zod shapes cannot express; returns messages by key path. */
   check?(service: Record<string, unknown>): { path: (string | number)[]; message: string }[];
   load(): Promise<BackendModule>;
+  /** The figures its results carry in `extra` beyond the engine's own (TTFB, token gaps, recall). */
+  metrics?: readonly MetricDeclaration[];
+  /** The knobs each operation runs with (a `search_params` entry), stored with the run so curves need not read them out of names. */
+  operationParams?(service: Readonly<Record<string, unknown>>): Record<string, Record<string, number>>;
   /**
    * How to start this backend's server when the recipe asks aifb to (`launcher:`
-   * local or slurm): command, image, port, data directory and readiness check.
-   * Without it, src/launch/servers.ts has defaults for the seed's servers.
+   * local or slurm): command, image, port, data directory and readiness check, kept in
+   * the backend's own server.ts. Absent, or undefined for this service, when aifb cannot
+   * start it (embedded libraries, an endpoint of unknown make): the recipe's
+   * `launcher.command` must say how.
    */
-  server?(service: Readonly<Record<string, unknown>>): ServerLaunch;
+  server?(service: Readonly<Record<string, unknown>>): ServerLaunch | undefined;
+  /**
+   * The server's own metrics to scrape while a run goes on (llama.cpp, vLLM, Triton);
+   * undefined when the server has none or the recipe turned them off. Kept light: the
+   * reader parses text, it loads no SDK.
+   */
+  serverMetrics?(service: Readonly<Record<string, unknown>>): ServerMetricsSource | undefined;
 }

@@ -11,6 +11,7 @@ import { buildReport } from '../../src/report/build.js';
 import { thresholdsJunit } from '../../src/report/exports.js';
 import { writeHtmlReport } from '../../src/report/html/report-page.js';
 import { sweepPointSets, recallQpsPointSet } from '../../src/report/points.js';
+import { VECTOR_METRICS, vectorOperationParams } from '../../src/services/vectordb/common/fields.js';
 import { openRunSource } from '../../src/report/source.js';
 import { repoRoot, runCli, tempDir } from '../helpers/cli.js';
 import { countingServer } from '../helpers/http-server.js';
@@ -157,7 +158,7 @@ test('HTML report of a vector service with a search-parameter sweep draws its re
     const v = i % 3;
     return sampleAt(1000 + i * 3, 1 + v, { operation: `search@ef_search=${efs[v]}`, extra: { recall: [0.8, 0.95, 1][v]! - (i % 2) * 0.05 * (v < 2 ? 1 : 0) } });
   });
-  const store = storeWith('vec1', 'services: []\n', samples, [{ serviceType: 'vectordb', backend: 'faiss', load: { mode: 'closed', clients: 1, thinkTimeMs: 0 } }]);
+  const store = storeWith('vec1', 'services: []\n', samples, [{ serviceType: 'vectordb', backend: 'faiss', load: { mode: 'closed', clients: 1, thinkTimeMs: 0, metrics: VECTOR_METRICS, operation_params: vectorOperationParams({ search_params: efs.map((ef_search) => ({ ef_search })) }) } }]);
   t.after(() => store.close());
   const report = buildReport(store.db, 'vec1');
   assert.deepEqual(report.services.svc!.recall_qps!.map((p) => [p.operation, Number(p.recall.toFixed(3))]), [['search@ef_search=16', 0.775], ['search@ef_search=64', 0.925], ['search@ef_search=256', 1]]);

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { runBenchmark, type RunObserver } from '../../src/engine/orchestrator.js';
+import { serviceLauncher } from '../../src/launch/service-launcher.js';
 import type { LiveStats } from '../../src/engine/live.js';
 import { collectProvenance } from '../../src/metrics/provenance.js';
 import { MetricsStore } from '../../src/metrics/store.js';
@@ -27,7 +28,7 @@ async function run(t: import('node:test').TestContext, services: string, threads
     serviceStarted: (spec, live) => void lives.set(spec.name, live),
     sample: (spec) => void seen.set(spec.name, (seen.get(spec.name) ?? 0) + 1),
   };
-  const result = await runBenchmark(plan, { benchmarkId: 'b', registry, registryModule, store, clock, log: createLogger('error'), stop: new AbortController().signal, maxWorkers: 10, sequential: false, threads, observers: [observer] });
+  const result = await runBenchmark(plan, { benchmarkId: 'b', registry, registryModule, store, clock, log: createLogger('error'), stop: new AbortController().signal, maxWorkers: 10, sequential: false, threads, observers: [observer], launcher: serviceLauncher });
   store.finishRun(result.status, clock.now());
   store.saveAggregates();
   const report = buildReport(store.db, 'b', new Date(), undefined, true);

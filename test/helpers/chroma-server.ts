@@ -1,8 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freePort } from './ports.js';
 import { repoRoot } from './cli.js';
 
 const READY_DEADLINE_MS = 30_000;
@@ -16,14 +16,6 @@ export interface ChromaServer {
   dir: string;
   /** Stops the server and removes its directory. */
   destroy(): Promise<void>;
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const port = (server.address() as { port: number }).port;
-  await new Promise<void>((r) => server.close(() => r()));
-  return port;
 }
 
 /** `chroma run --path DIR --host 127.0.0.1 --port P`, then waits for /api/v2/heartbeat. */

@@ -1,5 +1,5 @@
 // Real MinIO and Weaviate servers for the tests, started the way a recipe with
-// `launcher: local` starts them: aifb's own planServer + launchLocal (the built-in server
+// `launcher: local` starts them: aifb's own planServer + launchLocal (the backend's server.ts
 // description, its environment and its readiness check), with the binaries that
 // scripts/servers/*.sh put into $AIFB_CACHE/bin.
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import type { TestContext } from 'node:test';
 import { planServer } from '../../src/launch/plan.js';
+import { builtinRegistry } from '../../src/services/catalog.js';
 import { launchLocal } from '../../src/launch/local.js';
 import type { Launched } from '../../src/launch/types.js';
 import type { ServiceSpec } from '../../src/recipe/types.js';
@@ -70,7 +71,7 @@ export async function launchLive(spec: Bare, span: number): Promise<LiveServer> 
     slo: undefined,
     steps: undefined,
   } as ServiceSpec;
-  const plan = planServer(full, undefined, { cwd: dataDir, logsDir: dataDir }, 'local');
+  const plan = planServer(full, builtinRegistry.resolve(full.type, full.backend), { cwd: dataDir, logsDir: dataDir }, 'local');
   let running: Launched | undefined = await launchLocal(plan, { logsDir: dataDir, log: quiet, stopGraceMs: 5000 });
   const pidOf = (l: Launched) => Number(/pid (\d+)/.exec(l.description)![1]);
   return {

@@ -8,6 +8,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, hostname } from 'node:os';
 import { pathToFileURL } from 'node:url';
+import { untilSync } from './block-wait.js';
 
 const CONF = '/etc/slurm/slurm.conf';
 
@@ -49,21 +50,11 @@ function nodeState(): string {
   return r.ok ? r.out.split('\n')[0]!.replace(/[*~#!%$@^-]+$/, '') : '';
 }
 
+const until = (ok: () => boolean, ms: number): boolean => untilSync(ok, ms, 250);
+
 const USABLE = ['idle', 'mix', 'alloc', 'comp'];
 
-function sleep(ms: number): void {
-  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
-}
 
-/** Waits until `ok()` holds or the deadline passes; returns whether it held. */
-function until(ok: () => boolean, ms: number): boolean {
-  const end = Date.now() + ms;
-  for (;;) {
-    if (ok()) return true;
-    if (Date.now() > end) return false;
-    sleep(250);
-  }
-}
 
 function daemonRunning(name: string): boolean {
   return run('pgrep', ['-x', name]).ok;

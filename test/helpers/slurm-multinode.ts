@@ -14,6 +14,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
+import { untilSync as until } from './block-wait.js';
 import { ensureMunge } from './slurm-cluster.js';
 
 const SLOTS = 8;
@@ -56,18 +57,7 @@ function sh(cmd: string, args: string[], env?: NodeJS.ProcessEnv): { ok: boolean
   return { ok: r.status === 0, out: (r.stdout ?? '').trim(), err: (r.stderr ?? r.error?.message ?? '').trim() };
 }
 
-function sleep(ms: number): void {
-  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
-}
 
-function until(ok: () => boolean, ms: number): boolean {
-  const end = Date.now() + ms;
-  for (;;) {
-    if (ok()) return true;
-    if (Date.now() > end) return false;
-    sleep(200);
-  }
-}
 
 function alive(pid: number): boolean {
   try {

@@ -6,7 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { builtinServer } from '../../src/launch/servers.js';
+import { builtinRegistry } from '../../src/services/catalog.js';
 import { tempDir } from '../helpers/cli.js';
 
 const dir = fileURLToPath(new URL('../../containers/', import.meta.url));
@@ -39,7 +39,12 @@ test('containers/*.def: one per service, pinned docker bases, shell sections pas
   }
 });
 
-test('the built-in server images are the ones the definitions pin', () => {
+/** The server a backend's own server.ts gives for a service of this type and backend. */
+function builtinServer(type: string, backend: string | undefined, fields: Record<string, unknown>) {
+  return builtinRegistry.resolve(type, backend)?.server?.({ service_type: type, ...fields });
+}
+
+test('the built-in server images are the ones the backends pin', () => {
   const pinned = (name: string) => /^From: (\S+)$/m.exec(readFileSync(join(dir, `${name}.def`), 'utf8'))![1];
   const cases: [string, string | undefined, string][] = [
     ['ollama', undefined, 'ollama'],

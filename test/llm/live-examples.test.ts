@@ -30,15 +30,33 @@ function summaryOf(report: Report): { requests: number; errors: number } {
 
 test('examples/llama-cpp.yaml runs against the llama-server it starts', async (t) => {
   if (!liveTool('llama-server')) return notRun(t, 'llama-server is not installed (scripts/servers/llama-cpp.sh)');
-  const { requests, errors } = summaryOf(await runExample(t, 'llama-cpp.yaml', { 'port: 8080': `port: ${await freePort()}` }));
+  const report = await runExample(t, 'llama-cpp.yaml', { 'port: 8080': `port: ${await freePort()}` });
+  const { requests, errors } = summaryOf(report);
   assert.ok(requests > 0 && errors === 0, `requests ${requests}, errors ${errors}`);
+  // The server's own /metrics (--metrics) beside aifb's figures: its token counts are the
+  // window's, give or take a warm-up request in flight as the window began.
+  const s = report.services['llama-server']!;
+  const b = s.server!.beside_client;
+  assert.ok(s.server!.scrapes >= 2 && s.server!.failures === 0, JSON.stringify(s.server));
+  assert.ok(b.generation_tokens_server! >= s.llm!.output_tokens && b.generation_tokens_server! <= s.llm!.output_tokens + 8 * 64, `server ${b.generation_tokens_server}, aifb ${s.llm!.output_tokens}`);
+  assert.ok(b.prompt_tokens_server! > 0 && b.prefill_mean! > 0 && b.batch_size_mean! > 0);
+  assert.ok(s.server!.gauges.requests_running !== undefined);
 });
 
 test('examples/pytriton.yaml runs against the Triton it starts', async (t) => {
   if (!liveTool('pytriton-python')) return notRun(t, 'pytriton-python is not installed (scripts/servers/pytriton.sh)');
   const [http, grpc, metrics] = [await freePort(), await freePort(), await freePort()];
-  const { requests, errors } = summaryOf(await runExample(t, 'pytriton.yaml', { 'port: 8000': `port: ${http}`, '--grpc-port 8001': `--grpc-port ${grpc}`, '--metrics-port 8002': `--metrics-port ${metrics}` }));
+  const report = await runExample(t, 'pytriton.yaml', { 'port: 8000': `port: ${http}`, '--grpc-port 8001': `--grpc-port ${grpc}`, '--metrics-port 8002': `--metrics-port ${metrics}`, ':8002/metrics': `:${metrics}/metrics` });
+  const { requests, errors } = summaryOf(report);
   assert.ok(requests > 0 && errors === 0, `requests ${requests}, errors ${errors}`);
+  // Triton's nv_inference_* for the model: its request count is the client's within the 4
+  // clients' last requests (Triton counts a request when it releases it, after its last
+  // response, so the scrape right after the drain can miss those), compute time non-zero.
+  const srv = report.services['triton-llm']!.server!;
+  assert.ok(srv.scrapes >= 2 && srv.failures === 0, JSON.stringify(srv));
+  const n = report.services['triton-llm']!.requests.successful;
+  assert.ok(Math.abs(srv.beside_client.requests_server! - n) <= 4, `server ${srv.beside_client.requests_server}, aifb ${n}`);
+  assert.ok(srv.beside_client.compute_mean! > 0 && srv.beside_client.queue_mean! >= 0);
 });
 
 test('examples/ollama-tiny.yaml runs against the Ollama it starts, with the model it creates', async (t) => {

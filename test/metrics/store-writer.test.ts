@@ -8,7 +8,7 @@ import { MetricsStore, ROW_COLUMNS } from '../../src/metrics/store.js';
 import { collectProvenance } from '../../src/metrics/provenance.js';
 import type { Sample } from '../../src/metrics/sample.js';
 import { buildReport } from '../../src/report/build.js';
-import { loadRunState } from '../../src/report/saved-state.js';
+import { loadRunState } from '../../src/metrics/aggregates/saved-state.js';
 
 const CLIENT = ROW_COLUMNS.indexOf('client_id');
 

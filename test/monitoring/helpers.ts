@@ -1,4 +1,3 @@
-import { createServer } from 'node:net';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,14 +6,7 @@ import type { ComponentStatus, MonitorOptions } from '../../src/monitoring/stack
 import { localMonitor } from '../../src/monitoring/stack/local.js';
 import { stopPid } from '../../src/monitoring/stack/processes.js';
 
-/** A port that was free a moment ago (the OS picks it). */
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as { port: number }).port;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
+export { freePort } from '../helpers/ports.js';
 
 export function tempDir(t: { after(fn: () => void | Promise<void>): void }, prefix = 'aifb-mon-'): string {
   const dir = mkdtempSync(join(tmpdir(), prefix));

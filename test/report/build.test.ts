@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { MetricsStore, type StoredServiceRow } from '../../src/metrics/store.js';
-import { RunAccumulator } from '../../src/report/accumulate.js';
+import { RunAccumulator } from '../../src/metrics/aggregates/accumulate.js';
 import { createRng } from '../../src/util/rng.js';
 import { buildReport } from '../../src/report/build.js';
 import { renderSummary } from '../../src/report/terminal.js';

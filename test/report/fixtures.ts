@@ -1,7 +1,13 @@
 import { MetricsStore, type ServiceRecord, type StoredServiceRow } from '../../src/metrics/store.js';
-import { RunAccumulator } from '../../src/report/accumulate.js';
+import { RunAccumulator } from '../../src/metrics/aggregates/accumulate.js';
 import { collectProvenance } from '../../src/metrics/provenance.js';
 import type { Sample } from '../../src/metrics/sample.js';
+import { LLM_METRICS } from '../../src/services/llm/common/metrics.js';
+import { S3_METRICS } from '../../src/services/s3/aws/definition.js';
+import { VECTOR_METRICS } from '../../src/services/vectordb/common/fields.js';
+
+/** The metrics the built-in backends declare, stored with a fixture's services as runs store them (orchestrator describeLoad). */
+export const DECLARED = [...LLM_METRICS, ...VECTOR_METRICS, ...S3_METRICS];
 
 /** A sample at `intendedMs` (run clock) with the given latency; actual start 1 ms later. */
 export function sampleAt(intendedMs: number, latencyMs: number, over: Partial<Sample> = {}): Sample {
@@ -31,7 +37,7 @@ export function storeWith(
   for (const s of services) {
     store.saveService({
       serviceName: 'svc', serviceType: 'http', backend: undefined, status: 'complete',
-      load: { mode: 'open', rate: 100, arrival: 'constant', maxInFlight: 8 },
+      load: { mode: 'open', rate: 100, arrival: 'constant', maxInFlight: 8, metrics: DECLARED },
       windowStart: 1000, windowEnd: 2000, issueEnd: 2000, scheduled: 100, dropped: 0, warmupRequests: 0, ...s,
     });
   }

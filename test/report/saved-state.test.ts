@@ -1,17 +1,17 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { MetricsStore } from '../../src/metrics/store.js';
-import { RunAccumulator } from '../../src/report/accumulate.js';
+import { RunAccumulator } from '../../src/metrics/aggregates/accumulate.js';
 import { buildReport } from '../../src/report/build.js';
-import { loadRunState, saveRunState } from '../../src/report/saved-state.js';
+import { loadRunState, saveRunState } from '../../src/metrics/aggregates/saved-state.js';
 import { createRng } from '../../src/util/rng.js';
-import { accumulatingStore } from './fixtures.js';
+import { accumulatingStore, DECLARED } from './fixtures.js';
 
 /** A run with every kind of aggregate: errors, operations, LLM figures, extras, sessions, recall, an SLO. */
 async function mixedRun(): Promise<{ store: MetricsStore; acc: RunAccumulator }> {
   const { store, acc } = accumulatingStore('st');
   const base = { serviceType: 'llm', backend: undefined, windowStart: 500, issueEnd: 9000, scheduled: 2000, dropped: 3, warmupRequests: 4 };
-  const load = { mode: 'open', rate: 300, arrival: 'poisson', maxInFlight: 64, slo: { ttft_ms: 40, e2el_ms: 300 } };
+  const load = { mode: 'open', rate: 300, arrival: 'poisson', maxInFlight: 64, slo: { ttft_ms: 40, e2el_ms: 300 }, metrics: DECLARED };
   const names = ['llm', 'vec', 'web'];
   for (const name of names) store.saveService({ ...base, serviceName: name, status: 'running', load });
   const rng = createRng(11);

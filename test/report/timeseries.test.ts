@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { buildReport } from '../../src/report/build.js';
-import { LogHistogram } from '../../src/report/loghist.js';
-import { bucketWidth, SeriesAccumulator } from '../../src/report/timeseries.js';
+import { LogHistogram } from '../../src/metrics/aggregates/loghist.js';
+import { bucketWidth, SeriesAccumulator } from '../../src/metrics/aggregates/timeseries.js';
 import { sampleAt, storeWith } from './fixtures.js';
 
 const close = (v: number | null | undefined, want: number, rel: number) =>

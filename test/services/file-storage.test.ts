@@ -404,3 +404,40 @@ test('random_read and random_write do block I/O at aligned offsets in one preall
     rmSync(base, { recursive: true, force: true });
   }
 });
+
+test('io_engine psync: random_write lands on disk (fsync) and random_read reads it back, through blocking calls', async () => {
+  const { openSync, readSync, closeSync } = await import('node:fs');
+  await withBase(async (base) => {
+    const fields = { base_path: base, block_size: '4KB', block_file_size: '64KB', sync_mode: 'fsync', io_engine: 'psync' };
+    const adapter = await adapterFor(fields, { random_read: 0.5, random_write: 0.5 });
+    await adapter.setup(setupCtx());
+    const [dir] = await ownDirs(base);
+    const rng = createRng(3);
+    const w = adapter.prepare('random_write', rng) as { offset: number };
+    w.offset = 8192;
+    assert.deepEqual([(await adapter.execute(w, signal())).ok], [true]);
+    const onDisk = Buffer.alloc(4096);
+    const fd = openSync(join(base, dir!, 'blocks.dat'), 'r');
+    readSync(fd, onDisk, 0, 4096, 8192);
+    closeSync(fd);
+    const r = adapter.prepare('random_read', rng) as { offset: number; buf: Buffer };
+    r.offset = 8192;
+    const res = await adapter.execute(r, signal());
+    assert.deepEqual([res.ok, res.bytesIn], [true, 4096]);
+    assert.ok(r.buf.equals(onDisk), 'the block read is the block written');
+    adapter.release?.(r, res);
+    await adapter.teardown(teardownCtx());
+    assert.deepEqual(await readdir(base), []);
+  });
+});
+
+test('check() lets io_engine psync run only one closed-loop client per generator thread', () => {
+  const check = fileStorageDefinition.check!;
+  assert.deepEqual(check({ io_engine: 'psync', load: { clients: 4 }, generators: 4 }), []);
+  assert.deepEqual(check({ io_engine: 'psync' }), [], 'one client by default');
+  assert.deepEqual(check({ io_engine: 'libuv', load: { clients: 8 } }), []);
+  const many = check({ io_engine: 'psync', load: { clients: 4 } });
+  assert.deepEqual(many.map((p) => p.path), [['io_engine']]);
+  assert.match(many[0]!.message, /4 client\(s\) on 1 thread\(s\)\); set generators: 4/);
+  assert.match(check({ io_engine: 'psync', load: { rate: 100 } })[0]!.message, /closed loop/);
+});

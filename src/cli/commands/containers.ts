@@ -4,7 +4,7 @@ import { resolve } from 'node:path';
 import { RunError, UsageError } from '../../errors.js';
 import { pullArgv } from '../../launch/apptainer.js';
 import { imageCacheDir } from '../../launch/index.js';
-import { builtinServer } from '../../launch/servers.js';
+import { serverOf } from '../../launch/plan.js';
 import { shellJoin } from '../../launch/quote.js';
 import { loadRecipeFile } from '../../recipe/load.js';
 import { builtinRegistry } from '../../services/catalog.js';
@@ -36,7 +36,7 @@ export function recipeImages(file: string, env: NodeJS.ProcessEnv): string[] {
     const apptainer = typeof launcher === 'object' && launcher.runtime === 'apptainer';
     if (typeof f.container_image === 'string') images.add(f.container_image);
     else if (apptainer) {
-      const img = builtinServer(s.type, s.backend, f)?.image;
+      const img = serverOf(s, builtinRegistry.resolve(s.type, s.backend)).image;
       if (img) images.add(img);
     }
   }

@@ -2,6 +2,8 @@ import { writeFileSync, renameSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { UsageError } from '../../errors.js';
 import { summaryCsv, thresholdsJunit, writeSamplesCsv } from '../../report/exports.js';
+import { writeSamplesParquet } from '../../report/export-parquet.js';
+import { chooseLlmService, vllmResult } from '../../report/export-vllm.js';
 import { renderReportHtml } from '../../report/html/report-page.js';
 import { markdownSummary } from '../../report/markdown.js';
 import { openRunSource } from '../../report/source.js';
@@ -14,10 +16,15 @@ const USAGE = `aifb export <metrics.db | report.json> [--id ID] [outputs]
 Writes a run in other formats (the newest run of the database, or the one named by --id;
 metrics.db#ID works too). At least one output:
   --csv-samples FILE   every measured request, one CSV row each (needs the database)
+  --parquet FILE       every measured request as Parquet, for pandas (needs the database)
+  --vllm FILE          an LLM service as vLLM bench serve's result JSON (needs the database;
+                       --service NAME when the run has several)
   --csv-summary FILE   one CSV row per service and operation
   --junit FILE         JUnit XML with one test case per threshold (for CI test reports)
   --markdown FILE      a Markdown summary (for a pull request or a CI job summary)
-  --html FILE          the self-contained HTML report`;
+  --html FILE          the self-contained HTML report
+  --format F --output FILE   the same, by name: vllm, parquet, csv-samples, csv-summary,
+                       junit, markdown, html`;
 
 function put(path: string, text: string): void {
   writeFileSync(`${path}.tmp`, text);
@@ -26,14 +33,19 @@ function put(path: string, text: string): void {
 
 export const exportCommand: Command = {
   name: 'export',
-  summary: 'export a run as CSV, JUnit XML, Markdown or HTML',
+  summary: 'export a run as CSV, Parquet, vLLM result JSON, JUnit XML, Markdown or HTML',
   usage: USAGE,
   async run(args, io) {
     const { values, positionals } = parseCommandArgs(
       args,
       {
         id: { type: 'string' },
+        format: { type: 'string' },
+        output: { type: 'string', short: 'o' },
+        service: { type: 'string' },
         'csv-samples': { type: 'string' },
+        parquet: { type: 'string' },
+        vllm: { type: 'string' },
         'csv-summary': { type: 'string' },
         junit: { type: 'string' },
         markdown: { type: 'string' },
@@ -43,8 +55,15 @@ export const exportCommand: Command = {
     );
     const input = positionals[0];
     if (!input) throw new UsageError('export: name the metrics database or report (aifb export metrics.db --markdown summary.md)');
-    const outputs = ['csv-samples', 'csv-summary', 'junit', 'markdown', 'html'] as const;
-    if (!outputs.some((o) => values[o])) throw new UsageError(`export: name at least one output (--${outputs.join(', --')})`);
+    const outputs = ['csv-samples', 'parquet', 'vllm', 'csv-summary', 'junit', 'markdown', 'html'] as const;
+    if (values.format !== undefined || values.output !== undefined) {
+      const f = values.format as (typeof outputs)[number] | undefined;
+      if (!f || !outputs.includes(f)) throw new UsageError(`export: --format takes one of ${outputs.join(', ')}${f ? `, not "${f}"` : ''}`);
+      if (!values.output) throw new UsageError(`export: --format ${f} needs --output FILE`);
+      if (values[f]) throw new UsageError(`export: --format ${f} and --${f} both name an output; give one`);
+      values[f] = values.output;
+    }
+    if (!outputs.some((o) => values[o])) throw new UsageError(`export: name at least one output (--${outputs.join(', --')}, or --format F --output FILE)`);
     const src = openRunSource(values.id ? `${input}#${values.id}` : input, io.cwd);
     const out = (flag: (typeof outputs)[number]) => resolve(io.cwd, values[flag]!);
     const said = (what: string, path: string) => io.stderr.write(`${what}: ${path}\n`);
@@ -54,6 +73,17 @@ export const exportCommand: Command = {
         if (!src.db) throw new UsageError('--csv-samples needs the metrics database; a JSON report holds no per-request rows');
         const n = writeSamplesCsv(src.db, report.benchmark_id, out('csv-samples'));
         said(`${n} samples`, out('csv-samples'));
+      }
+      if (values.parquet) {
+        if (!src.db) throw new UsageError('--parquet needs the metrics database; a JSON report holds no per-request rows');
+        const n = writeSamplesParquet(src.db, report.benchmark_id, out('parquet'));
+        said(`${n} samples (Parquet)`, out('parquet'));
+      }
+      if (values.vllm) {
+        if (!src.db) throw new UsageError('--vllm needs the metrics database; a JSON report holds no per-request token times');
+        const service = chooseLlmService(report, values.service);
+        put(out('vllm'), JSON.stringify(vllmResult(src.db, report, service, src.recipeText), null, 2) + '\n');
+        said(`vLLM result (${service})`, out('vllm'));
       }
       if (values['csv-summary']) put(out('csv-summary'), summaryCsv(report)), said('Summary CSV', out('csv-summary'));
       if (values.junit) put(out('junit'), thresholdsJunit(report, report.thresholds)), said('JUnit XML', out('junit'));

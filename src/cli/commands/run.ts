@@ -12,6 +12,7 @@ import { ThresholdWatch } from '../../report/thresholds-live.js';
 import { fmtMetric } from '../../report/format.js';
 import { builtinRegistry, CATALOG_MODULE } from '../../services/catalog.js';
 import { startSeedServices } from '../../launch/seed.js';
+import { serviceLauncher } from '../../launch/service-launcher.js';
 import { systemClock } from '../../util/clock.js';
 import { createJsonLogger, createLogger, toLogLevel } from '../../util/log.js';
 import { logFormat } from '../log-format.js';
@@ -177,7 +178,9 @@ export const runCommand: Command = {
         sequential: values.sequential ?? false,
         threads: values['one-thread'] || plan.global.threads === 'one' ? 'one' : 'per-service',
         registryModule: CATALOG_MODULE,
+        launcher: serviceLauncher,
         graceMs,
+        serverMetrics: true,
         observers: [{ serviceStarted: (spec, live) => progress.add(spec.name, live) }, exporter.observer, watch],
       });
     } finally {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { commonServiceShape, globalSchema, loadSchema, SEED_SERVICE_TYPES, benchmarkSchema } from '../../recipe/schema.js';
+import { commonServiceShape, globalSchema, loadSchema, benchmarkSchema } from '../../recipe/schema.js';
 import { describedShape } from '../../recipe/descriptions.js';
 import type { BackendDefinition } from '../../services/contract.js';
 import { builtinRegistry } from '../../services/catalog.js';
@@ -64,9 +64,9 @@ function allowEnvRefs(node: unknown): unknown {
   return out;
 }
 
-/** Every service type aifb knows: the registry's and the seed's. */
+/** Every service type aifb knows: the catalogue's (the seed's types included). */
 export function serviceTypes(): string[] {
-  return [...new Set([...builtinRegistry.types(), ...SEED_SERVICE_TYPES])].sort();
+  return [...new Set(builtinRegistry.types())].sort();
 }
 
 /**

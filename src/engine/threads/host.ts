@@ -8,7 +8,7 @@ import type { LoadProfile, ServiceSpec } from '../../recipe/types.js';
 import type { Logger } from '../../util/log.js';
 import { workerScript } from '../../util/worker-script.js';
 import type { LiveStats } from '../live.js';
-import type { ServiceRunResult } from '../run-types.js';
+import type { ServiceRunResult } from '../types.js';
 import type { LiveSnapshot, ServiceThreadData, ToHost, ToThread } from './protocol.js';
 import { scrubState } from '../../util/scrub.js';
 

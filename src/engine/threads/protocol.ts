@@ -10,7 +10,7 @@ import type { ServiceRecord } from '../../metrics/store.js';
 import type { ServiceSpec } from '../../recipe/types.js';
 import type { LogLevel } from '../../util/log.js';
 import type { LiveStats } from '../live.js';
-import type { ServiceRunResult } from '../run-types.js';
+import type { ServiceRunResult } from '../types.js';
 import type { ScrubState } from '../../util/scrub.js';
 
 export interface ServiceThreadData {

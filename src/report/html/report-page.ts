@@ -1,6 +1,6 @@
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fmtBytes, fmtDuration, fmtMetric, fmtRate } from '../format.js';
+import { coArrivedLine, fmtBytes, fmtDuration, fmtMetric, fmtRate, tokenSourcesLine } from '../format.js';
 import { recallQpsAcrossServices } from '../points.js';
 import { servicesInOrder, sloLines, sloText } from '../display.js';
 import { verdictOf } from '../verdict.js';
@@ -8,6 +8,7 @@ import type { RecallQpsPoint, Report, ServiceReport, SliceReport, ThresholdRepor
 import { pointCharts, serviceCharts } from './charts.js';
 import { escapeHtml as e } from './escape.js';
 import { chartSlot, htmlDocument, type ChartSpec } from './page.js';
+import { serverSideSection } from './server-side.js';
 
 const row = (cells: string[], cls: string[] = []) => `<tr>${cells.map((c, i) => `<td${cls[i] ? ` class="${cls[i]}"` : ''}>${c}</td>`).join('')}</tr>`;
 const head = (cells: string[]) => `<tr>${cells.map((c) => `<th>${e(c)}</th>`).join('')}</tr>`;
@@ -53,6 +54,8 @@ function loadText(s: ServiceReport): string {
   if (l.warmup_requests) parts.push(`${l.warmup_requests} warm-up requests excluded`);
   if (s.bytes.in || s.bytes.out) parts.push(`${fmtBytes(s.throughput.bytes_in_per_second)}/s in, ${fmtBytes(s.throughput.bytes_out_per_second)}/s out`);
   if (s.llm) parts.push(`${fmtRate(s.llm.output_tokens_per_second)} output tokens/s`);
+  if (s.llm?.token_sources) parts.push(`tokens: ${tokenSourcesLine(s.llm.token_sources)}`);
+  if (s.llm?.itl_coarrived_gaps) parts.push(`itl: ${coArrivedLine(s.llm.itl_coarrived_gaps, s.llm.itl_gaps ?? 0)}`);
   return parts.join(' · ');
 }
 
@@ -170,6 +173,7 @@ export function renderReportHtml(report: Report, recipeText: string | null): str
     thresholdTable(report.thresholds ?? { defined: 0, passed: 0, failed: 0, results: [] }),
     ...services,
     acrossServices(report, charts),
+    serverSideSection(report, charts),
     clientSection(report),
     provenanceTable(report.provenance),
     `<h2 id="recipe">Recipe</h2>`,

@@ -114,5 +114,6 @@ export const httpDefinition: BackendDefinition = {
   operationsFor,
   defaultMixFor,
   check,
+  metrics: [],
   load: () => import('./adapter.js'),
 };

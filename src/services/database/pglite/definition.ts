@@ -16,5 +16,6 @@ export const pgliteDefinition: BackendDefinition = {
     data_dir: z.string().min(1).optional(),
   },
   ...sqlDefinitionCommon,
+  metrics: [],
   load: () => import('./adapter.js'),
 };

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { BackendDefinition } from '../../contract.js';
+import { postgresServer } from './server.js';
 import { sqlDefinitionCommon, sqlFields } from '../sql/fields.js';
 
 /** How the client uses TLS: off, on without checking the certificate, or on and verified. */
@@ -22,5 +23,7 @@ export const postgresDefinition: BackendDefinition = {
     sslmode: z.enum(SSL_MODES).optional(),
   },
   ...sqlDefinitionCommon,
+  metrics: [],
   load: () => import('./adapter.js'),
+  server: postgresServer,
 };

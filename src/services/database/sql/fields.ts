@@ -17,13 +17,15 @@ const userQuery = z.strictObject({
 
 /** Recipe keys both SQL backends accept (docs in examples/postgres.yaml). */
 export const sqlFields = {
-  initial_rows: boundedInt(0, BOUNDS.initialRows).optional(),
-  row_size: payloadSizeField.optional(),
+  initial_rows: boundedInt(0, BOUNDS.initialRows).default(DEFAULTS.initialRows),
+  /** Payload bytes per row, as a number once parsed. */
+  row_size: payloadSizeField.transform((v) => parseSizeBytes(v)!).default(DEFAULTS.rowSize),
+  /** Unset: the preset's, else uniform (sqlOptionsOf). */
   key_distribution: z.enum(['uniform', 'zipfian']).optional(),
-  zipf_theta: z.number().gt(0).lt(1).optional(),
-  transactions: z.boolean().optional(),
+  zipf_theta: z.number().gt(0).lt(1).default(DEFAULTS.zipfTheta),
+  transactions: z.boolean().default(false),
   preset: z.enum(PRESET_NAMES as [PresetName, ...PresetName[]]).optional(),
-  queries: z.record(z.string(), userQuery).optional(),
+  queries: z.record(z.string(), userQuery).default({}),
 } satisfies z.ZodRawShape;
 
 function queriesOf(service: Record<string, unknown>): Record<string, { sql?: unknown; params?: unknown }> {

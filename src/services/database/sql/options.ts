@@ -1,8 +1,9 @@
 import { peakConcurrency } from '../../shared/concurrency.js';
 import type { LoadProfile } from '../../../recipe/types.js';
-import { parseSizeBytes } from '../../../util/units.js';
+import { fieldsOf } from '../../fields.js';
+import { sqlFields } from './fields.js';
 import { parseParam, type ParamSpec } from './params.js';
-import { DEFAULTS, PRESETS, type PresetName } from './presets.js';
+import { DEFAULTS, PRESETS } from './presets.js';
 
 export interface UserQuery {
   name: string;
@@ -21,32 +22,25 @@ export interface SqlOptions {
   queries: UserQuery[];
 }
 
-/**
- * Reads the SQL options from a service's recipe fields, with their defaults. The recipe
- * was validated before, so a bad value here is a programming error and throws.
- */
+/** The SQL options of a service, from its parsed, defaulted fields (services/fields.ts). */
 export function sqlOptionsOf(fields: Readonly<Record<string, unknown>>): SqlOptions {
-  const preset = typeof fields.preset === 'string' ? PRESETS[fields.preset as PresetName] : undefined;
-  const rowSize = fields.row_size === undefined ? DEFAULTS.rowSize : parseSizeBytes(fields.row_size as number | string);
-  if (rowSize === undefined) throw new Error(`invalid row_size ${String(fields.row_size)}`);
-  const queries: UserQuery[] = [];
-  const raw = (fields.queries ?? {}) as Record<string, { sql: string; params?: unknown[] }>;
-  for (const [name, q] of Object.entries(raw)) {
+  const f = fieldsOf(sqlFields, fields);
+  const queries = Object.entries(f.queries).map(([name, q]): UserQuery => {
     const params = (q.params ?? []).map((p) => {
       const parsed = parseParam(p);
       if (typeof parsed === 'string') throw new Error(`query ${name}: ${parsed}`);
       return parsed;
     });
-    queries.push({ name, sql: q.sql, params });
-  }
+    return { name, sql: q.sql, params };
+  });
   return {
-    initialRows: typeof fields.initial_rows === 'number' ? fields.initial_rows : DEFAULTS.initialRows,
-    rowSize,
-    distribution: (fields.key_distribution as 'uniform' | 'zipfian' | undefined) ?? preset?.distribution ?? 'uniform',
-    zipfTheta: typeof fields.zipf_theta === 'number' ? fields.zipf_theta : DEFAULTS.zipfTheta,
-    transactions: fields.transactions === true,
-    batchSize: typeof fields.batch_size === 'number' ? fields.batch_size : DEFAULTS.batchSize,
-    tableName: typeof fields.table_name === 'string' && fields.table_name !== '' ? fields.table_name : undefined,
+    initialRows: f.initial_rows,
+    rowSize: f.row_size,
+    distribution: f.key_distribution ?? (f.preset ? PRESETS[f.preset].distribution : undefined) ?? 'uniform',
+    zipfTheta: f.zipf_theta,
+    transactions: f.transactions,
+    batchSize: f.batch_size ?? DEFAULTS.batchSize,
+    tableName: f.table_name || undefined,
     queries,
   };
 }

@@ -211,7 +211,7 @@ class PosixAdapter implements Adapter<PosixOp> {
   private async createBlockFile(ctx: SetupContext, allocate: Allocate): Promise<void> {
     if (!this.spec.mix.some((m) => m.operation.startsWith('random_') && m.weight > 0)) return;
     const o = this.options;
-    this.blockFile = new BlockFile(join(this.dir!, 'blocks.dat'), o.blockFileSize, o.blockSize, o.syncMode, o.directIo ? directFlagOrThrow() : 0);
+    this.blockFile = new BlockFile(join(this.dir!, 'blocks.dat'), o.blockFileSize, o.blockSize, o.syncMode, o.directIo ? directFlagOrThrow() : 0, o.ioEngine);
     await this.blockFile.create(ctx.rng.fork('block-file'), allocate);
     const payload = allocate(o.blockSize);
     ctx.rng.fork('block-payload').fill(payload);

@@ -1,9 +1,7 @@
-import { z } from 'zod';
-import { payloadSizeField, sizeField } from '../../../recipe/fields.js';
-import { BOUNDS, boundedInt } from '../../../recipe/bounds.js';
 import type { BackendDefinition } from '../../contract.js';
 import { FS_MSG } from './messages.js';
 import { DIRECT_ALIGNMENT, SYNC_MODES, parseSyncMode } from './options.js';
+import { posixFields } from './fields.js';
 import { parseSizeBytes } from '../../../util/units.js';
 import { refusedBaseReason } from './ownership.js';
 
@@ -29,7 +27,23 @@ function check(service: Record<string, unknown>): Problem[] {
     const refused = refusedBaseReason(service.base_path);
     if (refused) out.push({ path: ['base_path'], message: refused });
   }
+  out.push(...psyncProblems(service));
   return out;
+}
+
+/**
+ * A blocking call holds its thread, so a second client there would wait for the first
+ * inside its own timed window: psync needs one client per generator thread.
+ */
+function psyncProblems(service: Record<string, unknown>): Problem[] {
+  if (service.io_engine !== 'psync') return [];
+  const load = (service.load && typeof service.load === 'object' ? service.load : {}) as Record<string, unknown>;
+  if (load.mode === 'open' || load.rate !== undefined || service.requests_per_second !== undefined || load.sweep !== undefined || load.search !== undefined || load.stages !== undefined) {
+    return [{ path: ['io_engine'], message: FS_MSG.psyncClosedLoop }];
+  }
+  const clients = typeof load.clients === 'number' ? load.clients : typeof service.client_count === 'number' ? service.client_count : 1;
+  const generators = typeof service.generators === 'number' ? service.generators : 1;
+  return clients > generators ? [{ path: ['io_engine'], message: FS_MSG.psyncOneClient(clients, generators) }] : [];
 }
 
 /** POSIX file storage: write, read, stat and delete files in a directory aifb creates and owns. */
@@ -38,15 +52,10 @@ export const fileStorageDefinition: BackendDefinition = {
   backend: 'posix',
   isDefault: true,
   description: 'POSIX file storage (write/read/stat/delete files of a size mix; optional sync and O_DIRECT)',
-  fields: {
-    initial_files: boundedInt(0, BOUNDS.initialItems).optional(),
-    verify_reads: z.boolean().optional(),
-    /** random_read/random_write (fio's randread/randwrite): block size and working file size. */
-    block_size: payloadSizeField.optional(),
-    block_file_size: sizeField.optional(),
-  },
+  fields: posixFields,
   operations: ['write', 'read', 'stat', 'delete', 'random_read', 'random_write'],
   defaultMix: { write: 0.4, read: 0.4, stat: 0.1, delete: 0.1 },
   check,
+  metrics: [],
   load: () => import('./adapter.js'),
 };

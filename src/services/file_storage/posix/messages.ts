@@ -22,6 +22,10 @@ export const FS_MSG = {
     'raise initial_files or the share of write in operation_mix',
   readMismatch: (expected: number, got: number) =>
     `verify_reads: read ${got} bytes whose content differs from the ${expected} bytes written`,
+  psyncOneClient: (clients: number, generators: number) =>
+    `io_engine psync makes blocking calls, one client per thread: a closed loop with at most as many clients as generators ` +
+    `(here ${clients} client(s) on ${generators} thread(s)); set generators: ${clients}, or use io_engine: libuv`,
+  psyncClosedLoop: 'io_engine psync makes blocking calls, one client per thread: it takes a closed loop (clients), not a rate; use io_engine: libuv for open loops',
   markerMissing: (dir: string) =>
     `not removing "${dir}": its ownership marker is missing or belongs to another run, so aifb cannot prove it created it`,
 } as const;

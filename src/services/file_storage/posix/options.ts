@@ -1,14 +1,17 @@
 import { tmpdir } from 'node:os';
 import { parseSizeBytes } from '../../../util/units.js';
+import { fieldsOf } from '../../fields.js';
+import { posixFields, type IoEngine } from './fields.js';
 
 export const SYNC_MODES = ['none', 'fsync', 'fdatasync', 'osync', 'dsync'] as const;
 export type SyncMode = (typeof SYNC_MODES)[number];
 
 /** O_DIRECT transfers must be multiples of the logical block size; 4096 covers every common device. */
 export const DIRECT_ALIGNMENT = 4096;
-export const DEFAULT_INITIAL_FILES = 64;
 /** 4KB is the one default that also works with use_direct_io. */
 export const DEFAULT_FILE_SIZES: Record<string, number> = { '4KB': 1 };
+
+export { IO_ENGINES, type IoEngine } from './fields.js';
 
 export interface SizeClass {
   label: string;
@@ -26,6 +29,7 @@ export interface PosixOptions {
   /** random_read/random_write: block size and the size of the file they work in. */
   blockSize: number;
   blockFileSize: number;
+  ioEngine: IoEngine;
 }
 
 /** The sync mode named in a recipe (case-insensitive), or undefined when it is not one we know. */
@@ -48,27 +52,22 @@ export function sizeClassesOf(mix: unknown): SizeClass[] {
   return out;
 }
 
-/**
- * Reads the backend's options from the service's recipe fields. The recipe was
- * validated before, so bad values here are programming errors and throw.
- */
+/** The backend's options, from the service's parsed, defaulted fields (services/fields.ts). */
 export function posixOptionsOf(fields: Readonly<Record<string, unknown>>): PosixOptions {
-  const syncMode = parseSyncMode(fields.sync_mode);
-  if (syncMode === undefined) throw new Error(`invalid sync_mode ${String(fields.sync_mode)}`);
-  const sizes = sizeClassesOf(fields.file_sizes);
+  const f = fieldsOf(posixFields, fields);
+  const syncMode = parseSyncMode(f.sync_mode);
+  if (syncMode === undefined) throw new Error(`invalid sync_mode ${String(f.sync_mode)}`);
+  const sizes = sizeClassesOf(f.file_sizes);
   if (sizes.length === 0) throw new Error('file_sizes has no size with a positive weight');
   return {
-    basePath: typeof fields.base_path === 'string' && fields.base_path !== '' ? fields.base_path : tmpdir(),
+    basePath: f.base_path || tmpdir(),
     sizes,
-    directIo: fields.use_direct_io === true,
+    directIo: f.use_direct_io === true,
     syncMode,
-    initialFiles: typeof fields.initial_files === 'number' ? fields.initial_files : DEFAULT_INITIAL_FILES,
-    verifyReads: fields.verify_reads === true,
-    blockSize: sizeOr(fields.block_size, 4096),
-    blockFileSize: sizeOr(fields.block_file_size, 64 * 1024 * 1024),
+    initialFiles: f.initial_files,
+    verifyReads: f.verify_reads,
+    blockSize: f.block_size,
+    blockFileSize: f.block_file_size,
+    ioEngine: f.io_engine,
   };
-}
-
-function sizeOr(value: unknown, fallback: number): number {
-  return (typeof value === 'number' || typeof value === 'string' ? parseSizeBytes(value) : undefined) ?? fallback;
 }

@@ -6,6 +6,7 @@ import { PromptPool } from './prompts.js';
 import type { PromptsConfig, SessionsConfig } from './fields.js';
 import { SessionScripts } from './conversations.js';
 import { SessionPool, type Turn } from './sessions.js';
+import { ESTIMATE, loadTokenCounter, type TokenCounter } from './tokenizer.js';
 
 /**
  * What the streaming LLM adapters share: the endpoint and its pool, the readiness check
@@ -17,6 +18,8 @@ export abstract class LlmAdapterBase<Op> implements Adapter<Op> {
   /** Set when the recipe asks for chat sessions (`sessions:`). */
   protected sessions: SessionPool | undefined;
   protected readonly stream: boolean;
+  /** The recipe's tokenizer (`tokenizer:`), else aifb's estimate. */
+  protected tokens: TokenCounter = ESTIMATE;
 
   constructor(
     protected readonly spec: ServiceSpec,
@@ -28,12 +31,14 @@ export abstract class LlmAdapterBase<Op> implements Adapter<Op> {
   }
 
   async setup(ctx: SetupContext): Promise<void> {
+    // The recipe's own files first: a broken tokenizer is bad input whatever the server does.
+    this.tokens = await loadTokenCounter(this.spec.fields.tokenizer as string | undefined);
     await this.endpoint.checkReady(this.readiness.path, ctx.signal, this.readiness.what);
     const cfg = this.spec.fields.prompts as PromptsConfig | undefined;
     const sessions = this.spec.fields.sessions as SessionsConfig | undefined;
     const maxTokens = (this.spec.fields.max_tokens as number | undefined) ?? 128;
     // Sessions from a ShareGPT file use its whole conversations, never the first-turn pool.
-    if (!(sessions && cfg?.source === 'sharegpt')) this.prompts = new PromptPool(cfg, maxTokens, ctx.rng);
+    if (!(sessions && cfg?.source === 'sharegpt')) this.prompts = new PromptPool(cfg, maxTokens, ctx.rng, undefined, this.tokens);
     if (sessions) this.sessions = new SessionPool(new SessionScripts(cfg, sessions, maxTokens, this.prompts), sessions);
   }
 

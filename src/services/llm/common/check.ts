@@ -1,4 +1,5 @@
 import { promptFileProblem } from './prompt-files.js';
+import { tokenizerFile } from './tokenizer.js';
 import { MSG } from '../../../messages.js';
 
 type Problem = { path: (string | number)[]; message: string };
@@ -12,8 +13,8 @@ export interface LlmOperations {
 }
 
 /**
- * Checks shared by the LLM backends: a prompt file must exist and suit its source, and
- * sessions need a chat operation and a number of turns.
+ * Checks shared by the LLM backends: a prompt file must exist and suit its source, a
+ * tokenizer must be a folder with tokenizer.json, and sessions need a chat operation and a number of turns.
  */
 export function checkLlmFields(service: Record<string, unknown>, ops: LlmOperations): Problem[] {
   const out: Problem[] = [];
@@ -23,6 +24,10 @@ export function checkLlmFields(service: Record<string, unknown>, ops: LlmOperati
   }
   const fileProblem = prompts?.file ? promptFileProblem(prompts.file) : undefined;
   if (fileProblem) out.push({ path: ['prompts', 'file'], message: fileProblem });
+  if (typeof service.tokenizer === 'string') {
+    const found = tokenizerFile(service.tokenizer);
+    if ('problem' in found) out.push({ path: ['tokenizer'], message: found.problem });
+  }
   const sessions = service.sessions as { turns?: unknown } | undefined;
   if (sessions) {
     const mix = (service.operation_mix as Record<string, number> | undefined) ?? ops.defaultMix(service);

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { durationOrZeroField } from '../../../recipe/fields.js';
+import { durationField, durationOrZeroField } from '../../../recipe/fields.js';
 import { BOUNDS, boundMessage, boundedInt } from '../../../recipe/bounds.js';
 
 const tokens = () => boundedInt(1, BOUNDS.tokens);
@@ -40,6 +40,16 @@ export const sessionsField = z.strictObject({
   max_context_tokens: boundedInt(2, BOUNDS.tokens).optional(),
 });
 
+/**
+ * The server's own metrics, scraped while the load runs and shown beside the client's
+ * figures (docs/metrics.md, "Server side"): where (default: the backend's usual place)
+ * and how often (default 1s); `false` turns it off.
+ */
+export const serverMetricsField = z.union([
+  z.literal(false),
+  z.strictObject({ url: z.string().optional(), interval: durationField.optional() }),
+]);
+
 /** Keys every LLM backend accepts. */
 export const llmFields = {
   prompts: promptsField.optional(),
@@ -50,7 +60,10 @@ export const llmFields = {
   api_key: z.string().optional(),
   headers: z.record(z.string(), z.string()).optional(),
   url: z.string().optional(),
+  /** A local Hugging Face tokenizer (a folder with tokenizer.json): exact prompt lengths and token counts (docs/recipe.md). */
+  tokenizer: z.string().min(1).optional(),
   sessions: sessionsField.optional(),
+  server_metrics: serverMetricsField.optional(),
 };
 
 export type PromptsConfig = z.infer<typeof promptsField>;

@@ -86,10 +86,11 @@ function lineOfOffset(text: string, offset: number): number {
 
 /**
  * ShareGPT files (a JSON list of `{conversations: [{from, value}]}`): each conversation's
- * user turns in order, each with the estimated length of the answer that followed it.
+ * user turns in order, each with the length of the answer that followed it (by the
+ * recipe's tokenizer, else estimated).
  * Leading answers (before any user turn) are skipped; `limit` counts conversations.
  */
-export function readShareGptConversations(file: string, limit: number | undefined): ShareGptConversation[] {
+export function readShareGptConversations(file: string, limit: number | undefined, counter: { count(text: string): number } = { count: estimateTokens }): ShareGptConversation[] {
   const text = readText(file);
   let data: unknown;
   try {
@@ -109,7 +110,7 @@ export function readShareGptConversations(file: string, limit: number | undefine
       else if (t.from === 'human' || t.from === 'user') c.turns.push({ text: t.value });
       else if (t.from === 'gpt' || t.from === 'assistant') {
         const last = c.turns.at(-1);
-        if (last && last.answerTokens === undefined) last.answerTokens = Math.max(1, estimateTokens(t.value));
+        if (last && last.answerTokens === undefined) last.answerTokens = Math.max(1, counter.count(t.value));
       }
     }
     if (c.turns.length === 0) continue;

@@ -41,6 +41,8 @@ export function generationResult(m: TokenMetrics, bytesIn: number, bytesOut: num
       itl: m.itl,
       itl_max_ms: m.itlMaxMs,
       e2el_ms: m.e2elMs,
+      tokens_from: m.tokensFrom,
+      ...(m.coArrivedGaps ? { itl_coarrived: m.coArrivedGaps } : {}),
       sent_unix_ms: performance.timeOrigin + sentAt,
       sent_monotonic_ms: round3(sentAt + MONO_OFFSET_MS),
     },

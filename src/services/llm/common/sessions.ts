@@ -85,7 +85,7 @@ export class SessionPool {
       index: s.next,
       client,
       messages,
-      prompt: { text: t.text, estimatedTokens: s.tokens + estimateTokens(t.text), maxTokens: t.maxTokens },
+      prompt: { text: t.text, estimatedTokens: s.tokens + estimateTokens(t.text), tokensFrom: 'estimate', maxTokens: t.maxTokens },
     };
   }
 

@@ -63,7 +63,7 @@ class OllamaAdapter extends LlmAdapterBase<Op> {
     const res = await this.endpoint.request('POST', op.api === 'chat' ? '/api/chat' : '/api/generate', op.body, signal);
     if (res.statusCode >= 300) return httpFailure(res.statusCode, res.body);
     let bytesIn = 0;
-    const timeline = new TokenTimeline(sent);
+    const timeline = new TokenTimeline(sent, this.tokens);
     let final: Record<string, unknown> | undefined;
     for await (const { line, at } of timedLines(counted(res.body, (n) => (bytesIn += n)), () => res.body.arrivedAt)) {
       if (!line.trim()) continue;
@@ -71,7 +71,7 @@ class OllamaAdapter extends LlmAdapterBase<Op> {
       if (obj.error) throw new StreamErrorEvent(`server error in stream: ${String(obj.error).slice(0, 200)}`);
       const text = op.api === 'chat' ? (obj.message as { content?: unknown } | undefined)?.content : obj.response;
       if (typeof text === 'string' && text.length > 0) {
-        timeline.chunk(at, estimateTokens(text));
+        timeline.chunk(at, estimateTokens(text), text);
         if (op.turn) op.answer += text;
       }
       if (obj.done === true) {
@@ -86,7 +86,7 @@ class OllamaAdapter extends LlmAdapterBase<Op> {
         promptTokens: typeof final.prompt_eval_count === 'number' ? final.prompt_eval_count : undefined,
         completionTokens: typeof final.eval_count === 'number' ? final.eval_count : undefined,
       },
-      op.prompt.estimatedTokens,
+      { tokens: op.prompt.estimatedTokens, from: op.prompt.tokensFrom },
     );
     return generationResult(metrics, bytesIn, op.body.length, {
       request_id: requestIdOf(res.headers),

@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import type { BackendDefinition } from '../../contract.js';
+import { ollamaServer } from './server.js';
 import { llmFields } from '../common/fields.js';
+import { LLM_METRICS } from '../common/metrics.js';
 import { checkLlmFields } from '../common/check.js';
 
 const mixOf = (service: Record<string, unknown>) => ({ [service.api === 'chat' ? 'chat' : 'generate']: 1 });
@@ -20,5 +22,7 @@ export const ollamaDefinition: BackendDefinition = {
   defaultMix: { generate: 1 },
   defaultMixFor: mixOf,
   check: (service) => checkLlmFields(service, { chat: ['chat'], defaultMix: mixOf }),
+  metrics: LLM_METRICS,
   load: () => import('./adapter.js'),
+  server: ollamaServer,
 };

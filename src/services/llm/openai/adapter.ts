@@ -63,7 +63,7 @@ class OpenAiAdapter extends LlmAdapterBase<Op> {
     if (res.statusCode >= 300) return httpFailure(res.statusCode, res.body);
     let bytesIn = 0;
     const body = counted(res.body, (n) => (bytesIn += n));
-    const timeline = new TokenTimeline(sent);
+    const timeline = new TokenTimeline(sent, this.tokens);
     let usage: { prompt_tokens?: number; completion_tokens?: number } | undefined;
     let lastCumulative = 0;
     let finishReason: string | undefined;
@@ -79,7 +79,7 @@ class OpenAiAdapter extends LlmAdapterBase<Op> {
           if (op.turn) op.answer += text;
           // With continuous usage, the chunk's exact token count is the growth of completion_tokens.
           const exact = u?.completion_tokens !== undefined ? u.completion_tokens - lastCumulative : undefined;
-          timeline.chunk(at, exact ?? estimateTokens(text));
+          timeline.chunk(at, exact ?? estimateTokens(text), text);
         }
         if (typeof choice.finish_reason === 'string') finishReason = choice.finish_reason;
       }
@@ -107,7 +107,7 @@ class OpenAiAdapter extends LlmAdapterBase<Op> {
     }
     const metrics = timeline.finish(
       { promptTokens: usage?.prompt_tokens, completionTokens: usage?.completion_tokens },
-      op.prompt.estimatedTokens,
+      { tokens: op.prompt.estimatedTokens, from: op.prompt.tokensFrom },
     );
     return generationResult(metrics, bytesIn, op.body.length, { request_id: requestIdOf(res.headers) ?? id, finish_reason: finishReason, chunks: timeline.chunks }, sent, res.body.arrivedAt);
   }

@@ -1,7 +1,11 @@
 import { z } from 'zod';
 import type { BackendDefinition } from '../../contract.js';
+import { openaiServer } from './server.js';
 import { llmFields } from '../common/fields.js';
+import { LLM_METRICS } from '../common/metrics.js';
 import { checkLlmFields } from '../common/check.js';
+import { llmMetricsSource } from '../common/server-metrics.js';
+import { openaiServerReader } from './server-metrics.js';
 
 const apiOf = (service: Record<string, unknown>) => (service.api === 'chat' ? 'chat' : 'completions');
 
@@ -25,5 +29,10 @@ export const openaiDefinition: BackendDefinition = {
   defaultMix: { completions: 1 },
   defaultMixFor: mixOf,
   check: (service) => checkLlmFields(service, { chat: ['chat'], defaultMix: mixOf }),
+  metrics: LLM_METRICS,
   load: () => import('./adapter.js'),
+  server: openaiServer,
+  // vLLM and llama.cpp (with --metrics) serve /metrics on the API's own port.
+  serverMetrics: (service) =>
+    llmMetricsSource(service, (base) => new URL('/metrics', base).toString(), openaiServerReader(typeof service.model === 'string' ? service.model : undefined)),
 };

@@ -6,6 +6,7 @@ import { PromptPool, type Prompt } from '../common/prompts.js';
 import { counted, sseEvents, timedLines } from '../common/lines.js';
 import { TokenTimeline } from '../common/timeline.js';
 import { estimateTokens } from '../common/tokens.js';
+import { ESTIMATE, loadTokenCounter, type TokenCounter } from '../common/tokenizer.js';
 import { StreamErrorEvent, generationResult, parseJsonLine } from '../common/result.js';
 import { ProtocolError } from '../../../engine/classify.js';
 import { requestIdOf } from '../common/request-id.js';
@@ -27,6 +28,8 @@ class TritonAdapter implements Adapter<Op> {
   private inferPayloads: Buffer[] = [];
   /** The operation the model's metadata chose, when the recipe named none. */
   private mix: MixEntry[] | undefined;
+  /** The recipe's tokenizer: Triton reports no usage, so with one every count is the tokenizer's. */
+  private tokens: TokenCounter = ESTIMATE;
 
   constructor(private readonly spec: ServiceSpec) {
     this.endpoint = new LlmEndpoint(spec, DEFAULT_PORT);
@@ -39,6 +42,7 @@ class TritonAdapter implements Adapter<Op> {
   }
 
   async setup(ctx: SetupContext): Promise<void> {
+    this.tokens = await loadTokenCounter(this.spec.fields.tokenizer as string | undefined);
     await this.endpoint.checkReady('/v2/health/ready', ctx.signal, 'Triton server');
     await this.endpoint.checkReady(this.modelPath('ready'), ctx.signal, `Triton model "${this.model}"`);
     const f = this.spec.fields;
@@ -57,7 +61,7 @@ class TritonAdapter implements Adapter<Op> {
       }
     }
     if (ops.has('generate') || ops.has('generate_stream')) {
-      this.prompts = new PromptPool(f.prompts as never, (f.max_tokens as number | undefined) ?? 128, ctx.rng);
+      this.prompts = new PromptPool(f.prompts as never, (f.max_tokens as number | undefined) ?? 128, ctx.rng, undefined, this.tokens);
     }
   }
 
@@ -89,11 +93,11 @@ class TritonAdapter implements Adapter<Op> {
       return { ok: true, status: res.statusCode, bytesIn: Buffer.byteLength(text), bytesOut: op.body.length };
     }
     let bytesIn = 0;
-    const timeline = new TokenTimeline(sent);
+    const timeline = new TokenTimeline(sent, this.tokens);
     const take = (obj: Record<string, unknown>, at: number) => {
       if (obj.error) throw new StreamErrorEvent(`server error in stream: ${String(obj.error).slice(0, 200)}`);
-      // Triton reports no usage: token counts are the client's estimate (flagged).
-      if (typeof obj.text_output === 'string' && obj.text_output.length > 0) timeline.chunk(at, estimateTokens(obj.text_output));
+      // Triton reports no usage: token counts are the tokenizer's, or the client's estimate (flagged).
+      if (typeof obj.text_output === 'string' && obj.text_output.length > 0) timeline.chunk(at, estimateTokens(obj.text_output), obj.text_output);
     };
     if (op.kind === 'generate') {
       const text = await res.body.text();
@@ -104,7 +108,7 @@ class TritonAdapter implements Adapter<Op> {
         if (ev.kind === 'data') take(parseJsonLine(ev.data, 'SSE data'), ev.at);
       }
     }
-    const metrics = timeline.finish({}, op.prompt.estimatedTokens);
+    const metrics = timeline.finish({}, { tokens: op.prompt.estimatedTokens, from: op.prompt.tokensFrom });
     return generationResult(metrics, bytesIn, op.body.length, { request_id: requestIdOf(res.headers), chunks: timeline.chunks }, sent, res.body.arrivedAt);
   }
 

@@ -1,7 +1,11 @@
 import { z } from 'zod';
 import type { BackendDefinition } from '../../contract.js';
+import { tritonServer } from './server.js';
 import { llmFields } from '../common/fields.js';
+import { LLM_METRICS } from '../common/metrics.js';
 import { checkLlmFields } from '../common/check.js';
+import { llmMetricsSource } from '../common/server-metrics.js';
+import { tritonServerReader } from './server-metrics.js';
 
 const DATATYPES = ['BOOL', 'UINT8', 'UINT16', 'UINT32', 'UINT64', 'INT8', 'INT16', 'INT32', 'INT64', 'FP16', 'FP32', 'FP64', 'BYTES'] as const;
 
@@ -34,5 +38,14 @@ export const tritonDefinition: BackendDefinition = {
   defaultMix: { generate_stream: 1 },
   defaultMixFor: mixOf,
   check: (service) => checkLlmFields(service, { chat: [], defaultMix: mixOf }),
+  metrics: LLM_METRICS,
   load: () => import('./adapter.js'),
+  server: tritonServer,
+  // Triton serves its metrics on a port of its own, 8002 unless started with --metrics-port.
+  serverMetrics: (service) =>
+    llmMetricsSource(
+      service,
+      (base) => `${base.protocol}//${base.hostname}:8002/metrics`, // hostname keeps an IPv6 address's brackets
+      tritonServerReader(String(service.model ?? 'ensemble'), typeof service.model_version === 'string' ? service.model_version : undefined),
+    ),
 };

@@ -1,10 +1,9 @@
-import { z } from 'zod';
-import type { BackendDefinition } from '../../contract.js';
-import { payloadSizeField, sizeField } from '../../../recipe/fields.js';
-import { BOUNDS, boundedInt } from '../../../recipe/bounds.js';
+import type { BackendDefinition, MetricDeclaration } from '../../contract.js';
+import { minioServer } from './server.js';
 import { formatBytes, parseSizeBytes } from '../../../util/units.js';
 import { S3_MSG } from './messages.js';
-import { MAX_PARTS, MIN_PART_SIZE, DEFAULTS, endpointSource, parseEndpoint } from './options.js';
+import { MAX_PARTS, MIN_PART_SIZE, endpointSource, parseEndpoint } from './options.js';
+import { DEFAULTS, s3Fields } from './fields.js';
 
 type Problem = { path: (string | number)[]; message: string };
 
@@ -16,6 +15,11 @@ export const S3_OPERATIONS = ['put', 'get', 'head', 'stat', 'list', 'delete', 'm
 
 /** warp's `mixed` benchmark: GET 45 %, STAT 30 %, PUT 15 %, DELETE 10 %. */
 export const S3_DEFAULT_MIX = { get: 0.45, head: 0.3, put: 0.15, delete: 0.1 };
+
+/** GETs time their first byte (the adapter's `ttfb_ms`), as warp reports TTFB. */
+export const S3_METRICS: readonly MetricDeclaration[] = [
+  { name: 'ttfb_ms', kind: 'trend', unit: 'ms', operations: ['get'], description: 'time to first byte of a GET: from its send to the first byte of the body', reportAs: 'ttfb' },
+];
 
 function checkEndpoint(service: Record<string, unknown>, out: Problem[]): void {
   const source = endpointSource(service);
@@ -69,19 +73,11 @@ export const s3Definition: BackendDefinition = {
   // The seed's S3 service was MinIO, and its client took any backend name.
   aliases: ['minio'],
   description: 'S3-compatible object storage (put/get/head/list/delete/multipart_put of a size mix; MinIO, Ceph RGW, AWS)',
-  fields: {
-    initial_objects: boundedInt(0, BOUNDS.initialItems).optional(),
-    key_prefix: z.string().optional(),
-    multipart_threshold: sizeField.optional(),
-    part_size: payloadSizeField.optional(),
-    multipart_concurrency: z.int().min(1).max(64).optional(),
-    verify_checksums: z.boolean().optional(),
-    list_max_keys: z.int().min(1).max(1000).optional(),
-    path_style: z.boolean().optional(),
-    max_attempts: z.int().min(1).max(10).optional(),
-  },
+  fields: s3Fields,
   operations: S3_OPERATIONS,
   defaultMix: S3_DEFAULT_MIX,
   check,
+  metrics: S3_METRICS,
   load: () => import('./adapter.js'),
+  server: minioServer,
 };

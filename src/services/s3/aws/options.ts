@@ -1,22 +1,12 @@
 import { parseHttpUrl } from '../../shared/endpoint.js';
-import { parseSizeBytes } from '../../../util/units.js';
+import { fieldsOf } from '../../fields.js';
+import { DEFAULTS, s3Fields } from './fields.js';
 import { sizeClassesOf, type SizeClass } from '../../file_storage/posix/options.js';
 
 /** S3 refuses smaller parts (EntityTooSmall) for every part but the last. */
 export const MIN_PART_SIZE = 5 * 1024 ** 2;
 /** Nor does it accept more parts than this per upload. */
 export const MAX_PARTS = 10_000;
-
-export const DEFAULTS = {
-  region: 'us-east-1',
-  keyPrefix: 'aifb/',
-  objectSizes: { '1MB': 1 } as Record<string, number>,
-  initialObjects: 64,
-  partSize: 8 * 1024 ** 2,
-  multipartConcurrency: 4,
-  listMaxKeys: 1000,
-  maxAttempts: 1,
-};
 
 export interface S3Options {
   /** undefined: the SDK's AWS endpoint for the region. */
@@ -62,39 +52,30 @@ export function normaliseKeyPrefix(value: unknown): string {
   return value === '' || value.endsWith('/') ? value : `${value}/`;
 }
 
-function sizeOf(value: unknown): number | undefined {
-  return typeof value === 'number' || typeof value === 'string' ? parseSizeBytes(value) : undefined;
-}
-
-const text = (v: unknown): string => (typeof v === 'string' ? v : '');
-const intOr = (v: unknown, d: number): number => (typeof v === 'number' ? v : d);
-
-/**
- * The backend's options from the service's recipe fields. The recipe was validated
- * before (definition.ts), so bad values here are programming errors and throw.
- */
+/** The backend's options, from the service's parsed, defaulted fields (services/fields.ts). */
 export function s3OptionsOf(fields: Readonly<Record<string, unknown>>): S3Options {
-  const sizes = sizeClassesOf(fields.object_sizes ?? DEFAULTS.objectSizes);
+  const f = fieldsOf(s3Fields, fields);
+  const sizes = sizeClassesOf(f.object_sizes ?? DEFAULTS.objectSizes);
   if (sizes.length === 0) throw new Error('object_sizes has no size with a positive weight');
-  const source = endpointSource(fields);
+  const source = endpointSource(f);
   const endpoint = source ? parseEndpoint(source.text) : undefined;
   if (source && !endpoint) throw new Error(`invalid S3 endpoint in ${source.key}`);
   return {
     endpoint: endpoint?.href.replace(/\/$/, ''),
-    region: text(fields.region) || DEFAULTS.region,
-    bucket: text(fields.bucket_name),
-    accessKey: text(fields.access_key),
-    secretKey: text(fields.secret_key),
-    pathStyle: fields.path_style !== false,
+    region: f.region || DEFAULTS.region,
+    bucket: f.bucket_name ?? '',
+    accessKey: f.access_key ?? '',
+    secretKey: f.secret_key ?? '',
+    pathStyle: f.path_style,
     sizes,
-    initialObjects: intOr(fields.initial_objects, DEFAULTS.initialObjects),
-    keyPrefix: normaliseKeyPrefix(fields.key_prefix),
-    multipartThreshold: sizeOf(fields.multipart_threshold),
-    partSize: sizeOf(fields.part_size) ?? DEFAULTS.partSize,
-    multipartConcurrency: intOr(fields.multipart_concurrency, DEFAULTS.multipartConcurrency),
-    verifyChecksums: fields.verify_checksums === true,
-    listMaxKeys: intOr(fields.list_max_keys, DEFAULTS.listMaxKeys),
-    maxAttempts: intOr(fields.max_attempts, DEFAULTS.maxAttempts),
+    initialObjects: f.initial_objects,
+    keyPrefix: normaliseKeyPrefix(f.key_prefix),
+    multipartThreshold: f.multipart_threshold,
+    partSize: f.part_size,
+    multipartConcurrency: f.multipart_concurrency,
+    verifyChecksums: f.verify_checksums,
+    listMaxKeys: f.list_max_keys,
+    maxAttempts: f.max_attempts,
   };
 }
 

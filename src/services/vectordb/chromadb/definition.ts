@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { BackendDefinition } from '../../contract.js';
-import { BASE_OPERATIONS, DEFAULT_VECTOR_MIX, checkVectorFields, vectorFields, vectorOperationsFor } from '../common/fields.js';
+import { chromaServer } from './server.js';
+import { BASE_OPERATIONS, DEFAULT_VECTOR_MIX, checkVectorFields, VECTOR_METRICS, vectorFields, vectorOperationParams, vectorOperationsFor } from '../common/fields.js';
 import { parseHttpUrl, baseUrlText } from '../../shared/endpoint.js';
 
 const hnswKnob = z.int().min(1).max(100_000);
@@ -40,5 +41,8 @@ export const chromaDefinition: BackendDefinition = {
     if (url !== undefined && !parseHttpUrl(url)) out.push({ path: [typeof service.url === 'string' ? 'url' : 'service_url'], message: `"${url}" is not an http(s) URL` });
     return out;
   },
+  metrics: VECTOR_METRICS,
+  operationParams: vectorOperationParams,
   load: () => import('./adapter.js'),
+  server: chromaServer,
 };

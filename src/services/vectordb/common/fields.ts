@@ -1,3 +1,4 @@
+import type { MetricDeclaration } from '../../contract.js';
 import { BOUNDS, boundMessage } from '../../../recipe/bounds.js';
 import { z } from 'zod';
 import { VDB_MSG } from './messages.js';
@@ -37,20 +38,22 @@ const datasetShape = z.strictObject({
 const knobValue = z.int().min(1).max(1_000_000);
 export const searchParamsShape = z.strictObject({ ef_search: knobValue.optional(), nprobe: knobValue.optional() });
 
-/** Keys of the shared vector workload (data, recall, sweep). */
+/** Keys of the shared vector workload (data, recall, sweep), with their defaults. */
 export const vectorFields = {
-  num_vectors: z.int().min(1).max(100_000_000).optional(),
-  num_queries: z.int().min(1).max(1_000_000).optional(),
+  num_vectors: z.int().min(1).max(100_000_000).default(10_000),
+  num_queries: z.int().min(1).max(1_000_000).default(1000),
+  /** Unset leaves it to the data (an ann-benchmarks file's metric, else l2). */
   distance: z.enum(DISTANCES).optional(),
-  clusters: z.int().min(1).max(1_000_000).optional(),
+  clusters: z.int().min(1).max(1_000_000).default(32),
+  /** Unset: the service's seed. */
   data_seed: z.int().min(0).optional(),
   dataset: datasetShape.optional(),
   cache_dir: z.string().min(1).optional(),
-  insert_batch: z.int().min(1).max(100_000).optional(),
-  load_concurrency: z.int().min(1).max(256).optional(),
-  recall_sample: z.number().min(0).max(1).optional(),
-  filter_selectivity: z.number().gt(0).max(1).optional(),
-  search_params: z.array(searchParamsShape).min(1).max(64).optional(),
+  insert_batch: z.int().min(1).max(100_000).default(1),
+  load_concurrency: z.int().min(1).max(256).default(1),
+  recall_sample: z.number().min(0).max(1).default(1),
+  filter_selectivity: z.number().gt(0).max(1).default(0.1),
+  search_params: z.array(searchParamsShape).min(1).max(64).default([]),
 } satisfies z.ZodRawShape;
 
 /** `search@ef_search=64,nprobe=8`: the operation name of one entry of `search_params`. */
@@ -58,6 +61,27 @@ export function variantName(params: SearchParams): string {
   const parts = SEARCH_KNOBS.filter((k) => params[k] !== undefined).map((k) => `${k}=${params[k]}`);
   return `search@${parts.join(',')}`;
 }
+
+/** The operations' knobs, stored with the run for the recall–QPS curve: plain `search` (the service's own settings) and each `search_params` entry. */
+export function vectorOperationParams(service: Readonly<Record<string, unknown>>): Record<string, Record<string, number>> {
+  const out: Record<string, Record<string, number>> = { search: {} };
+  for (const p of paramsList(service)) out[variantName(p)] = Object.fromEntries(SEARCH_KNOBS.flatMap((k) => (p[k] === undefined ? [] : [[k, Number(p[k])]])));
+  return out;
+}
+
+/** recall@k of each search against the exact ground truth (common/workload.ts), per operation for the recall–QPS curve. */
+export const VECTOR_METRICS: readonly MetricDeclaration[] = [
+  {
+    name: 'recall',
+    kind: 'rate',
+    unit: 'fraction',
+    operations: ['search', 'search_filtered'],
+    description: 'recall@k: the share of the true k nearest neighbours a search returned',
+    reportAs: 'recall',
+    perOperation: true,
+    countAs: 'searches',
+  },
+];
 
 function paramsList(service: Record<string, unknown>): SearchParams[] {
   const list = service.search_params;

@@ -1,7 +1,8 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { ServiceSpec } from '../../../recipe/types.js';
-import { DISTANCES, variantName, type Distance, type SearchParams } from './fields.js';
+import { fieldsOf } from '../../fields.js';
+import { vectorFields, variantName, type Distance, type SearchParams } from './fields.js';
 
 /** The shared workload's settings, read from a validated recipe. */
 export interface VectorOptions {
@@ -26,15 +27,8 @@ export interface VectorOptions {
   collectionPrefix: string | undefined;
 }
 
-export const DEFAULTS = {
-  dimension: 128,
-  numVectors: 10_000,
-  numQueries: 1000,
-  clusters: 32,
-  k: 10,
-  batchSize: 1000,
-  filterSelectivity: 0.1,
-};
+/** Defaults of the common keys the vector workload reads (its own keys carry theirs in fields.ts). */
+export const DEFAULTS = { k: 10, batchSize: 1000 };
 
 /** Where synthetic data's ground truth is cached when the recipe names no cache_dir. */
 export function defaultCacheDir(env: NodeJS.ProcessEnv = process.env): string {
@@ -42,34 +36,29 @@ export function defaultCacheDir(env: NodeJS.ProcessEnv = process.env): string {
   return join(base, 'aifb', 'vectordb');
 }
 
-/** A recipe value that is a number, else undefined (fields are validated before). */
+/** A recipe value that is a number, else undefined (for backend keys not yet parsed by shape). */
 export const num = (v: unknown): number | undefined => (typeof v === 'number' ? v : undefined);
-const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
 
-/** Reads the vector workload's options from a service (validated before, so no checks here). */
+/** The vector workload's options, from the service's parsed, defaulted fields (services/fields.ts). */
 export function vectorOptionsOf(spec: Pick<ServiceSpec, 'fields' | 'seed'>): VectorOptions {
-  const f = spec.fields;
-  const distance = (DISTANCES as readonly unknown[]).includes(f.distance) ? (f.distance as Distance) : undefined;
-  const ds = f.dataset as { base?: unknown; queries?: unknown; neighbors?: unknown } | undefined;
-  const variants = new Map<string, SearchParams>();
-  for (const p of Array.isArray(f.search_params) ? (f.search_params as SearchParams[]) : []) variants.set(variantName(p), p);
-  const dataset = ds && typeof ds.base === 'string' ? { base: ds.base, ...(str(ds.queries) ? { queries: str(ds.queries) } : {}), ...(str(ds.neighbors) ? { neighbors: str(ds.neighbors) } : {}) } : undefined;
+  const f = fieldsOf(vectorFields, spec.fields);
+  const ds = f.dataset;
   return {
-    dimension: num(f.dimension),
-    numVectors: num(f.num_vectors) ?? DEFAULTS.numVectors,
-    numQueries: num(f.num_queries) ?? DEFAULTS.numQueries,
-    distance,
-    clusters: num(f.clusters) ?? DEFAULTS.clusters,
-    dataSeed: num(f.data_seed) ?? spec.seed,
-    dataset,
-    cacheDir: str(f.cache_dir) ?? defaultCacheDir(),
-    k: num(f.search_k) ?? DEFAULTS.k,
-    batchSize: num(f.batch_size) ?? DEFAULTS.batchSize,
-    insertBatch: num(f.insert_batch) ?? 1,
-    loadConcurrency: num(f.load_concurrency) ?? 1,
-    recallSample: num(f.recall_sample) ?? 1,
-    filterSelectivity: num(f.filter_selectivity) ?? DEFAULTS.filterSelectivity,
-    variants,
-    collectionPrefix: str(f.collection_name),
+    dimension: f.dimension,
+    numVectors: f.num_vectors,
+    numQueries: f.num_queries,
+    distance: f.distance,
+    clusters: f.clusters,
+    dataSeed: f.data_seed ?? spec.seed,
+    dataset: ds ? { base: ds.base, ...(ds.queries ? { queries: ds.queries } : {}), ...(ds.neighbors ? { neighbors: ds.neighbors } : {}) } : undefined,
+    cacheDir: f.cache_dir ?? defaultCacheDir(),
+    k: f.search_k ?? DEFAULTS.k,
+    batchSize: f.batch_size ?? DEFAULTS.batchSize,
+    insertBatch: f.insert_batch,
+    loadConcurrency: f.load_concurrency,
+    recallSample: f.recall_sample,
+    filterSelectivity: f.filter_selectivity,
+    variants: new Map(f.search_params.map((p): [string, SearchParams] => [variantName(p), p])),
+    collectionPrefix: f.collection_name || undefined,
   };
 }

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { BackendDefinition } from '../../contract.js';
-import { BASE_OPERATIONS, DEFAULT_VECTOR_MIX, checkVectorFields, vectorFields, vectorOperationsFor } from '../common/fields.js';
+import { BASE_OPERATIONS, DEFAULT_VECTOR_MIX, checkVectorFields, VECTOR_METRICS, vectorFields, vectorOperationParams, vectorOperationsFor } from '../common/fields.js';
 
 /** Faiss keeps no metadata, so it has no filtered search. */
 const FAISS_OPERATIONS = BASE_OPERATIONS.filter((op) => op !== 'search_filtered');
@@ -38,5 +38,7 @@ export const faissDefinition: BackendDefinition = {
   defaultMix: DEFAULT_VECTOR_MIX,
   operationsFor: vectorOperationsFor(FAISS_OPERATIONS),
   check,
+  metrics: VECTOR_METRICS,
+  operationParams: vectorOperationParams,
   load: () => import('./adapter.js'),
 };

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { BackendDefinition } from '../../contract.js';
-import { BASE_OPERATIONS, DEFAULT_VECTOR_MIX, checkVectorFields, vectorFields, vectorOperationsFor } from '../common/fields.js';
+import { BASE_OPERATIONS, DEFAULT_VECTOR_MIX, checkVectorFields, VECTOR_METRICS, vectorFields, vectorOperationParams, vectorOperationsFor } from '../common/fields.js';
 
 export const PG_INDEXES = ['hnsw', 'ivfflat', 'none'] as const;
 
@@ -40,5 +40,7 @@ export const pgvectorDefinition: BackendDefinition = {
   defaultMix: DEFAULT_VECTOR_MIX,
   operationsFor: vectorOperationsFor(BASE_OPERATIONS),
   check,
+  metrics: VECTOR_METRICS,
+  operationParams: vectorOperationParams,
   load: () => import('./adapter.js'),
 };

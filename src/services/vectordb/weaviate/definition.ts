@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { BackendDefinition } from '../../contract.js';
-import { BASE_OPERATIONS, DEFAULT_VECTOR_MIX, checkVectorFields, vectorFields, vectorOperationsFor } from '../common/fields.js';
+import { weaviateServer } from './server.js';
+import { BASE_OPERATIONS, DEFAULT_VECTOR_MIX, checkVectorFields, VECTOR_METRICS, vectorFields, vectorOperationParams, vectorOperationsFor } from '../common/fields.js';
 import { baseUrlText, parseHttpUrl } from '../../shared/endpoint.js';
 
 /** Weaviate's vectorIndexType values aifb creates: `flat` searches exhaustively (exact). */
@@ -41,5 +42,8 @@ export const weaviateDefinition: BackendDefinition = {
     if (url !== undefined && !parseHttpUrl(url)) out.push({ path: [typeof service.url === 'string' ? 'url' : 'service_url'], message: `"${url}" is not an http(s) URL` });
     return out;
   },
+  metrics: VECTOR_METRICS,
+  operationParams: vectorOperationParams,
   load: () => import('./adapter.js'),
+  server: weaviateServer,
 };

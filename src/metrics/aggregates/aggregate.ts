@@ -1,4 +1,4 @@
-import { Distribution, type DistSummary } from '../metrics/distribution.js';
+import { Distribution, type DistSummary } from '../distribution.js';
 
 /** Counts and distributions for one slice of samples (a service, or one operation of it). */
 export class SliceAggregate {

@@ -1,4 +1,4 @@
-import { Distribution, type DistSummary } from '../metrics/distribution.js';
+import { Distribution, type DistSummary } from '../distribution.js';
 
 /** Figures of the requests at one position of their chat session. */
 export interface TurnReport {

@@ -1,6 +1,7 @@
-import { ROW_COLUMNS } from '../metrics/rows.js';
-import type { StoredServiceRow } from '../metrics/store.js';
-import type { Slo } from '../recipe/types.js';
+import { ROW_COLUMNS } from '../rows.js';
+import type { StoredServiceRow } from '../rows.js';
+import type { Slo } from '../../recipe/types.js';
+import type { MetricDeclaration } from '../declaration.js';
 import { LlmAggregate, SliceAggregate } from './aggregate.js';
 import { ExtrasAggregate } from './extras.js';
 import { ServiceSeries } from './service-series.js';
@@ -21,8 +22,9 @@ export class ServiceAccumulator {
   lastEnd = -Infinity;
 
   constructor(row?: StoredServiceRow) {
-    const load = row?.load ? (JSON.parse(row.load) as { slo?: Slo }) : {};
-    this.extras = new ExtrasAggregate(load.slo);
+    // The stored load carries the SLOs and the metrics the backend declared (orchestrator describeLoad).
+    const load = row?.load ? (JSON.parse(row.load) as { slo?: Slo; metrics?: MetricDeclaration[] }) : {};
+    this.extras = new ExtrasAggregate(load.slo, load.metrics);
   }
 }
 

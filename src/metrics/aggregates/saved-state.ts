@@ -1,11 +1,11 @@
 import type Database from 'better-sqlite3';
 import { deserialize, serialize } from 'node:v8';
-import { Distribution, type DistributionState } from '../metrics/distribution.js';
-import { ROW_COLUMNS } from '../metrics/rows.js';
-import type { StoredServiceRow } from '../metrics/store.js';
+import { Distribution, type DistributionState } from '../distribution.js';
+import { ROW_COLUMNS } from '../rows.js';
+import type { StoredServiceRow } from '../rows.js';
 import { RunAccumulator, ServiceAccumulator } from './accumulate.js';
 import { LlmAggregate, SliceAggregate } from './aggregate.js';
-import { ExtrasAggregate, RecallTally } from './extras.js';
+import { ExtrasAggregate, RateTally } from './extras.js';
 import { LogHistogram } from './loghist.js';
 import { ServiceSeries } from './service-series.js';
 import { SessionAggregate, TurnAggregate } from './sessions.js';
@@ -24,11 +24,11 @@ import { Bucket, SeriesAccumulator } from './timeseries.js';
  * field added to an aggregate is saved without more code. Bump FORMAT when a field's
  * meaning changes: older states are then ignored, not misread.
  */
-const FORMAT = 2;
+const FORMAT = 4;
 
 /** Classes whose instances are restored with their prototype (fields are set directly; no constructor runs). */
 const CLASSES: Record<string, { prototype: object }> = {
-  ServiceAccumulator, SliceAggregate, LlmAggregate, ExtrasAggregate, RecallTally,
+  ServiceAccumulator, SliceAggregate, LlmAggregate, ExtrasAggregate, RateTally,
   LogHistogram, ServiceSeries, SeriesAccumulator, Bucket, SessionAggregate, TurnAggregate,
 };
 

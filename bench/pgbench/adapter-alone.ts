@@ -1,0 +1,62 @@
+/**
+ * aifb's PostgreSQL adapter without the engine and the store: the adapter's own
+ * prepare/execute/release in `clients` closed loops, on aifb's table as its presets load
+ * it. The gap between this and the driver alone is the adapter's (pool, statements,
+ * result checks); the gap between this and aifb is the engine's and the store's.
+ */
+import { loadRecipeText } from '../../src/recipe/load.js';
+import { builtinRegistry } from '../../src/services/catalog.js';
+import { createAdapter } from '../../src/services/database/postgres/adapter.js';
+import { createLogger } from '../../src/util/log.js';
+import { createRng } from '../../src/util/rng.js';
+import type { Conn, Figures } from './pgbench.js';
+
+export async function adapterAlone(c: Conn, preset: 'select-only' | 'tpcb', clients: number, seconds: number, rows: number): Promise<Figures> {
+  const text = `benchmark: {name: adapter-alone}
+services:
+  - service_name: adapter
+    service_type: postgresql
+    host: ${c.host}
+    port: ${c.port}
+    user: ${c.user}
+    database: ${c.database}
+    password: \${BENCH_PGPASSWORD}
+    preset: ${preset}
+    initial_rows: ${rows}
+    row_size: 84
+    duration: ${seconds}s
+    load: {clients: ${clients}}
+`;
+  const plan = loadRecipeText(text, 'adapter-alone.yaml', { registry: builtinRegistry, env: { BENCH_PGPASSWORD: c.password } });
+  const adapter = createAdapter(plan.services[0]!);
+  const log = createLogger('warn', () => {});
+  const stop = new AbortController();
+  await adapter.setup({ benchmarkId: `alone_${process.pid}_${Date.now()}`, rng: createRng(1), log, signal: stop.signal });
+  const operation = preset === 'tpcb' ? 'tpcb' : 'select';
+  const rng = createRng(2);
+  let n = 0;
+  let latencySum = 0;
+  let failed = 0;
+  const start = performance.now();
+  const end = start + seconds * 1000;
+  try {
+    await Promise.all(
+      Array.from({ length: clients }, async () => {
+        for (let t = performance.now(); t < end; ) {
+          const op = adapter.prepare(operation, rng);
+          const r = await adapter.execute(op, stop.signal);
+          adapter.release?.(op, r);
+          const now = performance.now();
+          if (r.ok) n++;
+          else failed++;
+          latencySum += now - t;
+          t = now;
+        }
+      }),
+    );
+  } finally {
+    await adapter.teardown({ benchmarkId: 'adapter-alone', log, failed: false });
+  }
+  if (failed > 0) throw new Error(`adapter alone: ${failed} failed operations`);
+  return { tps: n / ((performance.now() - start) / 1000), latencyMs: latencySum / n, transactions: n };
+}

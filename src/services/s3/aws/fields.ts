@@ -1,0 +1,31 @@
+import { z } from 'zod';
+import { payloadSizeField, sizeField } from '../../../recipe/fields.js';
+import { BOUNDS, boundedInt } from '../../../recipe/bounds.js';
+import { parseSizeBytes } from '../../../util/units.js';
+
+export const DEFAULTS = {
+  region: 'us-east-1',
+  keyPrefix: 'aifb/',
+  objectSizes: { '1MB': 1 } as Record<string, number>,
+  initialObjects: 64,
+  partSize: 8 * 1024 ** 2,
+  multipartConcurrency: 4,
+  listMaxKeys: 1000,
+  maxAttempts: 1,
+};
+
+const bytes = (v: string | number) => parseSizeBytes(v)!;
+
+/** The keys the S3 backend adds, with their defaults (sizes in bytes once parsed). */
+export const s3Fields = {
+  initial_objects: boundedInt(0, BOUNDS.initialItems).default(DEFAULTS.initialObjects),
+  key_prefix: z.string().optional(),
+  /** `put` of an object at least this large goes multipart; unset: never. */
+  multipart_threshold: sizeField.transform(bytes).optional(),
+  part_size: payloadSizeField.transform(bytes).default(DEFAULTS.partSize),
+  multipart_concurrency: z.int().min(1).max(64).default(DEFAULTS.multipartConcurrency),
+  verify_checksums: z.boolean().default(false),
+  list_max_keys: z.int().min(1).max(1000).default(DEFAULTS.listMaxKeys),
+  path_style: z.boolean().default(true),
+  max_attempts: z.int().min(1).max(10).default(DEFAULTS.maxAttempts),
+} satisfies z.ZodRawShape;
