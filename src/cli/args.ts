@@ -1,16 +1,71 @@
-import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { Command as Commander, CommanderError, Option } from 'commander';
 import { UsageError } from '../errors.js';
 
-/** parseArgs with our error type, so a bad flag is exit code 2 with one line. */
-type Options = NonNullable<ParseArgsConfig['options']>;
-type Parsed<T extends Options> = ReturnType<typeof parseArgs<{ args: string[]; options: T; allowPositionals: true; strict: true }>>;
+/** One flag of a command: a value (`--out DIR`) or a switch (`--quiet`). */
+export interface FlagSpec {
+  type: 'string' | 'boolean';
+  /** The flag may be given several times; its values come as a list. */
+  multiple?: boolean;
+  short?: string;
+}
+export type Options = Record<string, FlagSpec>;
 
+type Value<F extends FlagSpec> = F['type'] extends 'boolean' ? boolean : F['multiple'] extends true ? string[] : string;
+export interface Parsed<T extends Options> {
+  values: { [K in keyof T]?: Value<T[K]> };
+  positionals: string[];
+}
+
+/**
+ * Parses a command's arguments with commander: unknown flags get a did-you-mean, a bad
+ * flag is a UsageError (exit code 2, one line). Help stays each command's own text.
+ */
 export function parseCommandArgs<T extends Options>(args: string[], options: T, command: string): Parsed<T> {
+  const cmd = commanderFor(options, command);
   try {
-    return parseArgs({ args, options, allowPositionals: true, strict: true });
+    cmd.parse(args, { from: 'user' });
   } catch (err) {
-    throw new UsageError(`${command}: ${(err as Error).message.split('\n')[0]} (see aifb ${command} --help)`, { cause: err });
+    if (!(err instanceof CommanderError)) throw err;
+    throw new UsageError(`${command}: ${oneLine(err.message)} (see aifb ${command} --help)`, { cause: err });
   }
+  const values: Record<string, unknown> = {};
+  for (const opt of cmd.options) {
+    const v = cmd.getOptionValue(opt.attributeName());
+    // commander reads `--no-grafana` as grafana=false (true when absent); ours is the switch itself.
+    if (opt.negate) {
+      if (v === false) values[opt.long!.slice(2)] = true;
+    } else if (v !== undefined) values[opt.long!.slice(2)] = v;
+  }
+  return { values: values as Parsed<T>['values'], positionals: cmd.args };
+}
+
+/** The commander program for one command's flags; also what shell completion lists. */
+export function commanderFor(options: Options, command: string): Commander {
+  const cmd = new Commander(command)
+    .exitOverride()
+    .helpOption(false)
+    .allowExcessArguments(true)
+    .showSuggestionAfterError(true)
+    .configureOutput({ writeErr: () => {}, writeOut: () => {}, outputError: () => {} })
+    .argument('[args...]');
+  for (const [name, spec] of Object.entries(options)) {
+    const flags = `${spec.short ? `-${spec.short}, ` : ''}--${name}${spec.type === 'string' ? ' <value>' : ''}`;
+    const opt = new Option(flags);
+    if (spec.multiple) opt.argParser((v: string, prev: string[] | undefined) => [...(prev ?? []), v]);
+    // `--quiet=yes` is no switch; node's parseArgs refused it and so do we.
+    cmd.addOption(opt);
+  }
+  return cmd;
+}
+
+/** commander's "error: unknown option '--rat'\n(Did you mean --rate?)" as one line. */
+function oneLine(message: string): string {
+  return message
+    .replace(/^error: /, '')
+    .split('\n')
+    .map((s) => s.trim())
+    .filter(Boolean)
+    .join(' ');
 }
 
 /** A positive integer flag value. */

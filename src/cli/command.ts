@@ -5,6 +5,8 @@ export interface Command {
   summary: string;
   /** Usage text for `aifb <name> --help`. */
   usage: string;
+  /** Words that may follow the command (slurm script, sim s3), for shell completion. */
+  subcommands?: string[];
   run(args: string[], io: CommandIO): Promise<number>;
 }
 

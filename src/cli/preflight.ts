@@ -1,5 +1,5 @@
 import { mkdirSync, statSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { UsageError, AifbError } from '../errors.js';
 import { createOwnedFileSync, removeOwnedSync } from '../util/owned.js';
@@ -69,4 +69,21 @@ export function checkMetricsDb(path: string): void {
   } catch (err) {
     throw new AifbError('bad-input', `metrics_db ${path}: its directory cannot be made (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`, { cause: err });
   }
+}
+
+/**
+ * `--out DIR` resolved against the working directory and refused when it names something
+ * that is not a directory (a file of the user's is left as it is, never replaced).
+ */
+export function outDirArg(cwd: string, out: string | undefined, command: string): string | undefined {
+  if (out === undefined) return undefined;
+  const dir = resolve(cwd, out);
+  let isDir = true;
+  try {
+    isDir = statSync(dir).isDirectory();
+  } catch {
+    // Missing: it is made when the output is written.
+  }
+  if (!isDir) throw new UsageError(`${command}: --out ${out} is an existing file, not a directory: name a directory (made if missing); the file is left as it is`);
+  return dir;
 }

@@ -19,6 +19,7 @@ import { builtinRegistry } from '../services/catalog.js';
 import { checkLoadFields, buildPlan } from './plan.js';
 import { applySeedCompat } from './seed.js';
 import type { Plan } from './types.js';
+import { applyOverrides, OVERRIDES_HEADER, type Override } from './overrides.js';
 
 export interface LoadOptions {
   registry: BackendRegistry;
@@ -29,6 +30,8 @@ export interface LoadOptions {
    * reference stays as written; a field that needs a number there still fails.
    */
   missingEnv?: 'error' | 'warn';
+  /** Changes from the command line (--set, --rate, …), applied before validation (src/recipe/overrides.ts). */
+  overrides?: readonly Override[];
 }
 
 /** Reads, validates and normalises a recipe file; throws one RecipeError listing every problem. */
@@ -82,7 +85,7 @@ export function loadRecipeText(text: string, file: string, options: LoadOptions)
   const issues: RecipeIssue[] = [];
   // Messages quote values; a value from the environment or under a secret-named key is scrubbed out.
   const issueAt = (path: PathSegment[], message: string, isKey = false) =>
-    issues.push({ position: locate(doc, lines, file, path, isKey), path: scrub(formatPath(path)), message: scrub(message) });
+    issues.push({ position: locate(doc, lines, file, path, isKey), path: scrub(formatPath(path)), message: scrub(message + overrideNote(path)) });
 
   const dups = doc.errors.length > 0 ? [] : duplicateKeys(doc);
   if (doc.errors.length > 0 || dups.length > 0) {
@@ -101,6 +104,14 @@ export function loadRecipeText(text: string, file: string, options: LoadOptions)
       }),
     ]);
   }
+
+  const overrides = options.overrides ?? [];
+  const applied = overrides.length ? applyOverrides(doc, overrides) : { paths: [] };
+  // A problem in a value the command line set names the flag: the file is not where it came from.
+  const overrideNote = (path: PathSegment[]) => {
+    const hit = applied.paths.findLast((a) => a.path.every((seg, i) => String(path[i]) === String(seg)) || path.every((seg, i) => String(a.path[i]) === String(seg)));
+    return hit ? ` (set by ${hit.flag})` : '';
+  };
 
   let raw: unknown;
   try {
@@ -135,11 +146,14 @@ export function loadRecipeText(text: string, file: string, options: LoadOptions)
   if (issues.length > 0) throw new RecipeError(issues);
 
   const redacted = redactRecipe(doc);
+  // The stored text is the recipe as run (overrides applied), headed by the flags that changed it.
+  const storedText = overrides.length ? `${OVERRIDES_HEADER}${scrub(JSON.stringify(overrides.map((o) => o.flag)))}\n${redacted.text}` : redacted.text;
   const plan = buildPlan(recipe, definitions, {
     file,
-    redactedText: redacted.text,
-    recipeHash: createHash('sha256').update(redacted.text).digest('hex'),
+    redactedText: storedText,
+    recipeHash: createHash('sha256').update(storedText).digest('hex'),
   });
+  plan.overrides = overrides.map((o) => scrub(o.flag));
   for (const path of redacted.plaintextPaths) plan.warnings.push(MSG.plaintextSecret(path));
   plan.warnings.push(...envWarnings);
   plan.services.forEach((s, i) => (s.position = locate(doc, lines, file, ['services', i])));

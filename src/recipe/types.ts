@@ -103,4 +103,6 @@ export interface Plan {
    * rewrote it into aifb's form (src/recipe/seed.ts); `aifb validate` prints them.
    */
   seedNotes?: string[];
+  /** Command-line changes applied to the recipe (`--rate web=50`), as written; secrets scrubbed. */
+  overrides?: string[];
 }

@@ -1,4 +1,5 @@
 import type Database from 'better-sqlite3';
+import { overridesInRecipeText } from '../recipe/overrides.js';
 import { generatorReports, type GeneratorReport } from './shards.js';
 import { RunError } from '../errors.js';
 import { Distribution } from '../metrics/distribution.js';
@@ -298,6 +299,7 @@ export function buildReport(db: Database.Database, benchmarkId?: string, now = n
     provenance: {
       recipe_file: run.recipe_file,
       recipe_hash: run.recipe_hash,
+      overrides: overridesInRecipeText(run.recipe_text),
       aifb_version: run.aifb_version,
       git_commit: run.git_commit,
       host: run.host,

@@ -24,7 +24,8 @@ export function storedRecipeText(db: Database.Database, benchmarkId: string): st
   return row?.recipe_text ?? null;
 }
 
-function isSqlite(path: string): boolean {
+/** The file starts with SQLite's header (a metrics database under any name). */
+export function isSqlite(path: string): boolean {
   const fd = openSync(path, 'r');
   try {
     const buf = Buffer.alloc(16);

@@ -142,6 +142,9 @@ export function renderSummary(report: Report): string {
   const out: string[] = [];
   const status = report.partial ? 'PARTIAL (interrupted)' : report.status === 'complete' && report.thresholds?.failed ? 'complete, thresholds FAILED' : report.status;
   out.push(`Benchmark ${report.benchmark_id}${report.name ? ` — ${plain(report.name)}` : ''}: ${status}`);
+  // The figures below come from the recipe as changed by these flags: say so first.
+  const overrides = report.provenance?.overrides;
+  if (Array.isArray(overrides) && overrides.length) out.push(`Overrides: ${overrides.map((o) => plain(String(o))).join('  ')}`);
   const rows: string[][] = [];
   const ordered = servicesInOrder(report);
   for (const [name, s] of ordered) {

@@ -1,4 +1,5 @@
 /** A small leveled logger; every line goes through the scrubber, so no secret of the recipe is logged. */
+import { pino } from 'pino';
 import { scrub } from './scrub.js';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
@@ -43,4 +44,27 @@ export function toLogLevel(value: string | undefined): LogLevel {
     default:
       return 'info';
   }
+}
+
+/**
+ * The same logger writing one JSON object per line (pino): `level`, `time` (ISO), `msg`,
+ * `service` for a child, plus `bindings` (the benchmark id). Each line is scrubbed as a
+ * whole before it is written, so a secret is kept out of every field.
+ */
+export function createJsonLogger(level: LogLevel, write: (line: string) => void, bindings: Record<string, string> = {}): Logger {
+  const root = pino(
+    { level, base: bindings, timestamp: pino.stdTimeFunctions.isoTime, formatters: { level: (label) => ({ level: label }) } },
+    { write: (line: string) => write(scrub(line.replace(/\n$/, ''))) },
+  );
+  const wrap = (p: pino.Logger, prefix: string): Logger => ({
+    debug: (m) => p.debug(m),
+    info: (m) => p.info(m),
+    warn: (m) => p.warn(m),
+    error: (m) => p.error(m),
+    child: (name) => {
+      const path = prefix ? `${prefix}/${name}` : name;
+      return wrap(root.child({ service: path }), path);
+    },
+  });
+  return wrap(root, '');
 }

@@ -1,19 +1,41 @@
-import { writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { UsageError } from '../../errors.js';
 import { compareReports, DEFAULT_COMPARE } from '../../report/compare.js';
 import { comparisonHtml, renderComparison } from '../../report/compare-render.js';
-import { openRunSource, type RunSource } from '../../report/source.js';
+import { isSqlite, openRunSource, type RunSource } from '../../report/source.js';
 import { parseCommandArgs } from '../args.js';
 import type { Command } from '../command.js';
 import { EXIT } from '../exit-codes.js';
+import { comparabilityWarnings } from '../compare-warnings.js';
+import { openMetricsDb } from '../../metrics/store.js';
+
+/**
+ * `aifb compare metrics.db`: the database's two newest runs, older first (the baseline).
+ * A JSON report or `db#id` alone is one run: returned as is, for the "two runs" error.
+ */
+function newestTwo(spec: string, cwd: string): string[] {
+  const path = resolve(cwd, spec);
+  if (spec.includes('#') || !existsSync(path) || !isSqlite(path)) return [spec];
+  const db = openMetricsDb(path);
+  try {
+    const ids = (db.prepare('SELECT benchmark_id FROM runs ORDER BY started_at DESC, rowid DESC LIMIT 2').all() as { benchmark_id: string }[]).map((r) => r.benchmark_id);
+    if (ids.length < 2) throw new UsageError(`compare: ${spec} holds ${ids.length} run(s); comparing needs two (name a second run or database)`);
+    return ids.reverse().map((id) => `${spec}#${id}`);
+  } finally {
+    db.close();
+  }
+}
 
 const USAGE = `aifb compare A B [C ...] [options]
+       aifb compare metrics.db        (its two newest runs: the older is the baseline)
 
 Compares runs with the first one (the baseline), per service and operation: the change in
 p50, p99, throughput and error rate, and whether each is beyond run-to-run noise
 (Mann–Whitney U on per-bucket values; docs/reports.md). A run is a JSON report, a metrics
-database (its newest run) or metrics.db#benchmark_id.
+database (its newest run) or metrics.db#benchmark_id. A warning names each service whose
+measured window, load (mode, rate, clients, arrival, in-flight cap, stages) or operation mix
+differs from the baseline's.
 
 Options:
   --json                  print the comparison as JSON
@@ -48,13 +70,14 @@ export const compareCommand: Command = {
       },
       'compare',
     );
-    if (positionals.length < 2) throw new UsageError('compare: name at least two runs (aifb compare a.json b.json)');
+    const specs = positionals.length === 1 ? newestTwo(positionals[0]!, io.cwd) : positionals;
+    if (specs.length < 2) throw new UsageError('compare: name at least two runs (aifb compare a.json b.json), or one metrics database with two runs');
     const alpha = fraction(values.alpha, 'alpha', DEFAULT_COMPARE.alpha);
     if (alpha === 0) throw new UsageError('--alpha must be above 0');
     const minChange = fraction(values['min-change'], 'min-change', DEFAULT_COMPARE.minChange);
     const sources: RunSource[] = [];
     try {
-      for (const p of positionals) sources.push(openRunSource(p, io.cwd));
+      for (const p of specs) sources.push(openRunSource(p, io.cwd));
     } finally {
       for (const s of sources) s.close();
     }
@@ -63,10 +86,12 @@ export const compareCommand: Command = {
     const runs = sources.map((s) => {
       const n = (seen.get(s.label) ?? 0) + 1;
       seen.set(s.label, n);
-      return { label: n > 1 ? `${s.label} (${n})` : s.label, report: s.report };
+      return { label: n > 1 ? `${s.label} (${n})` : s.label, report: s.report, recipeText: s.recipeText };
     });
     const minTailChange = fraction(values['min-tail-change'], 'min-tail-change', DEFAULT_COMPARE.minTailChange);
     const comparison = compareReports(runs, { alpha, minChange, minTailChange });
+    // Shown with the comparison's own notes: in the text, the HTML and the JSON.
+    comparison.warnings.push(...comparabilityWarnings(runs));
     if (values.html) {
       const path = resolve(io.cwd, values.html);
       writeFileSync(path, comparisonHtml(comparison, runs));

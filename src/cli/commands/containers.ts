@@ -57,6 +57,7 @@ export const containersCommand: Command = {
   name: 'containers',
   summary: 'pull container images into the cache Slurm jobs use (apptainer pull)',
   usage: USAGE,
+  subcommands: ['pull'],
   async run(args, io) {
     const [sub, ...rest] = args;
     if (sub !== 'pull') throw new UsageError(`containers: unknown subcommand "${sub ?? ''}"; expected pull`);

@@ -14,13 +14,15 @@ import { builtinRegistry, CATALOG_MODULE } from '../../services/catalog.js';
 import { startSeedServices } from '../../launch/seed.js';
 import { serviceLauncher } from '../../launch/service-launcher.js';
 import { systemClock } from '../../util/clock.js';
-import { createLogger, toLogLevel } from '../../util/log.js';
+import { createJsonLogger, createLogger, toLogLevel } from '../../util/log.js';
+import { logFormat } from '../log-format.js';
 import { parseCommandArgs, positiveInt } from '../args.js';
 import type { Command, CommandIO } from '../command.js';
 import { defaultRecipe, outputPaths, runLogSink } from '../paths.js';
 import { Progress } from '../progress.js';
+import { OVERRIDE_FLAGS, OVERRIDE_USAGE, overridesFrom } from '../overrides.js';
 import { EXIT } from '../exit-codes.js';
-import { checkBenchmarkId, checkMetricsDb, checkReportsDir, graceMsArg } from '../preflight.js';
+import { checkBenchmarkId, checkMetricsDb, checkReportsDir, graceMsArg, outDirArg } from '../preflight.js';
 import { startLiveExport } from '../../monitoring/live-export.js';
 import { LIVE_EXPORT_FLAGS, LIVE_EXPORT_USAGE, metricsPortArg, pushIntervalArg } from '../../monitoring/options.js';
 
@@ -37,12 +39,15 @@ Options:
                        run in parallel get a thread each; see docs/ARCHITECTURE.md)
   --pushgateway URL    Prometheus Pushgateway to push live metrics to
 ${LIVE_EXPORT_USAGE}
+${OVERRIDE_USAGE}
   --out DIR            write the report (and a relative metrics_db) into DIR
   --id ID              benchmark id to use (default benchmark_<unix time>_<random>)
   --grace SECONDS      after SIGINT/SIGTERM, how long in-flight requests may finish (default 5)
   --start-services     start the seed's services (a slurm block and a container_image, no
                        launcher) as Slurm jobs with Apptainer, as aifb slurm submit does;
                        without it they are external, already running at service_url
+  --log-format F       text (default) or json: one JSON object per log line (pino), on the
+                       terminal and in the run log; also AIFB_LOG=json. No live display then
   --quiet              no live display; plain lines only
   --json               print the report JSON on stdout (the summary goes to stderr)`;
 
@@ -69,8 +74,10 @@ export const runCommand: Command = {
         grace: { type: 'string' },
         quiet: { type: 'boolean' },
         json: { type: 'boolean' },
+        'log-format': { type: 'string' },
         'start-services': { type: 'boolean' },
         ...LIVE_EXPORT_FLAGS,
+        ...OVERRIDE_FLAGS,
       },
       'run',
     );
@@ -78,19 +85,23 @@ export const runCommand: Command = {
     const maxWorkers = positiveInt(values['max-workers'], 'max-workers') ?? 10;
     const graceMs = graceMsArg(values.grace, 5);
     const givenId = checkBenchmarkId(values.id);
-    const loaded = loadRecipeFile(recipePath, { registry: builtinRegistry, env: io.env });
+    const format = logFormat(values['log-format'], io.env);
+    const loaded = loadRecipeFile(recipePath, { registry: builtinRegistry, env: io.env, overrides: overridesFrom(values) });
     // --start-services: the seed's services (slurm block + container_image) start as Slurm jobs, as under aifb slurm submit.
     const plan = values['start-services'] ? startSeedServices(loaded) : loaded;
-    const paths = outputPaths(io.cwd, plan.global, values.out);
+    const paths = outputPaths(io.cwd, plan.global, outDirArg(io.cwd, values.out, 'run'));
     const benchmarkId = givenId ?? newBenchmarkId();
     checkMetricsDb(paths.metricsDb);
     checkReportsDir(paths.reportsDir);
-    const toTerminal = (l: string) => io.stderr.write(l + '\n');
+    let progress: Progress | undefined;
+    // While the bars are drawn, a log line goes above them rather than through them.
+    const toTerminal = (l: string) => (progress ? progress.log(l) : io.stderr.write(l + '\n'));
     const toFile = runLogSink(join(paths.logsDir, `${benchmarkId}.log`), toTerminal);
-    const log = createLogger(toLogLevel(plan.global.logLevel), (l) => {
+    const both = (l: string) => {
       toTerminal(l);
       toFile(l);
-    });
+    };
+    const log = format === 'json' ? createJsonLogger(toLogLevel(plan.global.logLevel), both, { benchmark_id: benchmarkId }) : createLogger(toLogLevel(plan.global.logLevel), both);
     for (const w of plan.warnings) log.warn(w);
     for (const n of plan.seedNotes ?? []) log.info(`seed: ${n}`);
     const exporter = await startLiveExport({
@@ -144,7 +155,8 @@ export const runCommand: Command = {
     process.on('SIGTERM', onSignal);
 
     const mode = values.quiet ? 'plain' : io.stderr.isTTY ? 'live' : 'plain';
-    const progress = new Progress(io.stderr, () => clock.now(), values.quiet ? 'off' : mode);
+    // JSON logs are for a machine: no progress lines among them.
+    progress = new Progress(io.stderr, () => clock.now(), values.quiet || format === 'json' ? 'off' : mode);
     log.info(`benchmark ${benchmarkId}: ${plan.services.length} service(s) from ${recipePath}; metrics in ${paths.metricsDb}`);
     let thresholdAbort = false;
     const watch = new ThresholdWatch((failures) => {

@@ -145,6 +145,7 @@ export const simCommand: Command = {
   name: 'sim',
   summary: 'serve the LLM simulator (OpenAI/vLLM, Ollama and Triton protocols)',
   usage: `${USAGE}\n\n${SIM_S3_USAGE}`,
+  subcommands: ['llm', 's3'],
   async run(args, io) {
     if (args[0] === 's3') return runSimS3(args.slice(1), io);
     if (args.includes('--help') || args.includes('-h')) {

@@ -1,4 +1,4 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { UsageError } from '../../errors.js';
 import { probeInJob } from '../../launch/probe.js';
@@ -15,7 +15,7 @@ import { createLogger } from '../../util/log.js';
 import { parseCommandArgs, positiveInt } from '../args.js';
 import type { Command, CommandIO } from '../command.js';
 import { EXIT } from '../exit-codes.js';
-import { checkBenchmarkId } from '../preflight.js';
+import { checkBenchmarkId, makeDirs, outDirArg } from '../preflight.js';
 import { newBenchmarkId } from './run.js';
 import { generatorsCmd } from './slurm-generators.js';
 
@@ -83,8 +83,8 @@ async function scriptCmd(args: string[], io: CommandIO): Promise<number> {
   const { values, submission } = prepare(args, io, 'script');
   const files = [...submission.services, submission.client];
   if (values.out !== undefined) {
-    const dir = resolve(io.cwd, values.out);
-    mkdirSync(dir, { recursive: true });
+    const dir = outDirArg(io.cwd, values.out, 'slurm script')!;
+    makeDirs(dir);
     for (const f of files) writeFileSync(join(dir, f.file.split('/').at(-1)!), f.text, { mode: 0o700 });
     io.stdout.write(`${files.length} script(s) written to ${dir}\n`);
     return EXIT.ok;
@@ -222,6 +222,7 @@ export const slurmCommand: Command = {
   name: 'slurm',
   summary: 'run services and the benchmark as Slurm jobs (script, submit, status, cancel, logs)',
   usage: USAGE,
+  subcommands: Object.keys(SUB),
   async run(args: string[], io: CommandIO): Promise<number> {
     const [sub, ...rest] = args;
     const fn = sub ? SUB[sub] : undefined;

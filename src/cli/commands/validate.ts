@@ -3,6 +3,7 @@ import type { LoadProfile, Plan, ServiceSpec } from '../../recipe/types.js';
 import { builtinRegistry } from '../../services/catalog.js';
 import { MSG } from '../../messages.js';
 import { parseCommandArgs } from '../args.js';
+import { OVERRIDE_FLAGS, OVERRIDE_USAGE, overridesFrom } from '../overrides.js';
 import type { Command, CommandIO } from '../command.js';
 import { AifbError, UsageError } from '../../errors.js';
 import { EXIT } from '../exit-codes.js';
@@ -19,9 +20,14 @@ how and where it starts (external, local process, Slurm job; command; readiness)
 steps of a sweep or search, and how long the load will take. Two services that would start
 on one host with the same port are warned about. Problems are reported as
 file:line:column with the path of the field; exit code 2 if any recipe has one. An unset
-\${VAR} is a warning here (a static check needs no secrets); aifb run refuses it.`,
+\${VAR} is a warning here (a static check needs no secrets); aifb run refuses it.
+
+Options:
+  --json               the result as JSON
+${OVERRIDE_USAGE}`,
   async run(args, io) {
-    const { values, positionals } = parseCommandArgs(args, { json: { type: 'boolean' }, recipe: { type: 'string' } }, 'validate');
+    const { values, positionals } = parseCommandArgs(args, { json: { type: 'boolean' }, recipe: { type: 'string' }, ...OVERRIDE_FLAGS }, 'validate');
+    const overrides = overridesFrom(values);
     const files = [...(values.recipe ? [values.recipe] : []), ...positionals];
     if (files.length === 0) throw new UsageError('validate: name the recipe file (aifb validate recipe.yaml)');
     let bad = 0;
@@ -29,7 +35,7 @@ file:line:column with the path of the field; exit code 2 if any recipe has one. 
     for (const file of files) {
       let plan: Plan;
       try {
-        plan = loadRecipeFile(file, { registry: builtinRegistry, env: io.env, missingEnv: 'warn' });
+        plan = loadRecipeFile(file, { registry: builtinRegistry, env: io.env, missingEnv: 'warn', overrides });
       } catch (err) {
         // With one file the CLI reports it as for every command; with several, each is checked.
         if (files.length === 1 || !(err instanceof AifbError) || err.kind !== 'bad-input') throw err;
@@ -46,7 +52,7 @@ file:line:column with the path of the field; exit code 2 if any recipe has one. 
       notes.push(...portClashes(starts));
       if (values.json) {
         const services = plan.services.map(({ fields: _f, ...rest }, i) => ({ ...rest, start: { how: starts[i]!.how, text: starts[i]!.text } }));
-        json.push({ file, valid: true, warnings: notes, seed_notes: plan.seedNotes ?? [], estimated_load_seconds: inSeconds(estimate(plan)), services });
+        json.push({ file, valid: true, overrides: plan.overrides ?? [], warnings: notes, seed_notes: plan.seedNotes ?? [], estimated_load_seconds: inSeconds(estimate(plan)), services });
       } else describe(file, plan, notes, io, (name) => starts.find((x) => x.service === name)!.text);
     }
     if (values.json) io.stdout.write(JSON.stringify(files.length === 1 ? json[0] : json, null, 2) + '\n');
@@ -59,6 +65,7 @@ function describe(file: string, plan: Plan, notes: string[], io: CommandIO, star
   for (const n of notes) io.stderr.write(`warning: ${n}\n`);
   for (const n of plan.seedNotes ?? []) io.stderr.write(`seed: ${n}\n`);
   io.stdout.write(`${file}: valid, ${plan.services.length} service(s)\n`);
+  if (plan.overrides?.length) io.stdout.write(`  overrides: ${plan.overrides.join('  ')}\n`);
   for (const s of plan.services) {
     const l = s.load;
     const load = l.mode === 'open' ? `open loop ${l.arrival} ${l.rate} req/s, max_in_flight ${l.maxInFlight}` : `closed loop ${l.clients} client(s)`;
