@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
+import { scrub } from '../util/scrub.js';
 
 export interface Provenance {
   aifbVersion: string;
@@ -60,6 +61,7 @@ export function collectProvenance(env: NodeJS.ProcessEnv = process.env, argv = p
     os: `${os.type()} ${os.release()} ${os.arch()}`,
     nodeVersion: process.version,
     slurm,
-    commandLine: redactUrlCredentials(argv.slice(2).join(' ')),
+    // A secret given on the command line (`--set …password=…`) is one the recipe now holds: scrubbed like it.
+    commandLine: scrub(redactUrlCredentials(argv.slice(2).join(' '))),
   };
 }

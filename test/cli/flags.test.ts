@@ -1,9 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { execFile, execFileSync } from 'node:child_process';
+import { promisify } from 'node:util';
+import { readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { runCli, tempDir } from '../helpers/cli.js';
+import { repoRoot, runCli, tempDir } from '../helpers/cli.js';
 import { countingServer } from '../helpers/http-server.js';
 import type { Report } from '../../src/report/types.js';
 
@@ -114,4 +115,21 @@ test('aifb run --rate/--duration/--clients/--set: the run uses them and the repo
   // Rebuilt from the database alone, the report still names them: they live in the stored recipe.
   const rebuilt = await runCli(['report', join(dir, 'out', 'metrics.db'), '--json']);
   assert.deepEqual((JSON.parse(rebuilt.stdout) as Report).provenance.overrides, expected);
+});
+
+test('a secret given with --set reaches neither the database, the report nor the HTML (command line included)', async (t) => {
+  const server = await countingServer(t);
+  const dir = tempDir(t);
+  writeFileSync(join(dir, 'r.yaml'), `services:\n  - service_name: web\n    service_type: http\n    url: ${server.url}/hello\n    duration: 1s\n    load: {clients: 1}\n`);
+  const secret = 'hunter2-from-the-command-line';
+  // A real process: the command line stored in the provenance is its own argv. Not a sync
+  // spawn: this process serves the requests.
+  await promisify(execFile)(process.execPath, [join(repoRoot, 'dist', 'cli', 'bin.js'), 'run', 'r.yaml', '--out', 'out', '--quiet', '--set', `services.web.headers.Authorization=Bearer ${secret}`], { cwd: dir });
+  for (const f of readdirSync(join(dir, 'out'), { recursive: true }) as string[]) {
+    if (!statSync(join(dir, 'out', f)).isFile()) continue;
+    const text = readFileSync(join(dir, 'out', f)).toString('latin1');
+    assert.ok(!text.includes(secret), `${f} holds the secret`);
+  }
+  const file = readdirSync(join(dir, 'out')).find((f) => f.endsWith('_report.json'))!;
+  assert.match((JSON.parse(readFileSync(join(dir, 'out', file), 'utf8')) as Report).provenance.command_line ?? '', /Authorization=\*\*\*/);
 });
