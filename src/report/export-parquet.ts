@@ -1,6 +1,7 @@
-import { renameSync, rmSync } from 'node:fs';
+import { renameSync } from 'node:fs';
 import type Database from 'better-sqlite3';
 import { ParquetWriter, fileWriter, schemaFromColumnData, type ColumnSource } from 'hyparquet-writer';
+import { createOwnedFileSync, removeOwnedSync } from '../util/owned.js';
 import { SAMPLE_COLUMNS } from './exports.js';
 
 type Kind = 'STRING' | 'DOUBLE' | 'INT32' | 'INT64';
@@ -34,7 +35,9 @@ function cell(v: unknown, kind: Kind): unknown {
  * pandas: `pd.read_parquet(file)`. Returns the number of rows written.
  */
 export function writeSamplesParquet(db: Database.Database, benchmarkId: string, path: string): number {
-  const tmp = `${path}.tmp`;
+  // Created exclusively first: a file of the user's that happens to have this name is never overwritten.
+  const tmp = `${path}.${process.pid}.tmp`;
+  createOwnedFileSync(tmp, '');
   const columns = SAMPLE_COLUMNS.map((name) => ({ name, kind: KIND[name] }));
   const schema = schemaFromColumnData({ columnData: columns.map(({ name, kind }) => ({ name, type: kind, data: [], nullable: true })) });
   const writer = new ParquetWriter({ writer: fileWriter(tmp), schema, createdBy: 'aifb' });
@@ -57,7 +60,7 @@ export function writeSamplesParquet(db: Database.Database, benchmarkId: string, 
     if (n % GROUP !== 0 || n === 0) flush();
     writer.finish();
   } catch (err) {
-    rmSync(tmp, { force: true });
+    removeOwnedSync(tmp, { created: true });
     throw err;
   }
   renameSync(tmp, path);
