@@ -47,11 +47,13 @@ test('pgvector hnsw: recall inside its band, rising with hnsw.ef_search; ivfflat
     const high = (await meanRecall(a, 'search@ef_search=200', 40)).mean;
     // m=4, ef_construction=16 is a deliberately thin graph: a beam of 10 finds about half
     // of the 10 neighbours on this data (0.41–0.51 measured over data seeds 1, 2, 3, 7; a
-    // single-threaded build, so each seed is reproducible); below 0.2 would mean the index
-    // or SET LOCAL is broken, 1.0 that ef_search never reached the scan. A beam of 200
-    // finds most (0.80–0.97).
+    // single-threaded build); below 0.2 would mean the index or SET LOCAL is broken, 1.0
+    // that ef_search never reached the scan. A beam of 200 finds more (0.80–0.97 usually,
+    // 0.56 once in CI: the graph's levels come from the server's own random(), so the thin
+    // graph differs between builds); the same queries on the same graph with a wider beam
+    // can only gain if ef_search reaches the scan, so "higher" is the check, not a level.
     assert.ok(low > 0.2 && low < 0.95, `recall at ef_search=10: ${low}`);
-    assert.ok(high > low && high > 0.7, `recall at ef_search=200: ${high}`);
+    assert.ok(high > low && high > 0.5, `recall at ef_search=200: ${high} (ef_search=10: ${low})`);
     assert.ok(a.loadPhase!.buildSeconds > 0, 'CREATE INDEX is timed as the build step');
   } finally {
     await closeAdapter(a);
