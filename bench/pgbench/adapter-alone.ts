@@ -10,23 +10,10 @@ import { createAdapter } from '../../src/services/database/postgres/adapter.js';
 import { createLogger } from '../../src/util/log.js';
 import { createRng } from '../../src/util/rng.js';
 import type { Conn, Figures } from './pgbench.js';
+import { pgbenchRecipe } from './aifb.js';
 
 export async function adapterAlone(c: Conn, preset: 'select-only' | 'tpcb', clients: number, seconds: number, rows: number): Promise<Figures> {
-  const text = `benchmark: {name: adapter-alone}
-services:
-  - service_name: adapter
-    service_type: postgresql
-    host: ${c.host}
-    port: ${c.port}
-    user: ${c.user}
-    database: ${c.database}
-    password: \${BENCH_PGPASSWORD}
-    preset: ${preset}
-    initial_rows: ${rows}
-    row_size: 84
-    duration: ${seconds}s
-    load: {clients: ${clients}}
-`;
+  const text = pgbenchRecipe('adapter-alone', 'adapter', c, preset, clients, seconds, rows);
   const plan = loadRecipeText(text, 'adapter-alone.yaml', { registry: builtinRegistry, env: { BENCH_PGPASSWORD: c.password } });
   const adapter = createAdapter(plan.services[0]!);
   const log = createLogger('warn', () => {});

@@ -14,18 +14,13 @@ import type { Conn, Figures } from './pgbench.js';
 const registry = builtinRegistry;
 
 /**
- * aifb's preset on the same server: a closed loop of `clients` (one connection each),
- * the table loaded like pgbench's accounts (rows, 84-byte filler). TPS is completed
- * operations per second of the measured window; latency is the mean from intended start.
- * `generators` > 1 spreads the clients over as many worker threads (each with a table of its own).
+ * The pgbench job as one aifb PostgreSQL service (the password through `${BENCH_PGPASSWORD}`);
+ * `extra` is more service lines, each indented four spaces and ending in a newline.
  */
-export async function aifbRun(c: Conn, preset: 'select-only' | 'tpcb', clients: number, seconds: number, rows: number, generators = 1): Promise<Figures & { loadLine: string }> {
-  const dir = await mkdtemp(join(tmpdir(), 'aifb-pgbench-'));
-  const lines: string[] = [];
-  try {
-    const text = `benchmark: {name: pgbench-side-by-side}
+export function pgbenchRecipe(name: string, service: string, c: Conn, preset: 'select-only' | 'tpcb', clients: number, seconds: number, rows: number, extra = ''): string {
+  return `benchmark: {name: ${name}}
 services:
-  - service_name: ${preset}
+  - service_name: ${service}
     service_type: postgresql
     host: ${c.host}
     port: ${c.port}
@@ -36,9 +31,21 @@ services:
     initial_rows: ${rows}
     row_size: 84
     duration: ${seconds}s
-    timeout: 30s
-    load: {clients: ${clients}}
-${generators > 1 ? `    generators: ${generators}\n` : ''}`;
+${extra}    load: {clients: ${clients}}
+`;
+}
+
+/**
+ * aifb's preset on the same server: a closed loop of `clients` (one connection each),
+ * the table loaded like pgbench's accounts (rows, 84-byte filler). TPS is completed
+ * operations per second of the measured window; latency is the mean from intended start.
+ * `generators` > 1 spreads the clients over as many worker threads (each with a table of its own).
+ */
+export async function aifbRun(c: Conn, preset: 'select-only' | 'tpcb', clients: number, seconds: number, rows: number, generators = 1): Promise<Figures & { loadLine: string }> {
+  const dir = await mkdtemp(join(tmpdir(), 'aifb-pgbench-'));
+  const lines: string[] = [];
+  try {
+    const text = pgbenchRecipe('pgbench-side-by-side', preset, c, preset, clients, seconds, rows, `    timeout: 30s\n${generators > 1 ? `    generators: ${generators}\n` : ''}`);
     const plan = loadRecipeText(text, join(dir, 'recipe.yaml'), { registry, env: { BENCH_PGPASSWORD: c.password } });
     const store = new MetricsStore(join(dir, 'metrics.db'));
     const clock = systemClock();
