@@ -82,8 +82,13 @@ const CASES: Case[] = [
       const bin = liveTool('ollama');
       const modelfile = join(cacheDir, 'bin', 'ollama-tiny.Modelfile');
       if (!bin || !existsSync(modelfile)) return 'ollama or its tiny Modelfile is not installed (scripts/servers/ollama.sh)';
-      const models = tmp(t, 'aifb-conf-ollama-');
-      const s = await startLive(t, 'ollama', () => [bin, 'serve'], { http: '/api/version' }, { env: (port) => ({ OLLAMA_HOST: `127.0.0.1:${port}`, OLLAMA_MODELS: models }), readyTimeout: '60s' });
+      // Removed only after the server has stopped: node:test runs after-hooks in the order they
+      // were added, and a live ollama still writes into its models folder (ENOTEMPTY in CI).
+      const models = mkdtempSync(join(tmpdir(), 'aifb-conf-ollama-'));
+      const removeModels = () => rmSync(models, { recursive: true, force: true, maxRetries: 5 });
+      const s = await startLive(t, 'ollama', () => [bin, 'serve'], { http: '/api/version' }, { env: (port) => ({ OLLAMA_HOST: `127.0.0.1:${port}`, OLLAMA_MODELS: models }), readyTimeout: '60s' })
+        .catch((e: unknown) => { removeModels(); throw e; });
+      t.after(removeModels);
       execFileSync(bin, ['create', 'tiny', '-f', modelfile], { env: { ...process.env, OLLAMA_HOST: `127.0.0.1:${s.port}` }, stdio: 'pipe', timeout: 60_000 });
       return { fields: { host: '127.0.0.1', port: s.port, model: 'tiny', max_tokens: 4, prompts: { input_tokens: 8 } }, inventory: nothing };
     },
