@@ -96,7 +96,7 @@ async function alone(mode: 'fsync' | 'osync', how: 'libuv' | 'psync'): Promise<R
   };
 }
 
-/** aifb's default engine (libuv) on one thread, or psync: one generator thread per job, blocking calls, as fio runs. */
+/** aifb's default engine (auto): libuv with every client on one thread, psync with one generator thread per job, as fio runs. */
 function aifb(mode: 'fsync' | 'osync', engine: 'libuv' | 'psync'): Row {
   const load = loadavg()[0]!;
   const report = aifbRun(`services:
@@ -109,12 +109,12 @@ function aifb(mode: 'fsync' | 'osync', engine: 'libuv' | 'psync'): Row {
     operation_mix: {random_read: 0.5, random_write: 0.5}
     duration: ${seconds}s
     load: {clients: ${jobs}}
-${engine === 'psync' ? `    io_engine: psync\n    generators: ${jobs}\n` : ''}`);
+${engine === 'psync' ? `    generators: ${jobs}\n` : ''}`);
   const s = report.services.blocks;
   const write = (s.operations.random_write?.percentiles.p99 ?? NaN) * 1000;
   return {
     mode,
-    client: engine === 'psync' ? `aifb, psync, generators: ${jobs}` : 'aifb file_storage',
+    client: engine === 'psync' ? `aifb, generators: ${jobs} (auto: psync)` : 'aifb file_storage (auto: libuv)',
     iops: s.throughput.requests_per_second as number,
     readP99: (s.operations.random_read?.percentiles.p99 ?? NaN) * 1000,
     pwriteP99: mode === 'osync' ? write : NaN,

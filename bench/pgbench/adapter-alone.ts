@@ -26,6 +26,8 @@ export async function adapterAlone(c: Conn, preset: 'select-only' | 'tpcb', clie
   let failed = 0;
   const start = performance.now();
   const end = start + seconds * 1000;
+  // The window ends with the last operation, not after teardown's DROP TABLE.
+  let stopped = end;
   try {
     await Promise.all(
       Array.from({ length: clients }, async () => {
@@ -41,9 +43,10 @@ export async function adapterAlone(c: Conn, preset: 'select-only' | 'tpcb', clie
         }
       }),
     );
+    stopped = performance.now();
   } finally {
     await adapter.teardown({ benchmarkId: 'adapter-alone', log, failed: false });
   }
   if (failed > 0) throw new Error(`adapter alone: ${failed} failed operations`);
-  return { tps: n / ((performance.now() - start) / 1000), latencyMs: latencySum / n, transactions: n };
+  return { tps: n / ((stopped - start) / 1000), latencyMs: latencySum / n, transactions: n };
 }

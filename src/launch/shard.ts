@@ -46,8 +46,9 @@ export function shardService(spec: ServiceSpec, k: number): ServiceSpec | undefi
   if (k >= g) return undefined;
   const load = g === 1 ? spec.load : divideLoad(spec.load, k, g);
   if (!hasWork(load)) return undefined;
-  // generator_index tells a backend which generator it is, for what each must own alone (a table).
-  return { ...spec, load, seed: spec.seed + k, fields: { ...spec.fields, generators: 1, ...(g > 1 ? { generator_index: k } : {}) } };
+  // generator_index tells a backend which generator it is, for what each must own alone (a table);
+  // generator_count, for what the generators must share (a server's free connections).
+  return { ...spec, load, seed: spec.seed + k, fields: { ...spec.fields, generators: 1, ...(g > 1 ? { generator_index: k, generator_count: g } : {}) } };
 }
 
 /**

@@ -441,3 +441,16 @@ test('check() lets io_engine psync run only one closed-loop client per generator
   assert.match(many[0]!.message, /4 client\(s\) on 1 thread\(s\)\); set generators: 4/);
   assert.match(check({ io_engine: 'psync', load: { rate: 100 } })[0]!.message, /closed loop/);
 });
+
+test('io_engine auto (the default) is psync only on a generator thread with one closed-loop client, libuv anywhere else', async () => {
+  const { engineFor, posixOptionsOf } = await import('../../src/services/file_storage/posix/options.js');
+  const closedLoad = (clients: number): LoadProfile => ({ mode: 'closed', clients, thinkTimeMs: 0, stages: [], warmup: { kind: 'none' }, durationMs: 1000, requests: undefined });
+  const open = { ...closedLoad(1), mode: 'open', rate: 10, stages: [], arrival: 'constant', burstiness: 1, maxInFlight: 1 } as unknown as LoadProfile;
+  assert.equal(engineFor('auto', closedLoad(1), 4), 'psync', 'generator k of 4, one client');
+  assert.equal(engineFor('auto', closedLoad(2), 2), 'libuv', 'two clients share the thread');
+  assert.equal(engineFor('auto', closedLoad(1), undefined), 'libuv', 'the main thread may carry other services');
+  assert.equal(engineFor('auto', open, 4), 'libuv', 'an open loop');
+  assert.equal(engineFor('libuv', closedLoad(1), 4), 'libuv', 'what the recipe says wins');
+  assert.equal(engineFor('psync', closedLoad(1), undefined), 'psync');
+  assert.equal(posixOptionsOf({ sync_mode: 'fsync' }).ioEngine, 'libuv', 'default without a load');
+});

@@ -122,3 +122,10 @@ test('parameter generators parse, and anything else is refused with the list of 
   assert.deepEqual(parseParam(42), { kind: 'literal', value: 42 });
   assert.match(parseParam('keys') as string, /not a parameter generator; use key, new_key, payload/);
 });
+
+test('shareOf splits a server\'s free connections among generators: the shares add up to the room, none is left out', async () => {
+  const { shareOf } = await import('../../src/services/database/postgres/adapter.js');
+  assert.deepEqual([0, 1, 2].map((k) => shareOf(10, k, 3)), [4, 3, 3]);
+  assert.equal(shareOf(7, 0, 1), 7);
+  assert.deepEqual([0, 1].map((k) => shareOf(1, k, 2)), [1, 0]);
+});

@@ -291,6 +291,44 @@ describe('postgres: connections and failures', () => {
     await close(one);
   });
 
+  test('a held connection the server ends between queries is replaced: at most one query fails (connection_reset), the next ones run', async () => {
+    const count = `SELECT count(*)::int FROM pg_stat_activity WHERE application_name = 'aifb'`;
+    const adapter = await open({ def: postgresDefinition, fields: pgFields, outside: outsidePg }, { initial_rows: 10 }, 'bench_1', closed(2));
+    try {
+      assert.deepEqual(await outsidePg(count), [[2]]);
+      await outsidePg(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'aifb'`);
+      const results = [];
+      for (let i = 0; i < 6; i++) results.push(await run(adapter, 'select', i));
+      const failed = results.filter((r) => !r.ok);
+      for (const r of failed) assert.equal(r.errorClass, 'connection_reset', String(r.message));
+      assert.ok(failed.length <= 2, `${failed.length} of 6 failed: only the ones on a terminated connection may`);
+      assert.ok(results.slice(-2).every((r) => r.ok), 'queries after the terminated ones run on new connections');
+      assert.ok(Number((await outsidePg(count))[0]![0]) <= 2, 'no more connections than the pool size');
+    } finally {
+      await close(adapter);
+    }
+  });
+
+  test('generators opening at the same moment share the server\'s free connections instead of each taking all of them', async (t) => {
+    const own = await startPostgres({ settings: { fsync: 'off', max_connections: '12', superuser_reserved_connections: '2' } });
+    t.after(() => own.destroy());
+    const fields = { host: own.host, port: own.port, user: own.user, password: own.password, database: own.database, initial_rows: 10, pool_size: 20 };
+    const mod = await postgresDefinition.load();
+    const adapters = [0, 1].map((k) => mod.createAdapter(specOf(postgresDefinition, { ...fields, generator_index: k, generator_count: 2 }, closed(20))));
+    // Both set up at once, as generator threads do; together they must stay within max_connections less the reserve.
+    await Promise.all(adapters.map((a, k) => a.setup({ benchmarkId: `bench_g${k}`, rng: createRng(k), log: quiet, signal: signal() })));
+    const c = new pg.Client({ host: own.host, port: own.port, user: own.user, password: own.password, database: own.database });
+    await c.connect();
+    try {
+      const n = Number((await c.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = 'aifb'`)).rows[0].n);
+      assert.ok(n >= 2 && n <= 10, `${n} connections for two generators, room for 10`);
+      for (const a of adapters) assert.equal((await run(a as SqlTestAdapter, 'select')).ok, true);
+    } finally {
+      await c.end();
+      for (const a of adapters) await close(a);
+    }
+  });
+
   test('a server stopped mid-run gives classified errors, the run goes on, and it recovers when the server is back', async (t) => {
     const own = await startPostgres({ settings: { fsync: 'off' } });
     t.after(() => own.destroy());

@@ -5,15 +5,35 @@ import { SqlAdapter, type SqlDriver } from '../sql/adapter-base.js';
 import { connectError, scrub, sqlErrorClass } from '../sql/errors.js';
 import type { Query, Rows, SqlSession } from '../sql/execute.js';
 import { connectionsFor } from '../sql/options.js';
+import type { Statement } from '../sql/statements.js';
 import { pgTargetOf, type PgTarget } from './connect.js';
+import { HeldConnections } from './held.js';
 
 const LOAD_CONNECTIONS = 4;
 /** How long teardown waits for the pool to close before leaving it to the process exit. */
 const CLOSE_GRACE_MS = 5000;
 
-type Client = pg.PoolClient | pg.Pool;
+/** Query on a held connection, given back as soon as the answer is in (see held.ts). */
+function queryOn(held: HeldConnections): Query {
+  const run = (c: pg.PoolClient, st: Statement, values: unknown[]): Promise<Rows> =>
+    c.query<unknown[]>({ name: st.name, text: st.text, values, rowMode: 'array' }).then(
+      (r) => {
+        held.release(c);
+        return { rows: r.rows, rowCount: r.rowCount ?? 0 };
+      },
+      (err: Error) => {
+        held.release(c, sqlErrorClass(err) === 'connection_reset' ? err : undefined);
+        throw err;
+      },
+    );
+  return (st, values) => {
+    const c = held.acquire();
+    return c instanceof Promise ? c.then((x) => run(x, st, values)) : run(c, st, values);
+  };
+}
 
-function queryOn(client: Client): Query {
+/** Statements on one connection the caller holds (a transaction's). */
+function queryOnClient(client: pg.PoolClient): Query {
   return async (st, values): Promise<Rows> => {
     const r = await client.query<unknown[]>({ name: st.name, text: st.text, values, rowMode: 'array' });
     return { rows: r.rows, rowCount: r.rowCount ?? 0 };
@@ -38,13 +58,23 @@ async function connectionsLeft(client: pg.PoolClient): Promise<number | undefine
   }
 }
 
+/** Generator `index`'s part of `room` connections shared by `count` generators (at least 1). */
+export function shareOf(room: number, index: number, count: number): number {
+  if (count <= 1) return room;
+  return Math.floor(room / count) + (index < room % count ? 1 : 0);
+}
+
 /** node-postgres: a pool of warm connections, named (prepared) statements. */
 class PgDriver implements SqlDriver {
   readonly loadConcurrency: number;
   readonly secret: string | undefined;
   private pool: pg.Pool | undefined;
+  private held: HeldConnections | undefined;
 
-  constructor(private readonly target: PgTarget) {
+  constructor(
+    private readonly target: PgTarget,
+    private readonly generators: { index: number; count: number },
+  ) {
     this.secret = target.secret;
     this.loadConcurrency = Math.min(LOAD_CONNECTIONS, target.config.max ?? 1);
   }
@@ -56,7 +86,9 @@ class PgDriver implements SqlDriver {
     pool.on('error', (err) => ctx.log.debug(`idle connection lost: ${scrub(err.message, this.secret)}`));
     try {
       const first = await pool.connect();
-      const room = await connectionsLeft(first).finally(() => first.release());
+      const left = await connectionsLeft(first).finally(() => first.release());
+      // Generators of one service ask at the same moment: each takes its share of the room, so together they cannot ask for more than there is.
+      const room = left === undefined ? undefined : shareOf(left, this.generators.index, this.generators.count);
       // An open loop's default max_in_flight would ask for 1,000 connections; the server refuses
       // past max_connections ("too many clients"), so the pool takes what the server has room for.
       const wanted = this.target.config.max ?? 1;
@@ -67,30 +99,47 @@ class PgDriver implements SqlDriver {
         ctx.log.warn(`${this.target.endpoint.where} has room for ${room} more connection(s) (max_connections less those in use and reserved): the pool opens ${max}, not ${wanted}; requests beyond it wait for a connection`);
       }
       // Every connection opened now, so no request of the run pays for a handshake.
-      const all = await Promise.allSettled(Array.from({ length: this.target.config.max ?? 1 }, () => pool.connect()));
-      for (const c of all) if (c.status === 'fulfilled') c.value.release();
+      const max = this.target.config.max ?? 1;
+      const held = new HeldConnections(pool, max);
+      this.held = held;
+      const all = await Promise.allSettled(Array.from({ length: max }, () => pool.connect()));
+      for (const c of all) if (c.status === 'fulfilled') held.adopt(c.value);
       const failure = all.find((c) => c.status === 'rejected');
       if (failure) throw failure.reason;
     } catch (err) {
       throw connectError(err, this.target.endpoint, this.secret);
     }
     ctx.log.debug(`connected to ${this.target.endpoint.where} with ${this.target.config.max} connection(s)`);
+    const held = this.held!;
     return {
-      query: queryOn(pool),
-      transaction: (fn) => this.transaction(pool, fn),
-      exec: async (text) => void (await pool.query(text)),
+      query: queryOn(held),
+      transaction: (fn) => this.transaction(held, fn),
+      exec: (text) => this.exec(held, text),
     };
   }
 
-  private async transaction<T>(pool: pg.Pool, fn: (q: Query) => Promise<T>): Promise<T> {
-    const client = await pool.connect();
+  /** DDL as written (simple protocol: VACUUM may not run in the extended one's implicit transaction). */
+  private async exec(held: HeldConnections, text: string): Promise<void> {
+    const client = await held.acquire();
+    try {
+      await client.query(text);
+      held.release(client);
+    } catch (err) {
+      held.release(client, sqlErrorClass(err) === 'connection_reset' ? (err as Error) : undefined);
+      throw err;
+    }
+  }
+
+  /** fn on one held connection between BEGIN and COMMIT (ROLLBACK when it throws). */
+  private async transaction<T>(held: HeldConnections, fn: (q: Query) => Promise<T>): Promise<T> {
+    const client = await held.acquire();
     let broken: Error | undefined;
     // The pool listens for errors only on idle clients; a checked-out one that the server drops would crash the process.
     const onError = (e: Error) => (broken ??= e);
     client.on('error', onError);
     try {
       await client.query('BEGIN');
-      const out = await fn(queryOn(client));
+      const out = await fn(queryOnClient(client));
       await client.query('COMMIT');
       return out;
     } catch (err) {
@@ -100,7 +149,7 @@ class PgDriver implements SqlDriver {
       throw err;
     } finally {
       client.off('error', onError);
-      client.release(broken);
+      held.release(client, broken);
     }
   }
 
@@ -108,6 +157,8 @@ class PgDriver implements SqlDriver {
     const pool = this.pool;
     this.pool = undefined;
     if (!pool) return;
+    this.held?.releaseAll();
+    this.held = undefined;
     let timer: NodeJS.Timeout | undefined;
     const late = new Promise<void>((r) => (timer = setTimeout(r, CLOSE_GRACE_MS)));
     await Promise.race([pool.end().catch(() => undefined), late]);
@@ -118,5 +169,8 @@ class PgDriver implements SqlDriver {
 /** The PostgreSQL adapter for one service; `loadPhase` holds the initial load's figures after setup. */
 export function createAdapter(spec: ServiceSpec): Adapter & Pick<SqlAdapter, 'loadPhase' | 'table'> {
   const target = pgTargetOf(spec.fields, connectionsFor(spec.load, spec.fields.pool_size), spec.timeoutMs);
-  return new SqlAdapter(spec, new PgDriver(target));
+  const f = spec.fields;
+  const count = typeof f.generator_count === 'number' ? f.generator_count : 1;
+  const index = typeof f.generator_index === 'number' ? f.generator_index : 0;
+  return new SqlAdapter(spec, new PgDriver(target, { index, count }));
 }

@@ -48,7 +48,7 @@ class PosixAdapter implements Adapter<PosixOp> {
   private blockPayload: Buffer | undefined;
 
   constructor(private readonly spec: ServiceSpec) {
-    this.options = posixOptionsOf(spec.fields);
+    this.options = posixOptionsOf(spec.fields, spec.load);
     this.flags = openFlags(this.options.syncMode, this.options.directIo);
     let sum = 0;
     this.cumulative = this.options.sizes.map((s) => (sum += s.weight));

@@ -1,7 +1,7 @@
 import { constants, fdatasyncSync, fsyncSync, readSync, writeSync } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import type { Rng } from '../../../util/rng.js';
-import type { IoEngine, SyncMode } from './options.js';
+import type { SyncMode } from './options.js';
 
 const FILL_CHUNK = 1024 * 1024;
 
@@ -20,7 +20,7 @@ export class BlockFile {
     readonly blockSize: number,
     private readonly syncMode: SyncMode,
     private readonly directFlag: number,
-    private readonly engine: IoEngine = 'libuv',
+    private readonly engine: 'libuv' | 'psync' = 'libuv',
   ) {
     this.blocks = Math.max(1, Math.floor(fileSize / blockSize));
   }

@@ -2,6 +2,8 @@ import { tmpdir } from 'node:os';
 import { parseSizeBytes } from '../../../util/units.js';
 import { fieldsOf } from '../../fields.js';
 import { posixFields, type IoEngine } from './fields.js';
+import type { LoadProfile } from '../../../recipe/types.js';
+import { peakConcurrency } from '../../shared/concurrency.js';
 
 export const SYNC_MODES = ['none', 'fsync', 'fdatasync', 'osync', 'dsync'] as const;
 export type SyncMode = (typeof SYNC_MODES)[number];
@@ -29,7 +31,8 @@ export interface PosixOptions {
   /** random_read/random_write: block size and the size of the file they work in. */
   blockSize: number;
   blockFileSize: number;
-  ioEngine: IoEngine;
+  /** Never `auto` here: resolved against the load (engineFor). */
+  ioEngine: 'libuv' | 'psync';
 }
 
 /** The sync mode named in a recipe (case-insensitive), or undefined when it is not one we know. */
@@ -53,7 +56,7 @@ export function sizeClassesOf(mix: unknown): SizeClass[] {
 }
 
 /** The backend's options, from the service's parsed, defaulted fields (services/fields.ts). */
-export function posixOptionsOf(fields: Readonly<Record<string, unknown>>): PosixOptions {
+export function posixOptionsOf(fields: Readonly<Record<string, unknown>>, load?: LoadProfile): PosixOptions {
   const f = fieldsOf(posixFields, fields);
   const syncMode = parseSyncMode(f.sync_mode);
   if (syncMode === undefined) throw new Error(`invalid sync_mode ${String(f.sync_mode)}`);
@@ -68,6 +71,17 @@ export function posixOptionsOf(fields: Readonly<Record<string, unknown>>): Posix
     verifyReads: f.verify_reads,
     blockSize: f.block_size,
     blockFileSize: f.block_file_size,
-    ioEngine: f.io_engine,
+    ioEngine: engineFor(f.io_engine, load, fields.generator_count),
   };
+}
+
+/**
+ * `auto`: psync when this is one of a service's generator threads (each runs that service
+ * alone) and its share of the load is a closed loop of one client, so a blocking call delays
+ * no other client or service; libuv otherwise (the main thread may carry other services).
+ */
+export function engineFor(engine: IoEngine, load: LoadProfile | undefined, generatorCount: unknown): 'libuv' | 'psync' {
+  if (engine !== 'auto') return engine;
+  const ownThread = typeof generatorCount === 'number' && generatorCount > 1;
+  return ownThread && load !== undefined && load.mode === 'closed' && peakConcurrency(load) === 1 ? 'psync' : 'libuv';
 }
