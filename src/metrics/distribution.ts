@@ -1,8 +1,5 @@
 import * as hdr from 'hdr-histogram-js';
 
-/** Percentiles every distribution reports. */
-export const PERCENTILES = [50, 90, 95, 99, 99.9] as const;
-
 /** A distribution summary, in seconds (the report's unit). */
 export interface DistSummary {
   count: number;

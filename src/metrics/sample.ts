@@ -50,6 +50,3 @@ export interface Sample {
   /** Backend-specific figures stored as JSON (small; never secrets). */
   extra?: Record<string, unknown>;
 }
-
-export const latencyOf = (s: Sample): number => s.end - s.intendedStart;
-export const serviceTimeOf = (s: Sample): number => s.end - s.actualStart;

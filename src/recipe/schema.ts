@@ -191,5 +191,4 @@ export const looseServiceSchema = z.looseObject(commonServiceShape);
 export const looseRecipeSchema = recipeSchemaWith(looseServiceSchema);
 
 export type ServiceFields = z.infer<typeof looseServiceSchema>;
-export type LoadFields = z.infer<typeof loadSchema>;
 export type RecipeFields = z.infer<typeof looseRecipeSchema>;

@@ -27,7 +27,7 @@ export type Proof =
   | { dir: OwnedDir }
   /** The path is a plain file directly inside this owned directory (a benchmark's own files). */
   | { inside: OwnedDir }
-  /** The path is a file this process created (createOwnedFile / noteCreated). */
+  /** The path is a file this process created (createOwnedFile). */
   | { created: true }
   /** The path is a plain file directly inside a directory that holds an aifb marker (state dirs). */
   | { inMarkedDir: true };
@@ -99,11 +99,6 @@ export async function createOwnedFile(path: string, data: string | Uint8Array, m
 /** The same as createOwnedFile, blocking. */
 export function createOwnedFileSync(path: string, data: string | Uint8Array, mode = 0o644): void {
   writeFileSync(path, data, { flag: 'wx', mode });
-  created.add(path);
-}
-
-/** Records that this process created path (after an exclusive create it did itself). */
-export function noteCreated(path: string): void {
   created.add(path);
 }
 

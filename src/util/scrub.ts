@@ -60,13 +60,6 @@ export function envValues(): ReadonlyMap<string, string> {
   return fromEnv;
 }
 
-/** Forgets every registered value (tests that load several recipes in one process). */
-export function clearSecrets(): void {
-  secrets = [];
-  fromEnv.clear();
-  seen.clear();
-}
-
 // `Authorization: Bearer abc`, `"x-api-key":"abc"`, `api_key=abc`, `Bearer abc` …: the value goes.
 const HEADER_ECHO = /((?:proxy-)?authorization|x-api-key|api[-_]?key|apikey|x-auth-token|access[-_]?token|token|password|secret)(["']?\s*[:=]\s*["']?)(?:(bearer|basic|token)\s+)?[^\s"',;&}]+/gi;
 const BEARER = /\b(bearer|basic)\s+[A-Za-z0-9._~+/=-]{4,}/gi;

@@ -119,13 +119,6 @@ export async function listJobs(prefix = 'aifb-', user = process.env.USER): Promi
     .filter((j) => j.name.startsWith(prefix));
 }
 
-/** The first host of a node list (`node[001-003]` → node001), via `scontrol show hostnames`. */
-export async function firstHost(nodeList: string): Promise<string> {
-  if (!/[[,]/.test(nodeList)) return nodeList;
-  const r = await slurmExec('scontrol', ['show', 'hostnames', nodeList]);
-  return r.stdout.split('\n')[0]?.trim() || nodeList;
-}
-
 /** A job's state for people: `PENDING (Priority)`, `RUNNING on node01`. */
 export function describeJob(j: JobInfo): string {
   if (j.state === 'PENDING') return `PENDING (${j.reason || 'no reason given'})`;
