@@ -64,7 +64,9 @@ export function tempDir(prefix: string): string {
 export function aifbRun(recipe: string, opts: { cpus?: string; env?: NodeJS.ProcessEnv; cpuTime?: boolean; nodeArgs?: string[] } = {}): Record<string, any> {
   const dir = tempDir('aifb-bench-');
   writeFileSync(join(dir, 'r.yaml'), recipe);
-  const r = run(process.execPath, [...(opts.nodeArgs ?? []), '--import', tsxLoader, aifbBin, 'run', 'r.yaml', '--out', 'out', '--quiet', '--json'], { cwd: dir, ...opts });
+  // The pool size bin/aifb.cjs (the installed command) gives; this entry runs under tsx, too late to set it itself.
+  const env = { UV_THREADPOOL_SIZE: '128', ...opts.env };
+  const r = run(process.execPath, [...(opts.nodeArgs ?? []), '--import', tsxLoader, aifbBin, 'run', 'r.yaml', '--out', 'out', '--quiet', '--json'], { cwd: dir, ...opts, env });
   if (r.code !== 0) throw new Error(`aifb run failed (${r.code}) in ${dir}: ${r.stderr.slice(-2000)}`);
   const report = JSON.parse(r.stdout) as Record<string, any>;
   if (r.cpu_s !== undefined) report.cpu_s = r.cpu_s;

@@ -1,10 +1,9 @@
 #!/usr/bin/env node
 import { setFlagsFromString } from 'node:v8';
 
-// File-system operations run on libuv's thread pool (4 threads by default): with more
-// concurrent file operations than threads, requests would queue inside aifb and that
-// wait would be reported as the storage's latency. It must be sized before first use.
-process.env.UV_THREADPOOL_SIZE ??= '128';
+// libuv's thread pool is sized by bin/aifb.cjs, the installed `aifb` command: the ESM loader
+// has already started the pool (4 threads) while reading this file, so setting
+// UV_THREADPOOL_SIZE here would be too late (issue 17, docs/performance.md).
 // V8 allocates straight into the old generation from allocation sites whose objects often
 // survived a young-generation collection. Under load it picked per-request objects; their
 // dead copies there then kept younger objects alive through each young collection, which

@@ -19,7 +19,8 @@ export interface CliResult {
 export function startCli(args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): { child: ChildProcess; done: Promise<CliResult> } {
   const child = spawn(process.execPath, ['--import', tsxLoader, bin, ...args], {
     cwd: options.cwd ?? repoRoot,
-    env: { ...process.env, ...options.env },
+    // The pool size bin/aifb.cjs (the installed command) gives, so tests run aifb as users do.
+    env: { UV_THREADPOOL_SIZE: '128', ...process.env, ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';
