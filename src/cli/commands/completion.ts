@@ -4,7 +4,7 @@ import { EXIT } from '../exit-codes.js';
 
 /** The flags a command's help names: its help is the one list of them, so completion follows it. */
 export function flagsOf(command: Command): string[] {
-  return [...new Set(command.usage.match(/(?<![\w-])--[a-z][a-z0-9-]*/g) ?? [])].sort();
+  return [...new Set(command.flags ?? command.usage.match(/(?<![\w-])--[a-z][a-z0-9-]*/g) ?? [])].sort();
 }
 
 /** A bash completion script: commands, then each command's subcommands and flags; file names otherwise. */
