@@ -16,7 +16,7 @@ export type Options = Record<string, FlagSpec>;
 
 type Value<F extends FlagSpec> = F['type'] extends 'boolean' ? boolean : F['multiple'] extends true ? string[] : string;
 export interface Parsed<T extends Options> {
-  values: { [K in keyof T]?: Value<T[K]> };
+  values: { -readonly [K in keyof T]?: Value<T[K]> };
   positionals: string[];
   /** Every value of a repeatable flag, in the order given on the command line (--rate 5 --set … --rate 7). */
   order: { flag: string; value: string }[];
