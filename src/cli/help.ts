@@ -29,6 +29,8 @@ export function commandHelp(name: string, flags: Options, text: HelpText): strin
 /** One subcommand of a command with subcommands (slurm script, sim llm, monitor up). */
 export interface SubcommandHelp extends HelpText {
   name: string;
+  /** One line for the command's list of subcommands (default: the description). */
+  summary?: string;
   flags: Options;
 }
 
@@ -38,7 +40,7 @@ export interface SubcommandHelp extends HelpText {
  */
 export function subcommandsHelp(name: string, subs: readonly SubcommandHelp[], text: HelpText): string {
   const cmd = new Commander(`aifb ${name}`).usage(text.usage).description(text.description).helpOption('-h, --help', 'this help').helpCommand(false).configureHelp({ helpWidth: WIDTH });
-  for (const s of subs) cmd.command(s.name).usage(s.usage).description(s.description);
+  for (const s of subs) cmd.command(s.name).usage(s.usage).description(s.summary ?? s.description);
   const list = cmd.helpInformation().trimEnd().replace(/^Commands:$/m, `Subcommands (aifb ${name} SUB --help for each one's options):`);
   return list + (text.after ? `\n\n${text.after.trimEnd()}` : '');
 }
