@@ -7,13 +7,19 @@ export interface FlagSpec {
   /** The flag may be given several times; its values come as a list. */
   multiple?: boolean;
   short?: string;
+  /** The value's name in the help (`--out DIR`); `value` when not given. */
+  arg?: string;
+  /** One sentence for the generated help. */
+  help?: string;
 }
 export type Options = Record<string, FlagSpec>;
 
 type Value<F extends FlagSpec> = F['type'] extends 'boolean' ? boolean : F['multiple'] extends true ? string[] : string;
 export interface Parsed<T extends Options> {
-  values: { [K in keyof T]?: Value<T[K]> };
+  values: { -readonly [K in keyof T]?: Value<T[K]> };
   positionals: string[];
+  /** Every value of a repeatable flag, in the order given on the command line (--rate 5 --set … --rate 7). */
+  order: { flag: string; value: string }[];
 }
 
 /**
@@ -21,7 +27,8 @@ export interface Parsed<T extends Options> {
  * flag is a UsageError (exit code 2, one line). Help stays each command's own text.
  */
 export function parseCommandArgs<T extends Options>(args: string[], options: T, command: string): Parsed<T> {
-  const cmd = commanderFor(options, command);
+  const order: Parsed<T>['order'] = [];
+  const cmd = commanderFor(options, command, order);
   try {
     cmd.parse(args, { from: 'user' });
   } catch (err) {
@@ -36,11 +43,11 @@ export function parseCommandArgs<T extends Options>(args: string[], options: T, 
       if (v === false) values[opt.long!.slice(2)] = true;
     } else if (v !== undefined) values[opt.long!.slice(2)] = v;
   }
-  return { values: values as Parsed<T>['values'], positionals: cmd.args };
+  return { values: values as Parsed<T>['values'], positionals: cmd.args, order };
 }
 
 /** The commander program for one command's flags; also what shell completion lists. */
-export function commanderFor(options: Options, command: string): Commander {
+export function commanderFor(options: Options, command: string, order: { flag: string; value: string }[] = []): Commander {
   const cmd = new Commander(command)
     .exitOverride()
     .helpOption(false)
@@ -49,9 +56,14 @@ export function commanderFor(options: Options, command: string): Commander {
     .configureOutput({ writeErr: () => {}, writeOut: () => {}, outputError: () => {} })
     .argument('[args...]');
   for (const [name, spec] of Object.entries(options)) {
-    const flags = `${spec.short ? `-${spec.short}, ` : ''}--${name}${spec.type === 'string' ? ' <value>' : ''}`;
-    const opt = new Option(flags);
-    if (spec.multiple) opt.argParser((v: string, prev: string[] | undefined) => [...(prev ?? []), v]);
+    const flags = `${spec.short ? `-${spec.short}, ` : ''}--${name}${spec.type === 'string' ? ` <${spec.arg ?? 'value'}>` : ''}`;
+    const opt = new Option(flags, spec.help ?? '');
+    if (spec.multiple) {
+      opt.argParser((v: string, prev: string[] | undefined) => {
+        order.push({ flag: name, value: v });
+        return [...(prev ?? []), v];
+      });
+    }
     // `--quiet=yes` is no switch; node's parseArgs refused it and so do we.
     cmd.addOption(opt);
   }

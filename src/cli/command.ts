@@ -3,8 +3,12 @@ export interface Command {
   name: string;
   /** One line for `aifb help`. */
   summary: string;
-  /** Usage text for `aifb <name> --help`. */
+  /** Usage text for `aifb <name> --help`, generated from the command's flag table (cli/help.ts). */
   usage: string;
+  /** For a command with subcommands: the help of `aifb <name> [SUB] --help` (args are the words after the name). */
+  helpFor?(args: string[]): string;
+  /** Every flag of the command and its subcommands, for shell completion (default: those its usage names). */
+  flags?: string[];
   /** Words that may follow the command (slurm script, sim s3), for shell completion. */
   subcommands?: string[];
   run(args: string[], io: CommandIO): Promise<number>;

@@ -55,7 +55,7 @@ export async function main(argv: string[], io: CommandIO): Promise<number> {
     return EXIT.badInput;
   }
   if (args.includes('--help') || args.includes('-h')) {
-    io.stdout.write(command.usage + '\n');
+    io.stdout.write((command.helpFor?.(args) ?? command.usage) + '\n');
     return EXIT.ok;
   }
   try {

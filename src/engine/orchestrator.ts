@@ -34,7 +34,7 @@ export function describeLoad(spec: ServiceSpec, def?: BackendDefinition): Record
  * after another. A service that fails is recorded and the others go on.
  */
 export async function runBenchmark(plan: Plan, options: BenchmarkOptions): Promise<BenchmarkResult> {
-  const o = { launch: { logsDir: plan.global.logsDir, recipeFile: plan.sourceFile }, ...options };
+  const o = { launch: { logsDir: plan.global.logsDir, recipeFile: plan.sourceFile, overrides: plan.overrideList }, ...options };
   // Every service's setup, schedule and closed-loop client waits on the run's one stop
   // signal, so it stops at once: a listener each is the design, not a leak, and Node's
   // default limit of 10 warned on every quickstart run (MaxListenersExceededWarning).

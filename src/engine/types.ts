@@ -1,6 +1,7 @@
 import type { Sample } from '../metrics/sample.js';
 import type { MetricsStore, ServiceStatus } from '../metrics/store.js';
 import type { ServiceSpec } from '../recipe/types.js';
+import type { Override } from '../recipe/overrides.js';
 import type { BackendDefinition } from '../services/contract.js';
 import type { BackendRegistry } from '../services/registry.js';
 import type { Clock } from '../util/clock.js';
@@ -99,7 +100,8 @@ export interface BenchmarkOptions {
    */
   serverMetrics?: boolean;
   /** Where launched services and generators keep logs, and the recipe generator processes read; runBenchmark fills it from the plan. */
-  launch?: { logsDir: string; recipeFile: string };
+  /** Where local generators read the recipe again, with the command line's overrides (src/recipe/overrides.ts). */
+  launch?: { logsDir: string; recipeFile: string; overrides?: readonly Override[] };
 }
 
 export interface BenchmarkResult {

@@ -13,6 +13,7 @@ import { copyShard, saveServices } from './merge.js';
 import { mergeServiceRecords, type ServiceRow } from './merge-rows.js';
 import { safeFileName } from './quote.js';
 import { aifbCommand } from './self.js';
+import { overrideArgv, type Override } from '../recipe/overrides.js';
 import type { Endpoint } from './types.js';
 import { workerScript } from '../util/worker-script.js';
 import { createOwnedDirSync, removeOwnedSync } from '../util/owned.js';
@@ -26,6 +27,8 @@ export interface ThreadGeneratorData {
   only: string;
   env: NodeJS.ProcessEnv;
   logLevel: LogLevel;
+  /** The run's command-line overrides (structured-cloned into the thread). */
+  overrides?: readonly Override[];
 }
 
 /** One running generator, thread or process, seen the same way by the parent. */
@@ -80,6 +83,8 @@ export interface LocalGeneratorOptions {
   /** Where the service answers when the parent launched it (children must not launch it again). */
   endpoint?: Endpoint;
   env?: NodeJS.ProcessEnv;
+  /** The run's command-line overrides: each generator applies them to the recipe it reads again. */
+  overrides?: readonly Override[];
 }
 
 export interface GeneratorsOutcome {
@@ -108,8 +113,8 @@ export async function runLocalGenerators(spec: ServiceSpec, o: LocalGeneratorOpt
   o.log.info(`${g} load generators (${kind === 'thread' ? 'worker threads' : 'child processes'}) share the load; shards in ${dir}`);
   const generators = files.map((db, k) =>
     kind === 'thread'
-      ? startThread({ recipeFile: o.recipeFile, index: k, benchmarkId: o.benchmarkId, db, only: spec.name, env, logLevel: 'info' })
-      : startProcess(env, ['slurm', 'worker', o.recipeFile, '--service', spec.name, '--index', String(k), '--id', o.benchmarkId, '--db', db]),
+      ? startThread({ recipeFile: o.recipeFile, index: k, benchmarkId: o.benchmarkId, db, only: spec.name, env, logLevel: 'info', overrides: o.overrides })
+      : startProcess(env, ['slurm', 'worker', o.recipeFile, '--service', spec.name, '--index', String(k), '--id', o.benchmarkId, '--db', db, ...overrideArgv(o.overrides ?? [])]),
   );
   const forward = () => generators.forEach((c) => c.stop());
   o.stop.addEventListener('abort', forward, { once: true });
@@ -147,6 +152,7 @@ export async function runGeneratorsFor(spec: ServiceSpec, o: BenchmarkOptions & 
     benchmarkId: o.benchmarkId,
     db: o.store.db,
     recipeFile: o.launch?.recipeFile ?? '',
+    overrides: o.launch?.overrides,
     logsDir: o.launch?.logsDir ?? 'logs',
     log,
     stop: o.stop,

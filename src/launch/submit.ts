@@ -1,6 +1,8 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import type { Plan } from '../recipe/types.js';
+import { overrideArgv, type Override } from '../recipe/overrides.js';
+import { scrub } from '../util/scrub.js';
 import type { BackendRegistry } from '../services/registry.js';
 import type { Logger } from '../util/log.js';
 import { launcherOf } from './config.js';
@@ -39,6 +41,32 @@ export interface SubmissionOptions {
   /** Slurm options of the client job (partition, account, time, …). */
   client: SlurmFields;
   env?: NodeJS.ProcessEnv;
+  /** The command line's overrides (--rate, --set …): the job runs the recipe with them, in their order. */
+  overrides?: readonly Override[];
+}
+
+/** Prefix of the variables that carry a secret override's value into the client job. */
+export const OVERRIDE_ENV_PREFIX = 'AIFB_OVERRIDE_';
+
+/**
+ * The overrides as the client job's command line gives them again. One whose text holds a
+ * secret (a value under a secret-named key, or one from the environment: what scrub hides)
+ * is written as a \${AIFB_OVERRIDE_<i>} reference that aifb resolves in the job, and its
+ * value travels in the environment sbatch runs in, never in the script.
+ */
+export function jobOverrides(overrides: readonly Override[]): { args: string[]; secrets: Record<string, string> } {
+  const secrets: Record<string, string> = {};
+  const rewritten = overrides.map((o, i) => {
+    if (scrub(o.flag) === o.flag) return o;
+    const name = `${OVERRIDE_ENV_PREFIX}${i}`;
+    secrets[name] = typeof o.value === 'string' ? o.value : JSON.stringify(o.value);
+    const space = o.flag.indexOf(' ');
+    const text = o.flag.slice(space + 1);
+    // The value follows PATH= (--set) or NAME= (--rate web=…); a bare shorthand value is all of it.
+    const eq = o.flag.startsWith('--set ') || text.includes('=') ? text.indexOf('=') + 1 : 0;
+    return { ...o, flag: `${o.flag.slice(0, space)} ${text.slice(0, eq)}\${${name}}` };
+  });
+  return { args: overrideArgv(rewritten), secrets };
 }
 
 /**
@@ -63,7 +91,8 @@ export function buildSubmission(recipePlan: Plan, o: SubmissionOptions): Submiss
       };
     });
   const abs = (p: string) => (isAbsolute(p) ? p : resolve(o.cwd, p));
-  const client = {
+  const overrides = jobOverrides(o.overrides ?? []);
+  const client: ScriptFile = {
     service: '',
     file: join(dir, 'aifb-client.sbatch'),
     text: clientScript({
@@ -74,11 +103,14 @@ export function buildSubmission(recipePlan: Plan, o: SubmissionOptions): Submiss
       recipeFile: abs(plan.sourceFile),
       recipeText: plan.redactedText,
       aifb: o.aifb,
+      overrideArgs: overrides.args,
+      overrideEnv: Object.keys(overrides.secrets),
       services: services.map((s) => s.service),
       generators: generatorTasks(plan),
       metricsDb: abs(plan.global.metricsDb),
       reportsDir: abs(plan.global.reportsDir),
     }),
+    secrets: overrides.secrets,
   };
   return { benchmarkId: o.benchmarkId, dir, services, client };
 }
@@ -115,7 +147,8 @@ export async function submit(s: Submission, log: Logger): Promise<Submitted> {
       log.info(`service "${f.service}": Slurm job ${job}`);
     }
     const ids = services.map((x) => x.job);
-    const client = await sbatch(s.client.file, clientSubmitArgs(ids), ids);
+    const secrets = s.client.secrets ?? {};
+    const client = await sbatch(s.client.file, clientSubmitArgs(ids), ids, Object.keys(secrets).length > 0 ? { ...process.env, ...secrets } : undefined);
     log.info(`client: Slurm job ${client} (starts after ${ids.length ? ids.join(', ') : 'nothing'})`);
     return { services, client };
   } catch (err) {

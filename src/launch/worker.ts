@@ -3,6 +3,7 @@ import { runBenchmark, type BenchmarkResult } from '../engine/orchestrator.js';
 import { collectProvenance } from '../metrics/provenance.js';
 import { MetricsStore } from '../metrics/store.js';
 import { loadRecipeFile } from '../recipe/load.js';
+import type { Override } from '../recipe/overrides.js';
 import { builtinRegistry, CATALOG_MODULE } from '../services/catalog.js';
 import { systemClock } from '../util/clock.js';
 import type { Logger } from '../util/log.js';
@@ -23,6 +24,8 @@ export interface ShardRunOptions {
   log: Logger;
   stop: AbortSignal;
   maxWorkers?: number;
+  /** The run's command-line overrides, applied as the parent applied them. */
+  overrides?: readonly Override[];
 }
 
 /**
@@ -30,7 +33,7 @@ export interface ShardRunOptions {
  * `aifb merge` (or the parent aifb) combines with the other shards into one run.
  */
 export async function runShard(o: ShardRunOptions): Promise<BenchmarkResult> {
-  const full = loadRecipeFile(o.recipeFile, { registry: builtinRegistry, env: o.env });
+  const full = loadRecipeFile(o.recipeFile, { registry: builtinRegistry, env: o.env, overrides: o.overrides });
   const plan = shardPlan(full, o.index, o.only);
   const store = new MetricsStore(o.db, { background: true });
   const clock = systemClock();

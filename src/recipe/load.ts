@@ -154,6 +154,7 @@ export function loadRecipeText(text: string, file: string, options: LoadOptions)
     recipeHash: createHash('sha256').update(storedText).digest('hex'),
   });
   plan.overrides = overrides.map((o) => scrub(o.flag));
+  if (overrides.length) plan.overrideList = overrides;
   for (const path of redacted.plaintextPaths) plan.warnings.push(MSG.plaintextSecret(path));
   plan.warnings.push(...envWarnings);
   plan.services.forEach((s, i) => (s.position = locate(doc, lines, file, ['services', i])));

@@ -58,6 +58,14 @@ export function parseShorthand(name: Shorthand, text: string): Override {
   return { flag, path: ['services', service, ...s.path], value, ...(m || !s.only ? {} : { only: s.only }) };
 }
 
+/** The command-line words that give these overrides again (`--rate`, `web=50`, …), in their order. */
+export function overrideArgv(overrides: readonly Override[]): string[] {
+  return overrides.flatMap((o) => {
+    const space = o.flag.indexOf(' ');
+    return [o.flag.slice(0, space), o.flag.slice(space + 1)];
+  });
+}
+
 interface Applied {
   /** The document paths each override set, with service indices, for messages. */
   paths: { path: PathSegment[]; flag: string }[];

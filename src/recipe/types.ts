@@ -1,5 +1,6 @@
 /** The validated, normalised form of a recipe that the engine runs. */
 import type { SourcePosition } from '../errors.js';
+import type { Override } from './overrides.js';
 
 export type ArrivalProcess = 'constant' | 'poisson' | 'gamma';
 
@@ -105,4 +106,9 @@ export interface Plan {
   seedNotes?: string[];
   /** Command-line changes applied to the recipe (`--rate web=50`), as written; secrets scrubbed. */
   overrides?: string[];
+  /**
+   * The same overrides as parsed, for the load generators that read the recipe again
+   * (local threads and processes, Slurm steps). Their values may be secrets: never written out.
+   */
+  overrideList?: readonly Override[];
 }

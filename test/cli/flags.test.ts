@@ -107,9 +107,10 @@ test('aifb run --rate/--duration/--clients/--set: the run uses them and the repo
   assert.equal(open.load.scheduled_starts, 80, 'constant 40 req/s for 2 s');
   assert.equal(report.services.closed!.load.mode, 'closed');
   assert.equal(report.services.closed!.load.clients, 2);
-  const expected = ['--rate 40', '--clients closed=2', '--duration 2s', '--set services.open.load.arrival=constant'];
+  // In the order given on the command line.
+  const expected = ['--rate 40', '--duration 2s', '--clients closed=2', '--set services.open.load.arrival=constant'];
   assert.deepEqual(report.provenance.overrides, expected);
-  assert.match(res.stdout, /^Overrides: --rate 40 {2}--clients closed=2 {2}--duration 2s {2}--set services\.open\.load\.arrival=constant$/m);
+  assert.match(res.stdout, /^Overrides: --rate 40 {2}--duration 2s {2}--clients closed=2 {2}--set services\.open\.load\.arrival=constant$/m);
   const html = readFileSync(join(dir, 'out', file.replace('_report.json', '_report.html')), 'utf8');
   assert.match(html, /overrides<\/td><td[^>]*>\[&#34;--rate 40&#34;/);
   // Rebuilt from the database alone, the report still names them: they live in the stored recipe.

@@ -4,7 +4,8 @@ import { UsageError } from '../../errors.js';
 import { compareReports, DEFAULT_COMPARE } from '../../report/compare.js';
 import { comparisonHtml, renderComparison } from '../../report/compare-render.js';
 import { isSqlite, openRunSource, type RunSource } from '../../report/source.js';
-import { parseCommandArgs } from '../args.js';
+import { parseCommandArgs, type Options } from '../args.js';
+import { commandHelp } from '../help.js';
 import type { Command } from '../command.js';
 import { EXIT } from '../exit-codes.js';
 import { comparabilityWarnings } from '../compare-warnings.js';
@@ -27,23 +28,20 @@ function newestTwo(spec: string, cwd: string): string[] {
   }
 }
 
-const USAGE = `aifb compare A B [C ...] [options]
-       aifb compare metrics.db        (its two newest runs: the older is the baseline)
+const COMPARE_FLAGS = {
+  json: { type: 'boolean', help: 'print the comparison as JSON' },
+  html: { type: 'string', arg: 'FILE', help: 'also write it as a self-contained HTML page' },
+  alpha: { type: 'string', arg: 'P', help: `significance level (default ${DEFAULT_COMPARE.alpha}, i.e. 99% confidence)` },
+  'min-change': { type: 'string', arg: 'PCT', help: `smallest p50/throughput change to flag (default ${DEFAULT_COMPARE.minChange * 100}%)` },
+  'min-tail-change': { type: 'string', arg: 'PCT', help: `smallest p99 change to flag (default ${DEFAULT_COMPARE.minTailChange * 100}%)` },
+  'fail-on-regression': { type: 'boolean', help: 'exit 99 when any change is for the worse' },
+} as const satisfies Options;
 
-Compares runs with the first one (the baseline), per service and operation: the change in
-p50, p99, throughput and error rate, and whether each is beyond run-to-run noise
-(Mann–Whitney U on per-bucket values; docs/reports.md). A run is a JSON report, a metrics
-database (its newest run) or metrics.db#benchmark_id. A warning names each service whose
-measured window, load (mode, rate, clients, arrival, in-flight cap, stages) or operation mix
-differs from the baseline's.
-
-Options:
-  --json                  print the comparison as JSON
-  --html FILE             also write it as a self-contained HTML page
-  --alpha P               significance level (default ${DEFAULT_COMPARE.alpha}, i.e. 99% confidence)
-  --min-change PCT        smallest p50/throughput change to flag (default ${DEFAULT_COMPARE.minChange * 100}%)
-  --min-tail-change PCT   smallest p99 change to flag (default ${DEFAULT_COMPARE.minTailChange * 100}%)
-  --fail-on-regression    exit 99 when any change is for the worse`;
+const USAGE = commandHelp('compare', COMPARE_FLAGS, {
+  usage: 'A B [C ...] [options]\n       aifb compare metrics.db [options]   (its two newest runs: the older is the baseline)',
+  description:
+    'Compares runs with the first one (the baseline), per service and operation: the change in p50, p99, throughput and error rate, and whether each is beyond run-to-run noise (Mann–Whitney U on per-bucket values; docs/reports.md). A run is a JSON report, a metrics database (its newest run) or metrics.db#benchmark_id. A warning names each service whose measured window, load (mode, rate, clients, arrival, in-flight cap, stages) or operation mix differs from the baseline\'s.',
+});
 
 function fraction(text: string | undefined, flag: string, fallback: number): number {
   if (text === undefined) return fallback;
@@ -58,18 +56,7 @@ export const compareCommand: Command = {
   summary: 'compare runs: changes beyond run-to-run noise',
   usage: USAGE,
   async run(args, io) {
-    const { values, positionals } = parseCommandArgs(
-      args,
-      {
-        json: { type: 'boolean' },
-        html: { type: 'string' },
-        alpha: { type: 'string' },
-        'min-change': { type: 'string' },
-        'min-tail-change': { type: 'string' },
-        'fail-on-regression': { type: 'boolean' },
-      },
-      'compare',
-    );
+    const { values, positionals } = parseCommandArgs(args, COMPARE_FLAGS, 'compare');
     const specs = positionals.length === 1 ? newestTwo(positionals[0]!, io.cwd) : positionals;
     if (specs.length < 2) throw new UsageError('compare: name at least two runs (aifb compare a.json b.json), or one metrics database with two runs');
     const alpha = fraction(values.alpha, 'alpha', DEFAULT_COMPARE.alpha);

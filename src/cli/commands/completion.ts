@@ -1,10 +1,11 @@
 import { UsageError } from '../../errors.js';
 import type { Command } from '../command.js';
 import { EXIT } from '../exit-codes.js';
+import { commandHelp } from '../help.js';
 
 /** The flags a command's help names: its help is the one list of them, so completion follows it. */
 export function flagsOf(command: Command): string[] {
-  return [...new Set(command.usage.match(/(?<![\w-])--[a-z][a-z0-9-]*/g) ?? [])].sort();
+  return [...new Set(command.flags ?? command.usage.match(/(?<![\w-])--[a-z][a-z0-9-]*/g) ?? [])].sort();
 }
 
 /** A bash completion script: commands, then each command's subcommands and flags; file names otherwise. */
@@ -36,11 +37,11 @@ export function completionCommand(commands: Command[]): Command {
   return {
     name: 'completion',
     summary: 'print a shell completion script (bash, zsh)',
-    usage: `aifb completion bash|zsh
-
-Prints a completion script for the shell: commands, subcommands and each command's flags.
-  bash:  eval "$(aifb completion bash)"     (add the line to ~/.bashrc)
-  zsh:   eval "$(aifb completion zsh)"      (add the line to ~/.zshrc)`,
+    usage: commandHelp('completion', {}, {
+      usage: 'bash|zsh',
+      description: "Prints a completion script for the shell: commands, subcommands and each command's flags.",
+      after: 'bash:  eval "$(aifb completion bash)"     (add the line to ~/.bashrc)\nzsh:   eval "$(aifb completion zsh)"      (add the line to ~/.zshrc)',
+    }),
     subcommands: ['bash', 'zsh'],
     async run(args, io) {
       const shell = args[0];

@@ -8,23 +8,30 @@ import { serverOf } from '../../launch/plan.js';
 import { shellJoin } from '../../launch/quote.js';
 import { loadRecipeFile } from '../../recipe/load.js';
 import { builtinRegistry } from '../../services/catalog.js';
-import { parseCommandArgs } from '../args.js';
+import { parseCommandArgs, type Options } from '../args.js';
+import { helpFor, subcommandsHelp, type SubcommandHelp } from '../help.js';
 import type { Command, CommandIO } from '../command.js';
 import { EXIT } from '../exit-codes.js';
 
-const USAGE = `aifb containers pull [IMAGE... | --recipe RECIPE] [--dir DIR] [--force] [--dry-run]
+const PULL_FLAGS = {
+  recipe: { type: 'string', arg: 'FILE', help: 'every container_image of the recipe (and the built-in image of each service whose runtime is apptainer)' },
+  dir: { type: 'string', arg: 'DIR', help: 'the cache [$AIFB_IMAGE_CACHE or ~/.cache/aifb/images]' },
+  force: { type: 'boolean', help: 'pull again over an existing file' },
+  'dry-run': { type: 'boolean', help: 'print the apptainer command lines, run nothing' },
+} as const satisfies Options;
 
-Fetches docker:// (or oras://, library://, https://) images into a cache directory with
-\`apptainer pull\`, once, on a node that can reach the registry (usually the login node).
-Slurm jobs then run the cached .sif instead of pulling on a compute node.
-
-  IMAGE...          references, e.g. docker://ollama/ollama:latest
-  --recipe FILE     every container_image of the recipe (and the built-in image of each
-                    service whose runtime is apptainer)
-  --dir DIR         the cache [$AIFB_IMAGE_CACHE or ~/.cache/aifb/images]
-  --force           pull again over an existing file
-  --dry-run         print the apptainer command lines, run nothing
-Apptainer definitions to build images yourself are in containers/*.def.`;
+const SUBS: SubcommandHelp[] = [
+  {
+    name: 'pull',
+    flags: PULL_FLAGS,
+    usage: '[IMAGE... | --recipe RECIPE] [options]',
+    summary: 'fetch images into the cache with apptainer pull',
+    description:
+      'Fetches docker:// (or oras://, library://, https://) images into a cache directory with `apptainer pull`, once, on a node that can reach the registry (usually the login node). Slurm jobs then run the cached .sif instead of pulling on a compute node. IMAGE: a reference, e.g. docker://ollama/ollama:latest.',
+    after: 'Apptainer definitions to build images yourself are in containers/*.def.',
+  },
+];
+const TEXT = { usage: 'pull [options]', description: 'Pulls container images into the cache Slurm jobs use.' };
 
 /** Images a recipe needs: container_image, or the built-in one of an apptainer service. */
 export function recipeImages(file: string, env: NodeJS.ProcessEnv): string[] {
@@ -56,16 +63,14 @@ function run(argv: string[], io: CommandIO): Promise<number> {
 export const containersCommand: Command = {
   name: 'containers',
   summary: 'pull container images into the cache Slurm jobs use (apptainer pull)',
-  usage: USAGE,
+  usage: subcommandsHelp('containers', SUBS, TEXT),
+  helpFor: (args) => helpFor('containers', SUBS, TEXT, args),
+  flags: Object.keys(PULL_FLAGS).map((f) => `--${f}`),
   subcommands: ['pull'],
   async run(args, io) {
     const [sub, ...rest] = args;
     if (sub !== 'pull') throw new UsageError(`containers: unknown subcommand "${sub ?? ''}"; expected pull`);
-    const { values, positionals } = parseCommandArgs(
-      rest,
-      { recipe: { type: 'string' }, dir: { type: 'string' }, force: { type: 'boolean' }, 'dry-run': { type: 'boolean' } },
-      'containers pull',
-    );
+    const { values, positionals } = parseCommandArgs(rest, PULL_FLAGS, 'containers pull');
     const images = [...positionals, ...(values.recipe ? recipeImages(resolve(io.cwd, values.recipe), io.env) : [])];
     if (images.length === 0) throw new UsageError('containers pull: give image references or --recipe');
     const dir = resolve(io.cwd, values.dir ?? imageCacheDir(io.env));

@@ -7,24 +7,29 @@ import { chooseLlmService, vllmResult } from '../../report/export-vllm.js';
 import { renderReportHtml } from '../../report/html/report-page.js';
 import { markdownSummary } from '../../report/markdown.js';
 import { openRunSource } from '../../report/source.js';
-import { parseCommandArgs } from '../args.js';
+import { parseCommandArgs, type Options } from '../args.js';
+import { commandHelp } from '../help.js';
 import type { Command } from '../command.js';
 import { EXIT } from '../exit-codes.js';
 
-const USAGE = `aifb export <metrics.db | report.json> [--id ID] [outputs]
+const EXPORT_FLAGS = {
+  id: { type: 'string', arg: 'ID', help: 'the run (default: the newest in the database; metrics.db#ID works too)' },
+  'csv-samples': { type: 'string', arg: 'FILE', help: 'every measured request, one CSV row each (needs the database)' },
+  parquet: { type: 'string', arg: 'FILE', help: 'every measured request as Parquet, for pandas (needs the database)' },
+  vllm: { type: 'string', arg: 'FILE', help: "an LLM service as vLLM bench serve's result JSON (needs the database; --service NAME when the run has several)" },
+  service: { type: 'string', arg: 'NAME', help: 'the LLM service for --vllm' },
+  'csv-summary': { type: 'string', arg: 'FILE', help: 'one CSV row per service and operation' },
+  junit: { type: 'string', arg: 'FILE', help: 'JUnit XML with one test case per threshold (for CI test reports)' },
+  markdown: { type: 'string', arg: 'FILE', help: 'a Markdown summary (for a pull request or a CI job summary)' },
+  html: { type: 'string', arg: 'FILE', help: 'the self-contained HTML report' },
+  format: { type: 'string', arg: 'F', help: 'with --output FILE, an output by name: vllm, parquet, csv-samples, csv-summary, junit, markdown, html' },
+  output: { type: 'string', short: 'o', arg: 'FILE', help: 'the file for --format' },
+} as const satisfies Options;
 
-Writes a run in other formats (the newest run of the database, or the one named by --id;
-metrics.db#ID works too). At least one output:
-  --csv-samples FILE   every measured request, one CSV row each (needs the database)
-  --parquet FILE       every measured request as Parquet, for pandas (needs the database)
-  --vllm FILE          an LLM service as vLLM bench serve's result JSON (needs the database;
-                       --service NAME when the run has several)
-  --csv-summary FILE   one CSV row per service and operation
-  --junit FILE         JUnit XML with one test case per threshold (for CI test reports)
-  --markdown FILE      a Markdown summary (for a pull request or a CI job summary)
-  --html FILE          the self-contained HTML report
-  --format F --output FILE   the same, by name: vllm, parquet, csv-samples, csv-summary,
-                       junit, markdown, html`;
+const USAGE = commandHelp('export', EXPORT_FLAGS, {
+  usage: '<metrics.db | report.json> [--id ID] <outputs>',
+  description: 'Writes a run in other formats (the newest run of the database, or the one named by --id). At least one output.',
+});
 
 function put(path: string, text: string): void {
   writeFileSync(`${path}.tmp`, text);
@@ -36,23 +41,7 @@ export const exportCommand: Command = {
   summary: 'export a run as CSV, Parquet, vLLM result JSON, JUnit XML, Markdown or HTML',
   usage: USAGE,
   async run(args, io) {
-    const { values, positionals } = parseCommandArgs(
-      args,
-      {
-        id: { type: 'string' },
-        format: { type: 'string' },
-        output: { type: 'string', short: 'o' },
-        service: { type: 'string' },
-        'csv-samples': { type: 'string' },
-        parquet: { type: 'string' },
-        vllm: { type: 'string' },
-        'csv-summary': { type: 'string' },
-        junit: { type: 'string' },
-        markdown: { type: 'string' },
-        html: { type: 'string' },
-      },
-      'export',
-    );
+    const { values, positionals } = parseCommandArgs(args, EXPORT_FLAGS, 'export');
     const input = positionals[0];
     if (!input) throw new UsageError('export: name the metrics database or report (aifb export metrics.db --markdown summary.md)');
     const outputs = ['csv-samples', 'parquet', 'vllm', 'csv-summary', 'junit', 'markdown', 'html'] as const;

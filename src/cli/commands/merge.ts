@@ -5,31 +5,34 @@ import { openMetricsDb } from '../../metrics/store.js';
 import { buildReport } from '../../report/build.js';
 import { renderSummary } from '../../report/terminal.js';
 import { writeJsonReport } from '../../report/write.js';
-import { parseCommandArgs, positiveInt } from '../args.js';
+import { parseCommandArgs, positiveInt, type Options } from '../args.js';
+import { commandHelp } from '../help.js';
 import type { Command } from '../command.js';
 import { EXIT } from '../exit-codes.js';
+
+const MERGE_FLAGS = {
+  out: { type: 'string', arg: 'MERGED.db', help: 'the merged database to write' },
+  reports: { type: 'string', arg: 'DIR', help: 'also write <DIR>/<id>_report.json' },
+  id: { type: 'string', arg: 'ID', help: 'the benchmark id of the shards (default: the one they hold)' },
+  expect: {
+    type: 'string',
+    arg: 'N',
+    help: 'the run had shards 0..N-1; one that is absent, unreadable or never finished (its generator was killed) is recorded as missing and the run is partial, instead of an error',
+  },
+  json: { type: 'boolean', help: 'print the merge result as JSON' },
+} as const satisfies Options;
 
 /** `aifb merge`: the shards of one run (one SQLite file per load generator) into one database and report. */
 export const mergeCommand: Command = {
   name: 'merge',
   summary: 'merge the shard databases of load generators into one run and report',
-  usage: `aifb merge SHARD.db... --out MERGED.db [--reports DIR] [--id ID] [--expect N] [--json]
-
-Each load generator (generators: N; one Slurm task or child process each) writes its
-own SQLite shard. merge copies every request row into MERGED.db as one run: times are
-rebased to the earliest shard, client ids are offset so they stay distinct, service
-counters add and windows span all shards; the report is then built from the raw rows,
-so percentiles are exact over all shards and rates add. The shards table of MERGED.db
-records which host and Slurm task wrote which rows. --reports writes
-<DIR>/<id>_report.json. --expect N: the run had shards 0..N-1; one that is absent,
-unreadable or never finished (its generator was killed) is recorded as missing and the
-run is partial, instead of an error.`,
+  usage: commandHelp('merge', MERGE_FLAGS, {
+    usage: 'SHARD.db... --out MERGED.db [options]',
+    description:
+      'Each load generator (generators: N; one Slurm task or child process each) writes its own SQLite shard. merge copies every request row into MERGED.db as one run: times are rebased to the earliest shard, client ids are offset so they stay distinct, service counters add and windows span all shards; the report is then built from the raw rows, so percentiles are exact over all shards and rates add. The shards table of MERGED.db records which host and Slurm task wrote which rows.',
+  }),
   async run(args, io) {
-    const { values, positionals } = parseCommandArgs(
-      args,
-      { out: { type: 'string' }, reports: { type: 'string' }, id: { type: 'string' }, expect: { type: 'string' }, json: { type: 'boolean' } },
-      'merge',
-    );
+    const { values, positionals } = parseCommandArgs(args, MERGE_FLAGS, 'merge');
     if (!values.out) throw new UsageError('merge: give --out MERGED.db');
     if (positionals.length === 0) throw new UsageError('merge: give the shard databases to merge');
     const out = resolve(io.cwd, values.out);

@@ -9,48 +9,12 @@ import { localMonitor } from '../../monitoring/stack/local.js';
 import { hasSlurmJob, slurmMonitor } from '../../monitoring/stack/slurm.js';
 import { defaultImage } from '../../monitoring/stack/slurm-script.js';
 import type { ComponentStatus, MonitorBackend, MonitorOptions, SlurmMonitorSettings } from '../../monitoring/stack/types.js';
-import { parseCommandArgs, positiveInt } from '../args.js';
+import { parseCommandArgs, positiveInt, type Options } from '../args.js';
+import { commandHelp } from '../help.js';
 import type { Command, CommandIO } from '../command.js';
 import { EXIT } from '../exit-codes.js';
 
-const USAGE = `aifb monitor up | down | status [options]   (docs/monitoring.md)
 
-Runs the monitoring stack: the Prometheus Pushgateway (aifb run --pushgateway pushes to
-it), Prometheus (scrapes it, with the alerts of monitoring/alerts.yml) and Grafana with the
-aifb dashboard when grafana-server is installed. By default as background processes on this
-machine; with --slurm as one Slurm batch job on a compute node. Data, logs, configs and the
-pid files or job id stay in the state directory; down stops what up started, status and
-down find a Slurm job there by themselves.
-
-Options:
-  --state-dir DIR          state directory [.aifb/monitor]; with --slurm on shared storage
-  --host ADDR              listen address of the local stack [0.0.0.0: reachable from other nodes and the SSH tunnel]
-  --prometheus-port N      [9090]  (with --slurm: tried first; the job picks a free one when taken)
-  --pushgateway-port N     [9091]
-  --grafana-port N         [3000]
-  --no-grafana             do not start Grafana even when it is there
-  --scrape-interval D      Prometheus scrape interval, e.g. 1s for short runs [5s]
-  --ready-timeout S        seconds each server may take to become ready [60]
-  --login-host HOST        login node for the SSH tunnel command [login.lxp.lu]
-  --login-port N           its SSH port [8822]
-  --ssh-user USER          user for the SSH tunnel command [$USER]
-
-On a cluster (up --slurm):
-  --partition P  --account A  --time T   the job's sbatch options (--time: how long the stack lives)
-  --extra-arg ARG          one more sbatch option, e.g. --extra-arg=--mem=4G; repeatable
-  --queue-timeout S        seconds the job may wait in the queue before up gives up [600]
-  --apptainer              run the servers in Apptainer (images: the bases of containers/*.def)
-  --prometheus-image I  --pushgateway-image I  --grafana-image I
-                           a .sif path or docker:// reference (implies --apptainer; pulled
-                           images in $AIFB_IMAGE_CACHE are used); without Apptainer the
-                           binaries on the compute node's PATH are used
-
-Grafana's admin password is GF_SECURITY_ADMIN_PASSWORD, or generated once into
-<state-dir>/grafana/admin-password (mode 0600; never admin/admin, never in a job script).
-
-Used inside the Slurm job:
-  job-setup --state-dir DIR [port and interval options]
-                           pick free ports on this node, write the configs, print the ports`;
 
 /** The seed's §5.5 tunnel, with this node's real name and the ports in use. */
 export function tunnelCommand(node: string, ports: number[], user: string, loginHost: string, loginPort: number): string {
@@ -65,28 +29,44 @@ function describe(s: ComponentStatus): string {
 }
 
 const OPTIONS = {
-  'state-dir': { type: 'string' },
-  host: { type: 'string' },
-  'prometheus-port': { type: 'string' },
-  'pushgateway-port': { type: 'string' },
-  'grafana-port': { type: 'string' },
-  'no-grafana': { type: 'boolean' },
-  'scrape-interval': { type: 'string' },
-  'ready-timeout': { type: 'string' },
-  'login-host': { type: 'string' },
-  'login-port': { type: 'string' },
-  'ssh-user': { type: 'string' },
-  slurm: { type: 'boolean' },
-  partition: { type: 'string' },
-  account: { type: 'string' },
-  time: { type: 'string' },
-  'extra-arg': { type: 'string', multiple: true },
-  'queue-timeout': { type: 'string' },
-  apptainer: { type: 'boolean' },
-  'prometheus-image': { type: 'string' },
-  'pushgateway-image': { type: 'string' },
-  'grafana-image': { type: 'string' },
-} as const;
+  'state-dir': { type: 'string', arg: 'DIR', help: 'state directory [.aifb/monitor]; with --slurm on shared storage' },
+  host: { type: 'string', arg: 'ADDR', help: 'listen address of the local stack [0.0.0.0: reachable from other nodes and the SSH tunnel]' },
+  'prometheus-port': { type: 'string', arg: 'N', help: '[9090] (with --slurm: tried first; the job picks a free one when taken)' },
+  'pushgateway-port': { type: 'string', arg: 'N', help: '[9091]' },
+  'grafana-port': { type: 'string', arg: 'N', help: '[3000]' },
+  'no-grafana': { type: 'boolean', help: 'do not start Grafana even when it is there' },
+  'scrape-interval': { type: 'string', arg: 'D', help: 'Prometheus scrape interval, e.g. 1s for short runs [5s]' },
+  'ready-timeout': { type: 'string', arg: 'S', help: 'seconds each server may take to become ready [60]' },
+  'login-host': { type: 'string', arg: 'HOST', help: 'login node for the SSH tunnel command [login.lxp.lu]' },
+  'login-port': { type: 'string', arg: 'N', help: 'its SSH port [8822]' },
+  'ssh-user': { type: 'string', arg: 'USER', help: 'user for the SSH tunnel command [$USER]' },
+  slurm: { type: 'boolean', help: 'up: run the stack as one Slurm batch job on a compute node' },
+  partition: { type: 'string', arg: 'P', help: "with --slurm: the job's partition" },
+  account: { type: 'string', arg: 'A', help: "with --slurm: the job's account" },
+  time: { type: 'string', arg: 'T', help: 'with --slurm: how long the stack lives (sbatch --time)' },
+  'extra-arg': { type: 'string', multiple: true, arg: 'ARG', help: 'with --slurm: one more sbatch option, e.g. --extra-arg=--mem=4G; repeatable' },
+  'queue-timeout': { type: 'string', arg: 'S', help: 'with --slurm: seconds the job may wait in the queue before up gives up [600]' },
+  apptainer: { type: 'boolean', help: 'with --slurm: run the servers in Apptainer (images: the bases of containers/*.def)' },
+  'prometheus-image': {
+    type: 'string',
+    arg: 'I',
+    help: "a .sif path or docker:// reference (implies --apptainer; pulled images in $AIFB_IMAGE_CACHE are used); without Apptainer the binaries on the compute node's PATH are used",
+  },
+  'pushgateway-image': { type: 'string', arg: 'I', help: 'likewise, for the Pushgateway' },
+  'grafana-image': { type: 'string', arg: 'I', help: 'likewise, for Grafana' },
+} as const satisfies Options;
+
+const USAGE = commandHelp('monitor', OPTIONS, {
+  usage: 'up | down | status [options]   (docs/monitoring.md)',
+  description:
+    'Runs the monitoring stack: the Prometheus Pushgateway (aifb run --pushgateway pushes to it), Prometheus (scrapes it, with the alerts of monitoring/alerts.yml) and Grafana with the aifb dashboard when grafana-server is installed. By default as background processes on this machine; with --slurm as one Slurm batch job on a compute node. Data, logs, configs and the pid files or job id stay in the state directory; down stops what up started, status and down find a Slurm job there by themselves.',
+  after: `Grafana's admin password is GF_SECURITY_ADMIN_PASSWORD, or generated once into
+<state-dir>/grafana/admin-password (mode 0600; never admin/admin, never in a job script).
+
+Used inside the Slurm job:
+  job-setup --state-dir DIR [port and interval options]
+      pick free ports on this node, write the configs, print the ports`,
+});
 
 type Values = ReturnType<typeof parseCommandArgs<typeof OPTIONS>>['values'];
 

@@ -4,31 +4,29 @@ import { openMetricsDb } from '../../metrics/store.js';
 import { cellsFromDb, findBenchmarkId } from '../../monitoring/from-db.js';
 import { PushgatewayGroup } from '../../monitoring/pushgateway.js';
 import { createBenchmarkRegistry } from '../../monitoring/registry.js';
-import { parseCommandArgs } from '../args.js';
+import { parseCommandArgs, type Options } from '../args.js';
+import { commandHelp } from '../help.js';
 import type { Command } from '../command.js';
 import { EXIT } from '../exit-codes.js';
 
-const USAGE = `aifb push <metrics.db> --pushgateway URL [--id ID] [--delete]
+const PUSH_FLAGS = {
+  pushgateway: { type: 'string', arg: 'URL', help: 'the Pushgateway, e.g. http://node042:9091' },
+  id: { type: 'string', arg: 'ID', help: 'the run (default: the newest in the database)' },
+  delete: { type: 'boolean', help: "remove the run's group from the Pushgateway instead of pushing" },
+} as const satisfies Options;
 
-Rebuilds the Prometheus metrics of a finished run from its metrics database and pushes
-them once to a Pushgateway (group job="aifb", benchmark_id=ID), where Grafana can show
-them. The group stays until deleted: aifb push --delete --id ID --pushgateway URL.
-
-Options:
-  --pushgateway URL   the Pushgateway, e.g. http://node042:9091
-  --id ID             the run (default: the newest in the database)
-  --delete            remove the run's group from the Pushgateway instead of pushing`;
+const USAGE = commandHelp('push', PUSH_FLAGS, {
+  usage: '<metrics.db> --pushgateway URL [--id ID] [--delete]',
+  description:
+    'Rebuilds the Prometheus metrics of a finished run from its metrics database and pushes them once to a Pushgateway (group job="aifb", benchmark_id=ID), where Grafana can show them. The group stays until deleted: aifb push --delete --id ID --pushgateway URL.',
+});
 
 export const pushCommand: Command = {
   name: 'push',
   summary: "push a finished run's metrics to a Prometheus Pushgateway",
   usage: USAGE,
   async run(args, io) {
-    const { values, positionals } = parseCommandArgs(
-      args,
-      { pushgateway: { type: 'string' }, id: { type: 'string' }, delete: { type: 'boolean' } },
-      'push',
-    );
+    const { values, positionals } = parseCommandArgs(args, PUSH_FLAGS, 'push');
     const url = values.pushgateway;
     if (!url) throw new UsageError('push: give the Pushgateway with --pushgateway URL');
     if (values.delete) {

@@ -16,40 +16,51 @@ import { serviceLauncher } from '../../launch/service-launcher.js';
 import { systemClock } from '../../util/clock.js';
 import { createJsonLogger, createLogger, toLogLevel } from '../../util/log.js';
 import { logFormat } from '../log-format.js';
-import { parseCommandArgs, positiveInt } from '../args.js';
+import { parseCommandArgs, positiveInt, type Options } from '../args.js';
 import type { Command, CommandIO } from '../command.js';
 import { defaultRecipe, outputPaths, runLogSink } from '../paths.js';
 import { Progress } from '../progress.js';
-import { OVERRIDE_FLAGS, OVERRIDE_USAGE, overridesFrom } from '../overrides.js';
+import { OVERRIDE_FLAGS, overridesFrom } from '../overrides.js';
+import { commandHelp } from '../help.js';
 import { EXIT } from '../exit-codes.js';
 import { checkBenchmarkId, checkMetricsDb, checkReportsDir, graceMsArg, outDirArg } from '../preflight.js';
 import { startLiveExport } from '../../monitoring/live-export.js';
-import { LIVE_EXPORT_FLAGS, LIVE_EXPORT_USAGE, metricsPortArg, pushIntervalArg } from '../../monitoring/options.js';
+import { LIVE_EXPORT_FLAGS, metricsPortArg, pushIntervalArg } from '../../monitoring/options.js';
 
-const USAGE = `aifb run [recipe.yaml] [options]
+const RUN_FLAGS = {
+  recipe: { type: 'string', arg: 'FILE', help: 'the recipe (same as the positional argument)' },
+  'max-workers': { type: 'string', arg: 'N', help: 'services run in parallel, at most N at once (default 10)' },
+  sequential: { type: 'boolean', help: 'run services one after another' },
+  'one-thread': {
+    type: 'boolean',
+    help: "run every service's load on aifb's main thread (default: services that run in parallel get a thread each; see docs/ARCHITECTURE.md)",
+  },
+  pushgateway: { type: 'string', arg: 'URL', help: 'Prometheus Pushgateway to push live metrics to' },
+  'metrics-port': { ...LIVE_EXPORT_FLAGS['metrics-port'], arg: 'N', help: 'serve live metrics on http://<host>:N/metrics during the run (0 = any free port)' },
+  'push-interval': { ...LIVE_EXPORT_FLAGS['push-interval'], arg: 'S', help: 'seconds between Pushgateway pushes during the run (default 5)' },
+  'keep-pushgateway-group': { ...LIVE_EXPORT_FLAGS['keep-pushgateway-group'], help: "leave the run's Pushgateway group after the run (default: deleted)" },
+  ...OVERRIDE_FLAGS,
+  out: { type: 'string', arg: 'DIR', help: 'write the report (and a relative metrics_db) into DIR' },
+  id: { type: 'string', arg: 'ID', help: 'benchmark id to use (default benchmark_<unix time>_<random>)' },
+  grace: { type: 'string', arg: 'SECONDS', help: 'after SIGINT/SIGTERM, how long in-flight requests may finish (default 5)' },
+  'start-services': {
+    type: 'boolean',
+    help: "start the seed's services (a slurm block and a container_image, no launcher) as Slurm jobs with Apptainer, as aifb slurm submit does; without it they are external, already running at service_url",
+  },
+  'log-format': {
+    type: 'string',
+    arg: 'F',
+    help: 'text (default) or json: one JSON object per log line (pino), on the terminal and in the run log; also AIFB_LOG=json. No live display then',
+  },
+  quiet: { type: 'boolean', help: 'no live display; plain lines only' },
+  json: { type: 'boolean', help: 'print the report JSON on stdout (the summary goes to stderr)' },
+} as const satisfies Options;
 
-Runs a benchmark recipe (examples/quickstart.yaml when none is given), stores every
-request in the metrics database and writes <reports_dir>/<benchmark_id>_report.json.
-
-Options:
-  --recipe FILE        the recipe (same as the positional argument)
-  --max-workers N      services run in parallel, at most N at once (default 10)
-  --sequential         run services one after another
-  --one-thread         run every service's load on aifb's main thread (default: services that
-                       run in parallel get a thread each; see docs/ARCHITECTURE.md)
-  --pushgateway URL    Prometheus Pushgateway to push live metrics to
-${LIVE_EXPORT_USAGE}
-${OVERRIDE_USAGE}
-  --out DIR            write the report (and a relative metrics_db) into DIR
-  --id ID              benchmark id to use (default benchmark_<unix time>_<random>)
-  --grace SECONDS      after SIGINT/SIGTERM, how long in-flight requests may finish (default 5)
-  --start-services     start the seed's services (a slurm block and a container_image, no
-                       launcher) as Slurm jobs with Apptainer, as aifb slurm submit does;
-                       without it they are external, already running at service_url
-  --log-format F       text (default) or json: one JSON object per log line (pino), on the
-                       terminal and in the run log; also AIFB_LOG=json. No live display then
-  --quiet              no live display; plain lines only
-  --json               print the report JSON on stdout (the summary goes to stderr)`;
+const USAGE = commandHelp('run', RUN_FLAGS, {
+  usage: '[recipe.yaml] [options]',
+  description:
+    'Runs a benchmark recipe (examples/quickstart.yaml when none is given), stores every request in the metrics database and writes <reports_dir>/<benchmark_id>_report.json and _report.html. The summary ends with the verdict line (PASS/FAIL/DONE); exit 0 complete, 99 a threshold failed, 2 bad input, 1 a runtime failure.',
+});
 
 /** benchmark_<unix seconds>_<4 hex>, in the seed's spirit but unique within a second. */
 export function newBenchmarkId(nowMs = Date.now()): string {
@@ -61,32 +72,13 @@ export const runCommand: Command = {
   summary: 'run a benchmark recipe',
   usage: USAGE,
   async run(args: string[], io: CommandIO): Promise<number> {
-    const { values, positionals } = parseCommandArgs(
-      args,
-      {
-        recipe: { type: 'string' },
-        'max-workers': { type: 'string' },
-        sequential: { type: 'boolean' },
-        'one-thread': { type: 'boolean' },
-        pushgateway: { type: 'string' },
-        out: { type: 'string' },
-        id: { type: 'string' },
-        grace: { type: 'string' },
-        quiet: { type: 'boolean' },
-        json: { type: 'boolean' },
-        'log-format': { type: 'string' },
-        'start-services': { type: 'boolean' },
-        ...LIVE_EXPORT_FLAGS,
-        ...OVERRIDE_FLAGS,
-      },
-      'run',
-    );
+    const { values, positionals, order } = parseCommandArgs(args, RUN_FLAGS, 'run');
     const recipePath = values.recipe ?? positionals[0] ?? defaultRecipe;
     const maxWorkers = positiveInt(values['max-workers'], 'max-workers') ?? 10;
     const graceMs = graceMsArg(values.grace, 5);
     const givenId = checkBenchmarkId(values.id);
     const format = logFormat(values['log-format'], io.env);
-    const loaded = loadRecipeFile(recipePath, { registry: builtinRegistry, env: io.env, overrides: overridesFrom(values) });
+    const loaded = loadRecipeFile(recipePath, { registry: builtinRegistry, env: io.env, overrides: overridesFrom(order) });
     // --start-services: the seed's services (slurm block + container_image) start as Slurm jobs, as under aifb slurm submit.
     const plan = values['start-services'] ? startSeedServices(loaded) : loaded;
     const paths = outputPaths(io.cwd, plan.global, outDirArg(io.cwd, values.out, 'run'));

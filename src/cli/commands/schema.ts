@@ -4,6 +4,7 @@ import { describedShape } from '../../recipe/descriptions.js';
 import type { BackendDefinition } from '../../services/contract.js';
 import { builtinRegistry } from '../../services/catalog.js';
 import type { Command } from '../command.js';
+import { commandHelp } from '../help.js';
 import { EXIT } from '../exit-codes.js';
 
 type Json = Record<string, unknown>;
@@ -134,13 +135,12 @@ export function recipeJsonSchema(): unknown {
 export const schemaCommand: Command = {
   name: 'schema',
   summary: 'print the JSON Schema of recipes (for editors)',
-  usage: `aifb schema
-
-Prints the recipe's JSON Schema: service_type is an enum, and each service type (and
-backend) has its own keys, with descriptions, so an editor completes per backend. With
-the YAML language server, put
-  # yaml-language-server: $schema=./aifb-recipe.schema.json
-at the top of a recipe after saving the output as aifb-recipe.schema.json.`,
+  usage: commandHelp('schema', {}, {
+    usage: '> aifb-recipe.schema.json',
+    description:
+      "Prints the recipe's JSON Schema: service_type is an enum, and each service type (and backend) has its own keys, with descriptions, so an editor completes per backend.",
+    after: 'With the YAML language server, put\n  # yaml-language-server: $schema=./aifb-recipe.schema.json\nat the top of a recipe after saving the output as aifb-recipe.schema.json.',
+  }),
   async run(_args, io) {
     io.stdout.write(JSON.stringify(recipeJsonSchema(), null, 2) + '\n');
     return EXIT.ok;

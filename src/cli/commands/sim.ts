@@ -1,70 +1,59 @@
-import { runSimS3, SIM_S3_USAGE } from './sim-s3.js';
+import { runSimS3, SIM_S3_HELP } from './sim-s3.js';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { RunError, UsageError } from '../../errors.js';
 import { llmSimOptionsSchema, type LlmSimOptionsInput } from '../../sim/llm/options.js';
 import { startLlmSimulator, type LlmSimulator } from '../../sim/llm/server.js';
-import { parseCommandArgs } from '../args.js';
+import { parseCommandArgs, type Options } from '../args.js';
+import { helpFor, subcommandsHelp } from '../help.js';
 import type { Command, CommandIO } from '../command.js';
 import { EXIT } from '../exit-codes.js';
 
 type Kind = 'number' | 'int' | 'boolean' | 'string';
 
 /** Flags that map one to one onto an option (flag = option name in kebab-case). */
-const FLAGS: Record<string, Kind> = {
-  host: 'string',
-  port: 'int',
-  seed: 'int',
-  'prefill-ms-per-token': 'number',
-  'decode-ms': 'number',
-  'batch-slowdown': 'number',
-  'max-num-seqs': 'int',
-  'max-model-len': 'int',
-  jitter: 'number',
-  'tokens-per-chunk': 'int',
-  'default-max-tokens': 'int',
-  'mean-output-tokens': 'number',
-  'ignore-eos': 'boolean',
-  'error-rate': 'number',
-  'midstream-error-rate': 'number',
-  'malformed-rate': 'number',
-  'stall-ms': 'number',
-  'stall-every-ms': 'number',
-  'ping-ms': 'number',
-  'truth-capacity': 'int',
+const FLAGS: Record<string, { kind: Kind; arg?: string; help: string }> = {
+  host: { kind: 'string', arg: 'H', help: 'listen address [127.0.0.1]' },
+  port: { kind: 'int', arg: 'N', help: 'port, 0 = any free one [0]' },
+  seed: { kind: 'int', arg: 'N', help: 'seed of every random draw [0]' },
+  'prefill-ms-per-token': { kind: 'number', arg: 'X', help: 'prefill time per prompt token [0.1]' },
+  'decode-ms': { kind: 'number', arg: 'X', help: 'one decode step with one running sequence [20]' },
+  'batch-slowdown': { kind: 'number', arg: 'X', help: 'step time × (1 + X × (running − 1)) [0.005]' },
+  'max-num-seqs': { kind: 'int', arg: 'N', help: 'sequences running at once; the rest queue FIFO [256]' },
+  'max-model-len': { kind: 'int', arg: 'N', help: 'context window (prompt + output) [4096]' },
+  jitter: { kind: 'number', arg: 'X', help: 'relative stdev of step times, clipped at ±3σ [0.05]' },
+  'tokens-per-chunk': { kind: 'int', arg: 'K', help: 'tokens per step and streamed chunk (speculative decoding) [1]' },
+  'default-max-tokens': { kind: 'int', arg: 'N', help: '/v1/completions max_tokens when absent [16]' },
+  'mean-output-tokens': { kind: 'number', arg: 'X', help: 'mean output length when EOS is honoured [128]' },
+  'ignore-eos': { kind: 'boolean', help: 'treat every request as ignore_eos (exact lengths)' },
+  'error-rate': { kind: 'number', arg: 'R', help: 'share of requests answered with HTTP 500 [0]' },
+  'midstream-error-rate': { kind: 'number', arg: 'R', help: 'share of requests cut after some chunks [0]' },
+  'malformed-rate': { kind: 'number', arg: 'R', help: 'share of streams with one garbage line [0]' },
+  'stall-ms': { kind: 'number', arg: 'X', help: 'the engine freezes this long ... [0]' },
+  'stall-every-ms': { kind: 'number', arg: 'X', help: '... once every this many ms [0]' },
+  'ping-ms': { kind: 'number', arg: 'X', help: '": ping" comment lines on OpenAI streams, 0 = none [0]' },
+  'truth-capacity': { kind: 'int', arg: 'N', help: 'truth records kept for /sim/truth/{id} [10000]`;' },
 };
 
-const USAGE = `aifb sim llm [options]
+/** The flags of `aifb sim llm`: the one-to-one ones and the two that are not. */
+function simFlags(): Options {
+  const spec: Options = {
+    model: { type: 'string', multiple: true, arg: 'NAME', help: 'a served model name; repeat for several [sim-llm]' },
+    config: { type: 'string', arg: 'FILE', help: 'YAML file with option keys (snake_case); flags override it' },
+  };
+  for (const [flag, f] of Object.entries(FLAGS)) spec[flag] = { type: f.kind === 'boolean' ? 'boolean' : 'string', ...(f.arg ? { arg: f.arg } : {}), help: f.help };
+  return spec;
+}
 
-Serves a protocol-faithful LLM simulator on one port: OpenAI-compatible (/v1, as vLLM),
-Ollama (/api) and Triton KServe v2 (/v2), with a seeded continuous-batching performance
-model and failure injection. Use it to test aifb's LLM backends or to dry-run a recipe.
-It serves until SIGINT or SIGTERM. docs/simulator.md describes every option.
-
-Options (defaults in brackets):
-  --host H                    listen address [127.0.0.1]
-  --port N                    port, 0 = any free one [0]
-  --model NAME                a served model name; repeat for several [sim-llm]
-  --config FILE               YAML file with option keys (snake_case); flags override it
-  --seed N                    seed of every random draw [0]
-  --prefill-ms-per-token X    prefill time per prompt token [0.1]
-  --decode-ms X               one decode step with one running sequence [20]
-  --batch-slowdown X          step time × (1 + X × (running − 1)) [0.005]
-  --max-num-seqs N            sequences running at once; the rest queue FIFO [256]
-  --max-model-len N           context window (prompt + output) [4096]
-  --jitter X                  relative stdev of step times, clipped at ±3σ [0.05]
-  --tokens-per-chunk K        tokens per step and streamed chunk (speculative decoding) [1]
-  --default-max-tokens N      /v1/completions max_tokens when absent [16]
-  --mean-output-tokens X      mean output length when EOS is honoured [128]
-  --ignore-eos                treat every request as ignore_eos (exact lengths)
-  --error-rate R              share of requests answered with HTTP 500 [0]
-  --midstream-error-rate R    share of requests cut after some chunks [0]
-  --malformed-rate R          share of streams with one garbage line [0]
-  --stall-ms X                the engine freezes this long ... [0]
-  --stall-every-ms X          ... once every this many ms [0]
-  --ping-ms X                 ": ping" comment lines on OpenAI streams, 0 = none [0]
-  --truth-capacity N          truth records kept for /sim/truth/{id} [10000]`;
+const SIM_LLM_HELP = {
+  name: 'llm',
+  summary: 'the LLM simulator: OpenAI/vLLM, Ollama and Triton protocols on one port',
+  flags: simFlags(),
+  usage: '[options]',
+  description:
+    "Serves a protocol-faithful LLM simulator on one port: OpenAI-compatible (/v1, as vLLM), Ollama (/api) and Triton KServe v2 (/v2), with a seeded continuous-batching performance model and failure injection. Use it to test aifb's LLM backends or to dry-run a recipe. It serves until SIGINT or SIGTERM. docs/simulator.md describes every option; defaults in brackets.",
+};
 
 const kebabToSnake = (s: string) => s.replace(/-/g, '_');
 
@@ -95,19 +84,13 @@ function readConfig(file: string, cwd: string): Record<string, unknown> {
 
 /** Turns `aifb sim …` arguments into simulator options; throws UsageError on bad input. */
 export function parseSimArgs(args: string[], cwd: string): LlmSimOptionsInput {
-  const spec: Record<string, { type: 'string' | 'boolean'; multiple?: boolean }> = {
-    model: { type: 'string', multiple: true },
-    config: { type: 'string' },
-    help: { type: 'boolean' },
-  };
-  for (const [flag, kind] of Object.entries(FLAGS)) spec[flag] = { type: kind === 'boolean' ? 'boolean' : 'string' };
-  const { values, positionals } = parseCommandArgs(args, spec, 'sim');
+  const { values, positionals } = parseCommandArgs(args, SIM_LLM_HELP.flags, 'sim');
   if (positionals[0] !== 'llm' || positionals.length > 1) {
     throw new UsageError(`sim: expected "aifb sim llm [options]"${positionals.length ? `, got "${positionals.join(' ')}"` : ''}`);
   }
   const v = values as Record<string, string | boolean | string[] | undefined>;
   const merged: Record<string, unknown> = typeof v.config === 'string' ? readConfig(v.config, cwd) : {};
-  for (const [flag, kind] of Object.entries(FLAGS)) {
+  for (const [flag, { kind }] of Object.entries(FLAGS)) {
     const value = v[flag];
     if (value === undefined) continue;
     merged[kebabToSnake(flag)] = kind === 'boolean' || kind === 'string' ? value : parseNumber(flag, value as string, kind);
@@ -141,17 +124,18 @@ export async function serveSim(options: LlmSimOptionsInput, io: CommandIO, stop:
   return EXIT.ok;
 }
 
+const SIM_SUBS = [SIM_LLM_HELP, SIM_S3_HELP];
+const SIM_TEXT = { usage: 'llm | s3 [options]', description: 'Serves a simulated service in the foreground until SIGINT or SIGTERM.' };
+
 export const simCommand: Command = {
   name: 'sim',
   summary: 'serve the LLM simulator (OpenAI/vLLM, Ollama and Triton protocols)',
-  usage: `${USAGE}\n\n${SIM_S3_USAGE}`,
+  usage: subcommandsHelp('sim', SIM_SUBS, SIM_TEXT),
+  helpFor: (args) => helpFor('sim', SIM_SUBS, SIM_TEXT, args),
+  flags: SIM_SUBS.flatMap((sub) => Object.keys(sub.flags).map((f) => `--${f}`)),
   subcommands: ['llm', 's3'],
   async run(args, io) {
     if (args[0] === 's3') return runSimS3(args.slice(1), io);
-    if (args.includes('--help') || args.includes('-h')) {
-      io.stdout.write(USAGE + '\n');
-      return EXIT.ok;
-    }
     const options = parseSimArgs(args, io.cwd);
     const stop = new AbortController();
     const onSignal = () => stop.abort();

@@ -7,9 +7,21 @@ import { openMetricsDb } from '../../metrics/store.js';
 import { buildReport } from '../../report/build.js';
 import { writeJsonReport } from '../../report/write.js';
 import { createLogger } from '../../util/log.js';
-import { parseCommandArgs, positiveInt } from '../args.js';
+import { parseCommandArgs, positiveInt, type Options } from '../args.js';
+import { OVERRIDE_FLAGS, overridesFrom } from '../overrides.js';
+import { overrideArgv } from '../../recipe/overrides.js';
 import type { CommandIO } from '../command.js';
 import { EXIT } from '../exit-codes.js';
+
+/** `aifb slurm generators`' flags; the overrides go on to every generator step. */
+export const GENERATORS_OPTIONS = {
+  id: { type: 'string', arg: 'ID', help: 'the benchmark id' },
+  count: { type: 'string', arg: 'N', help: 'how many generators (job steps)' },
+  'shard-dir': { type: 'string', arg: 'DIR', help: 'where the generators write their shards' },
+  out: { type: 'string', arg: 'DB', help: 'the merged metrics database' },
+  reports: { type: 'string', arg: 'DIR', help: 'also write the report into DIR' },
+  ...OVERRIDE_FLAGS,
+} as const satisfies Options;
 
 /**
  * `aifb slurm generators RECIPE --id ID --count N --shard-dir DIR --out DB [--reports DIR]`,
@@ -19,11 +31,7 @@ import { EXIT } from '../exit-codes.js';
  * then, 0 when every generator ended well.
  */
 export async function generatorsCmd(args: string[], io: CommandIO): Promise<number> {
-  const { values, positionals } = parseCommandArgs(
-    args,
-    { id: { type: 'string' }, count: { type: 'string' }, 'shard-dir': { type: 'string' }, out: { type: 'string' }, reports: { type: 'string' } },
-    'slurm generators',
-  );
+  const { values, positionals, order } = parseCommandArgs(args, GENERATORS_OPTIONS, 'slurm generators');
   const recipe = positionals[0];
   const count = positiveInt(values.count, 'count');
   if (!recipe || !values.id || !count || !values['shard-dir'] || !values.out) {
@@ -43,6 +51,7 @@ export async function generatorsCmd(args: string[], io: CommandIO): Promise<numb
       shardDir,
       count,
       aifb: aifbCommand(io.env),
+      overrideArgs: overrideArgv(overridesFrom(order)),
       env: io.env,
       log,
       signal: stop.signal,

@@ -2,32 +2,32 @@ import { loadRecipeFile } from '../../recipe/load.js';
 import type { LoadProfile, Plan, ServiceSpec } from '../../recipe/types.js';
 import { builtinRegistry } from '../../services/catalog.js';
 import { MSG } from '../../messages.js';
-import { parseCommandArgs } from '../args.js';
-import { OVERRIDE_FLAGS, OVERRIDE_USAGE, overridesFrom } from '../overrides.js';
+import { parseCommandArgs, type Options } from '../args.js';
+import { OVERRIDE_FLAGS, overridesFrom } from '../overrides.js';
+import { commandHelp } from '../help.js';
 import type { Command, CommandIO } from '../command.js';
 import { AifbError, UsageError } from '../../errors.js';
 import { EXIT } from '../exit-codes.js';
 import { imageCacheDir } from '../../launch/index.js';
 import { describeStarts, portClashes } from '../../launch/seed.js';
 
+const VALIDATE_FLAGS = {
+  recipe: { type: 'string', arg: 'FILE', help: 'a recipe (same as a positional argument)' },
+  json: { type: 'boolean', help: 'the result as JSON' },
+  ...OVERRIDE_FLAGS,
+} as const satisfies Options;
+
 export const validateCommand: Command = {
   name: 'validate',
   summary: 'check recipes without running them',
-  usage: `aifb validate <recipe.yaml>... [--json]
-
-Checks each recipe and prints what would run: each service's backend and load profile,
-how and where it starts (external, local process, Slurm job; command; readiness), the
-steps of a sweep or search, and how long the load will take. Two services that would start
-on one host with the same port are warned about. Problems are reported as
-file:line:column with the path of the field; exit code 2 if any recipe has one. An unset
-\${VAR} is a warning here (a static check needs no secrets); aifb run refuses it.
-
-Options:
-  --json               the result as JSON
-${OVERRIDE_USAGE}`,
+  usage: commandHelp('validate', VALIDATE_FLAGS, {
+    usage: '<recipe.yaml>... [options]',
+    description:
+      'Checks each recipe and prints what would run: each service\'s backend and load profile, how and where it starts (external, local process, Slurm job; command; readiness), the steps of a sweep or search, and how long the load will take. Two services that would start on one host with the same port are warned about. Problems are reported as file:line:column with the path of the field; exit code 2 if any recipe has one. An unset ${VAR} is a warning here (a static check needs no secrets); aifb run refuses it.',
+  }),
   async run(args, io) {
-    const { values, positionals } = parseCommandArgs(args, { json: { type: 'boolean' }, recipe: { type: 'string' }, ...OVERRIDE_FLAGS }, 'validate');
-    const overrides = overridesFrom(values);
+    const { values, positionals, order } = parseCommandArgs(args, VALIDATE_FLAGS, 'validate');
+    const overrides = overridesFrom(order);
     const files = [...(values.recipe ? [values.recipe] : []), ...positionals];
     if (files.length === 0) throw new UsageError('validate: name the recipe file (aifb validate recipe.yaml)');
     let bad = 0;

@@ -87,6 +87,10 @@ export interface ClientScriptInput {
   /** Redacted recipe text: the names it takes from the environment are checked up front. */
   recipeText: string;
   aifb: string[];
+  /** The command line's overrides, given again to aifb in the job (secret values as \${VAR} references). */
+  overrideArgs?: string[];
+  /** The variables those references name: required in the environment sbatch runs in. */
+  overrideEnv?: string[];
   /** Services started as their own jobs, in the order their job ids are passed. */
   services: string[];
   /** Load-generator tasks (the largest `generators` of any service). */
@@ -116,9 +120,9 @@ export function clientScript(i: ClientScriptInput): string {
       ? [
           '# One job step per generator (srun), spread over the allocated nodes; a node that',
           '# fails ends only its own steps, and the merge names the shards it took with it.',
-          shellJoin([...i.aifb, 'slurm', 'generators', i.recipeFile, '--id', i.benchmarkId, '--count', String(i.generators), '--shard-dir', shardDir, '--out', i.metricsDb, '--reports', i.reportsDir]),
+          shellJoin([...i.aifb, 'slurm', 'generators', i.recipeFile, '--id', i.benchmarkId, '--count', String(i.generators), '--shard-dir', shardDir, '--out', i.metricsDb, '--reports', i.reportsDir, ...(i.overrideArgs ?? [])]),
         ]
-      : [shellJoin([...i.aifb, 'run', i.recipeFile, '--id', i.benchmarkId, '--quiet'])];
+      : [shellJoin([...i.aifb, 'run', i.recipeFile, '--id', i.benchmarkId, '--quiet', ...(i.overrideArgs ?? [])])];
   const usage = `usage: sbatch --dependency=after:ID1:ID2... THIS_SCRIPT ${i.services.map((s) => `JOBID_OF_${safeFileName(s)}`).join(' ')}`.trim();
   return [
     ...HEADER(`Slurm client job of benchmark ${i.benchmarkId}`),
@@ -141,7 +145,7 @@ export function clientScript(i: ClientScriptInput): string {
           'export AIFB_SLURM_JOBS="$*"',
         ]
       : []),
-    ...envLines({}, recipeEnvNames(i.recipeText)),
+    ...envLines({}, [...recipeEnvNames(i.recipeText), ...(i.overrideEnv ?? [])]),
     `cd -- ${shellQuote(i.cwd)} || exit 1`,
     ...body,
     '',

@@ -24,6 +24,8 @@ export interface SpreadOptions {
   count: number;
   /** argv of aifb on the compute nodes. */
   aifb: string[];
+  /** The run's command-line overrides (--rate web=50 …), given again to every generator step. */
+  overrideArgs?: string[];
   env: NodeJS.ProcessEnv;
   log: Logger;
   signal?: AbortSignal;
@@ -76,7 +78,7 @@ export async function runGeneratorSteps(o: SpreadOptions): Promise<StepOutcome[]
   const steps = Array.from({ length: o.count }, (_, k) => {
     const node = nodeOf(k, nodes, o.count);
     const args = ['--nodes=1', '--ntasks=1', `--nodelist=${node}`, '--overlap', '--kill-on-bad-exit=1', `--job-name=aifb-generator-${k}`];
-    const worker = [cmd!, ...pre, 'slurm', 'worker', o.recipeFile, '--id', o.benchmarkId, '--shard-dir', o.shardDir, '--index', String(k)];
+    const worker = [cmd!, ...pre, 'slurm', 'worker', o.recipeFile, '--id', o.benchmarkId, '--shard-dir', o.shardDir, '--index', String(k), ...(o.overrideArgs ?? [])];
     const child = spawn('srun', [...args, ...worker], { env, stdio: ['ignore', 'inherit', 'inherit'] });
     const outcome: StepOutcome = { index: k, node, code: null };
     const done = new Promise<StepOutcome>((resolve) => {
