@@ -33,7 +33,10 @@ if (files.length === 0) {
 
 const child = spawn(
   process.execPath,
-  ['--import', 'tsx', '--test', '--test-reporter=spec', '--test-concurrency=1', ...files],
+  // --test-force-exit: a file whose tests have all ended exits even if something it started
+  // still holds its event loop (an empty-cache CI run waited an hour on a live ollama whose
+  // stop hook never ran); its failures are still counted.
+  ['--import', 'tsx', '--test', '--test-force-exit', '--test-reporter=spec', '--test-concurrency=1', ...files],
   { cwd: root, stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, AIFB_TEST: '1' } },
 );
 let tail = '';
