@@ -61,7 +61,9 @@ export function envValues(): ReadonlyMap<string, string> {
 }
 
 // `Authorization: Bearer abc`, `"x-api-key":"abc"`, `api_key=abc`, `Bearer abc` …: the value goes.
-const HEADER_ECHO = /((?:proxy-)?authorization|x-api-key|api[-_]?key|apikey|x-auth-token|access[-_]?token|token|password|secret)(["']?\s*[:=]\s*["']?)(?:(bearer|basic|token)\s+)?[^\s"',;&}]+/gi;
+// A `${NAME}` reference is kept: it names where the secret comes from (a generated job's
+// `--set 'headers.Authorization=${AIFB_OVERRIDE_1}'`), it is not the secret.
+const HEADER_ECHO = /((?:proxy-)?authorization|x-api-key|api[-_]?key|apikey|x-auth-token|access[-_]?token|token|password|secret)(["']?\s*[:=]\s*["']?)(?!\$\{[A-Za-z_][A-Za-z0-9_]*\}(?:[\s"',;&]|$))(?:(bearer|basic|token)\s+)?[^\s"',;&}]+/gi;
 const BEARER = /\b(bearer|basic)\s+[A-Za-z0-9._~+/=-]{4,}/gi;
 // user:password@ in URLs.
 const URL_CREDENTIALS = /(\b[a-z][a-z0-9+.-]*:\/\/[^\s/:@]*):[^\s/@]*@/gi;

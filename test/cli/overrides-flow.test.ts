@@ -102,10 +102,10 @@ test('slurm submit --wait: the client job and its generator steps run the overri
   assert.equal(web.load.requested_rate, 20);
   assert.equal(web.load.scheduled_starts, 60, JSON.stringify(web.load));
   assert.equal(web.requests.failed, 0);
-  // The job was given the secret one as a \${AIFB_OVERRIDE_2} reference, which the scrubber masks like a value.
+  // The job was given the secret one as a \${AIFB_OVERRIDE_2} reference: provenance keeps the reference, never the value.
   const given = report.provenance.overrides ?? [];
   assert.equal(given.length, 5, given.join(' '));
   assert.deepEqual([given[0], given[1], given[3], given[4]], [`--set services.${name}.load.arrival=constant`, '--rate 90', '--duration 3s', `--rate ${name}=20`]);
-  assert.match(given[2]!, new RegExp(`^--set services\\.${name}\\.headers\\.Authorization=\\*\\*\\*`));
+  assert.match(given[2]!, new RegExp(`^--set services\\.${name}\\.headers\\.Authorization=\\$\\{AIFB_OVERRIDE_2\\}$`));
   assert.deepEqual(filesHolding(dir, 's3cr3t'), [], 'the secret is in no script, log, database or report');
 });
