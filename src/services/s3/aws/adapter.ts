@@ -60,7 +60,7 @@ class S3Adapter implements Adapter<S3Op> {
     const o = this.o;
     this.prefix = runPrefix(o.keyPrefix, ctx.benchmarkId, this.spec.name);
     const sockets = concurrencyOf(this.spec.load) * (this.mayGoMultipart() ? o.multipartConcurrency : 1);
-    this.handle = createS3Client(o, sockets, ctx.log);
+    this.handle = createS3Client(o, sockets);
     const { client } = this.handle;
     this.target = { client, bucket: o.bucket, partSize: o.partSize, partConcurrency: o.multipartConcurrency, openUploads: new Map() };
     const where = { endpoint: o.endpoint ?? `AWS S3 (${o.region})`, bucket: o.bucket };

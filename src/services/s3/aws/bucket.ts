@@ -9,6 +9,7 @@ import {
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { codeOf, isNoSuchBucket } from './errors.js';
+import { signalled } from './handler.js';
 import { abortUpload, type Target } from './operations.js';
 
 /** S3's limit for one DeleteObjects request. */
@@ -31,7 +32,7 @@ export async function openBucket(
   signal: AbortSignal,
 ): Promise<BucketState> {
   const existing = async (): Promise<BucketState> => {
-    const res = await client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, MaxKeys: 1 }), { abortSignal: signal });
+    const res = await client.send(new ListObjectsV2Command(signalled({ Bucket: bucket, Prefix: prefix, MaxKeys: 1 }, signal)));
     return { created: false, prefixEmpty: (res.KeyCount ?? res.Contents?.length ?? 0) === 0 };
   };
   try {
@@ -42,7 +43,7 @@ export async function openBucket(
   // us-east-1 is the one region S3 wants without a location constraint; MinIO and Ceph accept both.
   const config = region === 'us-east-1' ? undefined : { LocationConstraint: region as BucketLocationConstraint };
   try {
-    await client.send(new CreateBucketCommand({ Bucket: bucket, CreateBucketConfiguration: config }), { abortSignal: signal });
+    await client.send(new CreateBucketCommand(signalled({ Bucket: bucket, CreateBucketConfiguration: config }, signal)));
   } catch (err) {
     // Another service of the same recipe created it a moment ago: use it, but it is not ours to remove.
     if (codeOf(err) === 'BucketAlreadyOwnedByYou') return existing();
@@ -53,7 +54,7 @@ export async function openBucket(
 
 async function deleteOneByOne(client: S3Client, bucket: string, keys: string[], signal: AbortSignal): Promise<void> {
   for (const Key of keys) {
-    await client.send(new DeleteObjectCommand({ Bucket: bucket, Key }), { abortSignal: signal });
+    await client.send(new DeleteObjectCommand(signalled({ Bucket: bucket, Key }, signal)));
   }
 }
 
@@ -108,7 +109,7 @@ export async function removePrefix(client: S3Client, bucket: string, prefix: str
 export async function abortOpenUploads(t: Target, prefix: string, signal: AbortSignal): Promise<void> {
   for (const [uploadId, key] of [...t.openUploads]) await abortUpload(t, key, uploadId, signal);
   try {
-    const res = await t.client.send(new ListMultipartUploadsCommand({ Bucket: t.bucket, Prefix: prefix }), { abortSignal: signal });
+    const res = await t.client.send(new ListMultipartUploadsCommand(signalled({ Bucket: t.bucket, Prefix: prefix }, signal)));
     for (const u of res.Uploads ?? []) {
       if (u.Key?.startsWith(prefix) && u.UploadId) await abortUpload(t, u.Key, u.UploadId, signal);
     }
@@ -119,8 +120,8 @@ export async function abortOpenUploads(t: Target, prefix: string, signal: AbortS
 
 /** Removes a bucket aifb created, only if nothing at all is left in it. Returns true when removed. */
 export async function removeBucketIfEmpty(client: S3Client, bucket: string, signal: AbortSignal): Promise<boolean> {
-  const res = await client.send(new ListObjectsV2Command({ Bucket: bucket, MaxKeys: 1 }), { abortSignal: signal });
+  const res = await client.send(new ListObjectsV2Command(signalled({ Bucket: bucket, MaxKeys: 1 }, signal)));
   if ((res.KeyCount ?? res.Contents?.length ?? 0) > 0) return false;
-  await client.send(new DeleteBucketCommand({ Bucket: bucket }), { abortSignal: signal });
+  await client.send(new DeleteBucketCommand(signalled({ Bucket: bucket }, signal)));
   return true;
 }

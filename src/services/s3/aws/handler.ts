@@ -112,6 +112,7 @@ export class UndiciS3Handler implements HttpHandler<Record<string, never>> {
   }
 
   destroy(): void {
-    void this.agent.destroy();
+    // Also called by S3Client.destroy(); a second destroy of an Agent settles quietly, but never leave its promise unobserved.
+    this.agent.destroy().catch(() => undefined);
   }
 }

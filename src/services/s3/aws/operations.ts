@@ -12,6 +12,7 @@ import {
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { RESPONSE_BYTES } from './client.js';
+import { signalled } from './handler.js';
 
 /** What the requests of one service share. */
 export interface Target {
@@ -34,7 +35,7 @@ export interface GetOutcome {
 
 /** One PUT of the whole payload; returns the HTTP status. */
 export async function putObject(t: Target, key: string, body: Buffer, signal: AbortSignal): Promise<number | undefined> {
-  const res = await t.client.send(new PutObjectCommand({ Bucket: t.bucket, Key: key, Body: body }), { abortSignal: signal });
+  const res = await t.client.send(new PutObjectCommand(signalled({ Bucket: t.bucket, Key: key, Body: body }, signal)));
   return res.$metadata.httpStatusCode;
 }
 
@@ -49,7 +50,7 @@ export async function multipartPut(
   body: Buffer,
   signal: AbortSignal,
 ): Promise<{ parts: number; status: number | undefined }> {
-  const created = await t.client.send(new CreateMultipartUploadCommand({ Bucket: t.bucket, Key: key }), { abortSignal: signal });
+  const created = await t.client.send(new CreateMultipartUploadCommand(signalled({ Bucket: t.bucket, Key: key }, signal)));
   const uploadId = created.UploadId;
   if (!uploadId) throw new Error('CreateMultipartUpload answered without an UploadId');
   t.openUploads.set(uploadId, key);
@@ -61,8 +62,8 @@ export async function multipartPut(
   const worker = async () => {
     for (let i = next++; i < count; i = next++) {
       const chunk = body.subarray(i * t.partSize, Math.min(body.length, (i + 1) * t.partSize));
-      const cmd = new UploadPartCommand({ Bucket: t.bucket, Key: key, UploadId: uploadId, PartNumber: i + 1, Body: chunk });
-      const out = await t.client.send(cmd, { abortSignal: partSignal });
+      const cmd = new UploadPartCommand(signalled({ Bucket: t.bucket, Key: key, UploadId: uploadId, PartNumber: i + 1, Body: chunk }, partSignal));
+      const out = await t.client.send(cmd);
       parts[i] = { PartNumber: i + 1, ETag: out.ETag };
     }
   };
@@ -75,8 +76,7 @@ export async function multipartPut(
     );
     await Promise.all(workers);
     const upload = { Bucket: t.bucket, Key: key, UploadId: uploadId, MultipartUpload: { Parts: parts } };
-    const complete = new CompleteMultipartUploadCommand(upload);
-    const done = await t.client.send(complete, { abortSignal: signal });
+    const done = await t.client.send(new CompleteMultipartUploadCommand(signalled(upload, signal)));
     t.openUploads.delete(uploadId);
     return { parts: count, status: done.$metadata.httpStatusCode };
   } catch (err) {
@@ -89,7 +89,7 @@ export async function multipartPut(
 /** Best effort: a server without AbortMultipartUpload keeps the parts until its own expiry. */
 export async function abortUpload(t: Target, key: string, uploadId: string, signal?: AbortSignal): Promise<boolean> {
   try {
-    await t.client.send(new AbortMultipartUploadCommand({ Bucket: t.bucket, Key: key, UploadId: uploadId }), { abortSignal: signal });
+    await t.client.send(new AbortMultipartUploadCommand(signalled({ Bucket: t.bucket, Key: key, UploadId: uploadId }, signal)));
     t.openUploads.delete(uploadId);
     return true;
   } catch {
@@ -106,7 +106,7 @@ type Body = AsyncIterable<Uint8Array> & { destroy?(err?: unknown): void };
  */
 export async function getObject(t: Target, key: string, expected: Buffer | undefined, signal: AbortSignal): Promise<GetOutcome> {
   const started = performance.now();
-  const res = await t.client.send(new GetObjectCommand({ Bucket: t.bucket, Key: key }), { abortSignal: signal });
+  const res = await t.client.send(new GetObjectCommand(signalled({ Bucket: t.bucket, Key: key }, signal)));
   const ttfbMs = performance.now() - started;
   const body = res.Body as Body | undefined;
   let bytes = 0;
@@ -136,7 +136,7 @@ export async function headObject(
   key: string,
   signal: AbortSignal,
 ): Promise<{ size: number | undefined; status: number | undefined }> {
-  const res = await t.client.send(new HeadObjectCommand({ Bucket: t.bucket, Key: key }), { abortSignal: signal });
+  const res = await t.client.send(new HeadObjectCommand(signalled({ Bucket: t.bucket, Key: key }, signal)));
   return { size: res.ContentLength, status: res.$metadata.httpStatusCode };
 }
 
@@ -147,13 +147,13 @@ export async function listPage(
   maxKeys: number,
   signal: AbortSignal,
 ): Promise<{ keys: number; bytes: number; status: number | undefined }> {
-  const list = new ListObjectsV2Command({ Bucket: t.bucket, Prefix: prefix, MaxKeys: maxKeys });
-  const res = await t.client.send(list, { abortSignal: signal });
+  const list = new ListObjectsV2Command(signalled({ Bucket: t.bucket, Prefix: prefix, MaxKeys: maxKeys }, signal));
+  const res = await t.client.send(list);
   const bytes = (res as unknown as Record<symbol, number | undefined>)[RESPONSE_BYTES] ?? 0;
   return { keys: res.KeyCount ?? res.Contents?.length ?? 0, bytes, status: res.$metadata.httpStatusCode };
 }
 
 export async function deleteObject(t: Target, key: string, signal: AbortSignal): Promise<number | undefined> {
-  const res = await t.client.send(new DeleteObjectCommand({ Bucket: t.bucket, Key: key }), { abortSignal: signal });
+  const res = await t.client.send(new DeleteObjectCommand(signalled({ Bucket: t.bucket, Key: key }, signal)));
   return res.$metadata.httpStatusCode;
 }
