@@ -1,7 +1,7 @@
 // `aifb export --format vllm`, `--parquet` and the documented SQL, through the CLI, on a
 // real run against aifb's LLM simulator (with failures): the vLLM JSON agrees with the
 // database and the report, pyarrow reads the Parquet back cell for cell, and every SQL
-// block of docs/reports.md runs on the run's metrics.db and agrees with the report.
+// block of docs/reports.md runs on the run's metrics.db and agrees with the report, as does its pandas snippet.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -119,15 +119,15 @@ for g, r in zip(got, rows):
 print(json.dumps({"rows": len(got), "bad": bad, "types": {f.name: str(f.type) for f in t.schema}, "groups": pq.ParquetFile(sys.argv[1]).num_row_groups}))
 `;
 
-/** A Python with pyarrow: scripts/servers/pyarrow.sh's venv, else python3 if it has it. */
-function pyarrowPython(): string | undefined {
-  const venv = existsSync(cacheDir) ? readdirSync(cacheDir).find((d) => d.startsWith('pyarrow-')) : undefined;
-  const candidates = [venv ? join(cacheDir, venv, 'bin', 'python') : '', 'python3'].filter(Boolean);
-  return candidates.find((py) => spawnSync(py, ['-c', 'import pyarrow'], { stdio: 'ignore' }).status === 0);
+/** A Python that imports `modules`: scripts/servers/pyarrow.sh's venv (newest first), else python3. */
+function pythonWith(modules: string): string | undefined {
+  const venvs = existsSync(cacheDir) ? readdirSync(cacheDir).filter((d) => d.startsWith('pyarrow-')).sort().reverse() : [];
+  const candidates = [...venvs.map((v) => join(cacheDir, v, 'bin', 'python')), 'python3'];
+  return candidates.find((py) => spawnSync(py, ['-c', `import ${modules}`], { stdio: 'ignore' }).status === 0);
 }
 
 test('export --parquet: pyarrow reads every row and cell back as the metrics table holds them', async (t) => {
-  const py = pyarrowPython();
+  const py = pythonWith('pyarrow');
   if (!py) return notRun(t, 'no Python with pyarrow (scripts/servers/pyarrow.sh installs one)');
   const { dir } = await llmRun(t);
   const res = await runCli(['export', 'out/metrics.db', '--format', 'parquet', '--output', 's.parquet'], { cwd: dir });
@@ -172,4 +172,32 @@ test('the SQL documented for metrics.db runs on a real run and agrees with the r
   assert.equal(tok.reduce((a, r) => a + r.requests, 0), report.services.chat!.requests.successful + report.services.comp!.requests.successful);
   const secs = db.prepare(sql.get('per-second')!).all() as { service_name: string; requests: number }[];
   assert.equal(secs.filter((r) => r.service_name === 'chat').reduce((a, r) => a + r.requests, 0), report.services.chat!.requests.total);
+});
+
+/** The Python block of docs/reports.md marked `# aifb:python NAME`. */
+function documentedPython(name: string): string {
+  const doc = readFileSync(join(repoRoot, 'docs', 'reports.md'), 'utf8');
+  const m = doc.match(new RegExp('```python\\n# aifb:python ' + name + '\\n([\\s\\S]*?)```'));
+  assert.ok(m, `docs/reports.md has a python block marked aifb:python ${name}`);
+  return m[1]!;
+}
+
+test('the pandas snippet of docs/reports.md runs on a real metrics.db and agrees with the report; pandas reads the Parquet export', async (t) => {
+  const py = pythonWith('pandas, pyarrow');
+  if (!py) return notRun(t, 'no Python with pandas and pyarrow (scripts/servers/pyarrow.sh installs them)');
+  const { dir, report } = await llmRun(t);
+  const r = spawnSync(py, ['-c', documentedPython('pandas')], { cwd: dir, encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  for (const name of ['chat', 'comp']) {
+    const row = r.stdout.match(new RegExp(`^${name}\\s+([\\d.]+)\\s+([\\d.]+)`, 'm'));
+    assert.ok(row, `a row for ${name} in:\n${r.stdout}`);
+    const s = report.services[name]!;
+    assert.equal(Number(row[1]), s.requests.total, 'count: every stored request');
+    assert.ok(near(Number(row[2]), s.latency.all.mean! * 1000, 1e-4), `mean ${row[2]} ms vs the report's ${s.latency.all.mean! * 1000}`);
+  }
+  const exp = await runCli(['export', 'out/metrics.db', '--parquet', 'samples.parquet'], { cwd: dir });
+  assert.equal(exp.code, 0, exp.stderr);
+  const rows = spawnSync(py, ['-c', 'import pandas as pd; print(len(pd.read_parquet("samples.parquet")))'], { cwd: dir, encoding: 'utf8' });
+  assert.equal(rows.status, 0, rows.stderr);
+  assert.equal(Number(rows.stdout.trim()), report.services.chat!.requests.total + report.services.comp!.requests.total);
 });
