@@ -18,6 +18,7 @@ export { writeJsonReport } from './report/write.js';
 export { writeHtmlReport } from './report/html/report-page.js';
 export type { Report, ServiceReport, SliceReport, ThresholdReport } from './report/types.js';
 export type { Adapter, BackendDefinition, BackendModule, OperationResult, SetupContext, TeardownContext } from './services/contract.js';
+export { serviceOf, type FieldsOf, type ServiceOf } from './services/fields.js';
 export { BackendRegistry } from './services/registry.js';
 export { builtinRegistry } from './services/catalog.js';
 export { systemClock, type Clock } from './util/clock.js';

@@ -4,6 +4,7 @@ import { MetricsStore, type ServiceStatus } from '../metrics/store.js';
 import type { Plan, ServiceSpec } from '../recipe/types.js';
 import type { BackendRegistry } from '../services/registry.js';
 import type { Adapter, BackendDefinition } from '../services/contract.js';
+import { serviceOf } from '../services/fields.js';
 import type { Sample } from '../metrics/sample.js';
 import type { Clock } from '../util/clock.js';
 import type { Logger } from '../util/log.js';
@@ -156,7 +157,7 @@ export async function runOne(spec: ServiceSpec, o: BenchmarkOptions): Promise<Se
       await serverWatch?.stop();
       return end(r);
     }
-    adapter = (await def.load()).createAdapter(served);
+    adapter = (await def.load()).createAdapter(serviceOf(def.fields, served));
     const setupSignal = AbortSignal.any([o.stop, AbortSignal.timeout(o.setupTimeoutMs ?? 300_000)]);
     await adapter.setup({ benchmarkId: o.benchmarkId, rng: rng.fork('setup'), log, signal: setupSignal });
     const loadPhase = adapter.loadPhase;

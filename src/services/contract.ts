@@ -2,9 +2,10 @@ import type { z } from 'zod';
 import type { Rng } from '../util/rng.js';
 import type { ErrorClass, LlmFields } from '../metrics/sample.js';
 import type { Logger } from '../util/log.js';
-import type { MixEntry, ServiceSpec } from '../recipe/types.js';
+import type { MixEntry } from '../recipe/types.js';
 import type { ServerLaunch } from '../launch/types.js';
 import type { MetricDeclaration } from '../metrics/declaration.js';
+import type { ServiceOf } from './fields.js';
 
 export type { MetricDeclaration };
 
@@ -109,15 +110,16 @@ export interface ServerMetricsSource {
   read(text: string): ServerReading;
 }
 
-export interface BackendModule {
-  createAdapter(spec: ServiceSpec): Adapter;
+export interface BackendModule<S extends z.ZodRawShape = z.ZodRawShape> {
+  /** The service comes with its fields parsed and defaulted by the definition's shape (services/fields.ts). */
+  createAdapter(service: ServiceOf<S>): Adapter;
 }
 
 /**
  * A backend as the registry knows it without loading it: its recipe fields (zod,
  * light) and a lazy loader for the module that may pull in a heavy SDK.
  */
-export interface BackendDefinition {
+export interface BackendDefinition<S extends z.ZodRawShape = z.ZodRawShape> {
   /** `service_type` value(s) that select it. */
   serviceTypes: readonly string[];
   /** `backend` value, when the service type has several. */
@@ -131,7 +133,7 @@ export interface BackendDefinition {
   aliases?: readonly string[];
   description: string;
   /** Extra recipe keys this backend accepts beside the common ones. */
-  fields: z.ZodRawShape;
+  fields: S;
   /** Operations it can run, and the mix used when the recipe gives none. */
   operations: readonly string[];
   defaultMix: Record<string, number>;
@@ -141,7 +143,7 @@ export interface BackendDefinition {
   defaultMixFor?(service: Record<string, unknown>): Record<string, number>;
   /** Checks across fields that zod shapes cannot express; returns messages by key path. */
   check?(service: Record<string, unknown>): { path: (string | number)[]; message: string }[];
-  load(): Promise<BackendModule>;
+  load(): Promise<BackendModule<S>>;
   /** The figures its results carry in `extra` beyond the engine's own (TTFB, token gaps, recall). */
   metrics?: readonly MetricDeclaration[];
   /** The knobs each operation runs with (a `search_params` entry), stored with the run so curves need not read them out of names. */

@@ -4,13 +4,14 @@ import type { Adapter, OperationResult } from '../../src/services/contract.js';
 import { createLogger } from '../../src/util/log.js';
 import { createRng } from '../../src/util/rng.js';
 import { classifyThrown } from '../../src/engine/classify.js';
+import { serviceOf } from '../../src/services/fields.js';
 
 /** Builds a backend's adapter from recipe YAML for one service, the way `aifb run` does. */
 export async function adapterFor(serviceYaml: string): Promise<{ adapter: Adapter; spec: ReturnType<typeof loadRecipeText>['services'][number] }> {
   const plan = loadRecipeText(`services:\n  - service_name: svc\n    ${serviceYaml.trim().split('\n').join('\n    ')}\n`, 'test.yaml', { registry: builtinRegistry, env: process.env });
   const spec = plan.services[0]!;
   const def = builtinRegistry.resolve(spec.type, spec.backend)!;
-  const adapter = (await def.load()).createAdapter(spec);
+  const adapter = (await def.load()).createAdapter(serviceOf(def.fields, spec));
   return { adapter, spec };
 }
 

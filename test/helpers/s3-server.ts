@@ -10,6 +10,7 @@ import type { ClosedLoad, LoadProfile, ServiceSpec } from '../../src/recipe/type
 import { createRng } from '../../src/util/rng.js';
 import { createLogger } from '../../src/util/log.js';
 import { startLocalS3, S3RVER_KEYS, type LocalS3 } from '../../src/sim/s3/server.js';
+import { serviceOf } from '../../src/services/fields.js';
 
 export { S3RVER_KEYS };
 
@@ -113,7 +114,7 @@ export const teardownCtx = (failed = false, benchmarkId = 'bench-1'): TeardownCo
 export const signal = (): AbortSignal => new AbortController().signal;
 
 export async function adapterFor(fields: Record<string, unknown>, mix?: Record<string, number>): Promise<Adapter> {
-  return (await s3Definition.load()).createAdapter(specOf(fields, mix));
+  return (await s3Definition.load()).createAdapter(serviceOf(s3Definition.fields, specOf(fields, mix)));
 }
 
 /** prepare, execute and release one operation, as the engine does. */

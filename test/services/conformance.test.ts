@@ -29,6 +29,7 @@ import { MINIO_KEYS, MINIO_SPEC, WEAVIATE_SPEC, launchLive } from '../helpers/li
 import { startPostgres } from '../helpers/postgres-server.js';
 import { startChroma } from '../helpers/chroma-server.js';
 import { countingServer } from '../helpers/http-server.js';
+import { serviceOf } from '../../src/services/fields.js';
 
 const quiet = createLogger('error', () => {});
 const VECTORS = { dimension: 8, num_vectors: 200, num_queries: 10, clusters: 4, search_k: 5, batch_size: 100 };
@@ -228,7 +229,7 @@ test('conformance: every backend through the lifecycle', { concurrency: 4 }, asy
     const spec = specFor(c, target.fields);
     const def = builtinRegistry.resolve(spec.type, spec.backend)!;
     const before = (await target.inventory()).sort();
-    const adapter = (await def.load()).createAdapter(spec);
+    const adapter = (await def.load()).createAdapter(serviceOf(def.fields, spec));
     let tornDown = false;
     t.after(async () => {
       if (!tornDown) await adapter.teardown({ benchmarkId: id, log: quiet, failed: true });

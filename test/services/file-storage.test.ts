@@ -8,6 +8,7 @@ import type { Adapter, SetupContext, TeardownContext } from '../../src/services/
 import type { LoadProfile, ServiceSpec } from '../../src/recipe/types.js';
 import { createRng } from '../../src/util/rng.js';
 import { createLogger } from '../../src/util/log.js';
+import { fieldsOf, serviceOf } from '../../src/services/fields.js';
 
 const DEFAULT_MIX = { write: 0.4, read: 0.4, stat: 0.1, delete: 0.1 };
 const LOAD: LoadProfile = {
@@ -43,7 +44,7 @@ function teardownCtx(benchmarkId = 'bench-1', lines: string[] = []): TeardownCon
 
 async function adapterFor(fields: Record<string, unknown>, mix?: Record<string, number>): Promise<Adapter> {
   const mod = await fileStorageDefinition.load();
-  return mod.createAdapter(specOf(fields, mix));
+  return mod.createAdapter(serviceOf(fileStorageDefinition.fields, specOf(fields, mix)));
 }
 
 /** A scratch base directory for one test, removed afterwards whatever happens. */
@@ -381,7 +382,8 @@ test('random_read and random_write do block I/O at aligned offsets in one preall
     operation_mix: {random_read: 0.5, random_write: 0.5}
 `, 'r.yaml', { registry: builtinRegistry, env: {} });
     const spec = plan.services[0]!;
-    const adapter = (await builtinRegistry.resolve('file_storage')!.load()).createAdapter(spec);
+    const def = builtinRegistry.resolve('file_storage')!;
+    const adapter = (await def.load()).createAdapter(serviceOf(def.fields, spec));
     const log = createLogger('error', () => {});
     await adapter.setup({ benchmarkId: 'b1', rng: createRng(1), log, signal: new AbortController().signal });
     const dir = join(base, readdirSync(base)[0]!);
@@ -452,5 +454,5 @@ test('io_engine auto (the default) is psync only on a generator thread with one 
   assert.equal(engineFor('auto', open, 4), 'libuv', 'an open loop');
   assert.equal(engineFor('libuv', closedLoad(1), 4), 'libuv', 'what the recipe says wins');
   assert.equal(engineFor('psync', closedLoad(1), undefined), 'psync');
-  assert.equal(posixOptionsOf({ sync_mode: 'fsync' }).ioEngine, 'libuv', 'default without a load');
+  assert.equal(posixOptionsOf(fieldsOf(fileStorageDefinition.fields, { sync_mode: 'fsync' })).ioEngine, 'libuv', 'default without a load');
 });

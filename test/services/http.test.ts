@@ -9,6 +9,7 @@ import type { Adapter, OperationResult } from '../../src/services/contract.js';
 import type { LoadProfile, ServiceSpec } from '../../src/recipe/types.js';
 import { createRng } from '../../src/util/rng.js';
 import { createLogger } from '../../src/util/log.js';
+import { serviceOf } from '../../src/services/fields.js';
 
 interface Seen {
   method: string;
@@ -80,7 +81,7 @@ function specOf(fields: Record<string, unknown>, load: LoadProfile = closed(1)):
 const log = createLogger('error', () => {});
 
 async function started(fields: Record<string, unknown>, load?: LoadProfile): Promise<Adapter> {
-  const adapter = (await httpDefinition.load()).createAdapter(specOf(fields, load));
+  const adapter = (await httpDefinition.load()).createAdapter(serviceOf(httpDefinition.fields, specOf(fields, load)));
   await adapter.setup({ benchmarkId: 'b', rng: createRng(1), log, signal: new AbortController().signal });
   return adapter;
 }

@@ -25,6 +25,7 @@ import { MetricsStore } from '../../src/metrics/store.js';
 import { runBenchmark } from '../../src/engine/orchestrator.js';
 import { buildReport } from '../../src/report/build.js';
 import { collectProvenance } from '../../src/metrics/provenance.js';
+import { serviceOf } from '../../src/services/fields.js';
 
 type SqlTestAdapter = Adapter<SqlOp> & { loadPhase: LoadPhase | undefined; table: string | undefined };
 
@@ -61,7 +62,7 @@ interface Target {
 
 async function open(target: Target, fields: Record<string, unknown> = {}, id = 'bench_1', load?: LoadProfile): Promise<SqlTestAdapter> {
   const mod = await target.def.load();
-  const adapter = mod.createAdapter(specOf(target.def, { ...target.fields(), ...fields }, load)) as SqlTestAdapter;
+  const adapter = mod.createAdapter(serviceOf(target.def.fields, specOf(target.def, { ...target.fields(), ...fields }, load))) as SqlTestAdapter;
   await adapter.setup({ benchmarkId: id, rng: createRng(3), log: quiet, signal: signal() });
   return adapter;
 }
@@ -191,7 +192,7 @@ function conformance(name: string, target: () => Target): void {
       // A table with exactly our name is not ours: setup refuses it and teardown leaves it.
       await t.outside(`CREATE TABLE "${ours}" (id int)`);
       const mod = await t.def.load();
-      const clash = mod.createAdapter(specOf(t.def, { ...t.fields(), initial_rows: 10 }));
+      const clash = mod.createAdapter(serviceOf(t.def.fields, specOf(t.def, { ...t.fields(), initial_rows: 10 })));
       await assert.rejects(clash.setup({ benchmarkId: 'bench_1', rng: createRng(1), log: quiet, signal: signal() }), /already exists; aifb only works in a table it creates/);
       await close(clash);
       assert.ok((await t.outside(TABLES)).some(([n]) => n === ours), 'the clashing table is still there');
@@ -254,7 +255,7 @@ describe('postgres: connections and failures', () => {
   const setupError = async (fields: Record<string, unknown>): Promise<Error> => {
     const lines: string[] = [];
     const log = createLogger('debug', (l) => lines.push(l));
-    const adapter = (await postgresDefinition.load()).createAdapter(specOf(postgresDefinition, { ...pgFields(), ...fields }));
+    const adapter = (await postgresDefinition.load()).createAdapter(serviceOf(postgresDefinition.fields, specOf(postgresDefinition, { ...pgFields(), ...fields })));
     const err = await adapter.setup({ benchmarkId: 'bench_1', rng: createRng(1), log, signal: signal() }).then(
       () => assert.fail('setup should fail'),
       (e: Error) => e,
@@ -314,7 +315,7 @@ describe('postgres: connections and failures', () => {
     t.after(() => own.destroy());
     const fields = { host: own.host, port: own.port, user: own.user, password: own.password, database: own.database, initial_rows: 10, pool_size: 20 };
     const mod = await postgresDefinition.load();
-    const adapters = [0, 1].map((k) => mod.createAdapter(specOf(postgresDefinition, { ...fields, generator_index: k, generator_count: 2 }, closed(20))));
+    const adapters = [0, 1].map((k) => mod.createAdapter(serviceOf(postgresDefinition.fields, specOf(postgresDefinition, { ...fields, generator_index: k, generator_count: 2 }, closed(20)))));
     // Both set up at once, as generator threads do; together they must stay within max_connections less the reserve.
     await Promise.all(adapters.map((a, k) => a.setup({ benchmarkId: `bench_g${k}`, rng: createRng(k), log: quiet, signal: signal() })));
     const c = new pg.Client({ host: own.host, port: own.port, user: own.user, password: own.password, database: own.database });
@@ -334,7 +335,7 @@ describe('postgres: connections and failures', () => {
     t.after(() => own.destroy());
     const fields = { host: own.host, port: own.port, user: own.user, password: own.password, database: own.database, initial_rows: 1000 };
     const spec = specOf(postgresDefinition, fields, closed(4, 8000), { select: 0.7, update: 0.2, tpcb: 0.1 });
-    const adapter = (await postgresDefinition.load()).createAdapter(spec);
+    const adapter = (await postgresDefinition.load()).createAdapter(serviceOf(postgresDefinition.fields, spec));
     await adapter.setup({ benchmarkId: 'bench_1', rng: createRng(1), log: quiet, signal: signal() });
     const samples: Sample[] = [];
     const runner = new ServiceRunner({ spec, adapter, clock: systemClock(), rng: createRng(2), onSample: (s) => samples.push(s), stop: signal() });

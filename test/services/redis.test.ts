@@ -16,6 +16,7 @@ import { createLogger } from '../../src/util/log.js';
 import { freePorts, launchLive, type LiveServer } from '../helpers/live-servers.js';
 import { notRun } from '../helpers/live.js';
 import { repoRoot, runCli, tempDir } from '../helpers/cli.js';
+import { serviceOf } from '../../src/services/fields.js';
 
 // The Redis backend against a real redis-server (Debian's, scripts/setup.sh), started by
 // aifb's local launcher from the backend's own server.ts. Not run when it is not installed.
@@ -51,7 +52,7 @@ function specOf(port: number, fields: Record<string, unknown> = {}): ServiceSpec
 }
 
 async function adapterFor(port: number, fields: Record<string, unknown> = {}): Promise<Adapter> {
-  return (await redisDefinition.load()).createAdapter(specOf(port, fields));
+  return (await redisDefinition.load()).createAdapter(serviceOf(redisDefinition.fields, specOf(port, fields)));
 }
 const setupCtx = (benchmarkId = 'bench-1') => ({ benchmarkId, rng: createRng(1), log: quiet, signal: new AbortController().signal });
 const teardownCtx = (failed = false, benchmarkId = 'bench-1') => ({ benchmarkId, log: quiet, failed });

@@ -24,6 +24,7 @@ import {
   startS3Server,
   teardownCtx,
 } from '../helpers/s3-server.js';
+import { serviceOf } from '../../src/services/fields.js';
 
 // What a run may touch (only its own prefix, and a bucket only if it made it) and how it
 // fails (bad keys, no server, a server that goes away), against a real s3rver.
@@ -145,7 +146,7 @@ test('with the server gone mid-run, errors are classified and the adapter goes o
 test('driven by the engine, a run whose server goes away records classified failures and recovers', async (t) => {
   const server = await startS3Server(t);
   const spec = specOf({ endpoint_url: server.endpoint, object_sizes: { '4KB': 1 }, initial_objects: 16 }, undefined, { ...LOAD, clients: 4, durationMs: 1500 });
-  const adapter = (await s3Definition.load()).createAdapter(spec);
+  const adapter = (await s3Definition.load()).createAdapter(serviceOf(s3Definition.fields, spec));
   await adapter.setup(setupCtx());
   const samples: Sample[] = [];
   const onSample = (s: Sample) => samples.push(s);

@@ -9,7 +9,9 @@ import { Space, rowNorms } from '../../src/services/vectordb/common/distance.js'
 import { bruteForce } from '../../src/services/vectordb/common/groundtruth.js';
 import { staticTruth } from '../../src/services/vectordb/common/prepare-truth.js';
 import { loadDataset } from '../../src/services/vectordb/common/dataset.js';
-import { vectorOptionsOf } from '../../src/services/vectordb/common/options.js';
+import { vectorOptionsOf as optionsOfParsed } from '../../src/services/vectordb/common/options.js';
+import { vectorFields } from '../../src/services/vectordb/common/fields.js';
+import { fieldsOf } from '../../src/services/fields.js';
 import { LiveSet } from '../../src/services/vectordb/common/live.js';
 import { Truth, tagOf } from '../../src/services/vectordb/common/truth.js';
 import { ParamGate } from '../../src/services/vectordb/common/gate.js';
@@ -17,6 +19,9 @@ import { CHROMA_NAMES, POSTGRES_NAMES, WEAVIATE_NAMES, ownedName } from '../../s
 import { ReplyReader } from '../../src/services/vectordb/faiss/protocol.js';
 import { createRng } from '../../src/util/rng.js';
 import { quiet, signal } from './helpers.js';
+
+/** The options from fields parsed by the shared shape, as an adapter gets them (the engine's serviceOf). */
+const vectorOptionsOf = (s: { fields: Record<string, unknown>; seed: number }) => optionsOfParsed({ seed: s.seed, fields: fieldsOf(vectorFields, s.fields) });
 
 const dir = mkdtempSync(join(tmpdir(), 'aifb-vdb-common-'));
 after(() => rmSync(dir, { recursive: true, force: true }));

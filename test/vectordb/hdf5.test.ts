@@ -5,10 +5,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { faissDefinition } from '../../src/services/vectordb/faiss/definition.js';
 import { loadDataset } from '../../src/services/vectordb/common/dataset.js';
-import { vectorOptionsOf } from '../../src/services/vectordb/common/options.js';
+import { vectorOptionsOf as optionsOfParsed } from '../../src/services/vectordb/common/options.js';
+import { vectorFields } from '../../src/services/vectordb/common/fields.js';
+import { fieldsOf } from '../../src/services/fields.js';
 import { createRng } from '../../src/util/rng.js';
 import { runCli } from '../helpers/cli.js';
 import { CACHE_DIR, closeAdapter, meanRecall, openAdapter, runOp } from './helpers.js';
+
+/** The options from fields parsed by the shared shape, as an adapter gets them (the engine's serviceOf). */
+const vectorOptionsOf = (s: { fields: Record<string, unknown>; seed: number }) => optionsOfParsed({ seed: s.seed, fields: fieldsOf(vectorFields, s.fields) });
 
 /**
  * ann-benchmarks HDF5 files, written here with h5wasm the way ann-benchmarks writes them

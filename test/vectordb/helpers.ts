@@ -8,6 +8,7 @@ import type { VectorOp } from '../../src/services/vectordb/common/workload.js';
 import { classifyThrown } from '../../src/engine/classify.js';
 import { createRng, type Rng } from '../../src/util/rng.js';
 import { createLogger } from '../../src/util/log.js';
+import { serviceOf } from '../../src/services/fields.js';
 
 export const quiet = createLogger('error', () => {});
 export const signal = () => new AbortController().signal;
@@ -39,7 +40,7 @@ export function specOf(def: BackendDefinition, fields: Record<string, unknown>, 
 
 /** Creates and sets up an adapter the way the engine does. */
 export async function openAdapter(def: BackendDefinition, fields: Record<string, unknown>, mix?: Record<string, number>, id = 'bench_1', name?: string): Promise<VectorAdapter> {
-  const adapter = (await def.load()).createAdapter(specOf(def, fields, mix, name)) as unknown as VectorAdapter;
+  const adapter = (await def.load()).createAdapter(serviceOf(def.fields, specOf(def, fields, mix, name))) as unknown as VectorAdapter;
   try {
     await adapter.setup({ benchmarkId: id, rng: createRng(3), log: quiet, signal: signal() });
   } catch (err) {

@@ -1,11 +1,11 @@
 import { ChromaClient, ChromaUniqueError, type Collection } from 'chromadb';
 import type { Adapter } from '../../contract.js';
-import type { ServiceSpec } from '../../../recipe/types.js';
+import type { FieldsOf, ServiceOf } from '../../fields.js';
 import { AifbError, RunError } from '../../../errors.js';
 import { baseUrlText, parseHttpUrl } from '../../shared/endpoint.js';
 import { vectorAdapter, type VectorAdapter } from '../common/adapter.js';
 import type { EngineCall, Fetched, OpenContext, Searched, VectorBatch, VectorEngine } from '../common/engine.js';
-import type { Distance } from '../common/fields.js';
+import type { Distance, chromaFields } from '../common/fields.js';
 import { CHROMA_NAMES, ownedName } from '../common/naming.js';
 
 const SPACES: Record<Distance, 'l2' | 'cosine' | 'ip'> = { l2: 'l2', cosine: 'cosine', ip: 'ip' };
@@ -23,7 +23,7 @@ class ChromaEngine implements VectorEngine {
   private maxBatch = Infinity;
   private readonly url: URL;
 
-  constructor(private readonly fields: Readonly<Record<string, unknown>>) {
+  constructor(private readonly fields: FieldsOf<typeof chromaFields>) {
     const text = baseUrlText(fields, 8000) ?? 'http://localhost:8000';
     const url = parseHttpUrl(text);
     if (!url) throw new AifbError('bad-input', `chromadb: "${text}" is not an http(s) URL`);
@@ -38,17 +38,17 @@ class ChromaEngine implements VectorEngine {
       host: this.url.hostname.replace(/^\[|\]$/g, ''),
       port,
       ssl,
-      ...(typeof f.tenant === 'string' ? { tenant: f.tenant } : {}),
-      ...(typeof f.database === 'string' ? { database: f.database } : {}),
+      ...(f.tenant !== undefined ? { tenant: f.tenant } : {}),
+      ...(f.database !== undefined ? { database: f.database } : {}),
     });
     await this.preflight();
     this.d = ctx.d;
-    this.name = ownedName(ctx.serviceName, ctx.benchmarkId, typeof f.collection_name === 'string' ? f.collection_name : undefined, CHROMA_NAMES);
+    this.name = ownedName(ctx.serviceName, ctx.benchmarkId, f.collection_name, CHROMA_NAMES);
     const hnsw = {
       space: SPACES[ctx.distance],
-      ...(typeof f.ef_construction === 'number' ? { ef_construction: f.ef_construction } : {}),
-      ...(typeof f.ef_search === 'number' ? { ef_search: f.ef_search } : {}),
-      ...(typeof f.max_neighbors === 'number' ? { max_neighbors: f.max_neighbors } : {}),
+      ...(f.ef_construction !== undefined ? { ef_construction: f.ef_construction } : {}),
+      ...(f.ef_search !== undefined ? { ef_search: f.ef_search } : {}),
+      ...(f.max_neighbors !== undefined ? { max_neighbors: f.max_neighbors } : {}),
     };
     try {
       this.collection = await this.client.createCollection({ name: this.name, configuration: { hnsw }, embeddingFunction: null, metadata: { created_by: 'aifb' } });
@@ -124,6 +124,6 @@ class ChromaEngine implements VectorEngine {
 }
 
 /** The ChromaDB adapter for one service; `loadPhase` holds the load's figures after setup. */
-export function createAdapter(spec: ServiceSpec): Adapter & VectorAdapter {
+export function createAdapter(spec: ServiceOf<typeof chromaFields>): Adapter & VectorAdapter {
   return vectorAdapter(spec, new ChromaEngine(spec.fields));
 }

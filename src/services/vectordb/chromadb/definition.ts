@@ -1,10 +1,7 @@
-import { z } from 'zod';
 import type { BackendDefinition } from '../../contract.js';
 import { chromaServer } from './server.js';
-import { BASE_OPERATIONS, DEFAULT_VECTOR_MIX, checkVectorFields, VECTOR_METRICS, vectorFields, vectorOperationParams, vectorOperationsFor } from '../common/fields.js';
+import { BASE_OPERATIONS, DEFAULT_VECTOR_MIX, checkVectorFields, VECTOR_METRICS, chromaFields, vectorOperationParams, vectorOperationsFor } from '../common/fields.js';
 import { parseHttpUrl, baseUrlText } from '../../shared/endpoint.js';
-
-const hnswKnob = z.int().min(1).max(100_000);
 
 /**
  * ChromaDB 1.x over its v2 HTTP API (the chromadb JS client). The collection's HNSW index
@@ -13,19 +10,12 @@ const hnswKnob = z.int().min(1).max(100_000);
  * searching with the old one (measured here), so there is no per-search sweep: an
  * ef_search sweep is one service per value (examples/vectordb-chromadb.yaml).
  */
-export const chromaDefinition: BackendDefinition = {
+export const chromaDefinition: BackendDefinition<typeof chromaFields> = {
   serviceTypes: ['vectordb'],
   backend: 'chromadb',
   isDefault: true,
   description: 'ChromaDB (v2 HTTP API): HNSW collection, recall against exact ground truth',
-  fields: {
-    ...vectorFields,
-    url: z.string().optional(),
-    tenant: z.string().min(1).optional(),
-    ef_construction: hnswKnob.optional(),
-    ef_search: hnswKnob.optional(),
-    max_neighbors: hnswKnob.optional(),
-  },
+  fields: chromaFields,
   operations: BASE_OPERATIONS,
   defaultMix: DEFAULT_VECTOR_MIX,
   operationsFor: vectorOperationsFor(BASE_OPERATIONS),

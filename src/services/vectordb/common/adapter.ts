@@ -1,5 +1,5 @@
 import type { Adapter, OperationResult, SetupContext, TeardownContext } from '../../contract.js';
-import type { ServiceSpec } from '../../../recipe/types.js';
+import type { ServiceOf } from '../../fields.js';
 import type { Rng } from '../../../util/rng.js';
 import { RunError } from '../../../errors.js';
 import { loadDataset, type Dataset } from './dataset.js';
@@ -9,6 +9,7 @@ import type { StaticTruth } from './groundtruth.js';
 import { LiveSet } from './live.js';
 import { loadVectors, type VectorLoadPhase } from './load.js';
 import { vectorOptionsOf, type VectorOptions } from './options.js';
+import type { vectorFields } from './fields.js';
 import { staticTruth } from './prepare-truth.js';
 import { Truth } from './truth.js';
 import { VectorWorkload, type VectorOp } from './workload.js';
@@ -38,7 +39,7 @@ export class VectorAdapter implements Adapter<VectorOp> {
   private created = false;
 
   constructor(
-    private readonly spec: ServiceSpec,
+    private readonly spec: ServiceOf<typeof vectorFields>,
     readonly engine: VectorEngine,
   ) {
     this.options = vectorOptionsOf(spec);
@@ -123,6 +124,6 @@ export class VectorAdapter implements Adapter<VectorOp> {
 }
 
 /** Builds the adapter for a backend's engine (each backend's adapter.ts calls this). */
-export function vectorAdapter(spec: ServiceSpec, engine: VectorEngine): VectorAdapter {
+export function vectorAdapter(spec: ServiceOf<typeof vectorFields>, engine: VectorEngine): VectorAdapter {
   return new VectorAdapter(spec, engine);
 }

@@ -56,6 +56,58 @@ export const vectorFields = {
   search_params: z.array(searchParamsShape).min(1).max(64).default([]),
 } satisfies z.ZodRawShape;
 
+// Each backend's own keys beside the shared ones: here, not in its definition, so its adapter can type
+// them without importing the definition (which loads the adapter: a cycle). Unset knobs keep the engine's defaults.
+export const PG_INDEXES = ['hnsw', 'ivfflat', 'none'] as const;
+export const pgvectorFields = {
+  ...vectorFields,
+  driver: z.enum(['pglite', 'postgres']).optional(),
+  data_dir: z.string().min(1).optional(),
+  index: z.enum(PG_INDEXES).default('hnsw'),
+  max_neighbors: z.int().min(2).max(100).optional(),
+  ef_construction: z.int().min(4).max(1000).optional(),
+  ef_search: z.int().min(1).max(1000).optional(),
+  lists: z.int().min(1).max(32768).optional(),
+  nprobe: z.int().min(1).max(32768).optional(),
+} satisfies z.ZodRawShape;
+
+/** Weaviate's vectorIndexType values aifb creates: `flat` searches exhaustively (exact). */
+export const WEAVIATE_INDEXES = ['hnsw', 'flat'] as const;
+export const weaviateFields = {
+  ...vectorFields,
+  url: z.string().optional(),
+  api_key: z.string().optional(),
+  index: z.enum(WEAVIATE_INDEXES).optional(),
+  /** How searches go: REST GraphQL (default) or gRPC through weaviate-client. */
+  protocol: z.enum(['rest', 'grpc']).optional(),
+  grpc_port: z.int().min(1).max(65535).optional(),
+  ef_construction: z.int().min(4).max(100_000).optional(),
+  ef_search: z.int().min(1).max(100_000).optional(),
+  max_neighbors: z.int().min(2).max(10_000).optional(),
+} satisfies z.ZodRawShape;
+
+export const faissFields = {
+  ...vectorFields,
+  index_factory: z.string().min(1).default('Flat'),
+  nprobe: z.int().min(1).optional(),
+  ef_search: z.int().min(1).optional(),
+  gpu: z.boolean().default(false),
+  python: z.string().min(1).optional(),
+  threads: z.int().min(1).max(4096).optional(),
+  /** Faiss's k-means wants ~40 points per centroid at most; more only slows training. */
+  train_size: z.int().min(1).default(100_000),
+} satisfies z.ZodRawShape;
+
+const hnswKnob = z.int().min(1).max(100_000);
+export const chromaFields = {
+  ...vectorFields,
+  url: z.string().optional(),
+  tenant: z.string().min(1).optional(),
+  ef_construction: hnswKnob.optional(),
+  ef_search: hnswKnob.optional(),
+  max_neighbors: hnswKnob.optional(),
+} satisfies z.ZodRawShape;
+
 /** `search@ef_search=64,nprobe=8`: the operation name of one entry of `search_params`. */
 export function variantName(params: SearchParams): string {
   const parts = SEARCH_KNOBS.filter((k) => params[k] !== undefined).map((k) => `${k}=${params[k]}`);

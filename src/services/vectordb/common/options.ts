@@ -1,8 +1,7 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import type { ServiceSpec } from '../../../recipe/types.js';
-import { fieldsOf } from '../../fields.js';
-import { vectorFields, variantName, type Distance, type SearchParams } from './fields.js';
+import type { ServiceOf } from '../../fields.js';
+import { variantName, type Distance, type SearchParams, type vectorFields } from './fields.js';
 
 /** The shared workload's settings, read from a validated recipe. */
 export interface VectorOptions {
@@ -36,12 +35,8 @@ export function defaultCacheDir(env: NodeJS.ProcessEnv = process.env): string {
   return join(base, 'aifb', 'vectordb');
 }
 
-/** A recipe value that is a number, else undefined (for backend keys not yet parsed by shape). */
-export const num = (v: unknown): number | undefined => (typeof v === 'number' ? v : undefined);
-
 /** The vector workload's options, from the service's parsed, defaulted fields (services/fields.ts). */
-export function vectorOptionsOf(spec: Pick<ServiceSpec, 'fields' | 'seed'>): VectorOptions {
-  const f = fieldsOf(vectorFields, spec.fields);
+export function vectorOptionsOf({ fields: f, seed }: Pick<ServiceOf<typeof vectorFields>, 'fields' | 'seed'>): VectorOptions {
   const ds = f.dataset;
   return {
     dimension: f.dimension,
@@ -49,7 +44,7 @@ export function vectorOptionsOf(spec: Pick<ServiceSpec, 'fields' | 'seed'>): Vec
     numQueries: f.num_queries,
     distance: f.distance,
     clusters: f.clusters,
-    dataSeed: f.data_seed ?? spec.seed,
+    dataSeed: f.data_seed ?? seed,
     dataset: ds ? { base: ds.base, ...(ds.queries ? { queries: ds.queries } : {}), ...(ds.neighbors ? { neighbors: ds.neighbors } : {}) } : undefined,
     cacheDir: f.cache_dir ?? defaultCacheDir(),
     k: f.search_k ?? DEFAULTS.k,

@@ -1,17 +1,14 @@
 import type { Adapter } from '../../contract.js';
-import type { ServiceSpec } from '../../../recipe/types.js';
+import type { FieldsOf, ServiceOf } from '../../fields.js';
 import { AifbError } from '../../../errors.js';
 import { vectorAdapter, type VectorAdapter } from '../common/adapter.js';
 import type { EngineCall, Fetched, OpenContext, Searched, VectorBatch, VectorEngine } from '../common/engine.js';
-import type { SearchParams } from '../common/fields.js';
+import type { SearchParams, faissFields } from '../common/fields.js';
 import { OP, addFrame, bytesOf, frame, idsOf, parseSearch, searchFrame } from './protocol.js';
 import { FaissWorker, type Hello } from './worker.js';
-import { num } from '../common/options.js';
 
 /** Debian installs python3-faiss for the system Python, which a pyenv or venv `python3` may not see. */
 const PYTHONS = ['python3', '/usr/bin/python3'];
-/** Faiss's k-means wants ~40 points per centroid at most; more only slows training. */
-const DEFAULT_TRAIN_MAX = 100_000;
 
 const u32 = (n: number) => {
   const b = Buffer.alloc(4);
@@ -28,41 +25,41 @@ class FaissEngine implements VectorEngine {
   private trained = true;
   private d = 0;
 
-  constructor(private readonly fields: Readonly<Record<string, unknown>>) {}
+  constructor(private readonly fields: FieldsOf<typeof faissFields>) {}
 
   async open(ctx: OpenContext): Promise<string> {
     const f = this.fields;
-    const factory = typeof f.index_factory === 'string' ? f.index_factory : 'Flat';
     this.d = ctx.d;
     await this.startWorker();
-    if (f.gpu === true && this.hello!.gpus === 0) ctx.log.warn('faiss: gpu is set but this Faiss sees no GPU; running on the CPU');
+    if (f.gpu && this.hello!.gpus === 0) ctx.log.warn('faiss: gpu is set but this Faiss sees no GPU; running on the CPU');
     const config = {
-      factory,
+      factory: f.index_factory,
       d: ctx.d,
       metric: ctx.distance === 'l2' ? 'l2' : 'ip',
       // Cosine is inner product on unit vectors; the worker normalises what it stores and searches.
       normalize: ctx.distance === 'cosine',
-      gpu: f.gpu === true,
-      threads: num(f.threads) ?? 0,
-      nprobe: num(f.nprobe) ?? 0,
-      efSearch: num(f.ef_search) ?? 0,
+      gpu: f.gpu,
+      // 0: the worker leaves Faiss's own setting.
+      threads: f.threads ?? 0,
+      nprobe: f.nprobe ?? 0,
+      efSearch: f.ef_search ?? 0,
     };
     let reply;
     try {
       reply = await this.worker!.call(frame(OP.init, [Buffer.from(JSON.stringify(config))]));
     } catch (err) {
-      throw new AifbError('bad-input', `faiss cannot build index "${factory}" (d=${ctx.d}): ${(err as Error).message.replace(/^faiss: /, '')}`, { cause: err });
+      throw new AifbError('bad-input', `faiss cannot build index "${f.index_factory}" (d=${ctx.d}): ${(err as Error).message.replace(/^faiss: /, '')}`, { cause: err });
     }
     const info = JSON.parse(reply.payload.toString()) as { gpu: boolean; is_trained: boolean };
     this.gpu = info.gpu;
     this.trained = info.is_trained;
-    ctx.log.debug(`faiss ${this.hello!.faiss} (${this.hello!.python}), index ${factory} on ${this.gpu ? 'GPU' : 'CPU'}`);
-    return `faiss:${factory}`;
+    ctx.log.debug(`faiss ${this.hello!.faiss} (${this.hello!.python}), index ${f.index_factory} on ${this.gpu ? 'GPU' : 'CPU'}`);
+    return `faiss:${f.index_factory}`;
   }
 
   async train(vectors: Float32Array): Promise<EngineCall> {
     if (this.trained) return { engineMs: 0 };
-    const rows = Math.min(vectors.length / this.d, num(this.fields.train_size) ?? DEFAULT_TRAIN_MAX);
+    const rows = Math.min(vectors.length / this.d, this.fields.train_size);
     const r = await this.need().call(frame(OP.train, [u32(rows), bytesOf(vectors.subarray(0, rows * this.d))]));
     this.trained = true;
     return { engineMs: r.engineMs };
@@ -108,7 +105,7 @@ class FaissEngine implements VectorEngine {
   }
 
   private async startWorker(): Promise<void> {
-    const given = typeof this.fields.python === 'string' ? [this.fields.python] : PYTHONS;
+    const given = this.fields.python !== undefined ? [this.fields.python] : PYTHONS;
     const reasons: string[] = [];
     for (const python of given) {
       try {
@@ -130,6 +127,6 @@ class FaissEngine implements VectorEngine {
 }
 
 /** The Faiss adapter for one service; `loadPhase` holds the load's figures (also as timed inside the worker). */
-export function createAdapter(spec: ServiceSpec): Adapter & VectorAdapter {
+export function createAdapter(spec: ServiceOf<typeof faissFields>): Adapter & VectorAdapter {
   return vectorAdapter(spec, new FaissEngine(spec.fields));
 }

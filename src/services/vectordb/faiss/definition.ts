@@ -1,6 +1,5 @@
-import { z } from 'zod';
 import type { BackendDefinition } from '../../contract.js';
-import { BASE_OPERATIONS, DEFAULT_VECTOR_MIX, checkVectorFields, VECTOR_METRICS, vectorFields, vectorOperationParams, vectorOperationsFor } from '../common/fields.js';
+import { BASE_OPERATIONS, DEFAULT_VECTOR_MIX, checkVectorFields, VECTOR_METRICS, faissFields, vectorOperationParams, vectorOperationsFor } from '../common/fields.js';
 
 /** Faiss keeps no metadata, so it has no filtered search. */
 const FAISS_OPERATIONS = BASE_OPERATIONS.filter((op) => op !== 'search_filtered');
@@ -20,20 +19,11 @@ function check(service: Record<string, unknown>) {
  * Faiss in a Python worker process (Debian's python3-faiss, or the user's faiss/faiss-gpu
  * on a cluster), driven over a binary protocol on stdio. Any index_factory string.
  */
-export const faissDefinition: BackendDefinition = {
+export const faissDefinition: BackendDefinition<typeof faissFields> = {
   serviceTypes: ['vectordb'],
   backend: 'faiss',
   description: 'Faiss (index_factory: Flat, IVF…,Flat, IVF…,PQ…, HNSW…) in a Python worker; CPU or GPU',
-  fields: {
-    ...vectorFields,
-    index_factory: z.string().min(1).optional(),
-    nprobe: z.int().min(1).optional(),
-    ef_search: z.int().min(1).optional(),
-    gpu: z.boolean().optional(),
-    python: z.string().min(1).optional(),
-    threads: z.int().min(1).max(4096).optional(),
-    train_size: z.int().min(1).optional(),
-  },
+  fields: faissFields,
   operations: FAISS_OPERATIONS,
   defaultMix: DEFAULT_VECTOR_MIX,
   operationsFor: vectorOperationsFor(FAISS_OPERATIONS),

@@ -1,13 +1,12 @@
 import type { Adapter } from '../../contract.js';
-import type { ServiceSpec } from '../../../recipe/types.js';
+import type { ServiceOf } from '../../fields.js';
 import { RunError } from '../../../errors.js';
 import { peakConcurrency } from '../../shared/concurrency.js';
 import { vectorAdapter, type VectorAdapter } from '../common/adapter.js';
 import type { EngineCall, Fetched, OpenContext, Searched, VectorBatch, VectorEngine } from '../common/engine.js';
-import type { Distance, SearchParams } from '../common/fields.js';
+import type { Distance, SearchParams, pgvectorFields } from '../common/fields.js';
 import { POSTGRES_NAMES, ownedName } from '../common/naming.js';
 import { ensureVector, openPglite, openPostgres, type PgConn } from './connect.js';
-import { num } from '../common/options.js';
 
 /** Operator and operator class per distance: `<->` L2, `<=>` cosine, `<#>` negative inner product. */
 const OPS: Record<Distance, { op: string; opclass: string }> = {
@@ -27,22 +26,18 @@ class PgvectorEngine implements VectorEngine {
   private table = '';
   private d = 0;
   private ops = OPS.l2;
-  private readonly index: string;
   version = '';
 
-  constructor(private readonly spec: ServiceSpec) {
-    this.index = typeof spec.fields.index === 'string' ? spec.fields.index : 'hnsw';
-  }
+  constructor(private readonly spec: ServiceOf<typeof pgvectorFields>) {}
 
   async open(ctx: OpenContext): Promise<string> {
     const f = this.spec.fields;
     const server = f.driver === 'postgres' || (f.driver === undefined && (f.host !== undefined || f.service_url !== undefined));
-    this.conn = server ? await openPostgres(f, peakConcurrency(this.spec.load), this.spec.timeoutMs) : await openPglite(typeof f.data_dir === 'string' ? f.data_dir : undefined);
+    this.conn = server ? await openPostgres(f, peakConcurrency(this.spec.load), this.spec.timeoutMs) : await openPglite(f.data_dir);
     this.version = await ensureVector(this.conn);
     this.d = ctx.d;
     this.ops = OPS[ctx.distance];
-    const prefix = typeof f.table_name === 'string' ? f.table_name : typeof f.collection_name === 'string' ? f.collection_name : undefined;
-    this.table = ownedName(ctx.serviceName, ctx.benchmarkId, prefix, POSTGRES_NAMES);
+    this.table = ownedName(ctx.serviceName, ctx.benchmarkId, f.table_name ?? f.collection_name, POSTGRES_NAMES);
     try {
       await this.conn.exec(`CREATE TABLE ${quote(this.table)} (id bigint PRIMARY KEY, tag int NOT NULL, embedding vector(${ctx.d}) NOT NULL)`);
     } catch (err) {
@@ -66,12 +61,12 @@ class PgvectorEngine implements VectorEngine {
   async build(): Promise<EngineCall> {
     const f = this.spec.fields;
     const t = quote(this.table);
-    if (this.index === 'hnsw') {
-      const w = [num(f.max_neighbors) !== undefined ? `m = ${num(f.max_neighbors)}` : '', num(f.ef_construction) !== undefined ? `ef_construction = ${num(f.ef_construction)}` : ''].filter(Boolean);
+    if (f.index === 'hnsw') {
+      const w = [f.max_neighbors !== undefined ? `m = ${f.max_neighbors}` : '', f.ef_construction !== undefined ? `ef_construction = ${f.ef_construction}` : ''].filter(Boolean);
       await this.need().exec(`CREATE INDEX ON ${t} USING hnsw (embedding ${this.ops.opclass})${w.length ? ` WITH (${w.join(', ')})` : ''}`);
-    } else if (this.index === 'ivfflat') {
+    } else if (f.index === 'ivfflat') {
       // pgvector's advice: rows / 1000 lists up to 1M rows.
-      const lists = num(f.lists) ?? Math.max(1, Math.round((await this.count()) / 1000));
+      const lists = f.lists ?? Math.max(1, Math.round((await this.count()) / 1000));
       await this.need().exec(`CREATE INDEX ON ${t} USING ivfflat (embedding ${this.ops.opclass}) WITH (lists = ${lists})`);
     }
     await this.need().exec(`ANALYZE ${t}`);
@@ -80,11 +75,11 @@ class PgvectorEngine implements VectorEngine {
 
   async search(query: Float32Array, k: number, opts: { params?: SearchParams; below?: number }): Promise<Searched> {
     const f = this.spec.fields;
-    const ef = opts.params?.ef_search ?? num(f.ef_search);
-    const probes = opts.params?.nprobe ?? num(f.nprobe);
+    const ef = opts.params?.ef_search ?? f.ef_search;
+    const probes = opts.params?.nprobe ?? f.nprobe;
     const settings: [string, number][] = [];
-    if (this.index === 'hnsw' && ef !== undefined) settings.push(['hnsw.ef_search', ef]);
-    if (this.index === 'ivfflat' && probes !== undefined) settings.push(['ivfflat.probes', probes]);
+    if (f.index === 'hnsw' && ef !== undefined) settings.push(['hnsw.ef_search', ef]);
+    if (f.index === 'ivfflat' && probes !== undefined) settings.push(['ivfflat.probes', probes]);
     const where = opts.below !== undefined ? 'WHERE tag < $3 ' : '';
     const values: unknown[] = [literal(query), k, ...(opts.below !== undefined ? [opts.below] : [])];
     const rows = await this.need().querySet(settings, `SELECT id FROM ${quote(this.table)} ${where}ORDER BY embedding ${this.ops.op} $1::vector LIMIT $2`, values);
@@ -130,6 +125,6 @@ class PgvectorEngine implements VectorEngine {
 }
 
 /** The pgvector adapter for one service; `loadPhase` holds the load's figures after setup (build = CREATE INDEX). */
-export function createAdapter(spec: ServiceSpec): Adapter & VectorAdapter {
+export function createAdapter(spec: ServiceOf<typeof pgvectorFields>): Adapter & VectorAdapter {
   return vectorAdapter(spec, new PgvectorEngine(spec));
 }

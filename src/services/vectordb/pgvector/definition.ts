@@ -1,8 +1,5 @@
-import { z } from 'zod';
 import type { BackendDefinition } from '../../contract.js';
-import { BASE_OPERATIONS, DEFAULT_VECTOR_MIX, checkVectorFields, VECTOR_METRICS, vectorFields, vectorOperationParams, vectorOperationsFor } from '../common/fields.js';
-
-export const PG_INDEXES = ['hnsw', 'ivfflat', 'none'] as const;
+import { BASE_OPERATIONS, DEFAULT_VECTOR_MIX, checkVectorFields, VECTOR_METRICS, pgvectorFields, vectorOperationParams, vectorOperationsFor } from '../common/fields.js';
 
 function check(service: Record<string, unknown>) {
   const index = typeof service.index === 'string' ? service.index : 'hnsw';
@@ -21,21 +18,11 @@ function check(service: Record<string, unknown>) {
  * that has the extension (driver postgres, or whenever host is set). Index hnsw (m,
  * ef_construction; hnsw.ef_search), ivfflat (lists; ivfflat.probes) or none (exact scan).
  */
-export const pgvectorDefinition: BackendDefinition = {
+export const pgvectorDefinition: BackendDefinition<typeof pgvectorFields> = {
   serviceTypes: ['vectordb'],
   backend: 'pgvector',
   description: 'pgvector in PGlite (embedded) or PostgreSQL: hnsw, ivfflat or exact scan',
-  fields: {
-    ...vectorFields,
-    driver: z.enum(['pglite', 'postgres']).optional(),
-    data_dir: z.string().min(1).optional(),
-    index: z.enum(PG_INDEXES).optional(),
-    max_neighbors: z.int().min(2).max(100).optional(),
-    ef_construction: z.int().min(4).max(1000).optional(),
-    ef_search: z.int().min(1).max(1000).optional(),
-    lists: z.int().min(1).max(32768).optional(),
-    nprobe: z.int().min(1).max(32768).optional(),
-  },
+  fields: pgvectorFields,
   operations: BASE_OPERATIONS,
   defaultMix: DEFAULT_VECTOR_MIX,
   operationsFor: vectorOperationsFor(BASE_OPERATIONS),

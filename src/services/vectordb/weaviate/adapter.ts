@@ -1,16 +1,15 @@
 import type { Adapter } from '../../contract.js';
-import type { ServiceSpec } from '../../../recipe/types.js';
+import type { ServiceOf } from '../../fields.js';
 import { AifbError, RunError } from '../../../errors.js';
 import { ProtocolError } from '../../../engine/classify.js';
 import { peakConcurrency } from '../../shared/concurrency.js';
 import { baseUrlText, parseHttpUrl } from '../../shared/endpoint.js';
 import { vectorAdapter, type VectorAdapter } from '../common/adapter.js';
 import type { EngineCall, Fetched, OpenContext, Searched, VectorBatch, VectorEngine } from '../common/engine.js';
-import type { Distance, SearchParams } from '../common/fields.js';
+import type { Distance, SearchParams, weaviateFields } from '../common/fields.js';
 import { WEAVIATE_NAMES, ownedName } from '../common/naming.js';
 import { WeaviateRest, errorText } from './rest.js';
 import type { GrpcSearcher } from './grpc.js';
-import { num } from '../common/options.js';
 
 const DISTANCES: Record<Distance, string> = { l2: 'l2-squared', cosine: 'cosine', ip: 'dot' };
 /** Weaviate's default ef: −1 lets it pick ef from the limit (dynamic ef). */
@@ -33,14 +32,14 @@ class WeaviateEngine implements VectorEngine {
   private flat = false;
   private grpc: GrpcSearcher | undefined;
 
-  constructor(private readonly spec: ServiceSpec) {}
+  constructor(private readonly spec: ServiceOf<typeof weaviateFields>) {}
 
   async open(ctx: OpenContext): Promise<string> {
     const f = this.spec.fields;
     const text = baseUrlText(f, 8080) ?? 'http://localhost:8080';
     const url = parseHttpUrl(text);
     if (!url) throw new AifbError('bad-input', `weaviate: "${text}" is not an http(s) URL`);
-    this.rest = new WeaviateRest(url.origin, peakConcurrency(this.spec.load), this.spec.timeoutMs, typeof f.api_key === 'string' ? f.api_key : undefined);
+    this.rest = new WeaviateRest(url.origin, peakConcurrency(this.spec.load), this.spec.timeoutMs, f.api_key);
     try {
       await this.rest.call('GET', '/v1/.well-known/ready');
     } catch (err) {
@@ -48,7 +47,7 @@ class WeaviateEngine implements VectorEngine {
     }
     if (f.protocol === 'grpc') this.grpc = await this.openGrpc(url);
     this.d = ctx.d;
-    this.cls = ownedName(ctx.serviceName, ctx.benchmarkId, typeof f.collection_name === 'string' ? f.collection_name : undefined, WEAVIATE_NAMES);
+    this.cls = ownedName(ctx.serviceName, ctx.benchmarkId, f.collection_name, WEAVIATE_NAMES);
     const existing = await this.rest.call('GET', `/v1/schema/${this.cls}`, undefined, [200, 404]);
     if (existing.status === 200) throw new RunError(`weaviate: class ${this.cls} already exists; aifb creates its own and will not reuse it`);
     this.flat = f.index === 'flat';
@@ -57,9 +56,9 @@ class WeaviateEngine implements VectorEngine {
       ? { distance: DISTANCES[ctx.distance] }
       : {
           distance: DISTANCES[ctx.distance],
-          ...(num(f.ef_construction) !== undefined ? { efConstruction: num(f.ef_construction) } : {}),
-          ...(num(f.max_neighbors) !== undefined ? { maxConnections: num(f.max_neighbors) } : {}),
-          ...(num(f.ef_search) !== undefined ? { ef: num(f.ef_search) } : {}),
+          ...(f.ef_construction !== undefined ? { efConstruction: f.ef_construction } : {}),
+          ...(f.max_neighbors !== undefined ? { maxConnections: f.max_neighbors } : {}),
+          ...(f.ef_search !== undefined ? { ef: f.ef_search } : {}),
         };
     await this.rest.call('POST', '/v1/schema', {
       class: this.cls,
@@ -102,7 +101,7 @@ class WeaviateEngine implements VectorEngine {
   async applyParams(params: SearchParams): Promise<void> {
     const rest = this.need();
     const current = (await rest.call('GET', `/v1/schema/${this.cls}`)).body as { vectorIndexConfig?: Record<string, unknown> };
-    const ef = params.ef_search ?? num(this.spec.fields.ef_search) ?? DYNAMIC_EF;
+    const ef = params.ef_search ?? this.spec.fields.ef_search ?? DYNAMIC_EF;
     await rest.call('PUT', `/v1/schema/${this.cls}`, { ...current, vectorIndexConfig: { ...(current?.vectorIndexConfig ?? {}), ef } });
   }
 
@@ -146,11 +145,10 @@ class WeaviateEngine implements VectorEngine {
     const f = this.spec.fields;
     const secure = url.protocol === 'https:';
     const httpPort = Number(url.port || (secure ? 443 : 80));
-    const launcher = typeof f.launcher === 'string' ? f.launcher : (f.launcher as { type?: string } | undefined)?.type;
-    const grpcPort = num(f.grpc_port) ?? (launcher === 'local' || launcher === 'slurm' ? httpPort + 1 : 50051);
+    const grpcPort = f.grpc_port ?? (f.launcher?.type === 'local' || f.launcher?.type === 'slurm' ? httpPort + 1 : 50051);
     const { connectGrpc } = await import('./grpc.js');
     try {
-      return await connectGrpc({ host: url.hostname, httpPort, secure, grpcPort, apiKey: typeof f.api_key === 'string' ? f.api_key : undefined, timeoutMs: this.spec.timeoutMs });
+      return await connectGrpc({ host: url.hostname, httpPort, secure, grpcPort, apiKey: f.api_key, timeoutMs: this.spec.timeoutMs });
     } catch (err) {
       throw new RunError(`weaviate: cannot use gRPC at ${url.hostname}:${grpcPort} (${(err as Error).message.split('\n')[0]}); set grpc_port, or protocol: rest`, { cause: err });
     }
@@ -163,6 +161,6 @@ class WeaviateEngine implements VectorEngine {
 }
 
 /** The Weaviate adapter for one service; `loadPhase` holds the load's figures after setup. */
-export function createAdapter(spec: ServiceSpec): Adapter & VectorAdapter {
+export function createAdapter(spec: ServiceOf<typeof weaviateFields>): Adapter & VectorAdapter {
   return vectorAdapter(spec, new WeaviateEngine(spec));
 }
