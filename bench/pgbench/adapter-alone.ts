@@ -7,6 +7,8 @@
 import { loadRecipeText } from '../../src/recipe/load.js';
 import { builtinRegistry } from '../../src/services/catalog.js';
 import { createAdapter } from '../../src/services/database/postgres/adapter.js';
+import { postgresFields } from '../../src/services/database/sql/fields.js';
+import { serviceOf } from '../../src/services/fields.js';
 import { createLogger } from '../../src/util/log.js';
 import { createRng } from '../../src/util/rng.js';
 import type { Conn, Figures } from './pgbench.js';
@@ -15,7 +17,7 @@ import { pgbenchRecipe } from './aifb.js';
 export async function adapterAlone(c: Conn, preset: 'select-only' | 'tpcb', clients: number, seconds: number, rows: number): Promise<Figures> {
   const text = pgbenchRecipe('adapter-alone', 'adapter', c, preset, clients, seconds, rows);
   const plan = loadRecipeText(text, 'adapter-alone.yaml', { registry: builtinRegistry, env: { BENCH_PGPASSWORD: c.password } });
-  const adapter = createAdapter(plan.services[0]!);
+  const adapter = createAdapter(serviceOf(postgresFields, plan.services[0]!));
   const log = createLogger('warn', () => {});
   const stop = new AbortController();
   await adapter.setup({ benchmarkId: `alone_${process.pid}_${Date.now()}`, rng: createRng(1), log, signal: stop.signal });

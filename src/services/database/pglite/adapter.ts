@@ -2,7 +2,8 @@ import { mkdir } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { startPgliteThread, type PgliteQueries, type PgliteThread } from '../../shared/pglite/thread.js';
 import type { Adapter, SetupContext } from '../../contract.js';
-import type { ServiceSpec } from '../../../recipe/types.js';
+import type { ServiceOf } from '../../fields.js';
+import type { pgliteFields } from '../sql/fields.js';
 import { RunError } from '../../../errors.js';
 import { SqlAdapter, type SqlDriver } from '../sql/adapter-base.js';
 import type { Query, Rows, SqlSession } from '../sql/execute.js';
@@ -50,7 +51,7 @@ class PgliteDriver implements SqlDriver {
 }
 
 /** The PGlite adapter for one service; `loadPhase` holds the initial load's figures after setup. */
-export function createAdapter(spec: ServiceSpec): Adapter & Pick<SqlAdapter, 'loadPhase' | 'table'> {
+export function createAdapter(spec: ServiceOf<typeof pgliteFields>): Adapter & Pick<SqlAdapter, 'loadPhase' | 'table'> {
   const dir = spec.fields.data_dir;
-  return new SqlAdapter(spec, new PgliteDriver(typeof dir === 'string' ? resolve(dir) : undefined));
+  return new SqlAdapter(spec, new PgliteDriver(dir !== undefined ? resolve(dir) : undefined));
 }

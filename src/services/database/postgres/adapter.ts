@@ -1,6 +1,7 @@
 import pg from 'pg';
 import type { Adapter, SetupContext } from '../../contract.js';
-import type { ServiceSpec } from '../../../recipe/types.js';
+import type { ServiceOf } from '../../fields.js';
+import type { postgresFields } from '../sql/fields.js';
 import { SqlAdapter, type SqlDriver } from '../sql/adapter-base.js';
 import { connectError, scrub, sqlErrorClass } from '../sql/errors.js';
 import type { Query, Rows, SqlSession } from '../sql/execute.js';
@@ -167,10 +168,8 @@ class PgDriver implements SqlDriver {
 }
 
 /** The PostgreSQL adapter for one service; `loadPhase` holds the initial load's figures after setup. */
-export function createAdapter(spec: ServiceSpec): Adapter & Pick<SqlAdapter, 'loadPhase' | 'table'> {
-  const target = pgTargetOf(spec.fields, connectionsFor(spec.load, spec.fields.pool_size), spec.timeoutMs);
+export function createAdapter(spec: ServiceOf<typeof postgresFields>): Adapter & Pick<SqlAdapter, 'loadPhase' | 'table'> {
   const f = spec.fields;
-  const count = typeof f.generator_count === 'number' ? f.generator_count : 1;
-  const index = typeof f.generator_index === 'number' ? f.generator_index : 0;
-  return new SqlAdapter(spec, new PgDriver(target, { index, count }));
+  const target = pgTargetOf(f, connectionsFor(spec.load, f.pool_size), spec.timeoutMs);
+  return new SqlAdapter(spec, new PgDriver(target, { index: f.generator_index ?? 0, count: f.generator_count ?? 1 }));
 }

@@ -1,5 +1,6 @@
 import type { Adapter, OperationResult, SetupContext, TeardownContext } from '../../contract.js';
-import type { ServiceSpec } from '../../../recipe/types.js';
+import type { ServiceOf } from '../../fields.js';
+import type { sqlFields } from './fields.js';
 import type { Rng } from '../../../util/rng.js';
 import { RunError } from '../../../errors.js';
 import { runOp, type SqlOp, type SqlSession } from './execute.js';
@@ -37,7 +38,7 @@ export class SqlAdapter implements Adapter<SqlOp> {
   private created = false;
 
   constructor(
-    private readonly spec: ServiceSpec,
+    private readonly spec: ServiceOf<typeof sqlFields>,
     private readonly driver: SqlDriver,
   ) {
     this.options = sqlOptionsOf(spec.fields);
@@ -48,7 +49,7 @@ export class SqlAdapter implements Adapter<SqlOp> {
     this.session = session;
     // Generators of one service (generators: N) run at once: each owns a table of its own.
     const k = this.spec.fields.generator_index;
-    const table = ownedTableName(this.spec.name, typeof k === 'number' ? `${ctx.benchmarkId}_g${k}` : ctx.benchmarkId, this.options.tableName);
+    const table = ownedTableName(this.spec.name, k !== undefined ? `${ctx.benchmarkId}_g${k}` : ctx.benchmarkId, this.options.tableName);
     this.table = table;
     const s = statementsFor(table);
     this.statements = s;

@@ -28,6 +28,13 @@ export const sqlFields = {
   queries: z.record(z.string(), userQuery).default({}),
 } satisfies z.ZodRawShape;
 
+/** How the postgres client uses TLS: off, on without checking the certificate, or on and verified. */
+export const SSL_MODES = ['disable', 'require', 'verify-full'] as const;
+
+/** Each backend's keys beside the shared ones, here so its adapter can type them without importing its definition (which loads it). */
+export const postgresFields = { ...sqlFields, pool_size: z.int().min(1).optional(), sslmode: z.enum(SSL_MODES).optional() } satisfies z.ZodRawShape;
+export const pgliteFields = { ...sqlFields, data_dir: z.string().min(1).optional() } satisfies z.ZodRawShape;
+
 function queriesOf(service: Record<string, unknown>): Record<string, { sql?: unknown; params?: unknown }> {
   const q = service.queries;
   return q && typeof q === 'object' && !Array.isArray(q) ? (q as Record<string, { sql?: unknown; params?: unknown }>) : {};

@@ -1,7 +1,7 @@
 import { peakConcurrency } from '../../shared/concurrency.js';
 import type { LoadProfile } from '../../../recipe/types.js';
-import { fieldsOf } from '../../fields.js';
-import { sqlFields } from './fields.js';
+import type { FieldsOf } from '../../fields.js';
+import type { sqlFields } from './fields.js';
 import { parseParam, type ParamSpec } from './params.js';
 import { DEFAULTS, PRESETS } from './presets.js';
 
@@ -23,8 +23,7 @@ export interface SqlOptions {
 }
 
 /** The SQL options of a service, from its parsed, defaulted fields (services/fields.ts). */
-export function sqlOptionsOf(fields: Readonly<Record<string, unknown>>): SqlOptions {
-  const f = fieldsOf(sqlFields, fields);
+export function sqlOptionsOf(f: FieldsOf<typeof sqlFields>): SqlOptions {
   const queries = Object.entries(f.queries).map(([name, q]): UserQuery => {
     const params = (q.params ?? []).map((p) => {
       const parsed = parseParam(p);
@@ -46,7 +45,6 @@ export function sqlOptionsOf(fields: Readonly<Record<string, unknown>>): SqlOpti
 }
 
 /** `pool_size` when the recipe sets it, else one connection per request that can be in flight. */
-export function connectionsFor(load: LoadProfile, poolSize: unknown): number {
-  if (typeof poolSize === 'number' && poolSize >= 1) return poolSize;
-  return peakConcurrency(load);
+export function connectionsFor(load: LoadProfile, poolSize: number | undefined): number {
+  return poolSize ?? peakConcurrency(load);
 }

@@ -1,7 +1,8 @@
 import { mkdir } from 'node:fs/promises';
-import { userInfo } from 'node:os';
 import { resolve } from 'node:path';
 import { AifbError, RunError } from '../../../errors.js';
+import type { CommonFields } from '../../fields.js';
+import { pgLoginOf } from '../../database/postgres/connect.js';
 
 /** One way to talk to PostgreSQL with pgvector: embedded PGlite or a server through `pg`. */
 export interface PgConn {
@@ -43,16 +44,10 @@ export async function openPglite(dataDir: string | undefined): Promise<PgConn> {
   };
 }
 
-const str = (v: unknown) => (typeof v === 'string' && v !== '' ? v : undefined);
-
 /** A PostgreSQL server with pgvector installed, through a `pg` pool sized to the load's concurrency. */
-export async function openPostgres(fields: Readonly<Record<string, unknown>>, poolSize: number, timeoutMs: number): Promise<PgConn> {
+export async function openPostgres(fields: CommonFields, poolSize: number, timeoutMs: number): Promise<PgConn> {
   const pg = (await import('pg')).default;
-  const host = str(fields.host) ?? str(process.env.PGHOST) ?? 'localhost';
-  const port = typeof fields.port === 'number' ? fields.port : Number(process.env.PGPORT ?? '') || 5432;
-  const user = str(fields.user) ?? str(process.env.PGUSER) ?? userInfo().username;
-  const database = str(fields.database) ?? str(process.env.PGDATABASE) ?? user;
-  const password = typeof fields.password === 'string' ? fields.password : process.env.PGPASSWORD;
+  const { host, port, user, database, password } = pgLoginOf(fields);
   const pool = new pg.Pool({ host, port, user, database, password, max: poolSize, idleTimeoutMillis: 0, connectionTimeoutMillis: timeoutMs, application_name: 'aifb' });
   pool.on('error', () => undefined); // an idle client's error surfaces on its next query
   const where = `${user}@${host}:${port}/${database}`;
