@@ -2,7 +2,8 @@ import { constants } from 'node:fs';
 import { open, stat, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Adapter, OperationResult, SetupContext, TeardownContext } from '../../contract.js';
-import type { ServiceSpec } from '../../../recipe/types.js';
+import type { ServiceOf } from '../../fields.js';
+import type { posixFields } from './fields.js';
 import type { Rng } from '../../../util/rng.js';
 import type { Logger } from '../../../util/log.js';
 import { AifbError } from '../../../errors.js';
@@ -47,7 +48,7 @@ class PosixAdapter implements Adapter<PosixOp> {
   private blockFile: BlockFile | undefined;
   private blockPayload: Buffer | undefined;
 
-  constructor(private readonly spec: ServiceSpec) {
+  constructor(private readonly spec: ServiceOf<typeof posixFields>) {
     this.options = posixOptionsOf(spec.fields, spec.load);
     this.flags = openFlags(this.options.syncMode, this.options.directIo);
     let sum = 0;
@@ -248,6 +249,6 @@ class PosixAdapter implements Adapter<PosixOp> {
 }
 
 /** The POSIX file storage adapter for one service. */
-export function createAdapter(spec: ServiceSpec): Adapter {
+export function createAdapter(spec: ServiceOf<typeof posixFields>): Adapter {
   return new PosixAdapter(spec);
 }

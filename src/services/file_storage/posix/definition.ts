@@ -47,7 +47,7 @@ function psyncProblems(service: Record<string, unknown>): Problem[] {
 }
 
 /** POSIX file storage: write, read, stat and delete files in a directory aifb creates and owns. */
-export const fileStorageDefinition: BackendDefinition = {
+export const fileStorageDefinition: BackendDefinition<typeof posixFields> = {
   serviceTypes: ['file_storage'],
   backend: 'posix',
   isDefault: true,

@@ -1,7 +1,7 @@
 import { tmpdir } from 'node:os';
 import { parseSizeBytes } from '../../../util/units.js';
-import { fieldsOf } from '../../fields.js';
-import { posixFields, type IoEngine } from './fields.js';
+import type { FieldsOf } from '../../fields.js';
+import type { IoEngine, posixFields } from './fields.js';
 import type { LoadProfile } from '../../../recipe/types.js';
 import { peakConcurrency } from '../../shared/concurrency.js';
 
@@ -43,21 +43,19 @@ export function parseSyncMode(value: unknown): SyncMode | undefined {
   return (SYNC_MODES as readonly string[]).includes(lower) ? (lower as SyncMode) : undefined;
 }
 
-/** Size classes with positive weight; labels are the recipe's keys, kept for messages. */
-export function sizeClassesOf(mix: unknown): SizeClass[] {
-  const record = (mix && typeof mix === 'object' ? mix : DEFAULT_FILE_SIZES) as Record<string, unknown>;
+/** Size classes with positive weight (without a mix, the default's); labels are the recipe's keys, kept for messages. */
+export function sizeClassesOf(mix: Readonly<Record<string, number>> = DEFAULT_FILE_SIZES): SizeClass[] {
   const out: SizeClass[] = [];
-  for (const [label, weight] of Object.entries(record)) {
+  for (const [label, weight] of Object.entries(mix)) {
     const bytes = parseSizeBytes(label);
-    if (bytes === undefined || typeof weight !== 'number' || !(weight > 0)) continue;
+    if (bytes === undefined || !(weight > 0)) continue;
     out.push({ label, bytes, weight });
   }
   return out;
 }
 
 /** The backend's options, from the service's parsed, defaulted fields (services/fields.ts). */
-export function posixOptionsOf(fields: Readonly<Record<string, unknown>>, load?: LoadProfile): PosixOptions {
-  const f = fieldsOf(posixFields, fields);
+export function posixOptionsOf(f: FieldsOf<typeof posixFields>, load?: LoadProfile): PosixOptions {
   const syncMode = parseSyncMode(f.sync_mode);
   if (syncMode === undefined) throw new Error(`invalid sync_mode ${String(f.sync_mode)}`);
   const sizes = sizeClassesOf(f.file_sizes);
@@ -71,7 +69,7 @@ export function posixOptionsOf(fields: Readonly<Record<string, unknown>>, load?:
     verifyReads: f.verify_reads,
     blockSize: f.block_size,
     blockFileSize: f.block_file_size,
-    ioEngine: engineFor(f.io_engine, load, fields.generator_count),
+    ioEngine: engineFor(f.io_engine, load, f.generator_count),
   };
 }
 
@@ -80,8 +78,8 @@ export function posixOptionsOf(fields: Readonly<Record<string, unknown>>, load?:
  * alone) and its share of the load is a closed loop of one client, so a blocking call delays
  * no other client or service; libuv otherwise (the main thread may carry other services).
  */
-export function engineFor(engine: IoEngine, load: LoadProfile | undefined, generatorCount: unknown): 'libuv' | 'psync' {
+export function engineFor(engine: IoEngine, load: LoadProfile | undefined, generatorCount: number | undefined): 'libuv' | 'psync' {
   if (engine !== 'auto') return engine;
-  const ownThread = typeof generatorCount === 'number' && generatorCount > 1;
+  const ownThread = (generatorCount ?? 1) > 1;
   return ownThread && load !== undefined && load.mode === 'closed' && peakConcurrency(load) === 1 ? 'psync' : 'libuv';
 }

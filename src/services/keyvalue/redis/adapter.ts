@@ -1,12 +1,11 @@
 import { createClient, RESP_TYPES } from 'redis';
 import type { Adapter, OperationResult, SetupContext, TeardownContext } from '../../contract.js';
-import type { ServiceSpec } from '../../../recipe/types.js';
+import type { ServiceOf } from '../../fields.js';
 import type { Rng } from '../../../util/rng.js';
 import { RunError } from '../../../errors.js';
 import { checkReachable } from '../../shared/reachable.js';
 import { classed } from './errors.js';
-import { fieldsOf } from '../../fields.js';
-import { redisFields, type RedisFields } from './fields.js';
+import type { RedisFields, redisFields } from './fields.js';
 
 type Op = { operation: 'get' | 'set' | 'delete'; key: string; value?: Buffer };
 
@@ -50,17 +49,14 @@ class RedisAdapter implements Adapter<Op> {
   /** Set once the prefix was found empty: only then are the keys under it the run's own. */
   private owned = false;
   private pool: Buffer[] = [];
-  private readonly o: RedisFields;
   loadPhase: { keys: number; bytes: number; seconds: number; keysPerSecond: number } | undefined;
 
-  constructor(private readonly spec: ServiceSpec) {
-    this.o = fieldsOf(redisFields, spec.fields);
-  }
+  constructor(private readonly spec: ServiceOf<typeof redisFields>) {}
 
   private async open(signal: AbortSignal): Promise<ReturnType<typeof newClient>> {
-    const { url, password } = connectionOf(this.o);
+    const { url, password } = connectionOf(this.spec.fields);
     await checkReachable(new URL(`http://${url.host}`), `Redis at ${url.host}`, signal);
-    const client = newClient(url, password, this.o.db);
+    const client = newClient(url, password, this.spec.fields.db);
     // node-redis reports each lost connection as an 'error' event; without a listener it would end the process.
     client.on('error', () => {});
     this.client = client;
@@ -72,14 +68,14 @@ class RedisAdapter implements Adapter<Op> {
 
   async setup(ctx: SetupContext): Promise<void> {
     this.prefix = `aifb:${ctx.benchmarkId}:${this.spec.name}:`;
-    const size = this.o.value_size;
+    const size = this.spec.fields.value_size;
     this.pool = Array.from({ length: POOL }, () => Buffer.from(ctx.rng.fill(new Uint8Array(size))));
     const client = await this.open(ctx.signal);
     const [found] = await client.scan('0', { MATCH: `${escapeGlob(this.prefix)}*`, COUNT: 100 }).then((r) => [r.keys.length]);
     if (found) throw new RunError(`Redis already holds keys under ${this.prefix}; aifb writes only keys it owns`);
     this.owned = true;
     const started = performance.now();
-    const n = Math.min(this.o.initial_keys, this.o.keys);
+    const n = Math.min(this.spec.fields.initial_keys, this.spec.fields.keys);
     for (let i = 0; i < n; i += BATCH) {
       ctx.signal.throwIfAborted();
       const multi = client.multi();
@@ -92,7 +88,7 @@ class RedisAdapter implements Adapter<Op> {
   }
 
   prepare(operation: string, rng: Rng): Op {
-    const key = this.prefix + rng.int(this.o.keys);
+    const key = this.prefix + rng.int(this.spec.fields.keys);
     if (operation === 'set') return { operation, key, value: this.pool[rng.int(POOL)]! };
     if (operation === 'get' || operation === 'delete') return { operation, key };
     throw new Error(`redis: unknown operation ${operation}`);
@@ -145,6 +141,6 @@ class RedisAdapter implements Adapter<Op> {
 }
 
 /** The Redis adapter for one service; `loadPhase` holds setup's fill after setup. */
-export function createAdapter(spec: ServiceSpec): Adapter {
+export function createAdapter(spec: ServiceOf<typeof redisFields>): Adapter {
   return new RedisAdapter(spec);
 }

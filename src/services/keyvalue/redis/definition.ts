@@ -6,7 +6,7 @@ import { redisFields } from './fields.js';
  * Redis as a key-value store (node-redis): get/set/delete on keys under a prefix the run
  * owns (`aifb:<benchmark id>:<service>:`), which setup fills and teardown removes.
  */
-export const redisDefinition: BackendDefinition = {
+export const redisDefinition: BackendDefinition<typeof redisFields> = {
   serviceTypes: ['keyvalue'],
   backend: 'redis',
   isDefault: true,

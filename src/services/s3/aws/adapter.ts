@@ -1,6 +1,7 @@
 import { peakConcurrency } from '../../shared/concurrency.js';
 import type { Adapter, OperationResult, SetupContext, TeardownContext } from '../../contract.js';
-import type { ServiceSpec } from '../../../recipe/types.js';
+import type { ServiceOf } from '../../fields.js';
+import type { s3Fields } from './fields.js';
 import type { Rng } from '../../../util/rng.js';
 import type { Logger } from '../../../util/log.js';
 import { RunError } from '../../../errors.js';
@@ -49,7 +50,7 @@ class S3Adapter implements Adapter<S3Op> {
   private createdBucket = false;
   private payloads: Buffer[] = [];
 
-  constructor(private readonly spec: ServiceSpec) {
+  constructor(private readonly spec: ServiceOf<typeof s3Fields>) {
     this.o = s3OptionsOf(spec.fields);
     this.secrets = [this.o.secretKey, this.o.accessKey];
     let sum = 0;
@@ -245,6 +246,6 @@ class S3Adapter implements Adapter<S3Op> {
 }
 
 /** The S3 adapter for one service. */
-export function createAdapter(spec: ServiceSpec): Adapter {
+export function createAdapter(spec: ServiceOf<typeof s3Fields>): Adapter {
   return new S3Adapter(spec);
 }

@@ -66,7 +66,7 @@ function check(service: Record<string, unknown>): Problem[] {
 }
 
 /** S3-compatible object storage (MinIO, Ceph RGW, AWS) through @aws-sdk/client-s3. */
-export const s3Definition: BackendDefinition = {
+export const s3Definition: BackendDefinition<typeof s3Fields> = {
   serviceTypes: ['s3'],
   backend: 'aws-sdk',
   isDefault: true,

@@ -19,7 +19,8 @@ const bytes = (v: string | number) => parseSizeBytes(v)!;
 /** The keys the S3 backend adds, with their defaults (sizes in bytes once parsed). */
 export const s3Fields = {
   initial_objects: boundedInt(0, BOUNDS.initialItems).default(DEFAULTS.initialObjects),
-  key_prefix: z.string().optional(),
+  /** Where run prefixes go, ending in `/` once parsed (`aifb` → `aifb/`; '' stays '': they start at the bucket's root). */
+  key_prefix: z.string().transform((p) => (p === '' || p.endsWith('/') ? p : `${p}/`)).default(DEFAULTS.keyPrefix),
   /** `put` of an object at least this large goes multipart; unset: never. */
   multipart_threshold: sizeField.transform(bytes).optional(),
   part_size: payloadSizeField.transform(bytes).default(DEFAULTS.partSize),

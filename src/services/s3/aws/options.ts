@@ -1,6 +1,6 @@
 import { parseHttpUrl } from '../../shared/endpoint.js';
-import { fieldsOf } from '../../fields.js';
-import { DEFAULTS, s3Fields } from './fields.js';
+import type { FieldsOf } from '../../fields.js';
+import { DEFAULTS, type s3Fields } from './fields.js';
 import { sizeClassesOf, type SizeClass } from '../../file_storage/posix/options.js';
 
 /** S3 refuses smaller parts (EntityTooSmall) for every part but the last. */
@@ -46,15 +46,8 @@ export function endpointSource(fields: Readonly<Record<string, unknown>>): { key
   return { key: 'host', text: `http://${h}${typeof fields.port === 'number' ? `:${fields.port}` : ''}` };
 }
 
-/** `aifb` → `aifb/`; '' stays '' (run prefixes then start at the bucket's root). */
-export function normaliseKeyPrefix(value: unknown): string {
-  if (typeof value !== 'string') return DEFAULTS.keyPrefix;
-  return value === '' || value.endsWith('/') ? value : `${value}/`;
-}
-
 /** The backend's options, from the service's parsed, defaulted fields (services/fields.ts). */
-export function s3OptionsOf(fields: Readonly<Record<string, unknown>>): S3Options {
-  const f = fieldsOf(s3Fields, fields);
+export function s3OptionsOf(f: FieldsOf<typeof s3Fields>): S3Options {
   const sizes = sizeClassesOf(f.object_sizes ?? DEFAULTS.objectSizes);
   if (sizes.length === 0) throw new Error('object_sizes has no size with a positive weight');
   const source = endpointSource(f);
@@ -69,7 +62,7 @@ export function s3OptionsOf(fields: Readonly<Record<string, unknown>>): S3Option
     pathStyle: f.path_style,
     sizes,
     initialObjects: f.initial_objects,
-    keyPrefix: normaliseKeyPrefix(f.key_prefix),
+    keyPrefix: f.key_prefix,
     multipartThreshold: f.multipart_threshold,
     partSize: f.part_size,
     multipartConcurrency: f.multipart_concurrency,
