@@ -2,11 +2,11 @@ import { Pool, type Dispatcher } from 'undici';
 import { peakConcurrency } from '../shared/concurrency.js';
 import type { Adapter, OperationResult, SetupContext, TeardownContext } from '../contract.js';
 import type { ErrorClass } from '../../metrics/sample.js';
-import type { ServiceSpec } from '../../recipe/types.js';
+import type { ServiceOf } from '../fields.js';
 import type { Rng } from '../../util/rng.js';
 import { checkReachable } from '../shared/reachable.js';
 import { exchange } from './exchange.js';
-import { requestTemplates, type RequestTemplate } from './requests.js';
+import { requestTemplates, type RequestTemplate, type httpFields } from './requests.js';
 
 /** A template bound to the pool of its origin: what prepare returns, allocation-free. */
 interface HttpOp {
@@ -36,7 +36,7 @@ class HttpAdapter implements Adapter<HttpOp> {
   private readonly ops = new Map<string, HttpOp>();
   private named: HttpOp[] = [];
 
-  constructor(private readonly spec: ServiceSpec) {}
+  constructor(private readonly spec: ServiceOf<typeof httpFields>) {}
 
   async setup(ctx: SetupContext): Promise<void> {
     const connections = connectionsFor(this.spec.load);
@@ -95,6 +95,6 @@ async function closeWithin(pool: Pool, ms: number): Promise<void> {
 }
 
 /** The generic HTTP adapter for one service. */
-export function createAdapter(spec: ServiceSpec): Adapter {
+export function createAdapter(spec: ServiceOf<typeof httpFields>): Adapter {
   return new HttpAdapter(spec);
 }

@@ -1,33 +1,11 @@
-import { z } from 'zod';
 import type { BackendDefinition } from '../contract.js';
 import { HTTP_MSG } from './messages.js';
-import { STATUS_PATTERN, rangeOf } from './status.js';
-import { baseUrlText, namedRequestsOf, parseHttpUrl, type NamedRequest } from './requests.js';
+import { rangeOf } from './status.js';
+import { baseUrlText, httpFields, namedRequestsOf, parseHttpUrl, type NamedRequest } from './requests.js';
 
 type Problem = { path: (string | number)[]; message: string };
 
 const REQUEST_NAME = /^[A-Za-z0-9_.-]+$/;
-
-const methodField = z.string().regex(/^[A-Za-z]+$/, { error: HTTP_MSG.badMethod });
-const headersField = z.record(z.string(), z.string());
-const bodyField = z.union([z.string(), z.record(z.string(), z.unknown()), z.array(z.unknown())], {
-  error: HTTP_MSG.badBody,
-});
-const statusError = { error: HTTP_MSG.badStatus };
-const statusItem = z.union(
-  [z.int(statusError).min(100, statusError).max(599, statusError), z.string(statusError).regex(STATUS_PATTERN, statusError)],
-  statusError,
-);
-const expectField = z.union([statusItem, z.array(statusItem).min(1)], { error: HTTP_MSG.badStatus });
-
-const namedRequest = z.strictObject({
-  path: z.string().optional(),
-  url: z.string().optional(),
-  method: methodField.optional(),
-  headers: headersField.optional(),
-  body: bodyField.optional(),
-  expect_status: expectField.optional(),
-});
 
 function checkUrl(text: unknown, path: (string | number)[], out: Problem[]): void {
   if (typeof text !== 'string') return;
@@ -98,17 +76,10 @@ function defaultMixFor(service: Record<string, unknown>): Record<string, number>
  * Any HTTP endpoint. Without `requests` the one operation is `request`; with it, the
  * operations are the request names (see operationsFor).
  */
-export const httpDefinition: BackendDefinition = {
+export const httpDefinition: BackendDefinition<typeof httpFields> = {
   serviceTypes: ['http'],
   description: 'generic HTTP: any URL, method, headers and body (undici connection pool)',
-  fields: {
-    url: z.string().optional(),
-    method: methodField.optional(),
-    headers: headersField.optional(),
-    body: bodyField.optional(),
-    expect_status: expectField.optional(),
-    requests: z.record(z.string(), namedRequest).optional(),
-  },
+  fields: httpFields,
   operations: ['request'],
   defaultMix: { request: 1 },
   operationsFor,

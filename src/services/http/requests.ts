@@ -1,7 +1,44 @@
-import { statusMatcher, type StatusSpec } from './status.js';
+import { z } from 'zod';
+import { STATUS_PATTERN, statusMatcher } from './status.js';
+import { HTTP_MSG } from './messages.js';
 import { baseUrlText, parseHttpUrl } from '../shared/endpoint.js';
+import type { FieldsOf } from '../fields.js';
 
 export { baseUrlText, parseHttpUrl };
+
+const methodField = z.string().regex(/^[A-Za-z]+$/, { error: HTTP_MSG.badMethod });
+const headersField = z.record(z.string(), z.string());
+const bodyField = z.union([z.string(), z.record(z.string(), z.unknown()), z.array(z.unknown())], {
+  error: HTTP_MSG.badBody,
+});
+const statusError = { error: HTTP_MSG.badStatus };
+const statusItem = z.union(
+  [z.int(statusError).min(100, statusError).max(599, statusError), z.string(statusError).regex(STATUS_PATTERN, statusError)],
+  statusError,
+);
+const expectField = z.union([statusItem, z.array(statusItem).min(1)], { error: HTTP_MSG.badStatus });
+
+const namedRequest = z.strictObject({
+  path: z.string().optional(),
+  url: z.string().optional(),
+  method: methodField.optional(),
+  headers: headersField.optional(),
+  body: bodyField.optional(),
+  expect_status: expectField.optional(),
+});
+
+/** One entry of `requests`: an operation of its own. */
+export type NamedRequest = z.output<typeof namedRequest>;
+
+/** The generic HTTP backend's keys: one request, or named ones that inherit its method, headers and expect_status. */
+export const httpFields = {
+  url: z.string().optional(),
+  method: methodField.optional(),
+  headers: headersField.optional(),
+  body: bodyField.optional(),
+  expect_status: expectField.optional(),
+  requests: z.record(z.string(), namedRequest).optional(),
+} satisfies z.ZodRawShape;
 
 /** One request as the recipe describes it, ready to send many times. */
 export interface RequestTemplate {
@@ -15,15 +52,7 @@ export interface RequestTemplate {
   accepts: (status: number) => boolean;
 }
 
-export interface NamedRequest {
-  path?: string;
-  url?: string;
-  method?: string;
-  headers?: Record<string, string>;
-  body?: unknown;
-  expect_status?: StatusSpec;
-}
-
+/** The service's named requests, or undefined when it has none (an empty `requests` included); reads unvalidated services too. */
 export function namedRequestsOf(fields: Readonly<Record<string, unknown>>): Record<string, NamedRequest> | undefined {
   const r = fields.requests;
   return r && typeof r === 'object' && Object.keys(r).length > 0 ? (r as Record<string, NamedRequest>) : undefined;
@@ -39,11 +68,11 @@ function encodeBody(body: unknown, headers: Record<string, string>): Buffer | un
   return Buffer.from(JSON.stringify(body), 'utf8');
 }
 
-function template(name: string, url: URL, r: NamedRequest, defaults: Readonly<Record<string, unknown>>): RequestTemplate {
-  const headers = { ...((defaults.headers as Record<string, string> | undefined) ?? {}), ...(r.headers ?? {}) };
-  const method = (r.method ?? (defaults.method as string | undefined) ?? 'GET').toUpperCase();
+function template(name: string, url: URL, r: NamedRequest, defaults: FieldsOf<typeof httpFields>): RequestTemplate {
+  const headers = { ...(defaults.headers ?? {}), ...(r.headers ?? {}) };
+  const method = (r.method ?? defaults.method ?? 'GET').toUpperCase();
   const body = encodeBody(r.body, headers);
-  return { name, url, method, headers, body, accepts: statusMatcher(r.expect_status ?? (defaults.expect_status as StatusSpec)) };
+  return { name, url, method, headers, body, accepts: statusMatcher(r.expect_status ?? defaults.expect_status) };
 }
 
 /**
@@ -52,7 +81,7 @@ function template(name: string, url: URL, r: NamedRequest, defaults: Readonly<Re
  * resolved against the base URL as a browser would (`/x` from the host's root,
  * `x` relative to the base's directory).
  */
-export function requestTemplates(fields: Readonly<Record<string, unknown>>): RequestTemplate[] {
+export function requestTemplates(fields: FieldsOf<typeof httpFields>): RequestTemplate[] {
   const baseText = baseUrlText(fields);
   const base = baseText === undefined ? undefined : parseHttpUrl(baseText);
   const named = namedRequestsOf(fields);
