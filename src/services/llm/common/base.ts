@@ -1,9 +1,9 @@
 import type { Adapter, OperationResult, SetupContext } from '../../contract.js';
-import type { ServiceSpec } from '../../../recipe/types.js';
+import type { ServiceOf } from '../../fields.js';
 import type { Rng } from '../../../util/rng.js';
 import { LlmEndpoint } from './client.js';
 import { PromptPool } from './prompts.js';
-import type { PromptsConfig, SessionsConfig } from './fields.js';
+import type { llmFields } from './fields.js';
 import { SessionScripts } from './conversations.js';
 import { SessionPool, type Turn } from './sessions.js';
 import { ESTIMATE, loadTokenCounter, type TokenCounter } from './tokenizer.js';
@@ -17,26 +17,22 @@ export abstract class LlmAdapterBase<Op> implements Adapter<Op> {
   protected prompts!: PromptPool;
   /** Set when the recipe asks for chat sessions (`sessions:`). */
   protected sessions: SessionPool | undefined;
-  protected readonly stream: boolean;
   /** The recipe's tokenizer (`tokenizer:`), else aifb's estimate. */
   protected tokens: TokenCounter = ESTIMATE;
 
   constructor(
-    protected readonly spec: ServiceSpec,
+    protected readonly spec: ServiceOf<typeof llmFields>,
     defaultPort: number,
     private readonly readiness: { path: string; what: string },
   ) {
     this.endpoint = new LlmEndpoint(spec, defaultPort);
-    this.stream = spec.fields.stream !== false;
   }
 
   async setup(ctx: SetupContext): Promise<void> {
     // The recipe's own files first: a broken tokenizer is bad input whatever the server does.
-    this.tokens = await loadTokenCounter(this.spec.fields.tokenizer as string | undefined);
+    const { tokenizer, prompts: cfg, sessions, max_tokens: maxTokens } = this.spec.fields;
+    this.tokens = await loadTokenCounter(tokenizer);
     await this.endpoint.checkReady(this.readiness.path, ctx.signal, this.readiness.what);
-    const cfg = this.spec.fields.prompts as PromptsConfig | undefined;
-    const sessions = this.spec.fields.sessions as SessionsConfig | undefined;
-    const maxTokens = (this.spec.fields.max_tokens as number | undefined) ?? 128;
     // Sessions from a ShareGPT file use its whole conversations, never the first-turn pool.
     if (!(sessions && cfg?.source === 'sharegpt')) this.prompts = new PromptPool(cfg, maxTokens, ctx.rng, undefined, this.tokens);
     if (sessions) this.sessions = new SessionPool(new SessionScripts(cfg, sessions, maxTokens, this.prompts), sessions);

@@ -1,5 +1,6 @@
 import { Pool } from 'undici';
-import type { ServiceSpec } from '../../../recipe/types.js';
+import type { ServiceOf } from '../../fields.js';
+import type { llmFields } from './fields.js';
 import { peakConcurrency } from '../../shared/concurrency.js';
 import { baseUrlText, parseHttpUrl } from '../../shared/endpoint.js';
 import { classOfStatus } from '../../../engine/classify.js';
@@ -14,7 +15,7 @@ export class LlmEndpoint {
   readonly pool: Pool;
   readonly headers: Record<string, string>;
 
-  constructor(spec: ServiceSpec, defaultPort: number) {
+  constructor(spec: ServiceOf<typeof llmFields>, defaultPort: number) {
     const text = baseUrlText(spec.fields, defaultPort) ?? `http://127.0.0.1:${defaultPort}`;
     const url = parseHttpUrl(text);
     if (!url) throw new Error(`${spec.name}: "${text}" is not an http(s) URL`);
@@ -22,9 +23,8 @@ export class LlmEndpoint {
     const timeout = spec.timeoutMs + 1000;
     // Streams can be long and many: one connection per possible in-flight request.
     this.pool = new Pool(url.origin, { connections: peakConcurrency(spec.load), pipelining: 1, headersTimeout: timeout, bodyTimeout: timeout });
-    this.headers = { 'content-type': 'application/json', ...(spec.fields.headers as Record<string, string> | undefined) };
-    const key = spec.fields.api_key;
-    if (typeof key === 'string' && key) this.headers.authorization = `Bearer ${key}`;
+    this.headers = { 'content-type': 'application/json', ...spec.fields.headers };
+    if (spec.fields.api_key) this.headers.authorization = `Bearer ${spec.fields.api_key}`;
   }
 
   /** A path under the base URL's own path (so `http://h/proxy/` + `/v1/models` works). */

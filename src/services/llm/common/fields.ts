@@ -53,10 +53,10 @@ export const serverMetricsField = z.union([
 /** Keys every LLM backend accepts. */
 export const llmFields = {
   prompts: promptsField.optional(),
-  max_tokens: tokens().optional(),
+  max_tokens: tokens().default(128),
   temperature: z.number().min(0).optional(),
   ignore_eos: z.boolean().optional(),
-  stream: z.boolean().optional(),
+  stream: z.boolean().default(true),
   api_key: z.string().optional(),
   headers: z.record(z.string(), z.string()).optional(),
   url: z.string().optional(),
@@ -64,6 +64,32 @@ export const llmFields = {
   tokenizer: z.string().min(1).optional(),
   sessions: sessionsField.optional(),
   server_metrics: serverMetricsField.optional(),
+};
+
+/** Each backend's keys beside the shared ones, here so its adapter can type them without importing its definition (which loads it). */
+export const openaiFields = {
+  ...llmFields,
+  api: z.enum(['completions', 'chat']).optional(),
+  /** vLLM: usage in every chunk, so chunk token counts are exact. */
+  continuous_usage_stats: z.boolean().optional(),
+};
+export const ollamaFields = {
+  ...llmFields,
+  api: z.enum(['generate', 'chat']).optional(),
+  /** How long Ollama keeps the model loaded after a request (its `keep_alive`). */
+  keep_alive: z.string().optional(),
+};
+
+const DATATYPES = ['BOOL', 'UINT8', 'UINT16', 'UINT32', 'UINT64', 'INT8', 'INT16', 'INT32', 'INT64', 'FP16', 'FP32', 'FP64', 'BYTES'] as const;
+/** A KServe v2 input tensor; -1 dimensions take `batch_size` (default 1). */
+export const tensorInput = z.strictObject({ name: z.string().min(1), datatype: z.enum(DATATYPES), shape: z.array(z.int().min(-1)).min(1) });
+export const tritonFields = {
+  ...llmFields,
+  inputs: z.array(tensorInput).min(1).optional(),
+  outputs: z.array(z.string()).optional(),
+  /** Extra `parameters` sent with generate requests (model-specific). */
+  parameters: z.record(z.string(), z.unknown()).optional(),
+  model_version: z.string().optional(),
 };
 
 export type PromptsConfig = z.infer<typeof promptsField>;

@@ -1,5 +1,6 @@
 import type { Adapter, OperationResult } from '../../contract.js';
-import type { ServiceSpec } from '../../../recipe/types.js';
+import type { ServiceOf } from '../../fields.js';
+import type { ollamaFields } from '../common/fields.js';
 import type { Rng } from '../../../util/rng.js';
 import { httpFailure } from '../common/client.js';
 import { LlmAdapterBase } from '../common/base.js';
@@ -36,7 +37,7 @@ function serverTimings(final: Record<string, unknown>): Record<string, number> {
 }
 
 class OllamaAdapter extends LlmAdapterBase<Op> {
-  constructor(spec: ServiceSpec) {
+  constructor(protected override readonly spec: ServiceOf<typeof ollamaFields>) {
     super(spec, DEFAULT_PORT, { path: '/api/version', what: 'Ollama server' });
   }
 
@@ -47,10 +48,10 @@ class OllamaAdapter extends LlmAdapterBase<Op> {
     const f = this.spec.fields;
     const options: Record<string, unknown> = { num_predict: prompt.maxTokens };
     if (f.temperature !== undefined) options.temperature = f.temperature;
-    const request: Record<string, unknown> = { model: f.model ?? 'llama2', stream: this.stream, options };
+    const request: Record<string, unknown> = { model: f.model ?? 'llama2', stream: f.stream, options };
     if (api === 'chat') request.messages = turn?.messages ?? [{ role: 'user', content: prompt.text }];
     else request.prompt = prompt.text;
-    if (typeof f.keep_alive === 'string') request.keep_alive = f.keep_alive;
+    if (f.keep_alive !== undefined) request.keep_alive = f.keep_alive;
     return { api, prompt, body: Buffer.from(JSON.stringify(request)), turn, answer: '' };
   }
 
@@ -97,6 +98,6 @@ class OllamaAdapter extends LlmAdapterBase<Op> {
   }
 }
 
-export function createAdapter(spec: ServiceSpec): Adapter {
+export function createAdapter(spec: ServiceOf<typeof ollamaFields>): Adapter {
   return new OllamaAdapter(spec);
 }

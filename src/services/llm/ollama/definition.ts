@@ -1,23 +1,17 @@
-import { z } from 'zod';
 import type { BackendDefinition } from '../../contract.js';
 import { ollamaServer } from './server.js';
-import { llmFields } from '../common/fields.js';
+import { ollamaFields } from '../common/fields.js';
 import { LLM_METRICS } from '../common/metrics.js';
 import { checkLlmFields } from '../common/check.js';
 
 const mixOf = (service: Record<string, unknown>) => ({ [service.api === 'chat' ? 'chat' : 'generate']: 1 });
 
 /** Ollama's native API: `/api/generate` and `/api/chat`, streamed as NDJSON. */
-export const ollamaDefinition: BackendDefinition = {
+export const ollamaDefinition: BackendDefinition<typeof ollamaFields> = {
   serviceTypes: ['ollama'],
   isDefault: true,
   description: 'Ollama /api/generate and /api/chat (NDJSON streaming, with the server\'s own eval timings)',
-  fields: {
-    ...llmFields,
-    api: z.enum(['generate', 'chat']).optional(),
-    /** How long Ollama keeps the model loaded after a request (its `keep_alive`). */
-    keep_alive: z.string().optional(),
-  },
+  fields: ollamaFields,
   operations: ['generate', 'chat'],
   defaultMix: { generate: 1 },
   defaultMixFor: mixOf,

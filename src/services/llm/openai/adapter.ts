@@ -1,5 +1,6 @@
 import type { Adapter, OperationResult } from '../../contract.js';
-import type { ServiceSpec } from '../../../recipe/types.js';
+import type { ServiceOf } from '../../fields.js';
+import type { openaiFields } from '../common/fields.js';
 import type { Rng } from '../../../util/rng.js';
 import { httpFailure } from '../common/client.js';
 import { LlmAdapterBase } from '../common/base.js';
@@ -24,7 +25,7 @@ interface Op {
 const DEFAULT_PORT = 8000;
 
 class OpenAiAdapter extends LlmAdapterBase<Op> {
-  constructor(spec: ServiceSpec) {
+  constructor(protected override readonly spec: ServiceOf<typeof openaiFields>) {
     super(spec, DEFAULT_PORT, { path: '/v1/models', what: `${spec.type} server` });
   }
 
@@ -36,11 +37,11 @@ class OpenAiAdapter extends LlmAdapterBase<Op> {
     const request: Record<string, unknown> = {
       model: f.model ?? 'default',
       max_tokens: prompt.maxTokens,
-      stream: this.stream,
+      stream: f.stream,
     };
     if (api === 'chat') request.messages = turn?.messages ?? [{ role: 'user', content: prompt.text }];
     else request.prompt = prompt.text;
-    if (this.stream) {
+    if (f.stream) {
       request.stream_options = f.continuous_usage_stats
         ? { include_usage: true, continuous_usage_stats: true }
         : { include_usage: true };
@@ -89,7 +90,7 @@ class OpenAiAdapter extends LlmAdapterBase<Op> {
       }
     };
 
-    if (!this.stream) {
+    if (!this.spec.fields.stream) {
       const text = await res.body.text();
       bytesIn = Buffer.byteLength(text);
       take(parseJsonLine(text, 'JSON response'), performance.now());
@@ -117,6 +118,6 @@ function textOf(m: Record<string, unknown> | undefined): unknown {
   return m?.content;
 }
 
-export function createAdapter(spec: ServiceSpec): Adapter {
+export function createAdapter(spec: ServiceOf<typeof openaiFields>): Adapter {
   return new OpenAiAdapter(spec);
 }

@@ -1,7 +1,6 @@
-import { z } from 'zod';
 import type { BackendDefinition } from '../../contract.js';
 import { openaiServer } from './server.js';
-import { llmFields } from '../common/fields.js';
+import { openaiFields } from '../common/fields.js';
 import { LLM_METRICS } from '../common/metrics.js';
 import { checkLlmFields } from '../common/check.js';
 import { llmMetricsSource } from '../common/server-metrics.js';
@@ -15,16 +14,11 @@ const mixOf = (service: Record<string, unknown>) => ({ [apiOf(service)]: 1 });
  * Any OpenAI-compatible server (vLLM, llama.cpp server, SGLang, TGI, Ollama's /v1):
  * `/v1/completions` or `/v1/chat/completions`, streamed with usage.
  */
-export const openaiDefinition: BackendDefinition = {
+export const openaiDefinition: BackendDefinition<typeof openaiFields> = {
   serviceTypes: ['openai', 'vllm'],
   isDefault: true,
   description: 'OpenAI-compatible completions/chat, streamed (vLLM, llama.cpp, SGLang, TGI, Ollama /v1)',
-  fields: {
-    ...llmFields,
-    api: z.enum(['completions', 'chat']).optional(),
-    /** vLLM: usage in every chunk, so chunk token counts are exact. */
-    continuous_usage_stats: z.boolean().optional(),
-  },
+  fields: openaiFields,
   operations: ['completions', 'chat'],
   defaultMix: { completions: 1 },
   defaultMixFor: mixOf,

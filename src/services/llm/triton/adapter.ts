@@ -1,5 +1,5 @@
 import type { Adapter, OperationResult, SetupContext } from '../../contract.js';
-import type { ServiceSpec } from '../../../recipe/types.js';
+import type { ServiceOf } from '../../fields.js';
 import type { Rng } from '../../../util/rng.js';
 import { LlmEndpoint, httpFailure } from '../common/client.js';
 import { PromptPool, type Prompt } from '../common/prompts.js';
@@ -13,6 +13,7 @@ import { requestIdOf } from '../common/request-id.js';
 import { inferBody, type TensorInput } from './tensors.js';
 import { chooseFromModel } from './choose.js';
 import type { MixEntry } from '../../../recipe/types.js';
+import type { tritonFields } from '../common/fields.js';
 
 type Op =
   | { kind: 'generate' | 'generate_stream'; prompt: Prompt; body: Buffer }
@@ -31,23 +32,23 @@ class TritonAdapter implements Adapter<Op> {
   /** The recipe's tokenizer: Triton reports no usage, so with one every count is the tokenizer's. */
   private tokens: TokenCounter = ESTIMATE;
 
-  constructor(private readonly spec: ServiceSpec) {
+  constructor(private readonly spec: ServiceOf<typeof tritonFields>) {
     this.endpoint = new LlmEndpoint(spec, DEFAULT_PORT);
-    this.model = String(spec.fields.model ?? 'ensemble');
+    this.model = spec.fields.model ?? 'ensemble';
   }
 
   private modelPath(suffix: string): string {
     const v = this.spec.fields.model_version;
-    return `/v2/models/${encodeURIComponent(this.model)}${typeof v === 'string' ? `/versions/${encodeURIComponent(v)}` : ''}/${suffix}`;
+    return `/v2/models/${encodeURIComponent(this.model)}${v !== undefined ? `/versions/${encodeURIComponent(v)}` : ''}/${suffix}`;
   }
 
   async setup(ctx: SetupContext): Promise<void> {
-    this.tokens = await loadTokenCounter(this.spec.fields.tokenizer as string | undefined);
+    const f = this.spec.fields;
+    this.tokens = await loadTokenCounter(f.tokenizer);
     await this.endpoint.checkReady('/v2/health/ready', ctx.signal, 'Triton server');
     await this.endpoint.checkReady(this.modelPath('ready'), ctx.signal, `Triton model "${this.model}"`);
-    const f = this.spec.fields;
-    const batch = (f.batch_size as number | undefined) ?? 1;
-    let inputs = f.inputs as TensorInput[] | undefined;
+    const batch = f.batch_size ?? 1;
+    let inputs: TensorInput[] | undefined = f.inputs;
     const chosen = await chooseFromModel(this.spec, this.endpoint, (s) => this.modelPath(s), ctx);
     if (chosen) {
       this.mix = chosen.mix;
@@ -57,11 +58,11 @@ class TritonAdapter implements Adapter<Op> {
     if (ops.has('infer')) {
       if (!inputs) throw new Error(`${this.spec.name}: the infer operation needs "inputs" (name, datatype, shape of each tensor)`);
       for (let i = 0; i < INFER_PAYLOADS; i++) {
-        this.inferPayloads.push(inferBody(inputs, batch, ctx.rng, f.outputs as string[] | undefined));
+        this.inferPayloads.push(inferBody(inputs, batch, ctx.rng, f.outputs));
       }
     }
     if (ops.has('generate') || ops.has('generate_stream')) {
-      this.prompts = new PromptPool(f.prompts as never, (f.max_tokens as number | undefined) ?? 128, ctx.rng, undefined, this.tokens);
+      this.prompts = new PromptPool(f.prompts, f.max_tokens, ctx.rng, undefined, this.tokens);
     }
   }
 
@@ -73,7 +74,7 @@ class TritonAdapter implements Adapter<Op> {
     if (operation === 'infer') return { kind: 'infer', body: this.inferPayloads[rng.int(this.inferPayloads.length)]! };
     const prompt = this.prompts!.pick(rng);
     const f = this.spec.fields;
-    const parameters: Record<string, unknown> = { max_tokens: prompt.maxTokens, ...(f.parameters as Record<string, unknown> | undefined) };
+    const parameters: Record<string, unknown> = { max_tokens: prompt.maxTokens, ...f.parameters };
     if (f.temperature !== undefined) parameters.temperature = f.temperature;
     if (f.ignore_eos !== undefined) parameters.ignore_eos = f.ignore_eos;
     if (operation === 'generate_stream') parameters.stream = true;
@@ -117,6 +118,6 @@ class TritonAdapter implements Adapter<Op> {
   }
 }
 
-export function createAdapter(spec: ServiceSpec): Adapter {
+export function createAdapter(spec: ServiceOf<typeof tritonFields>): Adapter {
   return new TritonAdapter(spec);
 }

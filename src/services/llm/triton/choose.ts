@@ -1,5 +1,7 @@
 import type { SetupContext } from '../../contract.js';
-import type { MixEntry, ServiceSpec } from '../../../recipe/types.js';
+import type { MixEntry } from '../../../recipe/types.js';
+import type { ServiceOf } from '../../fields.js';
+import type { tritonFields } from '../common/fields.js';
 import type { LlmEndpoint } from '../common/client.js';
 import { fetchModelInfo, requestInputs } from './model-info.js';
 import type { TensorInput } from './tensors.js';
@@ -12,7 +14,7 @@ import type { TensorInput } from './tensors.js';
  * data of its declared datatypes and shapes. Undefined when the recipe said it all.
  */
 export async function chooseFromModel(
-  spec: ServiceSpec,
+  spec: ServiceOf<typeof tritonFields>,
   endpoint: LlmEndpoint,
   modelPath: (suffix: string) => string,
   ctx: SetupContext,
@@ -22,14 +24,14 @@ export async function chooseFromModel(
   const auto = f.operation_mix === undefined && !declaredInputs;
   const wantsInfer = spec.mix.some((m) => m.operation === 'infer');
   if (!auto && !(wantsInfer && !declaredInputs)) return undefined;
-  const model = String(f.model ?? 'ensemble');
+  const model = f.model ?? 'ensemble';
   const info = await fetchModelInfo(endpoint, modelPath, ctx.signal, `${spec.name}: Triton model "${model}"`);
   if (auto && info.generative) {
     ctx.log.info(`model "${model}" is an LLM (text_input or decoupled): running generate_stream`);
     return { mix: undefined, inputs: undefined };
   }
   if (!wantsInfer && !auto) return undefined;
-  const batch = typeof f.batch_size === 'number' ? f.batch_size : 1;
+  const batch = f.batch_size ?? 1;
   const { inputs, chosen } = requestInputs(info, batch, spec.name);
   const shapes = inputs.map((i) => `${i.name} ${i.datatype} [${i.shape.join(',')}]`).join(', ');
   ctx.log.info(
