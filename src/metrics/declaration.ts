@@ -23,3 +23,25 @@ export interface MetricDeclaration {
   /** rate: the name of its count in the report (default `count`). */
   countAs?: string;
 }
+
+/** The unit's suffix a declared name may end with (`ttfb_ms`), which names built from it move to their end. */
+const UNIT_SUFFIX: Record<MetricDeclaration['unit'], string> = { ms: '_ms', bytes: '_bytes', count: '', fraction: '' };
+
+/**
+ * A declared name without its unit suffix (`ttfb_ms` → `ttfb`), and that suffix: derived
+ * names put the statistic before the unit (`ttfb_p99_ms`, `benchmark_ttfb_seconds`).
+ */
+export function declaredBase(d: Pick<MetricDeclaration, 'name' | 'unit'>): { base: string; suffix: string } {
+  const suffix = UNIT_SUFFIX[d.unit];
+  return suffix && d.name.endsWith(suffix) && d.name.length > suffix.length ? { base: d.name.slice(0, -suffix.length), suffix } : { base: d.name, suffix };
+}
+
+/**
+ * Whether a request's value of `d` counts: a trend in ms is latency-like and, as every
+ * latency the thresholds judge, summarised over successful requests only (a refused
+ * connection is fast, not good); the other figures count whatever the outcome.
+ */
+export function countsOutcome(d: Pick<MetricDeclaration, 'kind' | 'unit'>, ok: boolean): boolean {
+  return ok || d.kind !== 'trend' || d.unit !== 'ms';
+}
+
