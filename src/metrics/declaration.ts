@@ -22,6 +22,11 @@ export interface MetricDeclaration {
   histogramAs?: string;
   /** rate: the name of its count in the report (default `count`). */
   countAs?: string;
+  /**
+   * Which way is an improvement, for `aifb compare`'s verdicts: a trend in ms is lower by
+   * default; a rate or counter without it gets `changed`, never `worse`.
+   */
+  better?: 'lower' | 'higher';
 }
 
 /** The unit's suffix a declared name may end with (`ttfb_ms`), which names built from it move to their end. */
@@ -45,3 +50,7 @@ export function countsOutcome(d: Pick<MetricDeclaration, 'kind' | 'unit'>, ok: b
   return ok || d.kind !== 'trend' || d.unit !== 'ms';
 }
 
+/** Which way is better for `d`: as declared, else lower for a latency-like trend, else no side. */
+export function betterOf(d: Pick<MetricDeclaration, 'kind' | 'unit' | 'better'>): 'lower' | 'higher' | undefined {
+  return d.better ?? (d.kind === 'trend' && d.unit === 'ms' ? 'lower' : undefined);
+}
