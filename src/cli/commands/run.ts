@@ -106,6 +106,7 @@ export const runCommand: Command = {
       pushIntervalMs: pushIntervalArg(values['push-interval']),
       metricsPort: metricsPortArg(values['metrics-port']),
       keepGroup: values['keep-pushgateway-group'] ?? false,
+      declarations,
       log,
     });
     // The writer thread keeps the report's aggregates as it commits rows and saves them every
