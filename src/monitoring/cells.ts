@@ -60,8 +60,9 @@ export class DeclaredValue {
 
   add(d: MetricDeclaration, v: unknown): void {
     if (d.kind === 'trend') {
-      const { bounds, scale } = trendScale(d);
-      const h = (this.hist ??= new HistogramCell(bounds));
+      // No object per sample on the hot path: the bounds are looked up once, with the cell.
+      const scale = d.unit === 'ms' ? 1 / 1000 : 1;
+      const h = (this.hist ??= new HistogramCell(trendScale(d).bounds));
       if (typeof v === 'number') h.observe(v * scale);
       else if (Array.isArray(v)) for (const [x, k] of v as [number, number][]) if (k > 0) h.observe(x * scale, k);
       return;

@@ -151,9 +151,6 @@ const controlShape = {
   abort_after: durationOrZeroField.optional(),
 };
 
-/** Conditions on one operation of a service, on the fixed metrics only. */
-export const operationThresholdsSchema = z.strictObject(metricShape(THRESHOLD_METRICS));
-
 /**
  * The `thresholds` key as every service has it, before its backend is known: the fixed
  * metrics are checked, other names are let through for the backend's schema

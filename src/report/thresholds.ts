@@ -16,7 +16,7 @@ import type { Report, ServiceReport, SliceReport, ThresholdReport, ThresholdResu
  */
 export interface MetricSource {
   dist(d: ThresholdDist): DistSummary | null | undefined;
-  scalar(kind: Exclude<MetricRef['kind'], 'dist'>): number | null | undefined;
+  scalar(kind: Exclude<MetricRef['kind'], 'dist' | 'declared'>): number | null | undefined;
   /** Requests measured and how many succeeded, when known: a latency or rate with no success fails. */
   outcomes?(): { total: number; successful: number };
   /** The metrics the service's backend declared, which thresholds may name beside the fixed ones. */
