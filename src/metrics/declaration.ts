@@ -22,4 +22,35 @@ export interface MetricDeclaration {
   histogramAs?: string;
   /** rate: the name of its count in the report (default `count`). */
   countAs?: string;
+  /**
+   * Which way is an improvement, for `aifb compare`'s verdicts: a trend in ms is lower by
+   * default; a rate or counter without it gets `changed`, never `worse`.
+   */
+  better?: 'lower' | 'higher';
+}
+
+/** The unit's suffix a declared name may end with (`ttfb_ms`), which names built from it move to their end. */
+const UNIT_SUFFIX: Record<MetricDeclaration['unit'], string> = { ms: '_ms', bytes: '_bytes', count: '', fraction: '' };
+
+/**
+ * A declared name without its unit suffix (`ttfb_ms` → `ttfb`), and that suffix: derived
+ * names put the statistic before the unit (`ttfb_p99_ms`, `benchmark_ttfb_seconds`).
+ */
+export function declaredBase(d: Pick<MetricDeclaration, 'name' | 'unit'>): { base: string; suffix: string } {
+  const suffix = UNIT_SUFFIX[d.unit];
+  return suffix && d.name.endsWith(suffix) && d.name.length > suffix.length ? { base: d.name.slice(0, -suffix.length), suffix } : { base: d.name, suffix };
+}
+
+/**
+ * Whether a request's value of `d` counts: a trend in ms is latency-like and, as every
+ * latency the thresholds judge, summarised over successful requests only (a refused
+ * connection is fast, not good); the other figures count whatever the outcome.
+ */
+export function countsOutcome(d: Pick<MetricDeclaration, 'kind' | 'unit'>, ok: boolean): boolean {
+  return ok || d.kind !== 'trend' || d.unit !== 'ms';
+}
+
+/** Which way is better for `d`: as declared, else lower for a latency-like trend, else no side. */
+export function betterOf(d: Pick<MetricDeclaration, 'kind' | 'unit' | 'better'>): 'lower' | 'higher' | undefined {
+  return d.better ?? (d.kind === 'trend' && d.unit === 'ms' ? 'lower' : undefined);
 }

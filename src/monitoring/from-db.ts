@@ -2,6 +2,7 @@ import type Database from 'better-sqlite3';
 import { RunError } from '../errors.js';
 import { ERROR_CLASSES, type ErrorClass, type Sample } from '../metrics/sample.js';
 import { BenchmarkCells } from './cells.js';
+import { storedDeclarations } from '../report/declared.js';
 
 interface MetricRow {
   service_name: string;
@@ -16,10 +17,14 @@ interface MetricRow {
   itl: number | null;
   input_tokens: number | null;
   output_tokens: number | null;
+  extra: string | null;
 }
 
 interface ServiceRow {
   service_name: string;
+  service_type: string | null;
+  backend: string | null;
+  load: string | null;
   window_start: number | null;
   window_end: number | null;
   dropped: number | null;
@@ -46,6 +51,16 @@ export function findBenchmarkId(db: Database.Database, benchmarkId?: string): st
 export function cellsFromDb(db: Database.Database, benchmarkId: string): BenchmarkCells {
   const cells = new BenchmarkCells(benchmarkId);
   cells.running = false;
+  const services = db
+    .prepare('SELECT service_name, service_type, backend, load, window_start, window_end, dropped FROM services WHERE benchmark_id = ?')
+    .all(benchmarkId) as ServiceRow[];
+  // What each backend declared, as stored with the run: only those services' extras are parsed.
+  const declaring = new Set<string>();
+  for (const r of services) {
+    const declared = storedDeclarations(r);
+    cells.declare(r.service_name, declared);
+    if (declared.length) declaring.add(r.service_name);
+  }
   const counts = new Map<string, number>();
   // One Sample object is refilled per row: a big database must not allocate per row.
   const s: Sample = {
@@ -56,7 +71,7 @@ export function cellsFromDb(db: Database.Database, benchmarkId: string): Benchma
   const rows = db
     .prepare(
       `SELECT service_name, operation, request_duration, success, error_class, response_size, bytes_out,
-        ttft, tpot, itl, input_tokens, output_tokens FROM metrics WHERE benchmark_id = ?`,
+        ttft, tpot, itl, input_tokens, output_tokens, extra FROM metrics WHERE benchmark_id = ?`,
     )
     .iterate(benchmarkId) as IterableIterator<MetricRow>;
   for (const r of rows) {
@@ -76,12 +91,10 @@ export function cellsFromDb(db: Database.Database, benchmarkId: string): Benchma
       llm.outputTokens = r.output_tokens ?? undefined;
       s.llm = llm;
     } else s.llm = undefined;
+    s.extra = r.extra && r.extra.length > 2 && declaring.has(s.service) ? (JSON.parse(r.extra) as Record<string, unknown>) : undefined;
     cells.service(s.service).operation(s.operation).record(s);
     counts.set(s.service, (counts.get(s.service) ?? 0) + 1);
   }
-  const services = db
-    .prepare('SELECT service_name, window_start, window_end, dropped FROM services WHERE benchmark_id = ?')
-    .all(benchmarkId) as ServiceRow[];
   for (const r of services) {
     const seconds = r.window_start !== null && r.window_end !== null ? r.window_end - r.window_start : 0;
     const n = counts.get(r.service_name) ?? 0;

@@ -3,6 +3,8 @@ import type { Registry } from 'prom-client';
 import type { RunObserver } from '../engine/orchestrator.js';
 import { RunError } from '../errors.js';
 import type { Logger } from '../util/log.js';
+import type { MetricDeclaration } from '../metrics/declaration.js';
+import type { ServiceSpec } from '../recipe/types.js';
 import { BenchmarkCells } from './cells.js';
 import { serveMetrics, type MetricsEndpoint } from './endpoint.js';
 import { MetricsObserver } from './observer.js';
@@ -30,6 +32,8 @@ export interface LiveExportOptions {
    * scrape interval). Without it, the last seconds of a run would never reach Prometheus.
    */
   finalScrapeWaitMs?: number | undefined;
+  /** The metrics each service's backend declares, exported as series of their own (none by default). */
+  declarations?: ((spec: ServiceSpec) => readonly MetricDeclaration[]) | undefined;
   /** The engine's monotonic clock in ms (for the achieved rate); performance.now by default. */
   now?: (() => number) | undefined;
   log: Logger;
@@ -56,7 +60,7 @@ export async function startLiveExport(o: LiveExportOptions): Promise<LiveExport>
   const now = o.now ?? (() => performance.now());
   const cells = new BenchmarkCells(o.benchmarkId);
   const registry = createBenchmarkRegistry(cells, now);
-  const observer = new MetricsObserver(cells, now, o.latencySlos);
+  const observer = new MetricsObserver(cells, now, o.latencySlos, o.declarations);
   const log = o.log.child('monitoring');
 
   let endpoint: MetricsEndpoint | undefined;

@@ -1,5 +1,6 @@
 import type { LiveStats } from '../engine/live.js';
 import type { RunObserver, ServiceRunResult } from '../engine/orchestrator.js';
+import type { MetricDeclaration } from '../metrics/declaration.js';
 import type { Sample } from '../metrics/sample.js';
 import type { ServiceSpec } from '../recipe/types.js';
 import type { BenchmarkCells, OperationCell, ServiceCell } from './cells.js';
@@ -16,9 +17,12 @@ export class MetricsObserver implements RunObserver {
     private readonly cells: BenchmarkCells,
     private readonly now: () => number,
     private readonly latencySlos: Readonly<Record<string, number>> = {},
+    /** The metrics a service's backend declares, exported beside the fixed ones (declared.ts). */
+    private readonly declarationsOf: (spec: ServiceSpec) => readonly MetricDeclaration[] = () => [],
   ) {}
 
   serviceStarted(spec: ServiceSpec, live: LiveStats): void {
+    this.cells.declare(spec.name, this.declarationsOf(spec));
     const svc = this.cells.service(spec.name);
     svc.live = live;
     svc.endedAt = undefined;

@@ -1,4 +1,6 @@
-import { Counter, Gauge, Histogram, Registry, type LabelValues } from 'prom-client';
+import { Registry } from 'prom-client';
+import { CellHistogram, counter, gauge, OP_LABELS, SERVICE_LABELS, STATUS_LABELS, type Emit } from './prom-metrics.js';
+import { registerDeclared } from './declared.js';
 import {
   ITL_BUCKETS,
   LATENCY_BUCKETS,
@@ -10,90 +12,13 @@ import {
   type ServiceCell,
 } from './cells.js';
 
-/** Label names used anywhere in the registry; none of them identifies a single request. */
-export const LABEL_NAMES = ['benchmark_id', 'service', 'operation', 'status'] as const;
-type Label = (typeof LABEL_NAMES)[number];
-
-const OP_LABELS = ['benchmark_id', 'service', 'operation'] as const;
-const STATUS_LABELS = ['benchmark_id', 'service', 'operation', 'status'] as const;
-const SERVICE_LABELS = ['benchmark_id', 'service'] as const;
-
-type Emit = (labels: LabelValues<Label>, value: number) => void;
-type HistogramEmit = (labels: LabelValues<Label>, cell: HistogramCell) => void;
-
-/**
- * A prom-client Histogram whose series come from HistogramCells: the run bumps plain
- * numbers, and the exposition text is built only when something scrapes or pushes.
- * (prom-client's own observe() hashes the label set on every call.)
- */
-class CellHistogram extends Histogram<Label> {
-  constructor(
-    private readonly metricName: string,
-    private readonly helpText: string,
-    labelNames: readonly Label[],
-    private readonly bounds: readonly number[],
-    private readonly each: (emit: HistogramEmit) => void,
-    registry: Registry,
-  ) {
-    super({ name: metricName, help: helpText, labelNames, buckets: [...bounds], registers: [registry] });
-  }
-
-  /** The shape prom-client's registry formats: cumulative `_bucket`s, `_sum`, `_count`. */
-  private values() {
-    const values: { labels: LabelValues<string>; value: number; metricName: string }[] = [];
-    this.each((labels, cell) => {
-      let cumulative = 0;
-      for (let i = 0; i <= this.bounds.length; i++) {
-        cumulative += cell.counts[i]!;
-        const le = i < this.bounds.length ? this.bounds[i]! : '+Inf';
-        values.push({ labels: { ...labels, le }, value: cumulative, metricName: `${this.metricName}_bucket` });
-      }
-      values.push({ labels, value: cell.sum, metricName: `${this.metricName}_sum` });
-      values.push({ labels, value: cell.count, metricName: `${this.metricName}_count` });
-    });
-    return { name: this.metricName, help: this.helpText, type: 'histogram', aggregator: 'sum', values };
-  }
-
-  override async get() {
-    return this.values() as unknown as Awaited<ReturnType<Histogram<Label>['get']>>;
-  }
-
-  /** The registry prefers this over get() when it renders text. */
-  async getForPromString() {
-    return this.values();
-  }
-}
-
-function counter(registry: Registry, name: string, help: string, labelNames: readonly Label[], each: (emit: Emit) => void) {
-  return new Counter<Label>({
-    name,
-    help,
-    labelNames,
-    registers: [registry],
-    collect() {
-      this.reset();
-      each((labels, value) => this.inc(labels, value));
-    },
-  });
-}
-
-function gauge(registry: Registry, name: string, help: string, labelNames: readonly Label[], each: (emit: Emit) => void) {
-  return new Gauge<Label>({
-    name,
-    help,
-    labelNames,
-    registers: [registry],
-    collect() {
-      this.reset();
-      each((labels, value) => this.set(labels, value));
-    },
-  });
-}
+export { LABEL_NAMES } from './prom-metrics.js';
 
 /**
  * The benchmark's own prom-client Registry (never the global one, so two runs in one
  * process cannot mix). Names of the seed are kept; docs/monitoring.md lists them all.
- * `now` is the engine clock, for the achieved rate of services still running.
+ * `now` is the engine clock, for the achieved rate of services still running. The
+ * metrics backends declare are added as services declare them (declared.ts).
  */
 export function createBenchmarkRegistry(cells: BenchmarkCells, now: () => number): Registry {
   const registry = new Registry();
@@ -158,5 +83,7 @@ export function createBenchmarkRegistry(cells: BenchmarkCells, now: () => number
   gauge(registry, 'benchmark_running', '1 while the benchmark runs, 0 once it has finished.', ['benchmark_id'], (emit) =>
     emit({ benchmark_id: cells.benchmarkId }, cells.running ? 1 : 0),
   );
+  for (const d of cells.declared.values()) registerDeclared(registry, cells, d);
+  cells.onDeclared = (d) => registerDeclared(registry, cells, d);
   return registry;
 }

@@ -8,7 +8,8 @@ import { RecipeError, formatIssue, type RecipeIssue } from '../errors.js';
 import { MSG } from '../messages.js';
 import { nearest } from '../util/suggest.js';
 import type { BackendRegistry } from '../services/registry.js';
-import type { BackendDefinition } from '../services/contract.js';
+import type { BackendDefinition, MetricDeclaration } from '../services/contract.js';
+import { describeDeclaredThresholds, thresholdsSchemaFor } from './thresholds.js';
 import { interpolateEnv, type PathSegment } from './env.js';
 import { formatPath, locate } from './positions.js';
 import { describeIssues } from './zod-issues.js';
@@ -162,6 +163,17 @@ export function loadRecipeText(text: string, file: string, options: LoadOptions)
   return plan;
 }
 
+/** What an unknown threshold name is told: the metrics the service's backend declares beside the fixed ones. */
+function declaredNote(service: RecipeFields['services'][number], all: readonly MetricDeclaration[], perOperation: boolean): string {
+  const backend = service.backend ? `${service.service_type}/${service.backend}` : service.service_type;
+  // Under `operations:` only the figures a backend keeps per operation can be judged.
+  const declared = perOperation ? all.filter((d) => d.perOperation) : all;
+  const where = perOperation ? ' per operation' : '';
+  return declared.length
+    ? ` — besides the metrics of every service (docs/reports.md), ${backend} declares${where} ${describeDeclaredThresholds(declared)}`
+    : ` — ${backend} declares no metrics of its own${where} (docs/reports.md lists those of every service)`;
+}
+
 type IssueSink = (path: PathSegment[], message: string, isKey?: boolean) => void;
 
 function checkServices(
@@ -186,10 +198,14 @@ function checkServices(
       return undefined;
     }
     const definition = registry.resolve(service.service_type, service.backend);
-    const strict = z.strictObject({ ...commonServiceShape, ...(definition?.fields ?? {}) });
+    const declared = definition?.metrics ?? [];
+    const strict = z.strictObject({ ...commonServiceShape, ...(definition?.fields ?? {}), thresholds: thresholdsSchemaFor(declared).optional() });
     const result = strict.safeParse(service, { reportInput: true });
     if (!result.success) {
-      for (const i of describeIssues(result.error, strict)) issueAt(at(i.path), i.message, i.isKey);
+      for (const i of describeIssues(result.error, strict)) {
+        const note = i.isKey && i.path[0] === 'thresholds' ? declaredNote(service, declared, i.path[1] === 'operations') : '';
+        issueAt(at(i.path), i.message + note, i.isKey);
+      }
     }
     if (definition) {
       const operations = definition.operationsFor?.(service) ?? definition.operations;

@@ -4,11 +4,11 @@ import { generatorReports, type GeneratorReport } from './shards.js';
 import { RunError } from '../errors.js';
 import { Distribution } from '../metrics/distribution.js';
 import type { SliceAggregate } from '../metrics/aggregates/aggregate.js';
+import type { MetricDeclaration } from '../metrics/declaration.js';
 import { RunAccumulator, ServiceAccumulator } from '../metrics/aggregates/accumulate.js';
 import { loadRunState, saveRunState } from '../metrics/aggregates/saved-state.js';
-import type { DeclaredFigure } from '../metrics/aggregates/extras.js';
 import { attachCurve } from './points.js';
-import { builtinRegistry } from '../services/catalog.js';
+import { placeFigures, withDeclarations } from './declared.js';
 import { buildSweeps } from './sweeps.js';
 import { ROW_COLUMNS } from '../metrics/rows.js';
 import type { StoredServiceRow } from '../metrics/store.js';
@@ -139,46 +139,6 @@ function accumulate(db: Database.Database, id: string, serviceRows: ServiceRow[]
   return ordered;
 }
 
-/** Puts `value` at a dotted path of `target`; skipped when an object on the way is absent (no LLM block, no histograms). */
-function place(target: object, path: string, value: unknown): void {
-  const keys = path.split('.');
-  let o = target as Record<string, unknown>;
-  for (const k of keys.slice(0, -1)) {
-    const next = o[k];
-    if (!next || typeof next !== 'object') return;
-    o = next as Record<string, unknown>;
-  }
-  o[keys.at(-1)!] = value;
-}
-
-/** Each declared figure where its declaration says (`metrics.<name>` by default), per operation too when declared so. */
-function placeFigures(report: ServiceReport, figures: readonly DeclaredFigure[]): void {
-  for (const f of figures) {
-    const d = f.declaration;
-    const put = (at: SliceReport, v: unknown) => (d.reportAs ? place(at, d.reportAs, v) : ((at.metrics ??= {})[d.name] = v));
-    put(report, f.value);
-    if (f.histogram && d.histogramAs) place(report, d.histogramAs, f.histogram);
-    for (const [op, v] of Object.entries(f.byOperation ?? {})) {
-      const slice = report.operations[op];
-      if (slice && v !== undefined && v !== 0) put(slice, v);
-    }
-  }
-}
-
-/**
- * A run stored before backends declared their metrics has none in its stored load: it
- * gets the declarations of its backend as the catalogue has them now (and the plain
- * operations' knobs), so its report keeps TTFB, ITL, e2el and recall.
- */
-function withDeclarations(row: ServiceRow): ServiceRow {
-  const load = row.load ? (JSON.parse(row.load) as Record<string, unknown>) : undefined;
-  if (!load || load.metrics || row.service_type === null) return row;
-  const def = builtinRegistry.resolve(row.service_type, row.backend ?? undefined);
-  if (!def?.metrics?.length) return row;
-  const params = def.operationParams?.({});
-  return { ...row, load: JSON.stringify({ ...load, metrics: def.metrics, ...(params && !load.operation_params ? { operation_params: params } : {}) }) };
-}
-
 /** The knobs each operation ran with, as the backend declared them when the run began. */
 function operationParams(row: ServiceRow | undefined): Record<string, Record<string, number>> {
   const load = row?.load ? (JSON.parse(row.load) as { operation_params?: Record<string, Record<string, number>> }) : {};
@@ -256,6 +216,8 @@ export function buildReport(db: Database.Database, benchmarkId?: string, now = n
       };
     }
     placeFigures(report, extras.figures);
+    const declared = row?.load ? (JSON.parse(row.load) as { metrics?: MetricDeclaration[] }).metrics : undefined;
+    if (declared?.length) report.declared_metrics = declared;
     attachCurve(report, extras.figures, operationParams(row));
     const server = serverMetrics.get(name);
     if (server) report.server = serverSideReport(server, report, start);

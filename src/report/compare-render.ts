@@ -1,28 +1,42 @@
 import type { Comparison, MetricComparison } from './compare.js';
-import { fmtChange, fmtDuration, fmtPercent, fmtRate } from './format.js';
+import { fmtBytes, fmtChange, fmtDuration, fmtPercent, fmtRate } from './format.js';
 import { alignSeries } from './html/charts.js';
 import { escapeHtml as e } from './html/escape.js';
 import { chartSlot, htmlDocument, type ChartSpec } from './html/page.js';
 import { table } from './terminal.js';
 import type { Report } from './types.js';
 
-const LABEL: Record<MetricComparison['metric'], string> = { p50: 'p50', p99: 'p99', throughput: 'req/s', error_rate: 'error rate' };
+const LABEL: Record<string, string> = { p50: 'p50', p99: 'p99', throughput: 'req/s', error_rate: 'error rate' };
+const label = (m: MetricComparison): string => LABEL[m.metric] ?? m.metric;
+
+/** A declared figure in its unit: a trend of ms as a duration (the report keeps seconds), a rate as a fraction. */
+function declaredValue(d: NonNullable<MetricComparison['declared']>, v: number | null): string {
+  if (v === null) return '-';
+  if (d.kind === 'rate') return v.toFixed(4);
+  if (d.kind === 'counter') return d.unit === 'bytes' ? fmtBytes(v) : String(Number(v.toPrecision(6)));
+  if (d.unit === 'ms') return fmtDuration(v);
+  // Every trend is summarised in thousandths of its unit (distribution.ts).
+  const x = v * 1000;
+  return d.unit === 'bytes' ? fmtBytes(x) : String(Number(x.toPrecision(4)));
+}
 
 function value(m: MetricComparison, v: number | null): string {
+  if (m.declared) return declaredValue(m.declared, v);
   if (m.metric === 'p50' || m.metric === 'p99') return fmtDuration(v);
   if (m.metric === 'throughput') return fmtRate(v);
   return fmtPercent(v);
 }
 
+/** Relative, except the error rate's and a declared rate's: a difference of fractions, in points. */
 function change(m: MetricComparison): string {
-  if (m.metric !== 'error_rate') return fmtChange(m.change);
+  if (m.metric !== 'error_rate' && m.declared?.kind !== 'rate') return fmtChange(m.change);
   if (m.change === null) return '-';
   return `${m.change >= 0 ? '+' : '−'}${Math.abs(m.change * 100).toFixed(2)} pts`;
 }
 
 const pValue = (p: number | null) => (p === null ? '-' : p < 0.001 ? '<0.001' : p.toPrecision(2));
 const verdictText = (m: MetricComparison) =>
-  m.verdict === 'worse' ? 'WORSE' : m.verdict === 'better' ? 'better' : m.verdict === 'same' ? 'within noise' : `not tested${m.note ? ` (${m.note})` : ''}`;
+  m.verdict === 'worse' ? 'WORSE' : m.verdict === 'better' ? 'better' : m.verdict === 'changed' ? 'changed' : m.verdict === 'same' ? 'within noise' : `not tested${m.note ? ` (${m.note})` : ''}`;
 
 function cells(c: Comparison): { run: string; slice: string; m: MetricComparison }[] {
   return c.results.flatMap((r) => r.metrics.map((m) => ({ run: r.run, slice: r.operation ? `  ${r.operation}` : r.service, m })));
@@ -31,7 +45,7 @@ function cells(c: Comparison): { run: string; slice: string; m: MetricComparison
 /** What the comparison method and its settings are, in one sentence. */
 export function methodLine(c: Comparison): string {
   const o = c.options;
-  return `Mann–Whitney U on per-bucket values, ${(100 * (1 - o.alpha)).toFixed(0)}% confidence; flagged only if the change is ≥ ${(o.minChange * 100).toFixed(0)}% (p99: ≥ ${(o.minTailChange * 100).toFixed(0)}%, error rate: ≥ ${(o.minErrorChange * 100).toFixed(1)} pts)`;
+  return `Mann–Whitney U on per-bucket values, ${(100 * (1 - o.alpha)).toFixed(0)}% confidence; flagged only if the change is ≥ ${(o.minChange * 100).toFixed(0)}% (p99: ≥ ${(o.minTailChange * 100).toFixed(0)}%, error rate and declared rates: ≥ ${(o.minErrorChange * 100).toFixed(1)} pts)`;
 }
 
 /** The comparison as terminal tables, one per compared run. */
@@ -40,11 +54,13 @@ export function renderComparison(c: Comparison): string {
   for (const run of c.runs) {
     const rows = cells(c)
       .filter((x) => x.run === run)
-      .map(({ slice, m }) => [slice, LABEL[m.metric], value(m, m.baseline), value(m, m.value), change(m), pValue(m.p_value), verdictText(m)]);
+      .map(({ slice, m }) => [slice, label(m), value(m, m.baseline), value(m, m.value), change(m), pValue(m.p_value), verdictText(m)]);
     out.push('', `${run} against ${c.baseline}:`, table(['service / operation', 'metric', 'baseline', 'this run', 'change', 'p', 'verdict'], rows, ['l', 'l', 'r', 'r', 'r', 'r', 'l']));
   }
   const worse = c.results.flatMap((r) => r.metrics.filter((m) => m.verdict === 'worse')).length;
   out.push('', worse ? `${worse} change(s) beyond run-to-run noise for the worse.` : 'No change for the worse beyond run-to-run noise.');
+  const changed = c.results.flatMap((r) => r.metrics.filter((m) => m.verdict === 'changed')).length;
+  if (changed) out.push(`${changed} change(s) beyond noise in declared figures with no better side (changed).`);
   for (const w of c.warnings) out.push(`note: ${w}`);
   return out.join('\n');
 }
@@ -72,7 +88,7 @@ export function comparisonHtml(c: Comparison, runs: { label: string; report: Rep
       .filter((x) => x.run === run)
       .map(({ slice, m }) => {
         const cls = m.verdict === 'worse' ? 'fail' : m.verdict === 'better' ? 'pass' : 'text';
-        return `<tr><td>${e(slice)}</td><td class="text">${e(LABEL[m.metric])}</td><td>${e(value(m, m.baseline))}</td><td>${e(value(m, m.value))}</td><td>${e(change(m))}</td><td>${e(pValue(m.p_value))}</td><td class="${cls}">${e(verdictText(m))}</td></tr>`;
+        return `<tr><td>${e(slice)}</td><td class="text">${e(label(m))}</td><td>${e(value(m, m.baseline))}</td><td>${e(value(m, m.value))}</td><td>${e(change(m))}</td><td>${e(pValue(m.p_value))}</td><td class="${cls}">${e(verdictText(m))}</td></tr>`;
       })
       .join('');
   const charts: ChartSpec[] = [];

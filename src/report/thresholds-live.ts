@@ -1,9 +1,11 @@
 import { Distribution } from '../metrics/distribution.js';
+import { countsOutcome, type MetricDeclaration } from '../metrics/declaration.js';
+import { addTo, newTally, summaryOf, type Tally } from '../metrics/aggregates/declared-tally.js';
 import type { Sample } from '../metrics/sample.js';
 import type { RunObserver } from '../engine/types.js';
 import type { LiveStats } from '../engine/live.js';
 import type { ServiceSpec } from '../recipe/types.js';
-import type { ThresholdDist, ThresholdFields } from '../recipe/thresholds.js';
+import { parseCondition, thresholdMetricsFor, type ThresholdDist, type ThresholdFields } from '../recipe/thresholds.js';
 import { parseDurationMs } from '../util/units.js';
 import { conditionsOf, judge, type MetricSource } from './thresholds.js';
 import type { ThresholdResult } from './types.js';
@@ -16,16 +18,25 @@ const CHECK_EVERY_MS = 1000;
 
 class LiveSlice {
   readonly dists = new Map<ThresholdDist, Distribution>();
+  /** The declared metrics its conditions name, tallied as the report does (extras.ts). */
+  readonly declared = new Map<MetricDeclaration, Tally>();
   total = 0;
   failed = 0;
 
-  constructor(wanted: Iterable<ThresholdDist>) {
+  constructor(wanted: Iterable<ThresholdDist>, declared: Iterable<MetricDeclaration>) {
     for (const d of wanted) this.dists.set(d, new Distribution());
+    for (const d of declared) this.declared.set(d, newTally(d.kind));
   }
 
   add(s: Sample): void {
     this.total++;
     if (!s.ok) this.failed++;
+    if (s.extra) {
+      for (const [d, t] of this.declared) {
+        const v = s.extra[d.name];
+        if (v !== undefined && countsOutcome(d, s.ok)) addTo(t, v);
+      }
+    }
     // Latencies are judged on successful requests, as on the final data (thresholds.ts).
     if (!s.ok) return;
     const put = (d: ThresholdDist, ms: number | undefined) => (ms === undefined ? undefined : this.dists.get(d)?.record(ms));
@@ -37,9 +48,14 @@ class LiveSlice {
     put('itl', s.llm?.itlMs);
   }
 
-  source(live: LiveStats | undefined, isService: boolean): MetricSource {
+  source(live: LiveStats | undefined, isService: boolean, declarations: readonly MetricDeclaration[]): MetricSource {
     return {
       outcomes: () => ({ total: this.total, successful: this.total - this.failed }),
+      declarations,
+      declared: (d) => {
+        const t = this.declared.get(d);
+        return t === undefined ? undefined : (summaryOf(t, d) ?? null);
+      },
       dist: (d) => this.dists.get(d)?.summary(),
       scalar: (kind) => {
         // Only figures that can no longer recover once they fail are judged live:
@@ -55,12 +71,33 @@ class LiveSlice {
 
 interface Watched {
   fields: ThresholdFields;
+  declarations: readonly MetricDeclaration[];
   live: LiveStats | undefined;
   all: LiveSlice;
   ops: Map<string, LiveSlice>;
   first: number | undefined;
   lastCheck: number;
   afterMs: number;
+}
+
+/** The declared metrics a block's conditions name, so only those are tallied. */
+const declaredOf = (t: Record<string, unknown>, declarations: readonly MetricDeclaration[]): MetricDeclaration[] => {
+  const names = thresholdMetricsFor(declarations);
+  return [...new Set(conditionsOf(t).flatMap(([m]) => {
+    const ref = names.get(m)?.ref;
+    return ref?.kind === 'declared' ? [ref.metric] : [];
+  }))];
+};
+
+/**
+ * Whether a condition can be judged on partial data. A counter only grows: past an upper
+ * bound it cannot come back, but below a lower bound it may still reach it.
+ */
+function judgeableLive(metric: string, condition: string, declarations: readonly MetricDeclaration[]): boolean {
+  const m = thresholdMetricsFor(declarations).get(metric);
+  if (m?.ref.kind !== 'declared' || m.ref.metric.kind !== 'counter') return true;
+  const c = parseCondition(condition, m.unit);
+  return typeof c === 'string' || c.op === '<' || c.op === '<=';
 }
 
 const distsOf = (t: Record<string, unknown>): ThresholdDist[] =>
@@ -80,7 +117,11 @@ export class ThresholdWatch implements RunObserver {
   /** The failures that triggered the abort, once one has. */
   triggered: ThresholdResult[] | undefined;
 
-  constructor(private readonly onFail: (failures: ThresholdResult[]) => void) {}
+  /** `declarationsOf` gives the metrics a service's backend declares, which its thresholds may name. */
+  constructor(
+    private readonly onFail: (failures: ThresholdResult[]) => void,
+    private readonly declarationsOf: (spec: ServiceSpec) => readonly MetricDeclaration[] = () => [],
+  ) {}
 
   serviceStarted(spec: ServiceSpec, live: LiveStats): void {
     const t = spec.fields.thresholds as ThresholdFields | undefined;
@@ -89,9 +130,11 @@ export class ThresholdWatch implements RunObserver {
     // it found (thresholds.ts), so none of its steps may stop the run. A sweep's steps are
     // each judged, so a failing one may.
     if (spec.step && (spec.fields.load as { search?: unknown } | undefined)?.search !== undefined) return;
-    const ops = new Map(Object.entries(t.operations ?? {}).map(([op, ot]) => [op, new LiveSlice(distsOf(ot))]));
+    const declarations = this.declarationsOf(spec);
+    const slice = (block: Record<string, unknown>) => new LiveSlice(distsOf(block), declaredOf(block, declarations));
+    const ops = new Map(Object.entries(t.operations ?? {}).map(([op, ot]) => [op, slice(ot)]));
     const afterMs = t.abort_after === undefined ? DEFAULT_ABORT_AFTER_MS : (parseDurationMs(t.abort_after) ?? DEFAULT_ABORT_AFTER_MS);
-    this.watched.set(spec.name, { fields: t, live, all: new LiveSlice(distsOf(t)), ops, first: undefined, lastCheck: -Infinity, afterMs });
+    this.watched.set(spec.name, { fields: t, declarations, live, all: slice(t), ops, first: undefined, lastCheck: -Infinity, afterMs });
   }
 
   sample(spec: ServiceSpec, s: Sample): void {
@@ -117,7 +160,8 @@ export class ThresholdWatch implements RunObserver {
     const run = (t: Record<string, unknown>, slice: LiveSlice, op: string | null) => {
       if (slice.total < MIN_LIVE_REQUESTS) return;
       for (const [metric, cond] of conditionsOf(t)) {
-        const r = judge(name, op, metric, cond, slice.source(w.live, op === null));
+        if (!judgeableLive(metric, cond, w.declarations)) continue;
+        const r = judge(name, op, metric, cond, slice.source(w.live, op === null, w.declarations));
         if (r && !r.pass && r.note === undefined) out.push(r);
       }
     };

@@ -1,10 +1,13 @@
 import { parse } from 'yaml';
 import type { DistSummary } from '../metrics/distribution.js';
+import type { MetricDeclaration } from '../metrics/declaration.js';
+import type { RateSummary } from '../metrics/aggregates/declared-tally.js';
 import {
-  parseCondition, THRESHOLD_METRICS, thresholdsSchema,
-  type MetricRef, type ThresholdDist, type ThresholdFields,
+  parseCondition, thresholdMetricsFor, thresholdsSchema,
+  type MetricRef, type ThresholdDist, type ThresholdFields, type ThresholdStat,
 } from '../recipe/thresholds.js';
 import type { Plan } from '../recipe/types.js';
+import { declarationsOf, figureAt } from './declared.js';
 import type { Report, ServiceReport, SliceReport, ThresholdReport, ThresholdResult } from './types.js';
 
 /**
@@ -13,13 +16,20 @@ import type { Report, ServiceReport, SliceReport, ThresholdReport, ThresholdResu
  */
 export interface MetricSource {
   dist(d: ThresholdDist): DistSummary | null | undefined;
-  scalar(kind: Exclude<MetricRef['kind'], 'dist'>): number | null | undefined;
+  scalar(kind: Exclude<MetricRef['kind'], 'dist' | 'declared'>): number | null | undefined;
   /** Requests measured and how many succeeded, when known: a latency or rate with no success fails. */
   outcomes?(): { total: number; successful: number };
+  /** The metrics the service's backend declared, which thresholds may name beside the fixed ones. */
+  declarations?: readonly MetricDeclaration[];
+  /** A declared metric's figure in the report's shape (figureAt); null: none was seen. */
+  declared?(d: MetricDeclaration): unknown;
 }
 
-/** Metrics that describe successful work: none of them may pass where nothing succeeded. */
-const NEEDS_SUCCESS = new Set<MetricRef['kind']>(['dist', 'throughput_rps', 'successful_rps', 'output_tokens_per_second', 'total_tokens_per_second']);
+/**
+ * Metrics that describe successful work: none of them may pass where nothing succeeded.
+ * Declared ones too: a backend's figures (TTFB, recall, …) describe work that was done.
+ */
+const NEEDS_SUCCESS = new Set<MetricRef['kind']>(['dist', 'declared', 'throughput_rps', 'successful_rps', 'output_tokens_per_second', 'total_tokens_per_second']);
 
 /** What a result says when a latency or rate threshold meets a slice whose every request failed. */
 export const NO_SUCCESS = 'no successful request';
@@ -34,8 +44,34 @@ export function conditionsOf(t: Record<string, unknown>): [string, string][] {
   return Object.entries(t).filter((e): e is [string, string] => !CONTROL_KEYS.has(e[0]) && typeof e[1] === 'string');
 }
 
+/**
+ * A declared metric's value in its unit: a trend's statistic (ms, from the report's
+ * seconds), a rate's mean or minimum, a counter's total (0 when none was counted in a
+ * slice that measured requests: a counter of 0 is not shown in the report).
+ */
+function declaredValue(ref: Extract<MetricRef, { kind: 'declared' }>, src: MetricSource): number | null | undefined {
+  const f = src.declared?.(ref.metric);
+  if (f === undefined) return undefined;
+  const d = ref.metric;
+  if (d.kind === 'counter') {
+    if (typeof f === 'number') return f;
+    const o = src.outcomes?.();
+    return o && o.total > 0 ? 0 : null;
+  }
+  if (f === null || typeof f !== 'object') return null;
+  if (d.kind === 'rate') {
+    const v = (f as RateSummary)[ref.stat as 'mean' | 'min'];
+    return typeof v === 'number' ? v : null;
+  }
+  const dist = f as DistSummary;
+  const v = dist.count ? dist[ref.stat as ThresholdStat] : null;
+  // Every trend is recorded as if in ms and summarised in seconds (distribution.ts).
+  return typeof v === 'number' ? v * 1000 : null;
+}
+
 /** Value of a metric in its unit (ms, fraction, per second, count). */
 export function metricValue(ref: MetricRef, src: MetricSource): number | null | undefined {
+  if (ref.kind === 'declared') return declaredValue(ref, src);
   if (ref.kind !== 'dist') return src.scalar(ref.kind);
   const d = src.dist(ref.dist);
   if (d === undefined) return undefined;
@@ -45,7 +81,7 @@ export function metricValue(ref: MetricRef, src: MetricSource): number | null | 
 
 /** Judges one condition; undefined when the source cannot judge this metric. */
 export function judge(service: string, operation: string | null, metric: string, condition: string, src: MetricSource): ThresholdResult | undefined {
-  const m = THRESHOLD_METRICS.get(metric);
+  const m = thresholdMetricsFor(src.declarations ?? []).get(metric);
   const c = m ? parseCondition(condition, m.unit) : 'unknown metric';
   const base = { service, operation, metric, condition, unit: m?.unit ?? 'count' } as const;
   if (!m || typeof c === 'string') return { ...base, actual: null, pass: false, note: typeof c === 'string' ? c : undefined };
@@ -66,6 +102,9 @@ export function judge(service: string, operation: string | null, metric: string,
 export function reportSource(s: ServiceReport, slice: SliceReport = s, isService = true): MetricSource {
   return {
     outcomes: () => ({ total: slice.requests.total, successful: slice.requests.successful }),
+    declarations: declarationsOf(s),
+    // An operation has a declared figure only when it is kept per operation.
+    declared: (d) => (isService || d.perOperation ? (figureAt(slice, d) ?? null) : undefined),
     dist: (d) => {
       if (d === 'latency') return slice.latency.successful;
       if (d === 'service_time') return slice.service_time;
@@ -98,9 +137,11 @@ export function reportSource(s: ServiceReport, slice: SliceReport = s, isService
 export function evaluateThresholds(report: Pick<Report, 'services'> & Partial<Pick<Report, 'sweeps'>>, thresholds: ThresholdsByService | Plan): ThresholdReport {
   const byService = 'services' in thresholds && Array.isArray(thresholds.services) ? thresholdsOfPlan(thresholds as Plan) : (thresholds as ThresholdsByService);
   const results: ThresholdResult[] = [];
-  const missing = (service: string, operation: string | null, metric: string, condition: string, note = 'no data'): ThresholdResult => ({
-    service, operation, metric, condition, actual: null, unit: THRESHOLD_METRICS.get(metric)?.unit ?? 'count', pass: false, note,
-  });
+  const missing = (service: string, operation: string | null, metric: string, condition: string, note = 'no data'): ThresholdResult => {
+    const s = report.services[service];
+    const unit = thresholdMetricsFor(s ? declarationsOf(s) : []).get(metric)?.unit ?? 'count';
+    return { service, operation, metric, condition, actual: null, unit, pass: false, note };
+  };
   const judgeService = (name: string, t: ThresholdFields, note?: string) => {
     const s = note ? undefined : report.services[name];
     for (const [metric, cond] of conditionsOf(t)) {

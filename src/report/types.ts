@@ -1,4 +1,5 @@
 import type { DistSummary } from '../metrics/distribution.js';
+import type { MetricDeclaration } from '../metrics/declaration.js';
 import type { MetricUnit } from '../recipe/thresholds.js';
 import type { BinnedHistogram } from '../metrics/aggregates/loghist.js';
 import type { RecallSummary } from '../metrics/aggregates/extras.js';
@@ -112,6 +113,11 @@ export interface ServiceReport extends SliceReport {
   points?: PointSet[];
   /** What setup loaded before the window (PostgreSQL rows, vectors): sizes, seconds, rate. */
   load_phase?: Record<string, unknown>;
+  /**
+   * The figures the backend declared (name, kind, unit, where the report shows each), as
+   * stored with the run: thresholds and `aifb compare` find them here by kind, not by name.
+   */
+  declared_metrics?: MetricDeclaration[];
   /** S3 GETs: time to first byte. */
   ttfb?: DistSummary;
   /** Vector searches: recall@k against the ground truth, over every search of the service. */

@@ -11,12 +11,13 @@ export interface Verdict {
 // Results shown in the line before "+N more": the table below lists them all.
 const SHOWN = 3;
 
-/** `p99_latency_ms` → `p99`, `ttft_p95_ms` → `ttft p95`, `error_rate` → `error rate`. */
+/** `p99_latency_ms` → `p99`, `ttft_p95_ms` → `ttft p95`, a declared `ttfb_p99_ms` → `ttfb p99`, `error_rate` → `error rate`. */
 function metricLabel(metric: string): string {
-  const m = /^(?:(p\d+(?:_9)?|mean|max)_)?(latency|service_time|schedule_lag|ttft|tpot|itl)(?:_(p\d+(?:_9)?|mean|max))?_ms$/.exec(metric);
+  const m = /^(?:(p\d+(?:_9)?|mean|max)_(.+)|(.+?)_(p\d+(?:_9)?|mean|max))_ms$/.exec(metric);
   if (!m) return metric.replace(/_/g, ' ');
-  const stat = (m[1] ?? m[3] ?? '').replace('_9', '.9');
-  return m[2] === 'latency' ? stat : `${m[2]!.replace('_', ' ')} ${stat}`;
+  const stat = (m[1] ?? m[4]!).replace('_9', '.9');
+  const what = m[2] ?? m[3]!;
+  return what === 'latency' ? stat : `${what.replace(/_/g, ' ')} ${stat}`;
 }
 
 /** `<500` on a latency → `< 500 ms`; other units keep what the recipe wrote. */

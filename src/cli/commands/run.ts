@@ -25,6 +25,7 @@ import { commandHelp } from '../help.js';
 import { EXIT } from '../exit-codes.js';
 import { checkBenchmarkId, checkMetricsDb, checkReportsDir, graceMsArg, outDirArg } from '../preflight.js';
 import { startLiveExport } from '../../monitoring/live-export.js';
+import type { ServiceSpec } from '../../recipe/types.js';
 import { LIVE_EXPORT_FLAGS, metricsPortArg, pushIntervalArg } from '../../monitoring/options.js';
 
 const RUN_FLAGS = {
@@ -96,6 +97,8 @@ export const runCommand: Command = {
     const log = format === 'json' ? createJsonLogger(toLogLevel(plan.global.logLevel), both, { benchmark_id: benchmarkId }) : createLogger(toLogLevel(plan.global.logLevel), both);
     for (const w of plan.warnings) log.warn(w);
     for (const n of plan.seedNotes ?? []) log.info(`seed: ${n}`);
+    // What each service's backend declares, for thresholds and Prometheus series on those figures.
+    const declarations = (spec: ServiceSpec) => builtinRegistry.resolve(spec.type, spec.backend)?.metrics ?? [];
     const exporter = await startLiveExport({
       benchmarkId,
       // The seed's order: the flag, the recipe, then PUSHGATEWAY_URL.
@@ -103,6 +106,7 @@ export const runCommand: Command = {
       pushIntervalMs: pushIntervalArg(values['push-interval']),
       metricsPort: metricsPortArg(values['metrics-port']),
       keepGroup: values['keep-pushgateway-group'] ?? false,
+      declarations,
       log,
     });
     // The writer thread keeps the report's aggregates as it commits rows and saves them every
@@ -156,7 +160,7 @@ export const runCommand: Command = {
       const what = failures.map((f) => `${f.service}${f.operation ? `/${f.operation}` : ''} ${f.metric} ${f.condition} (now ${fmtMetric(f.actual, f.unit)})`);
       log.warn(`threshold failed: ${what.join('; ')}; abort_on_fail: stopping the run`);
       if (!stop.signal.aborted) stop.abort(new Error('threshold failed'));
-    });
+    }, declarations);
     let result;
     try {
       result = await runBenchmark(plan, {

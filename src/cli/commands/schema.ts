@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { commonServiceShape, globalSchema, loadSchema, benchmarkSchema } from '../../recipe/schema.js';
 import { describedShape } from '../../recipe/descriptions.js';
+import { thresholdsSchemaFor } from '../../recipe/thresholds.js';
 import type { BackendDefinition } from '../../services/contract.js';
 import { builtinRegistry } from '../../services/catalog.js';
 import type { Command } from '../command.js';
@@ -79,7 +80,9 @@ function branches(type: string, shared: Map<string, string>): Json[] {
   const defs = builtinRegistry.all().filter((d) => d.serviceTypes.includes(type));
   const common = describedShape({ ...commonServiceShape, load: loadSchemaDescribed() }, type);
   const branch = (d: BackendDefinition | undefined, backend: z.ZodType | undefined) => {
-    const shape = { ...common, ...describedShape(d?.fields ?? {}, type), service_type: z.literal(type).describe(d?.description ?? `${type} (the seed's service type)`) };
+    // Thresholds name the backend's declared metrics beside the fixed ones.
+    const thresholds = thresholdsSchemaFor(d?.metrics ?? []).optional();
+    const shape = { ...common, ...describedShape({ ...(d?.fields ?? {}), thresholds }, type), service_type: z.literal(type).describe(d?.description ?? `${type} (the seed's service type)`) };
     const json = z.toJSONSchema(z.strictObject(backend ? { ...shape, backend } : shape), OPTS) as Json & { properties: Record<string, unknown> };
     delete json.$schema;
     // A key whose schema another branch already has is a reference to one copy in $defs:

@@ -15,7 +15,7 @@ export class ServiceAccumulator {
   readonly ops = new Map<string, SliceAggregate>();
   readonly llm = new LlmAggregate();
   readonly clients = new Map<number, number>();
-  readonly series = new ServiceSeries();
+  readonly series: ServiceSeries;
   readonly extras: ExtrasAggregate;
   readonly sessions = new SessionAggregate();
   firstStart = Infinity;
@@ -25,6 +25,7 @@ export class ServiceAccumulator {
     // The stored load carries the SLOs and the metrics the backend declared (orchestrator describeLoad).
     const load = row?.load ? (JSON.parse(row.load) as { slo?: Slo; metrics?: MetricDeclaration[] }) : {};
     this.extras = new ExtrasAggregate(load.slo, load.metrics);
+    this.series = new ServiceSeries(load.metrics);
   }
 }
 
@@ -79,7 +80,7 @@ export class RunAccumulator {
     if (intended !== null) {
       a.firstStart = Math.min(a.firstStart, intended);
       a.lastEnd = Math.max(a.lastEnd, intended + latency);
-      a.series.add(opName, intended, actual, latency, ok, ttft, tpot, itl, outTok);
+      a.series.add(opName, intended, actual, latency, ok, ttft, tpot, itl, outTok, x);
     }
     this.rows++;
   }

@@ -1,11 +1,13 @@
-import { Distribution, type DistSummary } from '../distribution.js';
 import { meetsSlo } from '../slo.js';
 import type { Slo } from '../../recipe/types.js';
-import type { MetricDeclaration } from '../declaration.js';
+import { countsOutcome, type MetricDeclaration } from '../declaration.js';
+import { addTo, newTally, summaryOf, type Tally } from './declared-tally.js';
 import { LogHistogram, type BinnedHistogram } from './loghist.js';
 
 /** A request's `extra` as stored: the declared figures, and whatever else the backend kept (sessions). */
 export type Extra = Record<string, unknown>;
+
+export { RateTally, type RateSummary } from './declared-tally.js';
 
 /** How many requests took their input and their output token counts from each source (server, tokenizer, estimate). */
 export interface TokenSources {
@@ -13,32 +15,8 @@ export interface TokenSources {
   output: Record<string, number>;
 }
 
-/** A rate's figures (values in [0, 1]): mean, worst, and how many were judged. */
-export interface RateSummary {
-  mean: number;
-  min: number;
-  count: number;
-}
-
 /** recall@k of a service's or an operation's searches, as the report shows it (a rate counted as `searches`). */
 export type RecallSummary = { mean: number; min: number; searches: number };
-
-/** Running mean and minimum of a rate's values. */
-export class RateTally {
-  private sum = 0;
-  private min = Infinity;
-  private n = 0;
-
-  add(v: number): void {
-    this.sum += v;
-    this.min = Math.min(this.min, v);
-    this.n++;
-  }
-
-  summary(): RateSummary | undefined {
-    return this.n ? { mean: this.sum / this.n, min: this.min, count: this.n } : undefined;
-  }
-}
 
 /** One declared metric's figures over a service, and per operation where it is declared so. */
 export interface DeclaredFigure {
@@ -56,32 +34,6 @@ export interface ExtrasReport {
   tokenSources?: TokenSources;
   /** Token gaps of 0 because their chunk came in the same read as the one before, of all the gaps listed. */
   itlCoArrived?: { coarrived: number; gaps: number };
-}
-
-type Tally = Distribution | RateTally | { sum: number };
-
-function newTally(kind: MetricDeclaration['kind']): Tally {
-  return kind === 'trend' ? new Distribution() : kind === 'rate' ? new RateTally() : { sum: 0 };
-}
-
-function addTo(t: Tally, v: unknown): boolean {
-  if (t instanceof Distribution) {
-    if (typeof v === 'number') t.record(v);
-    else if (Array.isArray(v)) for (const [x, k] of v as [number, number][]) t.recordMany(x, k);
-    else return false;
-  } else if (typeof v !== 'number') return false;
-  else if (t instanceof RateTally) t.add(v);
-  else t.sum += v;
-  return true;
-}
-
-function summaryOf(t: Tally, d: MetricDeclaration): unknown {
-  if (t instanceof Distribution) return t.count ? t.summary() : undefined;
-  if (t instanceof RateTally) {
-    const s = t.summary();
-    return s && { mean: s.mean, min: s.min, [d.countAs ?? 'count']: s.count };
-  }
-  return t.sum;
 }
 
 /**
@@ -127,7 +79,7 @@ export class ExtrasAggregate {
     if (x) {
       this.declared.forEach((d, i) => {
         const v = x![d.name];
-        if (v === undefined || !addTo(this.tallies[i]!, v)) return;
+        if (v === undefined || !countsOutcome(d, ok) || !addTo(this.tallies[i]!, v)) return;
         if (d.perOperation) {
           const ops = this.byOp[i]!;
           let t = ops.get(operation);

@@ -5,7 +5,9 @@ import { ROW_COLUMNS } from '../rows.js';
 import type { StoredServiceRow } from '../rows.js';
 import { RunAccumulator, ServiceAccumulator } from './accumulate.js';
 import { LlmAggregate, SliceAggregate } from './aggregate.js';
-import { ExtrasAggregate, RateTally } from './extras.js';
+import { ExtrasAggregate } from './extras.js';
+import { RateTally } from './declared-tally.js';
+import { DeclaredCell } from './declared-series.js';
 import { LogHistogram } from './loghist.js';
 import { ServiceSeries } from './service-series.js';
 import { SessionAggregate, TurnAggregate } from './sessions.js';
@@ -24,12 +26,14 @@ import { Bucket, SeriesAccumulator } from './timeseries.js';
  * field added to an aggregate is saved without more code. Bump FORMAT when a field's
  * meaning changes: older states are then ignored, not misread.
  */
-const FORMAT = 4;
+// 5: trends in ms count successful requests only (declaration.ts countsOutcome).
+// 6: time buckets keep declared metrics (declared-series.ts).
+const FORMAT = 6;
 
 /** Classes whose instances are restored with their prototype (fields are set directly; no constructor runs). */
 const CLASSES: Record<string, { prototype: object }> = {
   ServiceAccumulator, SliceAggregate, LlmAggregate, ExtrasAggregate, RateTally,
-  LogHistogram, ServiceSeries, SeriesAccumulator, Bucket, SessionAggregate, TurnAggregate,
+  LogHistogram, ServiceSeries, SeriesAccumulator, Bucket, DeclaredCell, SessionAggregate, TurnAggregate,
 };
 
 interface Tagged {

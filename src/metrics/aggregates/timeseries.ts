@@ -1,4 +1,6 @@
 import { LogHistogram } from './loghist.js';
+import type { MetricDeclaration } from '../declaration.js';
+import { addDeclared, DeclaredColumns, mergeDeclared, type DeclaredCell, type DeclaredSeries } from './declared-series.js';
 
 /**
  * A service's measured window cut into equal buckets, column by column (compact JSON).
@@ -25,6 +27,8 @@ export interface Timeseries {
   output_tokens_per_second?: number[];
   ttft_p50?: (number | null)[];
   ttft_p99?: (number | null)[];
+  /** The backend's declared metrics that had values, by name (declared-series.ts). */
+  metrics?: Record<string, DeclaredSeries>;
 }
 
 const NICE = [0.1, 0.2, 0.5, 1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 14400, 43200, 86400];
@@ -53,6 +57,8 @@ export class Bucket {
   outSum = 0;
   tokens = 0;
   ttft: LogHistogram | undefined;
+  /** Declared metrics of the requests completing here, indexed like the accumulator's declarations. */
+  declared: (DeclaredCell | undefined)[] | undefined;
 
   merge(o: Bucket): this {
     this.starts += o.starts;
@@ -65,6 +71,7 @@ export class Bucket {
     this.outSum += o.outSum;
     this.tokens += o.tokens;
     if (o.ttft) (this.ttft ??= new LogHistogram()).merge(o.ttft);
+    if (o.declared) mergeDeclared((this.declared ??= []), o.declared);
     return this;
   }
 }
@@ -92,8 +99,11 @@ export class SeriesAccumulator {
   private llm = false;
   private level = 0;
 
-  /** Adds one request; times are seconds since the run's start. */
-  add(intended: number, actual: number, end: number, latency: number, ok: boolean, ttft: number | null, outTokens: number | null): void {
+  /** `declared`: the metrics whose values (in each request's extra) are kept per bucket. */
+  constructor(private readonly declared: readonly MetricDeclaration[] = []) {}
+
+  /** Adds one request; times are seconds since the run's start; `x` is its parsed extra. */
+  add(intended: number, actual: number, end: number, latency: number, ok: boolean, ttft: number | null, outTokens: number | null, x?: Record<string, unknown>): void {
     this.at(intended).starts++;
     const b = this.at(end);
     b.done++;
@@ -109,6 +119,7 @@ export class SeriesAccumulator {
       b.tokens += outTokens ?? 0;
       if (ttft !== null) (b.ttft ??= new LogHistogram()).record(ttft);
     }
+    if (x && this.declared.length) addDeclared((b.declared ??= []), this.declared, x, ok);
   }
 
   private get width(): number {
@@ -139,6 +150,8 @@ export class SeriesAccumulator {
       p50: [], p90: [], p99: [], in_flight: [],
     };
     if (this.llm) Object.assign(out, { output_tokens_per_second: [], ttft_p50: [], ttft_p99: [] });
+    // A state saved before declared metrics were kept per bucket has none (saved-state.ts FORMAT).
+    const declared = this.declared?.length ? new DeclaredColumns(this.declared) : undefined;
     let inFlight = 0;
     for (const { lo, hi, b, skip } of cells) {
       if (skip) {
@@ -165,7 +178,10 @@ export class SeriesAccumulator {
         out.ttft_p50!.push(sigOrNull(t50!));
         out.ttft_p99!.push(sigOrNull(t99!));
       }
+      declared?.push(b.declared, covered);
     }
+    const metrics = declared?.done();
+    if (metrics) out.metrics = metrics;
     return out;
   }
 }

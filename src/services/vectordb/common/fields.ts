@@ -132,6 +132,7 @@ export const VECTOR_METRICS: readonly MetricDeclaration[] = [
     reportAs: 'recall',
     perOperation: true,
     countAs: 'searches',
+    better: 'higher',
   },
 ];
 
