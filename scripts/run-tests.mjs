@@ -39,22 +39,27 @@ const child = spawn(
   ['--import', 'tsx', '--test', '--test-force-exit', '--test-reporter=spec', '--test-concurrency=1', ...files],
   { cwd: root, stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, AIFB_TEST: '1' } },
 );
-let tail = '';
 let pending = '';
 const notRun = new Map();
+// The spec reporter prints its totals before the failing tests' details, which can run
+// to many kilobytes: the totals are read as they pass, not from the end of the output.
+const totals = {};
+// Decoded as UTF-8 across chunk boundaries, so the reporter's 'ℹ' is never split.
+child.stdout.setEncoding('utf8');
 child.stdout.on('data', (chunk) => {
   process.stdout.write(chunk);
-  const text = chunk.toString();
-  tail = (tail + text).slice(-4000);
+  const text = chunk;
   const lines = (pending + text).split('\n');
   pending = lines.pop() ?? '';
   for (const line of lines) {
     const m = /# (not run: .*)$/.exec(line);
     if (m) notRun.set(m[1], (notRun.get(m[1]) ?? 0) + 1);
+    const t = /^ℹ (pass|fail|cancelled|skipped) (\d+)$/.exec(line);
+    if (t) totals[t[1]] = Number(t[2]);
   }
 });
 child.on('close', (code) => {
-  const num = (label) => Number(new RegExp(`ℹ ${label} (\\d+)`).exec(tail)?.[1] ?? 'NaN');
+  const num = (label) => totals[label] ?? NaN;
   const passed = num('pass');
   const failed = num('fail') + (Number.isNaN(num('cancelled')) ? 0 : num('cancelled'));
   if (Number.isNaN(passed)) {
