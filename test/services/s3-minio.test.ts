@@ -16,6 +16,10 @@ import {
 } from '@aws-sdk/client-s3';
 import { s3Definition } from '../../src/services/s3/aws/definition.js';
 import { classifyThrown } from '../../src/engine/classify.js';
+import { createS3Client } from '../../src/services/s3/aws/client.js';
+import { DirectS3 } from '../../src/services/s3/aws/direct.js';
+import { codeOf, statusOf } from '../../src/services/s3/aws/errors.js';
+import type { S3Options } from '../../src/services/s3/aws/options.js';
 import type { Report } from '../../src/report/types.js';
 import { BUCKET, PREFIX, adapterFor, assertBucketGone, bodyOf, inspector, keysUnder, once, setupCtx, teardownCtx } from '../helpers/s3-server.js';
 import { MINIO_KEYS, MINIO_SPEC, freePorts, launchLive, type LiveServer } from '../helpers/live-servers.js';
@@ -104,6 +108,43 @@ test('minio checks SigV4: a wrong secret key is refused with one clear message a
   const c = classifyThrown(sent, false, false);
   assert.equal(c.errorClass, 'auth', `${c.errorClass}: ${c.message}`);
   assert.ok(!String(c.message).includes(secret));
+});
+
+test('minio accepts the direct path\'s signatures (PUT, GET, HEAD, DELETE), also for keys that need encoding; a wrong secret is SignatureDoesNotMatch', async (t) => {
+  const m = server(t);
+  if (!m) return;
+  const s3 = inspector(t, m, MINIO_KEYS);
+  const Bucket = 'aifb-direct-check';
+  await s3.send(new CreateBucketCommand({ Bucket }));
+  t.after(() => s3.send(new DeleteBucketCommand({ Bucket })).then(() => undefined, () => undefined));
+  const o = { endpoint: m.endpoint, region: 'us-east-1', bucket: Bucket, accessKey: MINIO_KEYS.access_key, secretKey: MINIO_KEYS.secret_key, pathStyle: true, maxAttempts: 1 } as S3Options;
+  const handle = createS3Client(o, 2);
+  t.after(() => handle.destroy());
+  const direct = await DirectS3.open(handle.client, handle.dispatcher, o);
+  const body = Buffer.from('signed by aifb');
+  const signal = AbortSignal.timeout(10_000);
+  for (const key of ['plain', "run/with space+plus!(x)*'~", 'ünï/çødé']) {
+    const put = await direct.send('PUT', key, signal, body);
+    await put.body.dump();
+    assert.equal(put.statusCode, 200, key);
+    const got = await direct.send('GET', key, signal);
+    assert.equal(await got.body.text(), 'signed by aifb', key);
+    const head = await direct.send('HEAD', key, signal);
+    await head.body.dump();
+    assert.equal(head.headers['content-length'], String(body.length));
+    const del = await direct.send('DELETE', key, signal);
+    await del.body.dump();
+    assert.equal(del.statusCode, 204);
+    const gone = await direct.send('HEAD', key, signal).then(() => undefined, (e: unknown) => e);
+    assert.deepEqual([codeOf(gone), statusOf(gone)], ['NotFound', 404]);
+  }
+  const missing = await direct.send('GET', 'never-written', signal).then(() => undefined, (e: unknown) => e);
+  assert.deepEqual([codeOf(missing), statusOf(missing)], ['NoSuchKey', 404]);
+  const secret = 'wrong-SECRET-never-printed-78';
+  const forged = await DirectS3.open(handle.client, handle.dispatcher, { ...o, secretKey: secret });
+  const refused = await forged.send('PUT', 'x', signal, body).then(() => undefined, (e: unknown) => e);
+  assert.deepEqual([codeOf(refused), statusOf(refused)], ['SignatureDoesNotMatch', 403]);
+  assert.ok(!JSON.stringify(refused).includes(secret) && !String((refused as Error).message).includes(secret));
 });
 
 test("minio enforces S3's part rule (5 MiB but the last), which aifb's check applies before a run", async (t) => {

@@ -10,6 +10,7 @@ import { makePayloads, plainAllocate } from '../../file_storage/posix/payloads.j
 import { S3_MSG } from './messages.js';
 import { runPrefix, s3OptionsOf, type S3Options } from './options.js';
 import { createS3Client, type S3Handle } from './client.js';
+import { DirectS3 } from './direct.js';
 import { codeOf, markNotFound, scrub, scrubError, setupError } from './errors.js';
 import { abortOpenUploads, openBucket, removeBucketIfEmpty, removePrefix } from './bucket.js';
 import { deleteObject, getObject, headObject, listPage, multipartPut, putObject, type Target } from './operations.js';
@@ -61,15 +62,16 @@ class S3Adapter implements Adapter<S3Op> {
     const o = this.o;
     this.prefix = runPrefix(o.keyPrefix, ctx.benchmarkId, this.spec.name);
     const sockets = concurrencyOf(this.spec.load) * (this.mayGoMultipart() ? o.multipartConcurrency : 1);
-    this.handle = createS3Client(o, sockets);
-    const { client } = this.handle;
-    this.target = { client, bucket: o.bucket, partSize: o.partSize, partConcurrency: o.multipartConcurrency, openUploads: new Map() };
+    const handle = (this.handle = createS3Client(o, sockets));
+    const { client } = handle;
     const where = { endpoint: o.endpoint ?? `AWS S3 (${o.region})`, bucket: o.bucket };
     const timeout = AbortSignal.timeout(PROBE_TIMEOUT_MS);
     try {
       const state = await openBucket(client, o.bucket, this.prefix, o.region, AbortSignal.any([ctx.signal, timeout]));
       this.createdBucket = state.created;
       if (!state.prefixEmpty) throw new RunError(S3_MSG.prefixNotEmpty(o.bucket, this.prefix));
+      const direct = await DirectS3.open(client, handle.dispatcher, o);
+      this.target = { client, direct, bucket: o.bucket, partSize: o.partSize, partConcurrency: o.multipartConcurrency, openUploads: new Map() };
     } catch (err) {
       this.closeClient();
       if (err instanceof RunError) throw err;
@@ -79,6 +81,8 @@ class S3Adapter implements Adapter<S3Op> {
     ctx.log.debug(`working under s3://${o.bucket}/${this.prefix}${this.createdBucket ? ' (bucket created)' : ''}`);
     try {
       this.payloads = makePayloads(o.sizes.map((s) => s.bytes), ctx.rng, plainAllocate);
+      // Hashed once here: a PUT signs its payload's SHA-256, and hashing it per request would be timed.
+      for (const p of this.payloads) this.target!.direct.payloads.remember(p);
       await this.writeInitialObjects(ctx);
     } catch (err) {
       // Setup failed after the first write: leave nothing behind.

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { S3Client } from '@aws-sdk/client-s3';
+import type { Dispatcher } from 'undici';
 import { carrySignals, UndiciS3Handler } from './handler.js';
 import type { S3Options } from './options.js';
 
@@ -8,6 +9,8 @@ export const RESPONSE_BYTES = Symbol('aifb.s3.responseBytes');
 
 export interface S3Handle {
   client: S3Client;
+  /** The undici Agent the client sends on, shared by the direct path (direct.ts). */
+  dispatcher: Dispatcher;
   /** Closes every pooled socket. */
   destroy(): void;
 }
@@ -64,6 +67,7 @@ export function createS3Client(o: S3Options, sockets: number): S3Handle {
   );
   return {
     client,
+    dispatcher: handler.dispatcher,
     destroy: () => {
       client.destroy();
       handler.destroy();

@@ -40,7 +40,7 @@ export function signalOf(request: HttpRequest): AbortSignal | undefined {
 }
 
 /** The error an aborted request settles with, named as the SDK's own handler names it. */
-function abortError(signal: AbortSignal): Error {
+export function abortError(signal: AbortSignal): Error {
   const reason: unknown = signal.reason;
   const err = new Error(reason instanceof Error ? 'Request aborted' : String(reason ?? 'Request aborted'));
   err.name = 'AbortError';
@@ -69,6 +69,11 @@ function flatHeaders(headers: Record<string, string | string[] | undefined>): Re
 export class UndiciS3Handler implements HttpHandler<Record<string, never>> {
   readonly metadata = { handlerProtocol: 'http/1.1' };
   private readonly agent: Agent;
+
+  /** The Agent itself, for the direct path (direct.ts), which shares its keep-alive pool. */
+  get dispatcher(): Dispatcher {
+    return this.agent;
+  }
 
   constructor(connections: number) {
     this.agent = new Agent({ connections, pipelining: 1 });

@@ -2,21 +2,22 @@ import {
   AbortMultipartUploadCommand,
   CompleteMultipartUploadCommand,
   CreateMultipartUploadCommand,
-  DeleteObjectCommand,
-  GetObjectCommand,
-  HeadObjectCommand,
   ListObjectsV2Command,
-  PutObjectCommand,
   UploadPartCommand,
   type CompletedPart,
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { RESPONSE_BYTES } from './client.js';
-import { signalled } from './handler.js';
+import { abortError, signalled } from './handler.js';
+import type { DirectS3 } from './direct.js';
 
-/** What the requests of one service share. */
+/**
+ * What the requests of one service share. The timed single-request operations (GET,
+ * single-part PUT, HEAD, DELETE) go `direct`; the rest through the SDK's `client`.
+ */
 export interface Target {
   client: S3Client;
+  direct: DirectS3;
   bucket: string;
   partSize: number;
   partConcurrency: number;
@@ -33,10 +34,11 @@ export interface GetOutcome {
   intact: boolean;
 }
 
-/** One PUT of the whole payload; returns the HTTP status. */
+/** One PUT of the whole payload (its hash made in setup); returns the HTTP status. */
 export async function putObject(t: Target, key: string, body: Buffer, signal: AbortSignal): Promise<number | undefined> {
-  const res = await t.client.send(new PutObjectCommand(signalled({ Bucket: t.bucket, Key: key, Body: body }, signal)));
-  return res.$metadata.httpStatusCode;
+  const res = await t.direct.send('PUT', key, signal, body);
+  await res.body.dump();
+  return res.statusCode;
 }
 
 /**
@@ -97,37 +99,31 @@ export async function abortUpload(t: Target, key: string, uploadId: string, sign
   }
 }
 
-type Body = AsyncIterable<Uint8Array> & { destroy?(err?: unknown): void };
-
 /**
  * GET and read the body to its last byte (the operation ends there). With `expected`,
  * every chunk is compared with the bytes written at its offset: an exact check that
- * costs less than hashing and needs no hash stored beside the payload.
+ * costs less than hashing and needs no hash stored beside the payload. The signal aborts
+ * the body's read too (undici's), which settles as an AbortError.
  */
 export async function getObject(t: Target, key: string, expected: Buffer | undefined, signal: AbortSignal): Promise<GetOutcome> {
   const started = performance.now();
-  const res = await t.client.send(new GetObjectCommand(signalled({ Bucket: t.bucket, Key: key }, signal)));
+  const res = await t.direct.send('GET', key, signal);
   const ttfbMs = performance.now() - started;
-  const body = res.Body as Body | undefined;
   let bytes = 0;
   let intact = true;
-  if (body) {
-    const onAbort = () => body.destroy?.(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
-    try {
-      for await (const chunk of body) {
-        if (expected && intact) {
-          const end = bytes + chunk.length;
-          intact = end <= expected.length && expected.subarray(bytes, end).equals(chunk);
-        }
-        bytes += chunk.length;
+  try {
+    for await (const chunk of res.body as AsyncIterable<Buffer>) {
+      if (expected && intact) {
+        const end = bytes + chunk.length;
+        intact = end <= expected.length && expected.subarray(bytes, end).equals(chunk);
       }
-    } finally {
-      signal.removeEventListener('abort', onAbort);
+      bytes += chunk.length;
     }
+  } catch (err) {
+    throw signal.aborted ? abortError(signal) : err;
   }
   if (expected && bytes !== expected.length) intact = false;
-  return { status: res.$metadata.httpStatusCode, bytes, ttfbMs, intact };
+  return { status: res.statusCode, bytes, ttfbMs, intact };
 }
 
 /** HEAD: the object's size as the server reports it. */
@@ -136,8 +132,10 @@ export async function headObject(
   key: string,
   signal: AbortSignal,
 ): Promise<{ size: number | undefined; status: number | undefined }> {
-  const res = await t.client.send(new HeadObjectCommand(signalled({ Bucket: t.bucket, Key: key }, signal)));
-  return { size: res.ContentLength, status: res.$metadata.httpStatusCode };
+  const res = await t.direct.send('HEAD', key, signal);
+  await res.body.dump();
+  const length = Number(res.headers['content-length']);
+  return { size: Number.isFinite(length) ? length : undefined, status: res.statusCode };
 }
 
 /** One page of the run's prefix; returns the keys listed and the size of the XML answer. */
@@ -153,7 +151,9 @@ export async function listPage(
   return { keys: res.KeyCount ?? res.Contents?.length ?? 0, bytes, status: res.$metadata.httpStatusCode };
 }
 
+/** DELETE of one key; returns the HTTP status (204). */
 export async function deleteObject(t: Target, key: string, signal: AbortSignal): Promise<number | undefined> {
-  const res = await t.client.send(new DeleteObjectCommand(signalled({ Bucket: t.bucket, Key: key }, signal)));
-  return res.$metadata.httpStatusCode;
+  const res = await t.direct.send('DELETE', key, signal);
+  await res.body.dump();
+  return res.statusCode;
 }
