@@ -66,11 +66,12 @@ class S3Adapter implements Adapter<S3Op> {
     const { client } = handle;
     const where = { endpoint: o.endpoint ?? `AWS S3 (${o.region})`, bucket: o.bucket };
     const timeout = AbortSignal.timeout(PROBE_TIMEOUT_MS);
+    let direct: DirectS3;
     try {
       const state = await openBucket(client, o.bucket, this.prefix, o.region, AbortSignal.any([ctx.signal, timeout]));
       this.createdBucket = state.created;
       if (!state.prefixEmpty) throw new RunError(S3_MSG.prefixNotEmpty(o.bucket, this.prefix));
-      const direct = await DirectS3.open(client, handle.dispatcher, o);
+      direct = await DirectS3.open(client, handle.dispatcher, o);
       this.target = { client, direct, bucket: o.bucket, partSize: o.partSize, partConcurrency: o.multipartConcurrency, openUploads: new Map() };
     } catch (err) {
       this.closeClient();
@@ -82,7 +83,7 @@ class S3Adapter implements Adapter<S3Op> {
     try {
       this.payloads = makePayloads(o.sizes.map((s) => s.bytes), ctx.rng, plainAllocate);
       // Hashed once here: a PUT signs its payload's SHA-256, and hashing it per request would be timed.
-      for (const p of this.payloads) this.target!.direct.payloads.remember(p);
+      for (const p of this.payloads) direct.payloads.remember(p);
       await this.writeInitialObjects(ctx);
     } catch (err) {
       // Setup failed after the first write: leave nothing behind.
