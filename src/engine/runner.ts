@@ -167,7 +167,7 @@ export class ServiceRunner {
       }
       if (this.finished(intended)) break;
       const operation = this.picker.pick(this.o.rng);
-      const op = this.o.adapter.prepare(operation, this.o.rng);
+      const op = this.o.adapter.prepare(operation, this.o.rng, undefined, intended - clock.now());
       if (intended > clock.now()) {
         burst = 0;
         try {

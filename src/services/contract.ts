@@ -61,9 +61,12 @@ export interface Adapter<Op = unknown> {
    * Build the next operation outside the timed window (payload, vector, prompt).
    * `client` is the closed-loop client that will send it (stable for that client's
    * whole run, so a backend can keep per-client state such as a chat session); it is
-   * undefined in an open loop, where no client owns an arrival.
+   * undefined in an open loop, where no client owns an arrival. `startsInMs` is, in an
+   * open loop, how long from now the arrival is scheduled to start: negative when the run
+   * is behind its schedule, so what is judged at the start (is a chat session ready?) is
+   * judged at the arrival's time, however early or late it is prepared.
    */
-  prepare(operation: string, rng: Rng, client?: number): Op;
+  prepare(operation: string, rng: Rng, client?: number, startsInMs?: number): Op;
   /** Perform it. Throwing counts as a failure that the engine classifies. */
   execute(op: Op, signal: AbortSignal): Promise<OperationResult>;
   /**

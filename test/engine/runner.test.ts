@@ -220,6 +220,23 @@ test('closed loop: prepare learns its client (none in an open loop); a result\'s
   assert.ok(seen.length === 100 && seen.every((c) => c === undefined), 'an open loop has no client to name');
 });
 
+test('open loop: prepare learns how long from now its arrival is due, which is the arrival\'s intended start', async () => {
+  const clock = new ManualClock();
+  const due: number[] = [];
+  const adapter: Adapter<number> = {
+    async setup() {},
+    prepare: (_op, _rng, _client, startsInMs) => {
+      due.push(clock.now() + startsInMs!);
+      return due.length;
+    },
+    execute: async () => ({ ok: true }),
+    async teardown() {},
+  };
+  const { samples } = await drive(clock, adapter, open(100, 200));
+  assert.equal(samples.length, 20);
+  assert.deepEqual(due.slice(0, 20), samples.map((s) => s.intendedStart));
+});
+
 test('a result stamped complete before it was parsed ends at the stamp; a stamp outside the operation is ignored', async () => {
   const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
   const run = async (completeAt: (sentAt: number, doneAt: number) => number | undefined) => {

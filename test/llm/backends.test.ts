@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startLlmSimulator } from '../../src/sim/llm/server.js';
 import { adapterFor, runOps, setupCtx } from '../helpers/llm.js';
+import { watchLoopDelay } from '../helpers/loop-delay.js';
 
 type Sim = Awaited<ReturnType<typeof startLlmSimulator>>;
 
@@ -10,6 +11,9 @@ async function sim(t: { after(fn: () => Promise<void>): void }, options: Paramet
   t.after(() => s.close());
   return s;
 }
+
+/** Rounding of the instants compared below (3 decimals) and of the two reads of the monotonic offset. */
+const EPS_MS = 0.05;
 
 test('openai completions (vllm): streamed tokens, usage, and TTFT that matches the simulator', async (t) => {
   const s = await sim(t);
@@ -22,6 +26,7 @@ prompts: {input_tokens: 50}`);
   await adapter.setup(setupCtx());
   t.after(() => adapter.teardown({ benchmarkId: 't', log: setupCtx().log, failed: false }));
   await runOps(adapter, 'completions', 8); // opens the 8 connections
+  const loop = watchLoopDelay(t);
   const results = await runOps(adapter, 'completions', 8);
   for (const r of results) {
     assert.equal(r.ok, true, r.message);
@@ -32,9 +37,17 @@ prompts: {input_tokens: 50}`);
     const truth = s.truth(String(r.extra!.request_id));
     assert.ok(truth, 'the request id leads to the simulator truth');
     const trueTtft = truth.first_token_ms! - truth.received_ms;
-    // Simulator and client share this process's event loop here, so the server sees each
-    // request later than it was sent; the accuracy test (sim in its own process) is strict.
-    assert.ok(Math.abs(r.llm!.ttftMs! - trueTtft) < 25, `ttft ${r.llm!.ttftMs} vs true ${trueTtft}`);
+    // On the host's monotonic clock the client's TTFT holds the simulator's: it was sent
+    // before the server received it, and its first token arrived after the server wrote it.
+    const sent = r.extra!.sent_monotonic_ms as number;
+    const mono = truth.monotonic_offset_ms;
+    assert.ok(sent <= truth.received_ms + mono + EPS_MS, `sent ${(truth.received_ms + mono - sent).toFixed(3)} ms after the server received it`);
+    assert.ok(sent + r.llm!.ttftMs! >= truth.first_token_ms! + mono - EPS_MS, `first token stamped ${(truth.first_token_ms! + mono - sent - r.llm!.ttftMs!).toFixed(3)} ms before the server wrote it`);
+    // What it adds is the request's and the first chunk's way through this process's event
+    // loop, which the simulator shares here (the accuracy test, sim in its own process, is
+    // strict): small on a quiet machine, as long as the loop's longest turns on a busy one.
+    const allowed = 25 + 4 * loop.maxMs();
+    assert.ok(r.llm!.ttftMs! - trueTtft < allowed, `ttft ${r.llm!.ttftMs} vs true ${trueTtft} (allowed ${allowed.toFixed(1)} ms more)`);
     assert.equal(truth.output_tokens, r.llm!.outputTokens);
   }
 });
@@ -49,6 +62,8 @@ ignore_eos: true
 max_tokens: 16`);
   await adapter.setup(setupCtx());
   t.after(() => adapter.teardown({ benchmarkId: 't', log: setupCtx().log, failed: false }));
+  await runOps(adapter, 'chat', 1); // opens the connection
+  const loop = watchLoopDelay(t);
   const [r] = await runOps(adapter, 'chat', 1);
   assert.equal(r!.ok, true, r!.message);
   assert.equal(r!.llm!.outputTokens, 16);
@@ -57,8 +72,33 @@ max_tokens: 16`);
   const itl = r!.extra!.itl as [number, number][];
   // 4 chunks of 4 tokens: the first chunk's 3 extra tokens arrive with the first (gap 0), then 3 chunks × 4 tokens.
   assert.deepEqual(itl.map(([, k]) => k), [3, 4, 4, 4]);
-  for (const [gap] of itl.slice(1)) assert.ok(gap > 1.5 && gap < 3.5, `per-token gap ${gap} ms for an 8 ms step of 4 tokens`);
-  assert.ok(Math.abs(r!.llm!.tpotMs! - 32 / 15 * 0.75) < 1.5, `tpot ${r!.llm!.tpotMs}`);
+  // A chunk g ms after the previous one gives its 4 tokens gaps of g/4: together they span
+  // the time from the first token-bearing chunk to the last.
+  const ttft = r!.llm!.ttftMs!;
+  const e2el = r!.extra!.e2el_ms as number;
+  const spanned = itl.slice(1).reduce((sum, [gap, k]) => sum + gap * k, 0);
+  assert.ok(Math.abs(spanned - (e2el - ttft)) < EPS_MS, `gaps × tokens ${spanned} ms for ${e2el - ttft} ms from first to last chunk`);
+  assert.ok(Math.abs(r!.llm!.tpotMs! - (e2el - ttft) / 15) < 1e-9, `tpot ${r!.llm!.tpotMs}`);
+  // Each chunk's arrival (the first token's, then one gap × 4 tokens after another) on the
+  // host's monotonic clock: never before the simulator wrote that chunk, and after it by no
+  // more than one way through the event loop the simulator shares here. So each per-token
+  // gap is the simulator's own gap between those chunks (8 ms on a quiet machine; less when
+  // it caught up on a late step), divided by 4, within that allowance.
+  const mono = truth.monotonic_offset_ms;
+  const allowed = 1.5 + 2 * loop.maxMs();
+  let arrival = (r!.extra!.sent_monotonic_ms as number) + ttft;
+  truth.chunks.forEach((c, i) => {
+    if (i > 0) {
+      const [gap, k] = itl[i]!;
+      arrival += gap * k;
+      const written = c.t_ms - truth.chunks[i - 1]!.t_ms;
+      assert.ok(Math.abs(gap - written / 4) <= (allowed + EPS_MS) / 4, `per-token gap ${gap} ms for a chunk of 4 tokens written ${written.toFixed(3)} ms after the last (allowed ±${(allowed / 4).toFixed(2)})`);
+    }
+    const late = arrival - (c.t_ms + mono);
+    assert.ok(late >= -EPS_MS, `chunk ${i} stamped ${(-late).toFixed(3)} ms before the simulator wrote it`);
+    assert.ok(late <= allowed, `chunk ${i} stamped ${late.toFixed(3)} ms after the simulator wrote it (allowed ${allowed.toFixed(1)})`);
+  });
+  assert.ok(truth.role_chunk_ms !== undefined && truth.role_chunk_ms <= truth.chunks[0]!.t_ms, 'the simulator sent a role-only chunk first (and the client counted no token for it)');
 });
 
 test('ollama generate and chat: NDJSON stream and the server\'s own eval figures', async (t) => {

@@ -151,6 +151,28 @@ test('open loop: an arrival takes the longest-waiting ready session, or starts o
   assert.equal(sessions.waiting, 0, 'a failed session does not come back');
 });
 
+test('open loop: readiness is judged at the arrival\'s scheduled start, whether it is prepared early or late', () => {
+  let now = 0;
+  const pool = new PromptPool({ input_tokens: 5 }, 8, createRng(1), 16);
+  const sessions = new SessionPool(new SessionScripts(undefined, { turns: 3 }, 8, pool), { turns: 3, think_time: '100ms' }, () => now);
+  const rng = createRng(2);
+  const a1 = sessions.next(rng, undefined);
+  now = 10;
+  sessions.finish(a1, 'alpha answer', { ok: true }); // ready at 110
+  // A run behind its schedule prepares, at 130, an arrival due at 90: the session was not
+  // ready then, so the arrival starts a new one (its intended start is 90: a turn of a1 sent
+  // with it would be 80 ms after the answer, not the think time's 100).
+  now = 130;
+  const late = sessions.next(rng, undefined, 90 - now);
+  assert.equal(late.index, 0, 'not ready at the arrival\'s time: a new session');
+  assert.notEqual(late.session, a1.session);
+  // Prepared at 100 for an arrival due at 115: the session is ready by then.
+  now = 100;
+  const early = sessions.next(rng, undefined, 115 - now);
+  assert.equal(early.session, a1.session, 'ready at the arrival\'s time, though not yet when prepared');
+  assert.equal(early.index, 1);
+});
+
 test('closed loop: think time becomes the client\'s pause; max_context_tokens ends a session before it overflows', () => {
   const pool = new PromptPool({ input_tokens: 40 }, 20, createRng(1), 16);
   const sessions = new SessionPool(new SessionScripts(undefined, { turns: 10 }, 20, pool), { turns: 10, think_time: '2s', max_context_tokens: 200 });

@@ -38,12 +38,12 @@ export abstract class LlmAdapterBase<Op> implements Adapter<Op> {
     if (sessions) this.sessions = new SessionPool(new SessionScripts(cfg, sessions, maxTokens, this.prompts), sessions);
   }
 
-  abstract prepare(operation: string, rng: Rng, client?: number): Op;
+  abstract prepare(operation: string, rng: Rng, client?: number, startsInMs?: number): Op;
   abstract execute(op: Op, signal: AbortSignal): Promise<OperationResult>;
 
   /** A chat operation's turn: the next of a session when the recipe has sessions. */
-  protected chatTurn(rng: Rng, client: number | undefined): Turn | undefined {
-    return this.sessions?.next(rng, client);
+  protected chatTurn(rng: Rng, client: number | undefined, startsInMs: number | undefined): Turn | undefined {
+    return this.sessions?.next(rng, client, startsInMs);
   }
 
   /** Books a session turn's outcome (see SessionPool.finish); nothing without sessions. */

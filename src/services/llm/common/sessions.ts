@@ -48,8 +48,10 @@ export interface Turn {
  *   (waiting `think_time` after each answer, through the result's `pauseAfterMs`); when it
  *   ends, the client's next request starts a new session. So `clients: C` = C sessions at once.
  * - Open loop: an arrival sends the next turn of the session that has waited longest among
- *   those whose previous answer came back at least `think_time` ago; when none is ready, it
- *   starts a new session. Arrivals keep their schedule; sessions fill it.
+ *   those whose previous answer came back at least `think_time` before the arrival's
+ *   scheduled start (not the moment it is prepared, which is earlier, or later when the run
+ *   is behind); when none is ready, it starts a new session. Arrivals keep their schedule;
+ *   sessions fill it.
  *
  * A turn that fails (any error class) ends its session: its partial answer is not a
  * conversation anyone would continue, and the next request starts a new session. A turn
@@ -71,9 +73,12 @@ export class SessionPool {
     this.thinkMs = cfg.think_time === undefined ? 0 : (parseDurationMs(cfg.think_time) ?? 0);
   }
 
-  /** The turn a closed-loop client (or, without one, an open-loop arrival) sends next. */
-  next(rng: Rng, client: number | undefined): Turn {
-    let s = client === undefined ? this.takeReady() : this.byClient.get(client);
+  /**
+   * The turn a closed-loop client (or, without one, an open-loop arrival scheduled to start
+   * `startsInMs` from now) sends next.
+   */
+  next(rng: Rng, client: number | undefined, startsInMs = 0): Turn {
+    let s = client === undefined ? this.takeReady(this.now() + startsInMs) : this.byClient.get(client);
     if (!s) {
       s = this.start(rng);
       if (client !== undefined) this.byClient.set(client, s);
@@ -145,10 +150,13 @@ export class SessionPool {
     };
   }
 
-  /** The ready session that has waited longest; sessions join in answer order, so the queue is sorted by readiness. */
-  private takeReady(): Session | undefined {
+  /**
+   * The session that has waited longest of those ready at `at`; sessions join in answer
+   * order, so the queue is sorted by readiness.
+   */
+  private takeReady(at: number): Session | undefined {
     const s = this.ready[this.readyHead];
-    if (!s || s.readyAt > this.now()) return undefined;
+    if (!s || s.readyAt > at) return undefined;
     this.readyHead++;
     if (this.readyHead > 1024 && this.readyHead * 2 > this.ready.length) {
       this.ready = this.ready.slice(this.readyHead);

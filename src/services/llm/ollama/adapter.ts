@@ -41,9 +41,9 @@ class OllamaAdapter extends LlmAdapterBase<Op> {
     super(spec, DEFAULT_PORT, { path: '/api/version', what: 'Ollama server' });
   }
 
-  prepare(operation: string, rng: Rng, client?: number): Op {
+  prepare(operation: string, rng: Rng, client?: number, startsInMs?: number): Op {
     const api = operation === 'chat' ? 'chat' : 'generate';
-    const turn = api === 'chat' ? this.chatTurn(rng, client) : undefined;
+    const turn = api === 'chat' ? this.chatTurn(rng, client, startsInMs) : undefined;
     const prompt = turn?.prompt ?? this.prompts.pick(rng);
     const f = this.spec.fields;
     const options: Record<string, unknown> = { num_predict: prompt.maxTokens };

@@ -29,9 +29,9 @@ class OpenAiAdapter extends LlmAdapterBase<Op> {
     super(spec, DEFAULT_PORT, { path: '/v1/models', what: `${spec.type} server` });
   }
 
-  prepare(operation: string, rng: Rng, client?: number): Op {
+  prepare(operation: string, rng: Rng, client?: number, startsInMs?: number): Op {
     const api = operation === 'chat' ? 'chat' : 'completions';
-    const turn = api === 'chat' ? this.chatTurn(rng, client) : undefined;
+    const turn = api === 'chat' ? this.chatTurn(rng, client, startsInMs) : undefined;
     const prompt = turn?.prompt ?? this.prompts.pick(rng);
     const f = this.spec.fields;
     const request: Record<string, unknown> = {
