@@ -1,6 +1,6 @@
 import type { Dispatcher } from 'undici';
 import type { S3Client } from '@aws-sdk/client-s3';
-import type { HttpRequest } from '@smithy/core/protocols';
+import { escapeUriPath, type HttpRequest } from '@smithy/core/protocols';
 import type { SignatureV4 } from '@smithy/signature-v4';
 import { abortError } from './handler.js';
 import { createSigner, EMPTY_SHA256, PayloadHashes } from './sign.js';
@@ -13,15 +13,10 @@ const USER_AGENT = 'aifb';
 type Method = 'GET' | 'PUT' | 'HEAD' | 'DELETE';
 
 /**
- * An object key as the SDK puts it in the path: each segment percent-encoded, `/` kept,
- * and `!'()*` escaped as well (RFC 3986), which encodeURIComponent leaves alone.
+ * An object key as the SDK puts it in the path: the SDK's own escaping (each segment
+ * percent-encoded as RFC 3986 asks, `/` kept), so both paths sign the same bytes.
  */
-export function encodeKey(key: string): string {
-  return key
-    .split('/')
-    .map((s) => encodeURIComponent(s).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`))
-    .join('/');
-}
+export const encodeKey: (key: string) => string = escapeUriPath;
 
 /**
  * The timed single-request object operations (GET, single-part PUT, HEAD, DELETE) without

@@ -24,16 +24,13 @@ export class PayloadHashes {
   private readonly hashes = new WeakMap<Buffer, string>();
 
   remember(body: Buffer): void {
-    if (!this.hashes.has(body)) this.hashes.set(body, createHash('sha256').update(body).digest('hex'));
+    this.of(body);
   }
 
   /** The payload's hex SHA-256, computed now only for a buffer setup did not remember. */
   of(body: Buffer): string {
     let hash = this.hashes.get(body);
-    if (hash === undefined) {
-      this.remember(body);
-      hash = this.hashes.get(body)!;
-    }
+    if (hash === undefined) this.hashes.set(body, (hash = createHash('sha256').update(body).digest('hex')));
     return hash;
   }
 }
