@@ -14,7 +14,8 @@ import { LevelCurve } from './level.js';
 export class ArrivalSchedule {
   private readonly curve: LevelCurve;
   private segment = 0;
-  private t = 0;
+  /** Operational time (Λ) placed so far in the current segment. */
+  private used = 0;
   private first = true;
 
   /** For a conditioned schedule: Λ left to place and gaps left (arrivals + the tail). */
@@ -98,19 +99,22 @@ export class ArrivalSchedule {
     const segs = this.curve.segments;
     while (this.segment < segs.length) {
       const s = segs[this.segment]!;
-      const rateAt = (x: number) => (s.t1 === Infinity ? s.from : s.from + ((s.to - s.from) * (x - s.t0)) / (s.t1 - s.t0));
-      const a = rateAt(this.t) / 1000; // per ms
-      const k = s.t1 === Infinity ? 0 : (s.to - s.from) / 1000 / (s.t1 - s.t0);
-      const remaining = s.t1 - this.t;
-      const segArea = s.t1 === Infinity ? (a > 0 ? Infinity : 0) : a * remaining + (k * remaining * remaining) / 2;
-      if (segArea >= area && segArea > 0) {
-        const tau = Math.abs(k) < 1e-15 ? area / a : (-a + Math.sqrt(Math.max(0, a * a + 2 * k * area))) / k;
-        this.t += tau;
-        return this.t;
+      const len = s.t1 - s.t0;
+      const k = s.t1 === Infinity ? 0 : (s.to - s.from) / 1000 / len;
+      // Rates times ms over 1000 rather than rate/1000 times ms: whole numbers stay exact.
+      const segArea = s.t1 === Infinity ? (s.from > 0 ? Infinity : 0) : ((s.from + s.to) * len) / 2000;
+      const used = this.used + area;
+      if (segArea >= used && segArea > 0) {
+        this.used = used;
+        // From the segment's start, not by adding gaps: 170 gaps of 1000/170 ms summed fall
+        // short of 1000 ms, and a one-second window then got a 171st start.
+        const a = s.from / 1000;
+        const tau = Math.abs(k) < 1e-15 ? (used * 1000) / s.from : (-a + Math.sqrt(Math.max(0, a * a + 2 * k * used))) / k;
+        return s.t0 + tau;
       }
       if (s.t1 === Infinity) return undefined;
-      area -= segArea;
-      this.t = s.t1;
+      area = used - segArea;
+      this.used = 0;
       this.segment++;
     }
     return undefined;

@@ -93,3 +93,15 @@ test('conditioned on the span, a ramp still follows the rate curve', () => {
   // Binomial(5000, 1/4): sd ≈ 31.
   assert.ok(Math.abs(firstHalf - 1250) < 125, `first half ${firstHalf}`);
 });
+
+test('a constant rate whose gap is not a whole number of ms still gives rate x span starts in the span', () => {
+  for (const rate of [170, 3, 7, 10_000 / 3]) {
+    const ts = times(new ArrivalSchedule(rate, [], 'constant', 1, createRng(1)), 1000);
+    // Starts at 0, 1/rate, 2/rate ... before 1 s: ceil(rate) of them.
+    assert.equal(ts.length, Math.ceil(rate), `rate ${rate}`);
+  }
+  // Across a ramp's end as well: 2 s ramping 0 → 170 (Λ = 170), then 170/s held for 1 s. From a
+  // rate of 0 the first start comes at Λ = 1, so Λ = 340 falls on 3 s itself, outside [0, 3 s).
+  const ramp = times(new ArrivalSchedule(0, [{ durationMs: 2000, target: 170 }, { durationMs: 1000, target: 170 }], 'constant', 1, createRng(1)), 3000);
+  assert.equal(ramp.length, 339);
+});
