@@ -75,6 +75,28 @@ export function aifbRun(recipe: string, opts: { cpus?: string; env?: NodeJS.Proc
   return report;
 }
 
+/** `aifbRun` without blocking, so two runs can share the machine at once (bench/isolation). */
+export function aifbRunAsync(recipe: string): Promise<Record<string, any>> {
+  const dir = tempDir('aifb-bench-');
+  writeFileSync(join(dir, 'r.yaml'), recipe);
+  const child = spawn(process.execPath, ['--import', tsxLoader, aifbBin, 'run', 'r.yaml', '--out', 'out', '--quiet', '--json'], {
+    cwd: dir,
+    env: { ...process.env, UV_THREADPOOL_SIZE: '128' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.on('data', (d: Buffer) => (stdout += d));
+  child.stderr!.on('data', (d: Buffer) => (stderr += d));
+  return new Promise((resolve, reject) =>
+    child.on('exit', (code) => {
+      if (code !== 0) return reject(new Error(`aifb run failed (${code}) in ${dir}: ${stderr.slice(-2000)}`));
+      rmSync(dir, { recursive: true, force: true });
+      resolve(JSON.parse(stdout) as Record<string, any>);
+    }),
+  );
+}
+
 export function writeResult(name: string, result: unknown): void {
   mkdirSync(join(root, 'bench/results'), { recursive: true });
   writeFileSync(join(root, 'bench/results', `${name}.json`), JSON.stringify(result, null, 2) + '\n');

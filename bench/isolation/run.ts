@@ -8,6 +8,10 @@
  *      loop: the same bounds;
  *   3. every quickstart service inside the quickstart against itself alone: p50 within
  *      1.5 ×, p99 within 2 ×.
+ * For each quickstart service also "apart": alone in an aifb process of its own while the
+ * other four run in a second aifb process at the same time. Nothing of aifb is shared then,
+ * only the machine: where the quickstart's ratio is no worse than apart's, what is left is
+ * contention for the cores and the disk, the service's truth on this machine, not aifb's.
  * `--one-thread` runs the same with every load on aifb's main thread (the threading off),
  * to see what the threads buy. Figures depend on what else runs on the machine.
  */
@@ -15,7 +19,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { parse, stringify } from 'yaml';
-import { aifbRun, freePort, printTable, root, writeResult } from '../lib.js';
+import { aifbRun, aifbRunAsync, freePort, printTable, root, writeResult } from '../lib.js';
 
 const { values } = parseArgs({ options: { duration: { type: 'string', default: '30s' }, 'one-thread': { type: 'boolean', default: false }, only: { type: 'string' } } });
 /** `--only faiss|files|quickstart`: one comparison. */
@@ -93,9 +97,24 @@ for (const s of quick.services) {
     load.stages = load.stages.map((st, _i, all) => ({ ...st, duration: `${total / all.length}s` }));
   }
 }
-if (only('quickstart')) for (const c of compare(quick.services, quick.services.map((s) => s.service_name as string))) add(`quickstart: ${c.name}`, c, 'quickstart');
+const apart: (string | number)[][] = [['quickstart service', 'alone p50 ms', 'quickstart p50 ms', 'apart p50 ms', 'alone p99 ms', 'quickstart p99 ms', 'apart p99 ms', 'quickstart vs apart p50', 'p99', 'verdict']];
+if (only('quickstart')) {
+  for (const c of compare(quick.services, quick.services.map((s) => s.service_name as string))) {
+    add(`quickstart: ${c.name}`, c, 'quickstart');
+    const me = quick.services.find((s) => s.service_name === c.name)!;
+    const [mine] = await Promise.all([aifbRunAsync(recipe([me])), aifbRunAsync(recipe(quick.services.filter((s) => s !== me)))]);
+    const a = figuresOf(mine, c.name);
+    const r50 = ratio(c.together.p50, a.p50);
+    const r99 = ratio(c.together.p99, a.p99);
+    // 1.25: what two runs of the same recipe differ by here; within it, threads isolate as well as processes.
+    const verdict = ratio(c.together.p50, c.alone.p50) <= 1.5 && ratio(c.together.p99, c.alone.p99) <= 2 ? 'as alone' : r50 <= 1.25 && r99 <= 1.25 ? 'machine-bound (no worse than processes apart)' : 'aifb adds to it';
+    apart.push([c.name, ms(c.alone.p50), ms(c.together.p50), ms(a.p50), ms(c.alone.p99), ms(c.together.p99), ms(a.p99), r50.toFixed(2), r99.toFixed(2), verdict]);
+    (out[`quickstart: ${c.name}`] as Record<string, unknown>).apart = { figures: a, ratios: { p50: r50, p99: r99 }, verdict };
+  }
+}
 
 printTable(rows);
+if (apart.length > 1) printTable(apart);
 for (const [label, v] of Object.entries(out)) {
   const t = (v as { together?: Figures }).together;
   if (t?.verdict) console.log(`  ${label} (together): ${t.verdict}`);
