@@ -12,6 +12,7 @@ const benches: [string, string[]][] = [
   ['HTTP: aifb vs k6 (nginx)', ['bench/http/k6.ts']],
   ['Open loop: the schedule lag of the sleep alone', ['bench/http/lag-floor.ts']],
   ['Sample pipeline', ['bench/pipeline/run.ts']],
+  ['aifb\'s own CPU per request, part by part (engine, store, aggregates)', ['bench/pipeline/per-request.ts']],
   ['PostgreSQL: aifb vs pgbench, with each layer alone (drivers, adapter)', ['bench/pgbench/run.ts']],
   ['File storage: aifb vs fio (4 KiB randrw, fsync and O_SYNC), with Node alone (libuv, blocking threads)', ['bench/fio/run.ts']],
   ['S3: aifb vs k6 on MinIO (PUT/GET, warp\'s figures; warp itself is refused by the module proxy)', ['bench/s3/run.ts']],
