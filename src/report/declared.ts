@@ -2,6 +2,7 @@ import type { MetricDeclaration } from '../metrics/declaration.js';
 import type { DeclaredFigure } from '../metrics/aggregates/extras.js';
 import type { StoredServiceRow } from '../metrics/store.js';
 import { builtinRegistry } from '../services/catalog.js';
+import { fieldsOf } from '../services/fields.js';
 import type { ServiceReport, SliceReport } from './types.js';
 
 /*
@@ -75,6 +76,6 @@ export function withDeclarations(row: StoredServiceRow): StoredServiceRow {
   if (!load || load.metrics || row.service_type === null) return row;
   const def = builtinRegistry.resolve(row.service_type, row.backend ?? undefined);
   if (!def?.metrics?.length) return row;
-  const params = def.operationParams?.({});
+  const params = def.operationParams && def.operationParams(fieldsOf(def.fields, {}));
   return { ...row, load: JSON.stringify({ ...load, metrics: def.metrics, ...(params && !load.operation_params ? { operation_params: params } : {}) }) };
 }

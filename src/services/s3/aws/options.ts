@@ -33,13 +33,13 @@ export interface S3Options {
 export const parseEndpoint = parseHttpUrl;
 
 /** The endpoint text and the key it came from: `endpoint_url`, else `service_url`, else `host`/`port`. */
-export function endpointSource(fields: Readonly<Record<string, unknown>>): { key: string; text: string } | undefined {
+export function endpointSource(fields: FieldsOf<typeof s3Fields>): { key: string; text: string } | undefined {
   for (const key of ['endpoint_url', 'service_url'] as const) {
-    const v = fields[key];
-    if (typeof v === 'string' && v.trim() !== '') return { key, text: v.trim() };
+    const text = fields[key]?.trim();
+    if (text) return { key, text };
   }
   const host = fields.host;
-  if (typeof host !== 'string' || host === '') return undefined;
+  if (!host) return undefined;
   if (host.includes('://')) return { key: 'host', text: host };
   // A bare IPv6 address needs brackets in a URL.
   const h = host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
