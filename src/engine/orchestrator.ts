@@ -23,11 +23,11 @@ export type { BenchmarkOptions, BenchmarkResult, Gate, LaunchedService, RunObser
 
 /**
  * The load profile as stored with the run (what was asked for), with what the backend
- * declared for the report: its metrics and each operation's knobs.
+ * declared for the report: its metrics and tallies, and each operation's knobs.
  */
 export function describeLoad(spec: ServiceSpec, def?: BackendDefinition): Record<string, unknown> {
   const params = def?.operationParams && def.operationParams(fieldsOf(def.fields, spec.fields));
-  return { ...spec.load, slo: spec.slo, ...(def?.metrics ? { metrics: def.metrics } : {}), ...(params ? { operation_params: params } : {}) };
+  return { ...spec.load, slo: spec.slo, ...(def?.metrics ? { metrics: def.metrics } : {}), ...(def?.tallies ? { tallies: def.tallies } : {}), ...(params ? { operation_params: params } : {}) };
 }
 
 /**

@@ -8,7 +8,7 @@ import type { MetricDeclaration } from '../metrics/declaration.js';
 import { RunAccumulator, ServiceAccumulator } from '../metrics/aggregates/accumulate.js';
 import { loadRunState, saveRunState } from '../metrics/aggregates/saved-state.js';
 import { attachCurve } from './points.js';
-import { placeFigures, withDeclarations } from './declared.js';
+import { place, placeFigures, withDeclarations } from './declared.js';
 import { buildSweeps } from './sweeps.js';
 import { ROW_COLUMNS } from '../metrics/rows.js';
 import type { StoredServiceRow } from '../metrics/store.js';
@@ -195,8 +195,7 @@ export function buildReport(db: Database.Database, benchmarkId?: string, now = n
     if (extras.goodput) report.goodput = extras.goodput;
     const client = clientLoad.get(name);
     if (client?.length) report.client = clientReport(client, report, run.cpu_count);
-    const sessions = a.sessions.report();
-    if (a.llm.requests > 0 || sessions) {
+    if (a.llm.requests > 0 || extras.tallies.some(([path]) => path.startsWith('llm.'))) {
       report.llm = {
         requests: a.llm.requests,
         ttft: a.llm.ttft.summary(),
@@ -208,13 +207,11 @@ export function buildReport(db: Database.Database, benchmarkId?: string, now = n
         output_tokens_per_second: windowSeconds ? rate(a.llm.outputTokens, windowSeconds) : null,
         total_tokens_per_second: windowSeconds ? rate(a.llm.inputTokens + a.llm.outputTokens, windowSeconds) : null,
         tokens_estimated_requests: a.llm.estimated,
-        ...(extras.tokenSources ? { token_sources: extras.tokenSources } : {}),
-        ...(extras.itlCoArrived ? { itl_coarrived_gaps: extras.itlCoArrived.coarrived, itl_gaps: extras.itlCoArrived.gaps } : {}),
-        // The ITL histogram counts the same token gaps as the table's itl (docs/metrics.md).
-        ...(series.llm ? { histograms: { ...series.llm } } : {}),
-        ...(sessions ? { sessions } : {}),
       };
     }
+    for (const [path, value] of extras.tallies) place(report, path, value);
+    // The ITL histogram counts the same token gaps as the table's itl (docs/metrics.md).
+    if (report.llm && series.llm) report.llm.histograms = { ...series.llm };
     placeFigures(report, extras.figures);
     const declared = row?.load ? (JSON.parse(row.load) as { metrics?: MetricDeclaration[] }).metrics : undefined;
     if (declared?.length) report.declared_metrics = declared;

@@ -4,10 +4,10 @@ import type { ErrorClass, LlmFields } from '../metrics/sample.js';
 import type { Logger } from '../util/log.js';
 import type { MixEntry } from '../recipe/types.js';
 import type { ServerLaunch } from '../launch/types.js';
-import type { MetricDeclaration } from '../metrics/declaration.js';
+import type { MetricDeclaration, TallyDeclaration } from '../metrics/declaration.js';
 import type { FieldsOf, ServiceOf } from './fields.js';
 
-export type { MetricDeclaration };
+export type { MetricDeclaration, TallyDeclaration };
 
 /** What an adapter saw for one operation; the engine adds the timing. */
 export interface OperationResult {
@@ -151,6 +151,8 @@ export interface BackendDefinition<S extends z.ZodRawShape = z.ZodRawShape> {
   load(): Promise<BackendModule<S>>;
   /** The figures its results carry in `extra` beyond the engine's own (TTFB, token gaps, recall). */
   metrics?: readonly MetricDeclaration[];
+  /** Bookkeeping its results carry in `extra` that is no metric (where token counts came from, chat sessions). */
+  tallies?: readonly TallyDeclaration[];
   /** The knobs each operation runs with (a `search_params` entry), stored with the run so curves need not read them out of names. */
   operationParams?(service: FieldsOf<S>): Record<string, Record<string, number>>;
   /**

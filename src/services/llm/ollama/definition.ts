@@ -2,7 +2,7 @@ import type { BackendDefinition } from '../../contract.js';
 import type { FieldsOf } from '../../fields.js';
 import { ollamaServer } from './server.js';
 import { ollamaFields } from '../common/fields.js';
-import { LLM_METRICS } from '../common/metrics.js';
+import { LLM_METRICS, LLM_TALLIES } from '../common/metrics.js';
 import { checkLlmFields } from '../common/check.js';
 
 const mixOf = (service: FieldsOf<typeof ollamaFields>) => ({ [service.api ?? 'generate']: 1 });
@@ -18,6 +18,7 @@ export const ollamaDefinition: BackendDefinition<typeof ollamaFields> = {
   defaultMixFor: mixOf,
   check: (service) => checkLlmFields(service, { chat: ['chat'], defaultMix: mixOf }),
   metrics: LLM_METRICS,
+  tallies: LLM_TALLIES,
   load: () => import('./adapter.js'),
   server: ollamaServer,
 };

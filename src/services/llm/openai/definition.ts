@@ -2,7 +2,7 @@ import type { BackendDefinition } from '../../contract.js';
 import type { FieldsOf } from '../../fields.js';
 import { openaiServer } from './server.js';
 import { openaiFields } from '../common/fields.js';
-import { LLM_METRICS } from '../common/metrics.js';
+import { LLM_METRICS, LLM_TALLIES } from '../common/metrics.js';
 import { checkLlmFields } from '../common/check.js';
 import { llmMetricsSource } from '../common/server-metrics.js';
 import { openaiServerReader } from './server-metrics.js';
@@ -23,6 +23,7 @@ export const openaiDefinition: BackendDefinition<typeof openaiFields> = {
   defaultMixFor: mixOf,
   check: (service) => checkLlmFields(service, { chat: ['chat'], defaultMix: mixOf }),
   metrics: LLM_METRICS,
+  tallies: LLM_TALLIES,
   load: () => import('./adapter.js'),
   server: openaiServer,
   // vLLM and llama.cpp (with --metrics) serve /metrics on the API's own port.

@@ -1,7 +1,7 @@
 import type { BackendDefinition } from '../../contract.js';
 import type { FieldsOf } from '../../fields.js';
 import { tritonServer } from './server.js';
-import { LLM_METRICS } from '../common/metrics.js';
+import { LLM_METRICS, LLM_TALLIES } from '../common/metrics.js';
 import { checkLlmFields } from '../common/check.js';
 import { llmMetricsSource } from '../common/server-metrics.js';
 import { tritonServerReader } from './server-metrics.js';
@@ -23,6 +23,7 @@ export const tritonDefinition: BackendDefinition<typeof tritonFields> = {
   defaultMixFor: mixOf,
   check: (service) => checkLlmFields(service, { chat: [], defaultMix: mixOf }),
   metrics: LLM_METRICS,
+  tallies: LLM_TALLIES,
   load: () => import('./adapter.js'),
   server: tritonServer,
   // Triton serves its metrics on a port of its own, 8002 unless started with --metrics-port.
