@@ -63,31 +63,18 @@ export function betterOf(d: Pick<MetricDeclaration, 'kind' | 'unit' | 'better'>)
  */
 export type TallyDeclaration = SourcesTally | ShareTally | SessionsTally;
 
-interface TallyBase {
-  /** The key in `OperationResult.extra`. */
-  name: string;
-  reportAs: string;
-  label: string;
-}
+/** `name`: the key in `OperationResult.extra`. */
+type TallyBase = { name: string; reportAs: string; label: string };
 
 /** Requests counted by the source each of `keys` names in the object at `name` (`{input: 'server'}`). */
-export interface SourcesTally extends TallyBase {
-  kind: 'sources';
-  keys: readonly string[];
-}
+export type SourcesTally = TallyBase & { kind: 'sources'; keys: readonly string[] };
 
 /**
  * The sum of `name` out of all the values of the trend `of` (`[value, count]` pairs), over
  * the requests that carry `of`: placed at `reportAs` and `wholeAs` once there is a value,
  * printed while the part is not 0 as "<part> of <whole> <unit> (<share>) <text>".
  */
-export interface ShareTally extends TallyBase {
-  kind: 'share';
-  of: string;
-  wholeAs: string;
-  unit: string;
-  text: string;
-}
+export type ShareTally = TallyBase & { kind: 'share'; of: string; wholeAs: string; unit: string; text: string };
 
 /**
  * Requests in sessions: `name` holds a request's session, `turn` its position in it from 1,
@@ -95,10 +82,4 @@ export interface ShareTally extends TallyBase {
  * The report counts the sessions and their ends, and per turn the requests, failures, TTFT
  * and input tokens; the HTML report heads them with `title`.
  */
-export interface SessionsTally extends TallyBase {
-  kind: 'sessions';
-  turn: string;
-  end: string;
-  ends: Readonly<Record<string, string>>;
-  title: string;
-}
+export type SessionsTally = TallyBase & { kind: 'sessions'; turn: string; end: string; ends: Readonly<Record<string, string>>; title: string };

@@ -3,7 +3,7 @@ import type { Slo } from '../../recipe/types.js';
 import { countsOutcome, type MetricDeclaration, type TallyDeclaration } from '../declaration.js';
 import { addTo, newTally, summaryOf, type Tally } from './declared-tally.js';
 import { LogHistogram, type BinnedHistogram } from './loghist.js';
-import { tallyAggregate, type Placed, type TallyAggregate } from './tallies.js';
+import { tallyAggregate, type Placed } from './tallies.js';
 
 /** A request's `extra` as stored: the declared figures, and whatever else the backend kept (sessions). */
 export type Extra = Record<string, unknown>;
@@ -41,7 +41,7 @@ export class ExtrasAggregate {
   private readonly byOp: Map<string, Tally>[];
   /** Created with a trend's first values when it is binned; a state saved before has none. */
   private readonly bins: (LogHistogram | undefined)[];
-  private readonly kept: TallyAggregate[];
+  private readonly kept: ReturnType<typeof tallyAggregate>[];
   private good = 0;
   private judged = 0;
 

@@ -23,11 +23,7 @@ export interface SessionsReport {
 }
 
 /** What a tally sees of a request beside its `extra`. */
-export interface TallyRow {
-  ok: boolean;
-  ttftMs: number | null;
-  inputTokens: number | null;
-}
+type TallyRow = { ok: boolean; ttftMs: number | null; inputTokens: number | null };
 
 /** A tally's figures as the report places them: values by path. */
 export type Placed = [path: string, value: unknown][];
@@ -127,14 +123,11 @@ export class SessionAggregate {
           ? { mean: Number((t.tokensSum / t.tokensN).toFixed(1)), min: t.tokensMin, max: t.tokensMax }
           : { mean: null, min: null, max: null },
       }));
-    const report: SessionsReport = { sessions: this.ids.size, ended: { ...this.ended }, turns };
-    return [[this.d.reportAs, report]];
+    return [[this.d.reportAs, { sessions: this.ids.size, ended: { ...this.ended }, turns } satisfies SessionsReport]];
   }
 }
 
-export type TallyAggregate = SourcesCount | ShareCount | SessionAggregate;
-
 /** The aggregate that keeps one declared tally. */
-export function tallyAggregate(d: TallyDeclaration): TallyAggregate {
+export function tallyAggregate(d: TallyDeclaration): SourcesCount | ShareCount | SessionAggregate {
   return d.kind === 'sources' ? new SourcesCount(d) : d.kind === 'share' ? new ShareCount(d) : new SessionAggregate(d);
 }

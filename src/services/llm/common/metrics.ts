@@ -26,26 +26,11 @@ export const LLM_METRICS: readonly MetricDeclaration[] = [
 export const LLM_TALLIES: readonly TallyDeclaration[] = [
   // Which source each request's token counts came from: server, tokenizer or estimate (common/timeline.ts).
   { kind: 'sources', name: 'tokens_from', keys: ['input', 'output'], reportAs: 'llm.token_sources', label: 'tokens' },
-  // Gaps of chunks that came in the same socket read as the one before share its time stamp.
-  {
-    kind: 'share',
-    name: 'itl_coarrived',
-    of: 'itl',
-    reportAs: 'llm.itl_coarrived_gaps',
-    wholeAs: 'llm.itl_gaps',
-    label: 'itl',
-    unit: 'token gaps',
-    text: 'are 0 ms: their chunk came in the same read as the one before',
-  },
+  // Chunks that came in the same socket read as the one before share its time stamp.
+  { kind: 'share', name: 'itl_coarrived', of: 'itl', reportAs: 'llm.itl_coarrived_gaps', wholeAs: 'llm.itl_gaps', label: 'itl', unit: 'token gaps', text: 'are 0 ms: their chunk came in the same read as the one before' },
   // Chat sessions (common/sessions.ts): each turn's request says its session, position and why the session ended there.
   {
-    kind: 'sessions',
-    name: 'session_id',
-    turn: 'turn',
-    end: 'session_end',
+    kind: 'sessions', name: 'session_id', turn: 'turn', end: 'session_end', reportAs: 'llm.sessions', label: 'sessions', title: 'Chat sessions',
     ends: { complete: 'complete', failed: 'after a failed turn', context: 'at max_context_tokens' },
-    reportAs: 'llm.sessions',
-    label: 'sessions',
-    title: 'Chat sessions',
   },
 ];
