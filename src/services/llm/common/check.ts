@@ -3,6 +3,7 @@ import { tokenizerFile } from './tokenizer.js';
 import { MSG } from '../../../messages.js';
 import type { FieldsOf } from '../../fields.js';
 import type { llmFields } from './fields.js';
+import { LLM_METRICS, LLM_TALLIES } from './metrics.js';
 
 type Problem = { path: (string | number)[]; message: string };
 type Fields = FieldsOf<typeof llmFields>;
@@ -15,11 +16,16 @@ export interface LlmOperations {
   defaultMix(service: Fields): Record<string, number>;
 }
 
+/** What every LLM definition shares: its mix for a service that gives none, the checks below, the declared metrics and tallies. */
+export function llmDefinitionParts(ops: LlmOperations) {
+  return { defaultMixFor: (service: Fields) => ops.defaultMix(service), check: (service: Fields) => checkLlmFields(service, ops), metrics: LLM_METRICS, tallies: LLM_TALLIES };
+}
+
 /**
  * Checks shared by the LLM backends: a prompt file must exist and suit its source, a
  * tokenizer must be a folder with tokenizer.json, and sessions need a chat operation and a number of turns.
  */
-export function checkLlmFields(service: Fields, ops: LlmOperations): Problem[] {
+function checkLlmFields(service: Fields, ops: LlmOperations): Problem[] {
   const out: Problem[] = [];
   const prompts = service.prompts;
   if (prompts?.source && prompts.source !== 'synthetic' && !prompts.file) {

@@ -2,8 +2,7 @@ import type { BackendDefinition } from '../../contract.js';
 import type { FieldsOf } from '../../fields.js';
 import { ollamaServer } from './server.js';
 import { ollamaFields } from '../common/fields.js';
-import { LLM_METRICS, LLM_TALLIES } from '../common/metrics.js';
-import { checkLlmFields } from '../common/check.js';
+import { llmDefinitionParts } from '../common/check.js';
 
 const mixOf = (service: FieldsOf<typeof ollamaFields>) => ({ [service.api ?? 'generate']: 1 });
 
@@ -15,10 +14,7 @@ export const ollamaDefinition: BackendDefinition<typeof ollamaFields> = {
   fields: ollamaFields,
   operations: ['generate', 'chat'],
   defaultMix: { generate: 1 },
-  defaultMixFor: mixOf,
-  check: (service) => checkLlmFields(service, { chat: ['chat'], defaultMix: mixOf }),
-  metrics: LLM_METRICS,
-  tallies: LLM_TALLIES,
+  ...llmDefinitionParts({ chat: ['chat'], defaultMix: mixOf }),
   load: () => import('./adapter.js'),
   server: ollamaServer,
 };

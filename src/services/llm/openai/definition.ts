@@ -2,8 +2,7 @@ import type { BackendDefinition } from '../../contract.js';
 import type { FieldsOf } from '../../fields.js';
 import { openaiServer } from './server.js';
 import { openaiFields } from '../common/fields.js';
-import { LLM_METRICS, LLM_TALLIES } from '../common/metrics.js';
-import { checkLlmFields } from '../common/check.js';
+import { llmDefinitionParts } from '../common/check.js';
 import { llmMetricsSource } from '../common/server-metrics.js';
 import { openaiServerReader } from './server-metrics.js';
 
@@ -20,10 +19,7 @@ export const openaiDefinition: BackendDefinition<typeof openaiFields> = {
   fields: openaiFields,
   operations: ['completions', 'chat'],
   defaultMix: { completions: 1 },
-  defaultMixFor: mixOf,
-  check: (service) => checkLlmFields(service, { chat: ['chat'], defaultMix: mixOf }),
-  metrics: LLM_METRICS,
-  tallies: LLM_TALLIES,
+  ...llmDefinitionParts({ chat: ['chat'], defaultMix: mixOf }),
   load: () => import('./adapter.js'),
   server: openaiServer,
   // vLLM and llama.cpp (with --metrics) serve /metrics on the API's own port.

@@ -1,8 +1,7 @@
 import type { BackendDefinition } from '../../contract.js';
 import type { FieldsOf } from '../../fields.js';
 import { tritonServer } from './server.js';
-import { LLM_METRICS, LLM_TALLIES } from '../common/metrics.js';
-import { checkLlmFields } from '../common/check.js';
+import { llmDefinitionParts } from '../common/check.js';
 import { llmMetricsSource } from '../common/server-metrics.js';
 import { tritonServerReader } from './server-metrics.js';
 import { tritonFields } from '../common/fields.js';
@@ -20,10 +19,7 @@ export const tritonDefinition: BackendDefinition<typeof tritonFields> = {
   fields: tritonFields,
   operations: ['generate_stream', 'generate', 'infer'],
   defaultMix: { generate_stream: 1 },
-  defaultMixFor: mixOf,
-  check: (service) => checkLlmFields(service, { chat: [], defaultMix: mixOf }),
-  metrics: LLM_METRICS,
-  tallies: LLM_TALLIES,
+  ...llmDefinitionParts({ chat: [], defaultMix: mixOf }),
   load: () => import('./adapter.js'),
   server: tritonServer,
   // Triton serves its metrics on a port of its own, 8002 unless started with --metrics-port.
