@@ -1,7 +1,4 @@
-import { ROW_COLUMNS } from '../rows.js';
-import type { StoredServiceRow } from '../rows.js';
-import type { Slo } from '../../recipe/types.js';
-import type { MetricDeclaration, TallyDeclaration } from '../declaration.js';
+import { loadOf, ROW_COLUMNS, type StoredServiceRow } from '../rows.js';
 import { LlmAggregate, SliceAggregate } from './aggregate.js';
 import { ExtrasAggregate } from './extras.js';
 import { ServiceSeries } from './service-series.js';
@@ -21,7 +18,7 @@ export class ServiceAccumulator {
 
   constructor(row?: StoredServiceRow) {
     // The stored load carries the SLOs and what the backend declared (orchestrator describeLoad).
-    const load = row?.load ? (JSON.parse(row.load) as { slo?: Slo; metrics?: MetricDeclaration[]; tallies?: TallyDeclaration[] }) : {};
+    const load = loadOf(row);
     this.extras = new ExtrasAggregate(load.slo, load.metrics, load.tallies);
     this.series = new ServiceSeries(load.metrics);
   }
