@@ -8,8 +8,6 @@ import { tallyAggregate, type Placed } from './tallies.js';
 /** A request's `extra` as stored: the declared figures, and whatever else the backend kept (sessions). */
 export type Extra = Record<string, unknown>;
 
-export { RateTally, type RateSummary } from './declared-tally.js';
-
 /** recall@k of a service's or an operation's searches, as the report shows it (a rate counted as `searches`). */
 export type RecallSummary = { mean: number; min: number; searches: number };
 
@@ -39,7 +37,7 @@ export class ExtrasAggregate {
   private readonly tallies: Tally[];
   /** Per operation, for declarations with perOperation. */
   private readonly byOp: Map<string, Tally>[];
-  /** Created with a trend's first values when it is binned; a state saved before has none. */
+  /** Created with a trend's first values when it is binned. */
   private readonly bins: (LogHistogram | undefined)[];
   private readonly kept: ReturnType<typeof tallyAggregate>[];
   private good = 0;
