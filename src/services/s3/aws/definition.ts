@@ -2,7 +2,8 @@ import type { BackendDefinition, MetricDeclaration } from '../../contract.js';
 import { minioServer } from './server.js';
 import { formatBytes, parseSizeBytes } from '../../../util/units.js';
 import { S3_MSG } from './messages.js';
-import { MAX_PARTS, MIN_PART_SIZE, endpointSource, parseEndpoint } from './options.js';
+import { MAX_PARTS, MIN_PART_SIZE, endpointSource } from './options.js';
+import { parseHttpUrl } from '../../shared/endpoint.js';
 import { s3Fields } from './fields.js';
 import type { FieldsOf } from '../../fields.js';
 
@@ -27,7 +28,7 @@ type Fields = FieldsOf<typeof s3Fields>;
 function checkEndpoint(service: Fields, out: Problem[]): void {
   const source = endpointSource(service);
   if (!source) return;
-  const url = parseEndpoint(source.text);
+  const url = parseHttpUrl(source.text);
   if (!url) out.push({ path: [source.key], message: S3_MSG.badEndpoint(source.text) });
   else if (url.username || url.password) out.push({ path: [source.key], message: S3_MSG.credentialsInUrl });
 }
