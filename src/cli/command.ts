@@ -20,3 +20,18 @@ export interface CommandIO {
   env: NodeJS.ProcessEnv;
   cwd: string;
 }
+
+/**
+ * Runs `work` with a signal that SIGINT and SIGTERM abort, their handlers gone when it
+ * settles; `once`: a second signal is Node's again (it ends the process).
+ */
+export async function withStopSignal<T>(work: (stop: AbortSignal) => Promise<T>, once = false): Promise<T> {
+  const stop = new AbortController();
+  const onSignal = () => stop.abort();
+  for (const sig of ['SIGINT', 'SIGTERM'] as const) process[once ? 'once' : 'on'](sig, onSignal);
+  try {
+    return await work(stop.signal);
+  } finally {
+    for (const sig of ['SIGINT', 'SIGTERM'] as const) process.off(sig, onSignal);
+  }
+}

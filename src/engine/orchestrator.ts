@@ -2,12 +2,9 @@ import { setMaxListeners } from 'node:events';
 import { AifbError, RunError } from '../errors.js';
 import { MetricsStore, type ServiceStatus } from '../metrics/store.js';
 import type { Plan, ServiceSpec } from '../recipe/types.js';
-import type { BackendRegistry } from '../services/registry.js';
 import type { Adapter, BackendDefinition } from '../services/contract.js';
-import { serviceOf } from '../services/fields.js';
+import { fieldsOf, serviceOf } from '../services/fields.js';
 import type { Sample } from '../metrics/sample.js';
-import type { Clock } from '../util/clock.js';
-import type { Logger } from '../util/log.js';
 import { createRng } from '../util/rng.js';
 import { MSG } from '../messages.js';
 import { LiveStats } from './live.js';
@@ -23,11 +20,11 @@ export type { BenchmarkOptions, BenchmarkResult, Gate, LaunchedService, RunObser
 
 /**
  * The load profile as stored with the run (what was asked for), with what the backend
- * declared for the report: its metrics and each operation's knobs.
+ * declared for the report: its metrics and tallies, and each operation's knobs.
  */
 export function describeLoad(spec: ServiceSpec, def?: BackendDefinition): Record<string, unknown> {
-  const params = def?.operationParams?.(spec.fields);
-  return { ...spec.load, slo: spec.slo, ...(def?.metrics ? { metrics: def.metrics } : {}), ...(params ? { operation_params: params } : {}) };
+  const params = def?.operationParams && def.operationParams(fieldsOf(def.fields, spec.fields));
+  return { ...spec.load, slo: spec.slo, ...(def?.metrics ? { metrics: def.metrics } : {}), ...(def?.tallies ? { tallies: def.tallies } : {}), ...(params ? { operation_params: params } : {}) };
 }
 
 /**
@@ -118,7 +115,8 @@ export async function runOne(spec: ServiceSpec, o: BenchmarkOptions): Promise<Se
     // A recipe `launcher` starts the service first; the adapter is pointed at where it came up.
     launched = await o.launcher?.launch(spec, def, { log, logsDir: o.launch?.logsDir ?? 'logs', signal: o.stop });
     const served = launched?.spec ?? spec;
-    const source = o.serverMetrics ? def.serverMetrics?.(served.fields) : undefined;
+    const service = serviceOf(def.fields, served);
+    const source = o.serverMetrics ? def.serverMetrics?.(service.fields) : undefined;
     if (source && o.store instanceof MetricsStore) serverWatch = serverWatchFor(source, o.clock, () => live.phase, (w) => (o.store as MetricsStore).saveServerMetrics(spec.name, w));
     const { count: generators, kind } = o.launcher?.generators(served) ?? { count: 1, kind: 'thread' };
     const threadable = o.store instanceof MetricsStore && o.registryModule !== undefined && kind === 'thread';
@@ -157,7 +155,7 @@ export async function runOne(spec: ServiceSpec, o: BenchmarkOptions): Promise<Se
       await serverWatch?.stop();
       return end(r);
     }
-    adapter = (await def.load()).createAdapter(serviceOf(def.fields, served));
+    adapter = (await def.load()).createAdapter(service);
     const setupSignal = AbortSignal.any([o.stop, AbortSignal.timeout(o.setupTimeoutMs ?? 300_000)]);
     await adapter.setup({ benchmarkId: o.benchmarkId, rng: rng.fork('setup'), log, signal: setupSignal });
     const loadPhase = adapter.loadPhase;

@@ -2,6 +2,7 @@ import { isAbsolute, join, resolve } from 'node:path';
 import { UsageError } from '../errors.js';
 import type { ServiceSpec } from '../recipe/types.js';
 import type { BackendDefinition } from '../services/contract.js';
+import { fieldsOf } from '../services/fields.js';
 import { apptainerArgv, imageFor } from './apptainer.js';
 import { launcherOf, serviceEnv, wantsGpu } from './config.js';
 import { safeFileName } from './quote.js';
@@ -42,7 +43,7 @@ function fill(word: string, v: Record<string, string>): string {
 
 /** The server description its backend gives for this service; empty when it gives none. */
 export function serverOf(spec: Pick<ServiceSpec, 'fields'>, def: BackendDefinition | undefined): ServerLaunch {
-  return def?.server?.(spec.fields) ?? {};
+  return (def?.server && def.server(fieldsOf(def.fields, spec.fields))) ?? {};
 }
 
 /**

@@ -4,7 +4,7 @@
  * The parent posts 'stop' to end the load; the thread posts back its exit code.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { createLogger, type LogLevel } from '../util/log.js';
+import { createLogger } from '../util/log.js';
 import type { ThreadGeneratorData } from './generators.js';
 import { runShard } from './worker.js';
 

@@ -54,3 +54,32 @@ export function countsOutcome(d: Pick<MetricDeclaration, 'kind' | 'unit'>, ok: b
 export function betterOf(d: Pick<MetricDeclaration, 'kind' | 'unit' | 'better'>): 'lower' | 'higher' | undefined {
   return d.better ?? (d.kind === 'trend' && d.unit === 'ms' ? 'lower' : undefined);
 }
+
+/**
+ * Bookkeeping a backend keeps in `extra` beside its metrics: where a count came from, a
+ * share of a trend's values, a request's place in a session. The aggregates keep it by
+ * kind and the report places it at `reportAs`, below a block the report has (`llm`),
+ * printed under `label`; thresholds, `aifb compare` and the exports leave it alone.
+ */
+export type TallyDeclaration = SourcesTally | ShareTally | SessionsTally;
+
+/** `name`: the key in `OperationResult.extra`. */
+type TallyBase = { name: string; reportAs: string; label: string };
+
+/** Requests counted by the source each of `keys` names in the object at `name` (`{input: 'server'}`). */
+export type SourcesTally = TallyBase & { kind: 'sources'; keys: readonly string[] };
+
+/**
+ * The sum of `name` out of all the values of the trend `of` (`[value, count]` pairs), over
+ * the requests that carry `of`: placed at `reportAs` and `wholeAs` once there is a value,
+ * printed while the part is not 0 as "<part> of <whole> <unit> (<share>) <text>".
+ */
+export type ShareTally = TallyBase & { kind: 'share'; of: string; wholeAs: string; unit: string; text: string };
+
+/**
+ * Requests in sessions: `name` holds a request's session, `turn` its position in it from 1,
+ * `end` why the session ended with it (one of `ends`' keys, each printed as its words).
+ * The report counts the sessions and their ends, and per turn the requests, failures, TTFT
+ * and input tokens; the HTML report heads them with `title`.
+ */
+export type SessionsTally = TallyBase & { kind: 'sessions'; turn: string; end: string; ends: Readonly<Record<string, string>>; title: string };

@@ -1,4 +1,6 @@
 import type Database from 'better-sqlite3';
+import type { Slo } from '../recipe/types.js';
+import type { MetricDeclaration, TallyDeclaration } from './declaration.js';
 
 /** The columns of a row as the store writes it, in order; report/accumulate.ts reads rows in this order too. */
 export const ROW_COLUMNS = [
@@ -25,6 +27,14 @@ export interface StoredServiceRow {
   started_at?: string | null;
   ended_at?: string | null;
   load_phase?: string | null;
+}
+
+/** A service's stored load (orchestrator describeLoad): the profile asked for, its SLOs, what its backend declared. */
+export type StoredLoad = Record<string, unknown> & { slo?: Slo; metrics?: MetricDeclaration[]; tallies?: TallyDeclaration[]; operation_params?: Record<string, Record<string, number>> };
+
+/** The stored load of a service's row; empty without one. */
+export function loadOf(row: Pick<StoredServiceRow, 'load'> | undefined): StoredLoad {
+  return row?.load ? (JSON.parse(row.load) as StoredLoad) : {};
 }
 
 export const COLUMNS = ROW_COLUMNS.length;

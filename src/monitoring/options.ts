@@ -3,15 +3,10 @@ import { DEFAULT_PUSH_INTERVAL_MS } from './live-export.js';
 
 /** `aifb run`'s monitoring flags, for its parseArgs options. */
 export const LIVE_EXPORT_FLAGS = {
-  'metrics-port': { type: 'string' },
-  'push-interval': { type: 'string' },
-  'keep-pushgateway-group': { type: 'boolean' },
+  'metrics-port': { type: 'string', arg: 'N', help: 'serve live metrics on http://<host>:N/metrics during the run (0 = any free port)' },
+  'push-interval': { type: 'string', arg: 'S', help: 'seconds between Pushgateway pushes during the run (default 5)' },
+  'keep-pushgateway-group': { type: 'boolean', help: "leave the run's Pushgateway group after the run (default: deleted)" },
 } as const;
-
-/** Usage lines for those flags. */
-export const LIVE_EXPORT_USAGE = `  --metrics-port N     serve live metrics on http://<host>:N/metrics during the run (0 = any free port)
-  --push-interval S    seconds between Pushgateway pushes during the run (default 5)
-  --keep-pushgateway-group  leave the run's Pushgateway group after the run (default: deleted)`;
 
 /** `--metrics-port`: undefined (no endpoint), or 0–65535. */
 export function metricsPortArg(value: string | undefined): number | undefined {

@@ -17,6 +17,7 @@ import { redactRecipe, registerSecretsIn } from './secrets.js';
 import { registerEnvValue, scrub } from '../util/scrub.js';
 import { commonServiceShape, looseRecipeSchema, type RecipeFields } from './schema.js';
 import { builtinRegistry } from '../services/catalog.js';
+import { tryFieldsOf } from '../services/fields.js';
 import { checkLoadFields, buildPlan } from './plan.js';
 import { applySeedCompat } from './seed.js';
 import type { Plan } from './types.js';
@@ -207,8 +208,10 @@ function checkServices(
         issueAt(at(i.path), i.message + note, i.isKey);
       }
     }
-    if (definition) {
-      const operations = definition.operationsFor?.(service) ?? definition.operations;
+    // The cross-field rules read the backend's keys parsed; when those do not parse, zod has said why.
+    const fields = definition && tryFieldsOf(definition.fields, service);
+    if (definition && fields) {
+      const operations = definition.operationsFor?.(fields) ?? definition.operations;
       for (const op of Object.keys(service.operation_mix ?? {})) {
         if (!operations.includes(op)) {
           issueAt(
@@ -218,7 +221,7 @@ function checkServices(
           );
         }
       }
-      for (const p of definition.check?.(service) ?? []) issueAt(at(p.path), p.message);
+      for (const p of definition.check?.(fields) ?? []) issueAt(at(p.path), p.message);
     }
     for (const p of checkLoadFields(service)) issueAt(at(p.path), p.message);
     return definition;

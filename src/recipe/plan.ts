@@ -1,6 +1,7 @@
 import { MSG } from '../messages.js';
 import { parseDurationMs } from '../util/units.js';
 import type { BackendDefinition } from '../services/contract.js';
+import { fieldsOf } from '../services/fields.js';
 import type { PathSegment } from './env.js';
 import type { RecipeFields, ServiceFields } from './schema.js';
 import type { LoadProfile, MixEntry, Plan, ServiceSpec, Slo, Stage, StepPlan, Warmup } from './types.js';
@@ -145,7 +146,7 @@ function sloOf(s: ServiceFields): Slo | undefined {
 }
 
 function mixOf(s: ServiceFields, def: BackendDefinition | undefined): MixEntry[] {
-  const mix = s.operation_mix ?? def?.defaultMixFor?.(s) ?? def?.defaultMix ?? {};
+  const mix = s.operation_mix ?? (def?.defaultMixFor && def.defaultMixFor(fieldsOf(def.fields, s))) ?? def?.defaultMix ?? {};
   return Object.entries(mix)
     .filter(([, w]) => w > 0)
     .map(([operation, weight]) => ({ operation, weight }));

@@ -4,13 +4,12 @@ import { generatorReports, type GeneratorReport } from './shards.js';
 import { RunError } from '../errors.js';
 import { Distribution } from '../metrics/distribution.js';
 import type { SliceAggregate } from '../metrics/aggregates/aggregate.js';
-import type { MetricDeclaration } from '../metrics/declaration.js';
 import { RunAccumulator, ServiceAccumulator } from '../metrics/aggregates/accumulate.js';
 import { loadRunState, saveRunState } from '../metrics/aggregates/saved-state.js';
 import { attachCurve } from './points.js';
-import { placeFigures, withDeclarations } from './declared.js';
+import { place, placeFigures, withDeclarations } from './declared.js';
 import { buildSweeps } from './sweeps.js';
-import { ROW_COLUMNS } from '../metrics/rows.js';
+import { loadOf, ROW_COLUMNS, type StoredLoad } from '../metrics/rows.js';
 import type { StoredServiceRow } from '../metrics/store.js';
 import { evaluateThresholds, thresholdsFromRecipeText } from './thresholds.js';
 import { readClientLoad } from '../metrics/client-load.js';
@@ -78,8 +77,7 @@ function slice(a: SliceAggregate, windowSeconds: number | null): SliceReport {
   };
 }
 
-function loadReport(row: ServiceRow | undefined, windowSeconds: number | null): LoadReport {
-  const load = row?.load ? (JSON.parse(row.load) as Record<string, unknown>) : {};
+function loadReport(row: ServiceRow | undefined, load: StoredLoad, windowSeconds: number | null): LoadReport {
   const mode = load.mode === 'open' || load.mode === 'closed' ? load.mode : 'unknown';
   const issueSeconds = row && row.window_start !== null && row.issue_end !== null ? row.issue_end - row.window_start : windowSeconds;
   const scheduled = row?.scheduled ?? 0;
@@ -139,12 +137,6 @@ function accumulate(db: Database.Database, id: string, serviceRows: ServiceRow[]
   return ordered;
 }
 
-/** The knobs each operation ran with, as the backend declared them when the run began. */
-function operationParams(row: ServiceRow | undefined): Record<string, Record<string, number>> {
-  const load = row?.load ? (JSON.parse(row.load) as { operation_params?: Record<string, Record<string, number>> }) : {};
-  return load.operation_params ?? {};
-}
-
 /**
  * Builds the report of one run from the metrics database alone, so a run that was
  * interrupted or killed gets the same report as one that finished. With `saveState`
@@ -163,6 +155,7 @@ export function buildReport(db: Database.Database, benchmarkId?: string, now = n
   let dropped = 0;
   for (const [name, a] of acc) {
     const row = serviceRows.find((s) => s.service_name === name);
+    const load = loadOf(row);
     // A run killed before it saved its window still has its samples: use their span.
     const start = row?.window_start ?? (Number.isFinite(a.firstStart) ? a.firstStart : null);
     const end = row?.window_end ?? (Number.isFinite(a.lastEnd) ? a.lastEnd : null);
@@ -174,7 +167,7 @@ export function buildReport(db: Database.Database, benchmarkId?: string, now = n
       backend: row?.backend ?? null,
       status: row?.status === 'running' ? 'partial' : (row?.status ?? 'partial'),
       error: row?.error ?? null,
-      load: loadReport(row, windowSeconds),
+      load: loadReport(row, load, windowSeconds),
       ...slice(a.all, windowSeconds),
       clients: {
         count: counts.length,
@@ -195,8 +188,7 @@ export function buildReport(db: Database.Database, benchmarkId?: string, now = n
     if (extras.goodput) report.goodput = extras.goodput;
     const client = clientLoad.get(name);
     if (client?.length) report.client = clientReport(client, report, run.cpu_count);
-    const sessions = a.sessions.report();
-    if (a.llm.requests > 0 || sessions) {
+    if (a.llm.requests > 0 || extras.tallies.some(([path]) => path.startsWith('llm.'))) {
       report.llm = {
         requests: a.llm.requests,
         ttft: a.llm.ttft.summary(),
@@ -208,17 +200,15 @@ export function buildReport(db: Database.Database, benchmarkId?: string, now = n
         output_tokens_per_second: windowSeconds ? rate(a.llm.outputTokens, windowSeconds) : null,
         total_tokens_per_second: windowSeconds ? rate(a.llm.inputTokens + a.llm.outputTokens, windowSeconds) : null,
         tokens_estimated_requests: a.llm.estimated,
-        ...(extras.tokenSources ? { token_sources: extras.tokenSources } : {}),
-        ...(extras.itlCoArrived ? { itl_coarrived_gaps: extras.itlCoArrived.coarrived, itl_gaps: extras.itlCoArrived.gaps } : {}),
-        // The ITL histogram counts the same token gaps as the table's itl (docs/metrics.md).
-        ...(series.llm ? { histograms: { ...series.llm } } : {}),
-        ...(sessions ? { sessions } : {}),
       };
     }
+    for (const [path, value] of extras.tallies) place(report, path, value);
+    // The ITL histogram counts the same token gaps as the table's itl (docs/metrics.md).
+    if (report.llm && series.llm) report.llm.histograms = { ...series.llm };
     placeFigures(report, extras.figures);
-    const declared = row?.load ? (JSON.parse(row.load) as { metrics?: MetricDeclaration[] }).metrics : undefined;
-    if (declared?.length) report.declared_metrics = declared;
-    attachCurve(report, extras.figures, operationParams(row));
+    if (load.metrics?.length) report.declared_metrics = load.metrics;
+    // The knobs each operation ran with, as the backend declared them when the run began.
+    attachCurve(report, extras.figures, load.operation_params ?? {});
     const server = serverMetrics.get(name);
     if (server) report.server = serverSideReport(server, report, start);
     services[name] = report;

@@ -2,7 +2,7 @@ import { compareDeclared } from './compare-declared.js';
 import { DEFAULT_COMPARE, judgeChange, type CompareMetric, type CompareOptions, type MetricComparison } from './compare-verdict.js';
 import type { Report, ServiceReport, SliceReport, Timeseries } from './types.js';
 
-export { DEFAULT_COMPARE, MIN_BUCKETS } from './compare-verdict.js';
+export { DEFAULT_COMPARE } from './compare-verdict.js';
 export type { CompareMetric, CompareOptions, DeclaredCompared, MetricComparison, Verdict } from './compare-verdict.js';
 
 export interface SliceComparison {

@@ -1,7 +1,8 @@
-import type { MetricDeclaration } from '../metrics/declaration.js';
+import type { MetricDeclaration, TallyDeclaration } from '../metrics/declaration.js';
 import type { DeclaredFigure } from '../metrics/aggregates/extras.js';
 import type { StoredServiceRow } from '../metrics/store.js';
 import { builtinRegistry } from '../services/catalog.js';
+import { fieldsOf } from '../services/fields.js';
 import type { ServiceReport, SliceReport } from './types.js';
 
 /*
@@ -11,7 +12,7 @@ import type { ServiceReport, SliceReport } from './types.js';
  */
 
 /** Puts `value` at a dotted path of `target`; skipped when an object on the way is absent (no LLM block, no histograms). */
-function place(target: object, path: string, value: unknown): void {
+export function place(target: object, path: string, value: unknown): void {
   const keys = path.split('.');
   let o = target as Record<string, unknown>;
   for (const k of keys.slice(0, -1)) {
@@ -42,10 +43,19 @@ export function placeFigures(report: ServiceReport, figures: readonly DeclaredFi
  * (no value was seen; a counter of 0 is not shown).
  */
 export function figureAt(slice: SliceReport, d: MetricDeclaration): unknown {
-  if (!d.reportAs) return slice.metrics?.[d.name];
-  let o: unknown = slice;
-  for (const k of d.reportAs.split('.')) o = o && typeof o === 'object' ? (o as Record<string, unknown>)[k] : undefined;
+  return d.reportAs ? valueAt(slice, d.reportAs) : slice.metrics?.[d.name];
+}
+
+/** What a report holds at a dotted path, or undefined. */
+export function valueAt(target: object, path: string): unknown {
+  let o: unknown = target;
+  for (const k of path.split('.')) o = o && typeof o === 'object' ? (o as Record<string, unknown>)[k] : undefined;
   return o;
+}
+
+/** The tallies a service's backend declares (reports do not carry them: the catalogue's). */
+export function talliesOf(s: Pick<ServiceReport, 'service_type' | 'backend'>): readonly TallyDeclaration[] {
+  return s.service_type === null ? [] : (builtinRegistry.resolve(s.service_type, s.backend ?? undefined)?.tallies ?? []);
 }
 
 /** The backend's declarations as the catalogue has them now, for a run or report stored before they were kept. */
@@ -66,15 +76,19 @@ export function storedDeclarations(row: Pick<StoredServiceRow, 'load' | 'service
 }
 
 /**
- * A run stored before backends declared their metrics has none in its stored load: it
- * gets the declarations of its backend as the catalogue has them now (and the plain
- * operations' knobs), so its report keeps TTFB, ITL, e2el and recall.
+ * A run stored before backends declared their metrics or tallies has none in its stored
+ * load: it gets the declarations of its backend as the catalogue has them now (and the
+ * plain operations' knobs), so its report keeps TTFB, ITL, e2el, recall and chat sessions.
  */
 export function withDeclarations(row: StoredServiceRow): StoredServiceRow {
   const load = row.load ? (JSON.parse(row.load) as Record<string, unknown>) : undefined;
-  if (!load || load.metrics || row.service_type === null) return row;
+  if (!load || (load.metrics && load.tallies) || row.service_type === null) return row;
   const def = builtinRegistry.resolve(row.service_type, row.backend ?? undefined);
-  if (!def?.metrics?.length) return row;
-  const params = def.operationParams?.({});
-  return { ...row, load: JSON.stringify({ ...load, metrics: def.metrics, ...(params && !load.operation_params ? { operation_params: params } : {}) }) };
+  const added: Record<string, unknown> = {};
+  if (!load.metrics && def?.metrics?.length) {
+    const params = def.operationParams && def.operationParams(fieldsOf(def.fields, {}));
+    Object.assign(added, { metrics: def.metrics }, params && !load.operation_params ? { operation_params: params } : {});
+  }
+  if (!load.tallies && def?.tallies?.length) added.tallies = def.tallies;
+  return Object.keys(added).length ? { ...row, load: JSON.stringify({ ...load, ...added }) } : row;
 }

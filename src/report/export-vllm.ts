@@ -2,6 +2,7 @@ import type Database from 'better-sqlite3';
 import { parse } from 'yaml';
 import { UsageError } from '../errors.js';
 import type { Report } from './types.js';
+import { declarationsOf } from './declared.js';
 
 /**
  * One LLM service of a run as vLLM's `vllm bench serve --save-result` writes it (its
@@ -108,15 +109,21 @@ export function vllmResult(db: Database.Database, report: Report, service: strin
     .all(report.benchmark_id, service) as Row[];
   const duration = s.load.window_seconds ?? 0;
   const ok = rows.filter((r) => r.success === 1);
-  const extras = rows.map((r) => (r.success === 1 && r.extra ? (JSON.parse(r.extra) as { itl?: [number, number][]; e2el_ms?: number }) : {}));
-  const itlsOf = (x: { itl?: [number, number][] }): number[] => {
+  // vLLM's itls and e2el are the declared metrics the report shows as llm.itl and llm.e2el.
+  const keyOf = (path: string) => declarationsOf(s).find((d) => d.reportAs === path)?.name ?? '';
+  const [itlKey, e2elKey] = [keyOf('llm.itl'), keyOf('llm.e2el')];
+  const extras = rows.map((r) => (r.success === 1 && r.extra ? (JSON.parse(r.extra) as Record<string, unknown>) : {}));
+  const itlsOf = (x: Record<string, unknown>): number[] => {
     const out: number[] = [];
-    for (const [gap, k] of x.itl ?? []) for (let i = 0; i < k; i++) out.push(gap / 1000);
+    for (const [gap, k] of (x[itlKey] ?? []) as [number, number][]) for (let i = 0; i < k; i++) out.push(gap / 1000);
     return out;
   };
   const itls = extras.map(itlsOf);
   // vLLM's latency ends at the last token-bearing chunk (aifb's e2el), not at the stream's end.
-  const e2elOf = rows.map((r, i) => (typeof extras[i]!.e2el_ms === 'number' ? extras[i]!.e2el_ms! / 1000 : r.service_time));
+  const e2elOf = rows.map((r, i) => {
+    const e2el = extras[i]![e2elKey];
+    return typeof e2el === 'number' ? e2el / 1000 : r.service_time;
+  });
   const okE2el = e2elOf.filter((_, i) => rows[i]!.success === 1);
   const okItls = itls.filter((_, i) => rows[i]!.success === 1);
   const inputLens = rows.map((r) => r.input_tokens ?? 0);

@@ -1,4 +1,5 @@
 import type { MetricUnit } from '../recipe/thresholds.js';
+import type { SessionsTally, TallyDeclaration } from '../metrics/declaration.js';
 
 /** Numbers for people: three significant digits, the unit picked to fit. */
 
@@ -57,17 +58,30 @@ export function fmtChange(rel: number | null): string {
   return `${p >= 0 ? '+' : '−'}${Math.abs(p) >= 100 ? Math.abs(p).toFixed(0) : Math.abs(p).toFixed(1)}%`;
 }
 
-/** "input from server (50), output from tokenizer (48), estimate (2)": which counts are whose. */
-export function tokenSourcesLine(t: { input: Record<string, number>; output: Record<string, number> }): string {
-  const part = (side: string, m: Record<string, number>) => {
-    const e = Object.entries(m).sort((a, b) => b[1] - a[1]);
-    return e.length ? `${side} from ${e.map(([k, n]) => `${k} (${n})`).join(', ')}` : `${side}: none`;
-  };
-  return `${part('input', t.input)}; ${part('output', t.output)}`;
+/**
+ * A tally in words, from what the report holds at each path (`at`): which counts are
+ * whose ("input from server (50), estimate (2); output: none"), or a share ("12 of 480
+ * token gaps (2.5 %) are 0 ms: …"). Undefined when there is nothing to say, and for
+ * sessions, which are a table.
+ */
+export function tallyLine(t: TallyDeclaration, at: (path: string) => unknown): string | undefined {
+  if (t.kind === 'sessions') return undefined;
+  if (t.kind === 'sources') {
+    const counts = at(t.reportAs) as Record<string, Record<string, number>> | undefined;
+    const side = ([key, m]: [string, Record<string, number>]) => {
+      const e = Object.entries(m).sort((a, b) => b[1] - a[1]);
+      return e.length ? `${key} from ${e.map(([k, n]) => `${k} (${n})`).join(', ')}` : `${key}: none`;
+    };
+    return counts && Object.entries(counts).map(side).join('; ');
+  }
+  const part = at(t.reportAs) as number | undefined;
+  if (!part) return undefined;
+  const whole = (at(t.wholeAs) as number | undefined) ?? 0;
+  const pct = whole ? ` (${((part / whole) * 100).toFixed(1)} %)` : '';
+  return `${part} of ${whole} ${t.unit}${pct} ${t.text}`;
 }
 
-/** "12 of 480 token gaps (2.5 %) are 0 ms: …": how many ITL gaps are co-arrival zeros. */
-export function coArrivedLine(zeros: number, gaps: number): string {
-  const pct = gaps ? ` (${((zeros / gaps) * 100).toFixed(1)} %)` : '';
-  return `${zeros} of ${gaps} token gaps${pct} are 0 ms: their chunk came in the same read as the one before`;
+/** How a session tally's sessions ended, in its words ("3 complete, 0 after a failed turn"). */
+export function endsText(t: SessionsTally, ended: Record<string, number>): string {
+  return Object.entries(t.ends).map(([k, words]) => `${ended[k] ?? 0} ${words}`).join(', ');
 }

@@ -1,5 +1,8 @@
 import { renderServerSide } from './server-side-text.js';
-import { coArrivedLine, fmtBytes, fmtDuration, fmtMetric, fmtRate, tokenSourcesLine } from './format.js';
+import { endsText, fmtBytes, fmtDuration, fmtMetric, fmtRate, tallyLine } from './format.js';
+import { talliesOf, valueAt } from './declared.js';
+import type { SessionsTally } from '../metrics/declaration.js';
+import type { SessionsReport } from '../metrics/aggregates/tallies.js';
 import { servicesInOrder, sloText } from './display.js';
 import type { Report, ServiceReport, SliceReport, ThresholdReport } from './types.js';
 import { verdictOf } from './verdict.js';
@@ -62,9 +65,11 @@ function serviceNotes(name: string, s: ServiceReport): string[] {
     const d = (label: string, x: { p50: number | null; p99: number | null }) => `${label} p50 ${fmtDuration(x.p50)} p99 ${fmtDuration(x.p99)}`;
     const tok = s.llm.output_tokens_per_second === null ? '' : `; ${fmtRate(s.llm.output_tokens_per_second)} output tokens/s`;
     out.push(`    llm: ${d('ttft', s.llm.ttft)}; ${d('tpot', s.llm.tpot)}; ${d('itl', s.llm.itl)}${tok}`);
-    if (s.llm.token_sources) out.push(`    tokens: ${tokenSourcesLine(s.llm.token_sources)}`);
-    if (s.llm.itl_coarrived_gaps) out.push(`    itl: ${coArrivedLine(s.llm.itl_coarrived_gaps, s.llm.itl_gaps ?? 0)}`);
-    if (s.llm.sessions) out.push(...sessionLines(s.llm.sessions));
+  }
+  for (const t of talliesOf(s)) {
+    const line = tallyLine(t, (path) => valueAt(s, path));
+    if (line) out.push(`    ${t.label}: ${line}`);
+    else if (t.kind === 'sessions' && valueAt(s, t.reportAs)) out.push(...sessionLines(t, valueAt(s, t.reportAs) as SessionsReport));
   }
   if (s.goodput) {
     const g = s.goodput;
@@ -78,10 +83,9 @@ function serviceNotes(name: string, s: ServiceReport): string[] {
 // Positions past this are summed up in one line: the table is for seeing the trend.
 const TURNS_SHOWN = 10;
 
-/** Chat sessions: how TTFT and the prompt grow with the turn's position. */
-function sessionLines(x: NonNullable<NonNullable<ServiceReport['llm']>['sessions']>): string[] {
-  const e = x.ended;
-  const head = `    sessions: ${x.sessions} (ended in the window: ${e.complete} complete, ${e.failed} after a failed turn, ${e.context} at max_context_tokens)`;
+/** Sessions: how TTFT and the prompt grow with the turn's position. */
+function sessionLines(t: SessionsTally, x: SessionsReport): string[] {
+  const head = `    ${t.label}: ${x.sessions} (ended in the window: ${endsText(t, x.ended)})`;
   const rows = x.turns.slice(0, TURNS_SHOWN).map((t) => [
     String(t.turn),
     String(t.requests),

@@ -142,13 +142,13 @@ export interface ServiceReport extends SliceReport {
     total_tokens_per_second: number | null;
     tokens_estimated_requests: number;
     /** Requests per source of their input and output counts: `server` (usage), `tokenizer` (the recipe's), `estimate` (docs/metrics.md). */
-    token_sources?: import('../metrics/aggregates/extras.js').TokenSources;
+    token_sources?: Record<string, Record<string, number>>;
     /** Of `itl_gaps` token gaps, those of 0 ms because their chunk came in the same socket read as the previous one (docs/metrics.md). */
     itl_coarrived_gaps?: number;
     itl_gaps?: number;
     histograms?: { ttft: BinnedHistogram; tpot: BinnedHistogram; itl: BinnedHistogram };
     /** Chat sessions: per-turn-position figures (docs/metrics.md). */
-    sessions?: import('../metrics/aggregates/sessions.js').SessionsReport;
+    sessions?: import('../metrics/aggregates/tallies.js').SessionsReport;
   };
 }
 

@@ -4,10 +4,10 @@ import type { ErrorClass, LlmFields } from '../metrics/sample.js';
 import type { Logger } from '../util/log.js';
 import type { MixEntry } from '../recipe/types.js';
 import type { ServerLaunch } from '../launch/types.js';
-import type { MetricDeclaration } from '../metrics/declaration.js';
-import type { ServiceOf } from './fields.js';
+import type { MetricDeclaration, TallyDeclaration } from '../metrics/declaration.js';
+import type { FieldsOf, ServiceOf } from './fields.js';
 
-export type { MetricDeclaration };
+export type { MetricDeclaration, TallyDeclaration };
 
 /** What an adapter saw for one operation; the engine adds the timing. */
 export interface OperationResult {
@@ -120,7 +120,9 @@ export interface BackendModule<S extends z.ZodRawShape = z.ZodRawShape> {
 
 /**
  * A backend as the registry knows it without loading it: its recipe fields (zod,
- * light) and a lazy loader for the module that may pull in a heavy SDK.
+ * light) and a lazy loader for the module that may pull in a heavy SDK. Every hook that
+ * takes a service gets its fields parsed and defaulted by `fields` (`fieldsOf`), as
+ * `createAdapter` does; `check` and `operationsFor` only once those keys are valid.
  */
 export interface BackendDefinition<S extends z.ZodRawShape = z.ZodRawShape> {
   /** `service_type` value(s) that select it. */
@@ -141,16 +143,18 @@ export interface BackendDefinition<S extends z.ZodRawShape = z.ZodRawShape> {
   operations: readonly string[];
   defaultMix: Record<string, number>;
   /** When the recipe defines the operations (e.g. named HTTP requests): the ones this service has. */
-  operationsFor?(service: Record<string, unknown>): readonly string[];
+  operationsFor?(service: FieldsOf<S>): readonly string[];
   /** The mix for this service when the recipe gives none (defaults to `defaultMix`). */
-  defaultMixFor?(service: Record<string, unknown>): Record<string, number>;
+  defaultMixFor?(service: FieldsOf<S>): Record<string, number>;
   /** Checks across fields that zod shapes cannot express; returns messages by key path. */
-  check?(service: Record<string, unknown>): { path: (string | number)[]; message: string }[];
+  check?(service: FieldsOf<S>): { path: (string | number)[]; message: string }[];
   load(): Promise<BackendModule<S>>;
   /** The figures its results carry in `extra` beyond the engine's own (TTFB, token gaps, recall). */
   metrics?: readonly MetricDeclaration[];
+  /** Bookkeeping its results carry in `extra` that is no metric (where token counts came from, chat sessions). */
+  tallies?: readonly TallyDeclaration[];
   /** The knobs each operation runs with (a `search_params` entry), stored with the run so curves need not read them out of names. */
-  operationParams?(service: Readonly<Record<string, unknown>>): Record<string, Record<string, number>>;
+  operationParams?(service: FieldsOf<S>): Record<string, Record<string, number>>;
   /**
    * How to start this backend's server when the recipe asks aifb to (`launcher:`
    * local or slurm): command, image, port, data directory and readiness check, kept in
@@ -158,11 +162,11 @@ export interface BackendDefinition<S extends z.ZodRawShape = z.ZodRawShape> {
    * start it (embedded libraries, an endpoint of unknown make): the recipe's
    * `launcher.command` must say how.
    */
-  server?(service: Readonly<Record<string, unknown>>): ServerLaunch | undefined;
+  server?(service: FieldsOf<S>): ServerLaunch | undefined;
   /**
    * The server's own metrics to scrape while a run goes on (llama.cpp, vLLM, Triton);
    * undefined when the server has none or the recipe turned them off. Kept light: the
    * reader parses text, it loads no SDK.
    */
-  serverMetrics?(service: Readonly<Record<string, unknown>>): ServerMetricsSource | undefined;
+  serverMetrics?(service: FieldsOf<S>): ServerMetricsSource | undefined;
 }

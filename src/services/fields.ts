@@ -27,9 +27,19 @@ const parsers = new WeakMap<z.ZodRawShape, z.ZodType>();
  * `unknown`s. The recipe was validated against the same shape: a failure here is a bug.
  */
 export function fieldsOf<S extends z.ZodRawShape>(shape: S, fields: Readonly<Record<string, unknown>>): FieldsOf<S> {
+  return { ...fields, ...(parserOf(shape).parse(fields) as object) } as FieldsOf<S>;
+}
+
+/** `fieldsOf` for a service not yet known to be valid: undefined when its backend's keys do not parse (the loader reports why). */
+export function tryFieldsOf<S extends z.ZodRawShape>(shape: S, fields: Readonly<Record<string, unknown>>): FieldsOf<S> | undefined {
+  const parsed = parserOf(shape).safeParse(fields);
+  return parsed.success ? ({ ...fields, ...(parsed.data as object) } as FieldsOf<S>) : undefined;
+}
+
+function parserOf(shape: z.ZodRawShape): z.ZodType {
   let parser = parsers.get(shape);
   if (!parser) parsers.set(shape, (parser = z.object(shape)));
-  return { ...fields, ...(parser.parse(fields) as object) } as FieldsOf<S>;
+  return parser;
 }
 
 /** The service with its fields parsed by its backend's shape: what `createAdapter` takes (the engine parses once, adapters never). */

@@ -6,12 +6,13 @@ import { buildReport } from '../../src/report/build.js';
 import { loadRunState, saveRunState } from '../../src/metrics/aggregates/saved-state.js';
 import { createRng } from '../../src/util/rng.js';
 import { accumulatingStore, DECLARED } from './fixtures.js';
+import { LLM_TALLIES } from '../../src/services/llm/common/metrics.js';
 
 /** A run with every kind of aggregate: errors, operations, LLM figures, extras, sessions, recall, an SLO. */
 async function mixedRun(): Promise<{ store: MetricsStore; acc: RunAccumulator }> {
   const { store, acc } = accumulatingStore('st');
   const base = { serviceType: 'llm', backend: undefined, windowStart: 500, issueEnd: 9000, scheduled: 2000, dropped: 3, warmupRequests: 4 };
-  const load = { mode: 'open', rate: 300, arrival: 'poisson', maxInFlight: 64, slo: { ttft_ms: 40, e2el_ms: 300 }, metrics: DECLARED };
+  const load = { mode: 'open', rate: 300, arrival: 'poisson', maxInFlight: 64, slo: { ttft_ms: 40, e2el_ms: 300 }, metrics: DECLARED, tallies: LLM_TALLIES };
   const names = ['llm', 'vec', 'web'];
   for (const name of names) store.saveService({ ...base, serviceName: name, status: 'running', load });
   const rng = createRng(11);

@@ -6,6 +6,7 @@ import { KeySpace, UniformKeys, ZipfianKeys } from '../../src/services/database/
 import { ownedTableName, quoteIdent } from '../../src/services/database/sql/statements.js';
 import { parseParam } from '../../src/services/database/sql/params.js';
 import { createRng } from '../../src/util/rng.js';
+import { fieldsOf } from '../../src/services/fields.js';
 
 function zeta(n: number, theta: number): number {
   let s = 0;
@@ -98,20 +99,20 @@ test('check() validates user queries, presets and row needs; operations and defa
         bad_gen: { sql: 'SELECT $1', params: ['random_int:5:1'] },
       },
     };
-    const problems = def.check!(service).map((p) => `${p.path.join('.')}: ${p.message}`);
+    const problems = def.check!(fieldsOf(def.fields, service)).map((p) => `${p.path.join('.')}: ${p.message}`);
     assert.equal(problems.length, 4, problems.join('\n'));
     assert.match(problems.join('\n'), /queries\.bad_count\.params: .*2 placeholder/);
     assert.match(problems.join('\n'), /queries\.select: .*built-in/);
     assert.match(problems.join('\n'), /queries\.bad name: /);
     assert.match(problems.join('\n'), /queries\.bad_gen\.params\.0: .*LO must not exceed HI/);
-    assert.ok(def.operationsFor!(service).includes('by_key'));
-    assert.deepEqual(def.defaultMixFor!({ preset: 'ycsb-a' }), { select: 0.5, update: 0.5 });
-    assert.deepEqual(def.defaultMixFor!({ preset: 'tpcb' }), { tpcb: 1 });
-    assert.deepEqual(def.defaultMixFor!({ queries: { a: { sql: 'SELECT 1' }, b: { sql: 'SELECT 2' } } }), { a: 0.5, b: 0.5 });
-    assert.deepEqual(def.defaultMixFor!({}), { select: 0.5, insert: 0.2, update: 0.2, delete: 0.1 });
-    assert.match(def.check!({ initial_rows: 0 })[0]!.message, /select, update, delete need/);
-    assert.deepEqual(def.check!({ initial_rows: 0, operation_mix: { insert: 1 } }), []);
-    assert.match(def.check!({ preset: 'tpcb', initial_rows: 5 })[0]!.message, /at least 12/);
+    assert.ok(def.operationsFor!(fieldsOf(def.fields, service)).includes('by_key'));
+    assert.deepEqual(def.defaultMixFor!(fieldsOf(def.fields, { preset: 'ycsb-a' })), { select: 0.5, update: 0.5 });
+    assert.deepEqual(def.defaultMixFor!(fieldsOf(def.fields, { preset: 'tpcb' })), { tpcb: 1 });
+    assert.deepEqual(def.defaultMixFor!(fieldsOf(def.fields, { queries: { a: { sql: 'SELECT 1' }, b: { sql: 'SELECT 2' } } })), { a: 0.5, b: 0.5 });
+    assert.deepEqual(def.defaultMixFor!(fieldsOf(def.fields, {})), { select: 0.5, insert: 0.2, update: 0.2, delete: 0.1 });
+    assert.match(def.check!(fieldsOf(def.fields, { initial_rows: 0 }))[0]!.message, /select, update, delete need/);
+    assert.deepEqual(def.check!(fieldsOf(def.fields, { initial_rows: 0, operation_mix: { insert: 1 } })), []);
+    assert.match(def.check!(fieldsOf(def.fields, { preset: 'tpcb', initial_rows: 5 }))[0]!.message, /at least 12/);
   }
 });
 

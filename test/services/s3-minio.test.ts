@@ -15,6 +15,7 @@ import {
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
 import { s3Definition } from '../../src/services/s3/aws/definition.js';
+import { fieldsOf as parsedFields } from '../../src/services/fields.js';
 import { classifyThrown } from '../../src/engine/classify.js';
 import { createS3Client } from '../../src/services/s3/aws/client.js';
 import { DirectS3 } from '../../src/services/s3/aws/direct.js';
@@ -164,7 +165,7 @@ test("minio enforces S3's part rule (5 MiB but the last), which aifb's check app
   } finally {
     await s3.send(new AbortMultipartUploadCommand({ Bucket, Key: 'small-parts', UploadId })).catch(() => undefined);
   }
-  assert.match(s3Definition.check!({ bucket_name: 'b', access_key: 'a', secret_key: 's', part_size: '1MB' })[0]!.message, /at least 5/);
+  assert.match(s3Definition.check!(parsedFields(s3Definition.fields, { bucket_name: 'b', access_key: 'a', secret_key: 's', part_size: '1MB' }))[0]!.message, /at least 5/);
 });
 
 test('minio: objects already there survive, teardown removes exactly its prefix, a bucket aifb did not create stays, one it made goes', async (t) => {

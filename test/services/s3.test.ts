@@ -4,6 +4,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { DeleteObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { s3Definition } from '../../src/services/s3/aws/definition.js';
+import { fieldsOf } from '../../src/services/fields.js';
 import { concurrencyOf } from '../../src/services/s3/aws/adapter.js';
 import type { LoadProfile } from '../../src/recipe/types.js';
 import { classifyThrown } from '../../src/engine/classify.js';
@@ -39,7 +40,7 @@ test('the definition loads its adapter lazily; default mix is warp mixed; stat i
 });
 
 test('check() asks for bucket and keys, and rejects bad endpoints, prefixes and part sizes', () => {
-  const check = s3Definition.check!;
+  const check = (service: Record<string, unknown>) => s3Definition.check!(fieldsOf(s3Definition.fields, service));
   const ok = { bucket_name: 'b-1', access_key: 'a', secret_key: 's' };
   assert.deepEqual(check(ok), []);
   assert.deepEqual(check({ ...ok, endpoint_url: 'http://127.0.0.1:9000' }), []);

@@ -1,6 +1,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { weaviateDefinition } from '../../src/services/vectordb/weaviate/definition.js';
+import { fieldsOf } from '../../src/services/fields.js';
 import { WEAVIATE_NAMES, ownedName } from '../../src/services/vectordb/common/naming.js';
 import { startWeaviateFixture, type WeaviateFixture } from './weaviate-fixture.js';
 import { vectorConformance } from './conformance.js';
@@ -75,7 +76,7 @@ test('weaviate: per-object batch errors (HTTP 200) fail the insert; GraphQL erro
 });
 
 test('weaviate: index flat takes no HNSW knobs; hnsw sweeps ef_search', () => {
-  const check = weaviateDefinition.check!;
+  const check = (service: Record<string, unknown>) => weaviateDefinition.check!(fieldsOf(weaviateDefinition.fields, service));
   assert.deepEqual(check({ index: 'flat' }), []);
   assert.deepEqual(check({ index: 'flat', ef_search: 64 }).map((p) => p.message), ['ef_search applies to index: hnsw, not flat']);
   assert.match(check({ index: 'flat', search_params: [{ ef_search: 64 }] })[0]!.message, /ef_search/);

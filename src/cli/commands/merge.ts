@@ -1,14 +1,11 @@
 import { resolve } from 'node:path';
 import { UsageError } from '../../errors.js';
 import { mergeShardFiles } from '../../launch/merge.js';
-import { openMetricsDb } from '../../metrics/store.js';
-import { buildReport } from '../../report/build.js';
-import { renderSummary } from '../../report/terminal.js';
-import { writeJsonReport } from '../../report/write.js';
 import { parseCommandArgs, positiveInt, type Options } from '../args.js';
 import { commandHelp } from '../help.js';
 import type { Command } from '../command.js';
 import { EXIT } from '../exit-codes.js';
+import { showReport } from './report.js';
 
 const MERGE_FLAGS = {
   out: { type: 'string', arg: 'MERGED.db', help: 'the merged database to write' },
@@ -39,15 +36,7 @@ export const mergeCommand: Command = {
     const r = mergeShardFiles(out, positionals.map((p) => resolve(io.cwd, p)), values.id, { expect: positiveInt(values.expect, 'expect') });
     io.stderr.write(`merged ${r.shards} shard(s), ${r.rows} request rows of ${r.benchmarkId} into ${out}\n`);
     for (const m of r.missing) io.stderr.write(`shard ${m.index} missing${m.node ? ` (node ${m.node})` : ''}: ${m.reason}\n`);
-    const db = openMetricsDb(out);
-    try {
-      const report = buildReport(db, r.benchmarkId);
-      if (values.reports) io.stderr.write(`Report: ${writeJsonReport(report, resolve(io.cwd, values.reports))}\n`);
-      if (values.json) io.stdout.write(JSON.stringify(report, null, 2) + '\n');
-      else io.stdout.write(renderSummary(report) + '\n');
-    } finally {
-      db.close();
-    }
+    showReport(out, r.benchmarkId, values.reports, values.json, io);
     return EXIT.ok;
   },
 };

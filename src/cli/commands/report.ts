@@ -5,7 +5,7 @@ import { writeJsonReport } from '../../report/write.js';
 import { UsageError } from '../../errors.js';
 import { parseCommandArgs, type Options } from '../args.js';
 import { commandHelp } from '../help.js';
-import type { Command } from '../command.js';
+import type { Command, CommandIO } from '../command.js';
 import { EXIT } from '../exit-codes.js';
 import { resolve } from 'node:path';
 
@@ -26,15 +26,19 @@ export const reportCommand: Command = {
     const { values, positionals } = parseCommandArgs(args, REPORT_FLAGS, 'report');
     const file = positionals[0];
     if (!file) throw new UsageError('report: name the metrics database (aifb report metrics.db)');
-    const db = openMetricsDb(resolve(io.cwd, file));
-    try {
-      const report = buildReport(db, values.id);
-      if (values.out) io.stderr.write(`Report: ${writeJsonReport(report, resolve(io.cwd, values.out))}\n`);
-      if (values.json) io.stdout.write(JSON.stringify(report, null, 2) + '\n');
-      else io.stdout.write(renderSummary(report) + '\n');
-    } finally {
-      db.close();
-    }
+    showReport(resolve(io.cwd, file), values.id, values.out, values.json, io);
     return EXIT.ok;
   },
 };
+
+/** Builds a run's report from its database; writes it into `dir` if given, and prints it as JSON or the summary. */
+export function showReport(dbFile: string, id: string | undefined, dir: string | undefined, json: boolean | undefined, io: CommandIO): void {
+  const db = openMetricsDb(dbFile);
+  try {
+    const report = buildReport(db, id);
+    if (dir) io.stderr.write(`Report: ${writeJsonReport(report, resolve(io.cwd, dir))}\n`);
+    io.stdout.write((json ? JSON.stringify(report, null, 2) : renderSummary(report)) + '\n');
+  } finally {
+    db.close();
+  }
+}

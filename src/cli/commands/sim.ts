@@ -7,7 +7,7 @@ import { llmSimOptionsSchema, type LlmSimOptionsInput } from '../../sim/llm/opti
 import { startLlmSimulator, type LlmSimulator } from '../../sim/llm/server.js';
 import { parseCommandArgs, type Options } from '../args.js';
 import { helpFor, subcommandsHelp } from '../help.js';
-import type { Command, CommandIO } from '../command.js';
+import { withStopSignal, type Command, type CommandIO } from '../command.js';
 import { EXIT } from '../exit-codes.js';
 
 type Kind = 'number' | 'int' | 'boolean' | 'string';
@@ -137,15 +137,6 @@ export const simCommand: Command = {
   async run(args, io) {
     if (args[0] === 's3') return runSimS3(args.slice(1), io);
     const options = parseSimArgs(args, io.cwd);
-    const stop = new AbortController();
-    const onSignal = () => stop.abort();
-    process.once('SIGINT', onSignal);
-    process.once('SIGTERM', onSignal);
-    try {
-      return await serveSim(options, io, stop.signal);
-    } finally {
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
-    }
+    return withStopSignal((stop) => serveSim(options, io, stop), true);
   },
 };

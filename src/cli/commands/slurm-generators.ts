@@ -10,7 +10,7 @@ import { createLogger } from '../../util/log.js';
 import { parseCommandArgs, positiveInt, type Options } from '../args.js';
 import { OVERRIDE_FLAGS, overridesFrom } from '../overrides.js';
 import { overrideArgv } from '../../recipe/overrides.js';
-import type { CommandIO } from '../command.js';
+import { withStopSignal, type CommandIO } from '../command.js';
 import { EXIT } from '../exit-codes.js';
 
 /** `aifb slurm generators`' flags; the overrides go on to every generator step. */
@@ -37,29 +37,26 @@ export async function generatorsCmd(args: string[], io: CommandIO): Promise<numb
   if (!recipe || !values.id || !count || !values['shard-dir'] || !values.out) {
     throw new UsageError('slurm generators: give the recipe, --id, --count, --shard-dir and --out');
   }
+  const [id, outFile] = [values.id, values.out];
   const abs = (p: string) => (isAbsolute(p) ? p : resolve(io.cwd, p));
   const shardDir = abs(values['shard-dir']);
   const log = createLogger('info', (l) => io.stderr.write(`${l}\n`));
-  const stop = new AbortController();
-  const onSignal = () => stop.abort();
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
-  try {
+  return withStopSignal(async (stop) => {
     const steps = await runGeneratorSteps({
       recipeFile: abs(recipe),
-      benchmarkId: values.id,
+      benchmarkId: id,
       shardDir,
       count,
       aifb: aifbCommand(io.env),
       overrideArgs: overrideArgv(overridesFrom(order)),
       env: io.env,
       log,
-      signal: stop.signal,
+      signal: stop,
     });
     const notes = Object.fromEntries(steps.filter((s) => s.failure).map((s) => [s.index, s.failure!]));
     const files = steps.map((s) => shardFile(shardDir, s.index));
-    const out = abs(values.out);
-    const r = mergeShardFiles(out, files, values.id, { expect: count, notes });
+    const out = abs(outFile);
+    const r = mergeShardFiles(out, files, id, { expect: count, notes });
     io.stderr.write(`merged ${r.shards} shard(s), ${r.rows} request rows of ${r.benchmarkId} into ${out}\n`);
     for (const m of r.missing) io.stderr.write(`shard ${m.index} missing${m.node ? ` (node ${m.node})` : ''}: ${m.reason}\n`);
     if (values.reports) {
@@ -70,10 +67,7 @@ export async function generatorsCmd(args: string[], io: CommandIO): Promise<numb
         db.close();
       }
     }
-    if (stop.signal.aborted) return EXIT.sigterm;
+    if (stop.aborted) return EXIT.sigterm;
     return r.missing.length === 0 && steps.every((s) => !s.failure) ? EXIT.ok : EXIT.runtime;
-  } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
-  }
+  });
 }

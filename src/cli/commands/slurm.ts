@@ -15,7 +15,7 @@ import { createLogger } from '../../util/log.js';
 import { parseCommandArgs, positiveInt, type Options } from '../args.js';
 import { helpFor, subcommandsHelp, type SubcommandHelp } from '../help.js';
 import { OVERRIDE_FLAGS, overridesFrom } from '../overrides.js';
-import type { Command, CommandIO } from '../command.js';
+import { withStopSignal, type Command, type CommandIO } from '../command.js';
 import { EXIT } from '../exit-codes.js';
 import { checkBenchmarkId, makeDirs, outDirArg } from '../preflight.js';
 import { newBenchmarkId } from './run.js';
@@ -184,18 +184,11 @@ async function workerCmd(args: string[], io: CommandIO): Promise<number> {
   const db = values.db ?? (values['shard-dir'] ? join(values['shard-dir'], `shard-${index}.db`) : undefined);
   if (!db) throw new UsageError('slurm worker: give --shard-dir or --db');
   const log = createLogger('info', (l) => io.stderr.write(`[generator ${index}] ${l}\n`));
-  const stop = new AbortController();
-  const onSignal = () => stop.abort();
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
-  try {
-    const abs = (p: string) => (isAbsolute(p) ? p : resolve(io.cwd, p));
-    const r = await runShard({ recipeFile: abs(recipe), index, benchmarkId: values.id, db: abs(db), only: values.service, env: io.env, log, stop: stop.signal, overrides: overridesFrom(order) });
-    return stop.signal.aborted ? EXIT.sigterm : r.status === 'complete' ? EXIT.ok : EXIT.runtime;
-  } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
-  }
+  const abs = (p: string) => (isAbsolute(p) ? p : resolve(io.cwd, p));
+  return withStopSignal(async (stop) => {
+    const r = await runShard({ recipeFile: abs(recipe), index, benchmarkId: values.id!, db: abs(db), only: values.service, env: io.env, log, stop, overrides: overridesFrom(order) });
+    return stop.aborted ? EXIT.sigterm : r.status === 'complete' ? EXIT.ok : EXIT.runtime;
+  });
 }
 
 async function probeCmd(args: string[], io: CommandIO): Promise<number> {

@@ -1,11 +1,7 @@
-import { ROW_COLUMNS } from '../rows.js';
-import type { StoredServiceRow } from '../rows.js';
-import type { Slo } from '../../recipe/types.js';
-import type { MetricDeclaration } from '../declaration.js';
+import { loadOf, ROW_COLUMNS, type StoredServiceRow } from '../rows.js';
 import { LlmAggregate, SliceAggregate } from './aggregate.js';
 import { ExtrasAggregate } from './extras.js';
 import { ServiceSeries } from './service-series.js';
-import { SessionAggregate } from './sessions.js';
 
 const WIDTH = ROW_COLUMNS.length;
 
@@ -17,14 +13,13 @@ export class ServiceAccumulator {
   readonly clients = new Map<number, number>();
   readonly series: ServiceSeries;
   readonly extras: ExtrasAggregate;
-  readonly sessions = new SessionAggregate();
   firstStart = Infinity;
   lastEnd = -Infinity;
 
   constructor(row?: StoredServiceRow) {
-    // The stored load carries the SLOs and the metrics the backend declared (orchestrator describeLoad).
-    const load = row?.load ? (JSON.parse(row.load) as { slo?: Slo; metrics?: MetricDeclaration[] }) : {};
-    this.extras = new ExtrasAggregate(load.slo, load.metrics);
+    // The stored load carries the SLOs and what the backend declared (orchestrator describeLoad).
+    const load = loadOf(row);
+    this.extras = new ExtrasAggregate(load.slo, load.metrics, load.tallies);
     this.series = new ServiceSeries(load.metrics);
   }
 }
@@ -75,8 +70,7 @@ export class RunAccumulator {
     const clientId = v[i + 3] as number;
     a.clients.set(clientId, (a.clients.get(clientId) ?? 0) + 1);
     a.llm.add(ttft, tpot, itl, v[i + 18] as number | null, outTok, v[i + 20] as number | null);
-    const x = a.extras.add(v[i + 21] as string | null, ok, lat, ttft === null ? null : ttft * 1000, tpot === null ? null : tpot * 1000, opName);
-    a.sessions.add(x, ok, ttft === null ? null : ttft * 1000, v[i + 18] as number | null);
+    const x = a.extras.add(v[i + 21] as string | null, ok, lat, ttft === null ? null : ttft * 1000, tpot === null ? null : tpot * 1000, opName, v[i + 18] as number | null);
     if (intended !== null) {
       a.firstStart = Math.min(a.firstStart, intended);
       a.lastEnd = Math.max(a.lastEnd, intended + latency);

@@ -1,19 +1,12 @@
 import { meetsSlo } from '../slo.js';
 import type { Slo } from '../../recipe/types.js';
-import { countsOutcome, type MetricDeclaration } from '../declaration.js';
+import { countsOutcome, type MetricDeclaration, type TallyDeclaration } from '../declaration.js';
 import { addTo, newTally, summaryOf, type Tally } from './declared-tally.js';
 import { LogHistogram, type BinnedHistogram } from './loghist.js';
+import { tallyAggregate, type Placed } from './tallies.js';
 
 /** A request's `extra` as stored: the declared figures, and whatever else the backend kept (sessions). */
 export type Extra = Record<string, unknown>;
-
-export { RateTally, type RateSummary } from './declared-tally.js';
-
-/** How many requests took their input and their output token counts from each source (server, tokenizer, estimate). */
-export interface TokenSources {
-  input: Record<string, number>;
-  output: Record<string, number>;
-}
 
 /** recall@k of a service's or an operation's searches, as the report shows it (a rate counted as `searches`). */
 export type RecallSummary = { mean: number; min: number; searches: number };
@@ -30,32 +23,32 @@ export interface DeclaredFigure {
 /** Report figures drawn from `extra` (as the backend declared them) and from the recipe's SLOs, for one service. */
 export interface ExtrasReport {
   figures: DeclaredFigure[];
+  /** The declared tallies' figures, by the path each goes to. */
+  tallies: Placed;
   goodput?: { slo: Slo; requests_meeting_slo: number; fraction: number | null; requests_per_second: number | null };
-  tokenSources?: TokenSources;
-  /** Token gaps of 0 because their chunk came in the same read as the one before, of all the gaps listed. */
-  itlCoArrived?: { coarrived: number; gaps: number };
 }
 
 /**
- * Whatever figures the service's backend declared (contract.ts MetricDeclaration), summed
- * up by kind from each request's `extra`, and goodput (requests meeting every SLO).
+ * Whatever figures and tallies the service's backend declared (MetricDeclaration,
+ * TallyDeclaration), summed up by kind from each request's `extra`, and goodput
+ * (requests meeting every SLO).
  */
 export class ExtrasAggregate {
   private readonly tallies: Tally[];
   /** Per operation, for declarations with perOperation. */
   private readonly byOp: Map<string, Tally>[];
-  /** Created with a trend's first values when it is binned; a state saved before has none. */
+  /** Created with a trend's first values when it is binned. */
   private readonly bins: (LogHistogram | undefined)[];
+  private readonly kept: ReturnType<typeof tallyAggregate>[];
   private good = 0;
   private judged = 0;
-  /** Absent in states saved before they existed. LLM bookkeeping not yet expressible as a declaration (issue 18). */
-  private tokenSources: TokenSources | undefined;
-  private itlCoArrived: { coarrived: number; gaps: number } | undefined;
 
   constructor(
     private readonly slo: Slo | undefined,
     private readonly declared: readonly MetricDeclaration[] = [],
+    tallies: readonly TallyDeclaration[] = [],
   ) {
+    this.kept = tallies.map(tallyAggregate);
     this.tallies = declared.map((d) => newTally(d.kind));
     this.byOp = declared.map(() => new Map());
     this.bins = declared.map(() => undefined);
@@ -67,7 +60,7 @@ export class ExtrasAggregate {
   }
 
   /** Takes one row of `operation`; returns its parsed extra (undefined when it had none) for other aggregates. */
-  add(extraText: string | null, ok: boolean, latencyMs: number, ttftMs: number | null, tpotMs: number | null, operation = 'request'): Extra | undefined {
+  add(extraText: string | null, ok: boolean, latencyMs: number, ttftMs: number | null, tpotMs: number | null, operation = 'request', inputTokens: number | null = null): Extra | undefined {
     let x: Extra | undefined;
     if (ExtrasAggregate.wanted(extraText)) {
       try {
@@ -94,28 +87,13 @@ export class ExtrasAggregate {
         }
       });
     }
-    if (x) this.llmBookkeeping(x);
+    if (x) for (const t of this.kept) t.add(x, { ok, ttftMs, inputTokens });
     if (this.slo) {
       this.judged++;
       const itlMaxMs = typeof x?.itl_max_ms === 'number' ? x.itl_max_ms : undefined;
       if (meetsSlo({ ok, latencyMs, ttftMs, tpotMs, itlMaxMs }, this.slo)) this.good++;
     }
     return x;
-  }
-
-  /** Token-count sources and co-arrived token gaps of LLM backends (common/result.ts). */
-  private llmBookkeeping(x: Extra): void {
-    if (Array.isArray(x.itl)) {
-      const c = (this.itlCoArrived ??= { coarrived: 0, gaps: 0 });
-      c.coarrived += typeof x.itl_coarrived === 'number' ? x.itl_coarrived : 0;
-      for (const [, k] of x.itl as [number, number][]) c.gaps += k;
-    }
-    const from = x.tokens_from as { input?: unknown; output?: unknown } | undefined;
-    if (from && typeof from === 'object') {
-      const t = (this.tokenSources ??= { input: {}, output: {} });
-      if (typeof from.input === 'string') t.input[from.input] = (t.input[from.input] ?? 0) + 1;
-      if (typeof from.output === 'string') t.output[from.output] = (t.output[from.output] ?? 0) + 1;
-    }
   }
 
   report(windowSeconds: number | null): ExtrasReport {
@@ -129,9 +107,7 @@ export class ExtrasAggregate {
       if (d.perOperation) f.byOperation = Object.fromEntries([...this.byOp[i]!].map(([op, t]) => [op, summaryOf(t, d)]));
       figures.push(f);
     });
-    const out: ExtrasReport = { figures };
-    if (this.tokenSources) out.tokenSources = this.tokenSources;
-    if (this.itlCoArrived?.gaps) out.itlCoArrived = this.itlCoArrived;
+    const out: ExtrasReport = { figures, tallies: this.kept.flatMap((t) => t.report()) };
     if (this.slo) {
       out.goodput = {
         slo: this.slo,

@@ -20,7 +20,7 @@ export class LogHistogram {
   private readonly bins = new Map<number, number>();
   private n = 0;
   // Exact extremes, so a percentile (a bin's centre) never passes the largest value seen.
-  // Undefined in a state saved before they were kept: its percentiles are then not clamped.
+  // Undefined while empty; saved states of older formats, which lacked them, are not read (saved-state.ts).
   private lo: number | undefined;
   private hi: number | undefined;
 
@@ -34,19 +34,16 @@ export class LogHistogram {
     // Values at or under 1 µs share bin 0; the store's resolution is coarser anyway.
     const i = us <= 1 ? 0 : Math.ceil(Math.log10(us) * FINE_PER_DECADE);
     this.bins.set(i, (this.bins.get(i) ?? 0) + count);
-    if (this.n === 0 || this.lo !== undefined) {
-      this.lo = this.n === 0 ? seconds : Math.min(this.lo!, seconds);
-      this.hi = this.n === 0 ? seconds : Math.max(this.hi!, seconds);
-    }
+    this.lo = this.n === 0 ? seconds : Math.min(this.lo!, seconds);
+    this.hi = this.n === 0 ? seconds : Math.max(this.hi!, seconds);
     this.n += count;
   }
 
   merge(other: LogHistogram): this {
     if (other.n === 0) return this;
     for (const [i, c] of other.bins) this.bins.set(i, (this.bins.get(i) ?? 0) + c);
-    const known = (this.n === 0 || this.lo !== undefined) && other.lo !== undefined;
-    this.lo = !known ? undefined : this.n === 0 ? other.lo : Math.min(this.lo!, other.lo!);
-    this.hi = !known ? undefined : this.n === 0 ? other.hi : Math.max(this.hi!, other.hi!);
+    this.lo = this.n === 0 ? other.lo : Math.min(this.lo!, other.lo!);
+    this.hi = this.n === 0 ? other.hi : Math.max(this.hi!, other.hi!);
     this.n += other.n;
     return this;
   }
@@ -67,7 +64,7 @@ export class LogHistogram {
         seen += this.bins.get(i)!;
         if (seen >= rank) {
           const v = i === 0 ? 1e-6 : edgeSeconds(i - 0.5, FINE_PER_DECADE);
-          return this.lo === undefined ? v : Math.min(this.hi!, Math.max(this.lo, v));
+          return Math.min(this.hi!, Math.max(this.lo!, v));
         }
       }
       return null;

@@ -10,7 +10,7 @@ import { RateTally } from './declared-tally.js';
 import { DeclaredCell } from './declared-series.js';
 import { LogHistogram } from './loghist.js';
 import { ServiceSeries } from './service-series.js';
-import { SessionAggregate, TurnAggregate } from './sessions.js';
+import { SessionAggregate, ShareCount, SourcesCount, TurnAggregate } from './tallies.js';
 import { Bucket, SeriesAccumulator } from './timeseries.js';
 
 /**
@@ -28,12 +28,13 @@ import { Bucket, SeriesAccumulator } from './timeseries.js';
  */
 // 5: trends in ms count successful requests only (declaration.ts countsOutcome).
 // 6: time buckets keep declared metrics (declared-series.ts).
-const FORMAT = 6;
+// 7: LLM token sources, co-arrived gaps and sessions are declared tallies (tallies.ts).
+const FORMAT = 7;
 
 /** Classes whose instances are restored with their prototype (fields are set directly; no constructor runs). */
 const CLASSES: Record<string, { prototype: object }> = {
   ServiceAccumulator, SliceAggregate, LlmAggregate, ExtrasAggregate, RateTally,
-  LogHistogram, ServiceSeries, SeriesAccumulator, Bucket, DeclaredCell, SessionAggregate, TurnAggregate,
+  LogHistogram, ServiceSeries, SeriesAccumulator, Bucket, DeclaredCell, SessionAggregate, TurnAggregate, SourcesCount, ShareCount,
 };
 
 interface Tagged {

@@ -150,8 +150,7 @@ export class SeriesAccumulator {
       p50: [], p90: [], p99: [], in_flight: [],
     };
     if (this.llm) Object.assign(out, { output_tokens_per_second: [], ttft_p50: [], ttft_p99: [] });
-    // A state saved before declared metrics were kept per bucket has none (saved-state.ts FORMAT).
-    const declared = this.declared?.length ? new DeclaredColumns(this.declared) : undefined;
+    const declared = this.declared.length ? new DeclaredColumns(this.declared) : undefined;
     let inFlight = 0;
     for (const { lo, hi, b, skip } of cells) {
       if (skip) {

@@ -1,6 +1,8 @@
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { coArrivedLine, fmtBytes, fmtDuration, fmtMetric, fmtRate, tokenSourcesLine } from '../format.js';
+import { endsText, fmtBytes, fmtDuration, fmtMetric, fmtRate, tallyLine } from '../format.js';
+import { talliesOf, valueAt } from '../declared.js';
+import type { SessionsReport } from '../../metrics/aggregates/tallies.js';
 import { recallQpsAcrossServices } from '../points.js';
 import { servicesInOrder, sloLines, sloText } from '../display.js';
 import { verdictOf } from '../verdict.js';
@@ -54,8 +56,10 @@ function loadText(s: ServiceReport): string {
   if (l.warmup_requests) parts.push(`${l.warmup_requests} warm-up requests excluded`);
   if (s.bytes.in || s.bytes.out) parts.push(`${fmtBytes(s.throughput.bytes_in_per_second)}/s in, ${fmtBytes(s.throughput.bytes_out_per_second)}/s out`);
   if (s.llm) parts.push(`${fmtRate(s.llm.output_tokens_per_second)} output tokens/s`);
-  if (s.llm?.token_sources) parts.push(`tokens: ${tokenSourcesLine(s.llm.token_sources)}`);
-  if (s.llm?.itl_coarrived_gaps) parts.push(`itl: ${coArrivedLine(s.llm.itl_coarrived_gaps, s.llm.itl_gaps ?? 0)}`);
+  for (const t of talliesOf(s)) {
+    const line = tallyLine(t, (path) => valueAt(s, path));
+    if (line) parts.push(`${t.label}: ${line}`);
+  }
   return parts.join(' · ');
 }
 
@@ -86,14 +90,14 @@ function serviceSection(report: Report, name: string, s: ServiceReport, index: n
   if (s.llm) {
     const d = (k: 'ttft' | 'tpot' | 'itl') => [k.toUpperCase(), ...[s.llm![k].p50, s.llm![k].p90, s.llm![k].p99].map(fmtDuration)].map(e);
     out.push(`<table>${head(['token timing', 'p50', 'p90', 'p99'])}${row(d('ttft'))}${row(d('tpot'))}${row(d('itl'))}</table>`);
-    const sessions = s.llm.sessions;
-    if (sessions) {
-      const x = sessions.ended;
-      out.push(`<p class="note">${e(`Chat sessions: ${sessions.sessions}; ended in the window: ${x.complete} complete, ${x.failed} after a failed turn, ${x.context} at max_context_tokens`)}</p>`);
-      const turnRow = (t: (typeof sessions.turns)[number]) =>
-        row([String(t.turn), String(t.requests), String(t.failed), fmtDuration(t.ttft.p50), fmtDuration(t.ttft.p99), t.input_tokens.mean === null ? '-' : String(Math.round(t.input_tokens.mean))].map(e));
-      out.push(`<table>${head(['turn', 'requests', 'failed', 'TTFT p50', 'TTFT p99', 'input tokens (mean)'])}${sessions.turns.map(turnRow).join('')}</table>`);
-    }
+  }
+  for (const t of talliesOf(s)) {
+    const sessions = valueAt(s, t.reportAs) as SessionsReport | undefined;
+    if (t.kind !== 'sessions' || !sessions) continue;
+    out.push(`<p class="note">${e(`${t.title}: ${sessions.sessions}; ended in the window: ${endsText(t, sessions.ended)}`)}</p>`);
+    const turnRow = (x: SessionsReport['turns'][number]) =>
+      row([String(x.turn), String(x.requests), String(x.failed), fmtDuration(x.ttft.p50), fmtDuration(x.ttft.p99), x.input_tokens.mean === null ? '-' : String(Math.round(x.input_tokens.mean))].map(e));
+    out.push(`<table>${head(['turn', 'requests', 'failed', 'TTFT p50', 'TTFT p99', 'input tokens (mean)'])}${sessions.turns.map(turnRow).join('')}</table>`);
   }
   const mine = serviceCharts(s, sloLines(report, name), sloLines(report, name, 'ttft')).map((spec) => chartSlot(charts.push(spec) - 1, spec));
   out.push(mine.length ? `<div class="grid">${mine.join('')}</div>` : '<p class="note">No measured requests to plot.</p>');

@@ -5,6 +5,7 @@ import type { ErrorClass } from '../../metrics/sample.js';
 import type { ServiceOf } from '../fields.js';
 import type { Rng } from '../../util/rng.js';
 import { checkReachable } from '../shared/reachable.js';
+import { settlesWithin } from '../../util/sleep.js';
 import { exchange } from './exchange.js';
 import { requestTemplates, type RequestTemplate, type httpFields } from './requests.js';
 
@@ -77,21 +78,9 @@ class HttpAdapter implements Adapter<HttpOp> {
   async teardown(ctx: TeardownContext): Promise<void> {
     const pools = [...this.pools.values()];
     this.pools.clear();
-    await Promise.all(pools.map((pool) => (ctx.failed ? pool.destroy() : closeWithin(pool, CLOSE_GRACE_MS))));
+    // close() waits for queued requests; after the grace period the rest are cut.
+    await Promise.all(pools.map(async (pool) => (ctx.failed || !(await settlesWithin(pool.close(), CLOSE_GRACE_MS)) ? pool.destroy() : undefined)));
   }
-}
-
-/** close() waits for queued requests; after the grace period the rest are cut. */
-async function closeWithin(pool: Pool, ms: number): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<'late'>((r) => (timer = setTimeout(() => r('late'), ms)));
-  const closed = pool.close().then(
-    () => 'closed' as const,
-    () => 'closed' as const,
-  );
-  const outcome = await Promise.race([closed, late]);
-  clearTimeout(timer);
-  if (outcome === 'late') await pool.destroy();
 }
 
 /** The generic HTTP adapter for one service. */

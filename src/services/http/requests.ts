@@ -52,10 +52,10 @@ export interface RequestTemplate {
   accepts: (status: number) => boolean;
 }
 
-/** The service's named requests, or undefined when it has none (an empty `requests` included); reads unvalidated services too. */
-export function namedRequestsOf(fields: Readonly<Record<string, unknown>>): Record<string, NamedRequest> | undefined {
+/** The service's named requests, or undefined when it has none (an empty `requests` included). */
+export function namedRequestsOf(fields: FieldsOf<typeof httpFields>): Record<string, NamedRequest> | undefined {
   const r = fields.requests;
-  return r && typeof r === 'object' && Object.keys(r).length > 0 ? (r as Record<string, NamedRequest>) : undefined;
+  return r && Object.keys(r).length > 0 ? r : undefined;
 }
 
 /** Objects and lists go as JSON, with a content type unless the recipe set one. */

@@ -9,6 +9,7 @@ import { connectionsFor } from '../sql/options.js';
 import type { Statement } from '../sql/statements.js';
 import { pgTargetOf, type PgTarget } from './connect.js';
 import { HeldConnections } from './held.js';
+import { settlesWithin } from '../../../util/sleep.js';
 
 const LOAD_CONNECTIONS = 4;
 /** How long teardown waits for the pool to close before leaving it to the process exit. */
@@ -160,10 +161,7 @@ class PgDriver implements SqlDriver {
     if (!pool) return;
     this.held?.releaseAll();
     this.held = undefined;
-    let timer: NodeJS.Timeout | undefined;
-    const late = new Promise<void>((r) => (timer = setTimeout(r, CLOSE_GRACE_MS)));
-    await Promise.race([pool.end().catch(() => undefined), late]);
-    clearTimeout(timer);
+    await settlesWithin(pool.end(), CLOSE_GRACE_MS);
   }
 }
 

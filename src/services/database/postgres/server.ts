@@ -1,7 +1,8 @@
 import type { ServerLaunch } from '../../../launch/types.js';
+import type { CommonFields } from '../../fields.js';
 
 /** `postgres` on an initialised data directory, its socket there too; ready when it says so. */
-export function postgresServer(service: Readonly<Record<string, unknown>>): ServerLaunch {
+export function postgresServer(service: CommonFields): ServerLaunch {
   const { user, password, database } = service;
   return {
     command: ['postgres', '-D', '{data_dir}', '-p', '{port}', '-h', '{host}', '-k', '{data_dir}'],
@@ -10,9 +11,9 @@ export function postgresServer(service: Readonly<Record<string, unknown>>): Serv
     containerCommand: ['docker-entrypoint.sh', 'postgres', '-p', '{port}', '-h', '{host}', '-k', '{data_dir}'],
     env: {
       PGDATA: '{data_dir}',
-      ...(typeof user === 'string' ? { POSTGRES_USER: user } : {}),
-      ...(typeof password === 'string' || typeof password === 'number' ? { POSTGRES_PASSWORD: String(password) } : {}),
-      ...(typeof database === 'string' ? { POSTGRES_DB: database } : {}),
+      ...(user !== undefined ? { POSTGRES_USER: user } : {}),
+      ...(password !== undefined ? { POSTGRES_PASSWORD: password } : {}),
+      ...(database !== undefined ? { POSTGRES_DB: database } : {}),
     },
     image: 'docker://postgres:16',
     port: 5432,

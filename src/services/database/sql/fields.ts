@@ -3,6 +3,7 @@ import { payloadSizeField } from '../../../recipe/fields.js';
 import { BOUNDS, boundedInt } from '../../../recipe/bounds.js';
 import { parseSizeBytes } from '../../../util/units.js';
 import { DEFAULTS, DEFAULT_SQL_MIX, NEEDS_ROWS, PRESETS, PRESET_NAMES, SQL_OPERATIONS, tpcbLayout, type PresetName } from './presets.js';
+import type { FieldsOf } from '../../fields.js';
 import { parseParam, placeholderCount } from './params.js';
 import { SQL_MSG } from './messages.js';
 
@@ -35,37 +36,27 @@ export const SSL_MODES = ['disable', 'require', 'verify-full'] as const;
 export const postgresFields = { ...sqlFields, pool_size: z.int().min(1).optional(), sslmode: z.enum(SSL_MODES).optional() } satisfies z.ZodRawShape;
 export const pgliteFields = { ...sqlFields, data_dir: z.string().min(1).optional() } satisfies z.ZodRawShape;
 
-function queriesOf(service: Record<string, unknown>): Record<string, { sql?: unknown; params?: unknown }> {
-  const q = service.queries;
-  return q && typeof q === 'object' && !Array.isArray(q) ? (q as Record<string, { sql?: unknown; params?: unknown }>) : {};
-}
-
-function presetOf(service: Record<string, unknown>): PresetName | undefined {
-  const p = service.preset;
-  return typeof p === 'string' && p in PRESETS ? (p as PresetName) : undefined;
-}
+type Fields = FieldsOf<typeof sqlFields>;
 
 /** Built-in operations plus the service's own query names. */
-export function sqlOperationsFor(service: Record<string, unknown>): readonly string[] {
-  return [...SQL_OPERATIONS, ...Object.keys(queriesOf(service))];
+export function sqlOperationsFor(service: Fields): readonly string[] {
+  return [...SQL_OPERATIONS, ...Object.keys(service.queries)];
 }
 
 /** The preset's mix; else the user queries evenly; else the seed's four operations. */
-export function sqlDefaultMixFor(service: Record<string, unknown>): Record<string, number> {
-  const preset = presetOf(service);
-  if (preset) return { ...PRESETS[preset].mix };
-  const names = Object.keys(queriesOf(service));
+export function sqlDefaultMixFor(service: Fields): Record<string, number> {
+  if (service.preset) return { ...PRESETS[service.preset].mix };
+  const names = Object.keys(service.queries);
   if (names.length > 0) return Object.fromEntries(names.map((n) => [n, 1 / names.length]));
   return { ...DEFAULT_SQL_MIX };
 }
 
-function checkQueries(service: Record<string, unknown>, out: Problem[]): void {
-  for (const [name, q] of Object.entries(queriesOf(service))) {
+function checkQueries(service: Fields, out: Problem[]): void {
+  for (const [name, q] of Object.entries(service.queries)) {
     const at = ['queries', name];
     if (!QUERY_NAME.test(name)) out.push({ path: at, message: SQL_MSG.badQueryName });
     if ((SQL_OPERATIONS as readonly string[]).includes(name)) out.push({ path: at, message: SQL_MSG.reservedQueryName(name) });
-    if (!q || typeof q.sql !== 'string') continue;
-    const params = Array.isArray(q.params) ? q.params : [];
+    const params = q.params ?? [];
     params.forEach((p, i) => {
       const parsed = parseParam(p);
       if (typeof parsed === 'string') out.push({ path: [...at, 'params', i], message: parsed });
@@ -76,23 +67,20 @@ function checkQueries(service: Record<string, unknown>, out: Problem[]): void {
 }
 
 /** Rules across fields: query definitions, and enough rows for the operations in the mix. */
-export function checkSql(service: Record<string, unknown>): Problem[] {
+export function checkSql(service: Fields): Problem[] {
   const out: Problem[] = [];
   checkQueries(service, out);
-  const mix = (service.operation_mix as Record<string, number> | undefined) ?? sqlDefaultMixFor(service);
+  const mix = service.operation_mix ?? sqlDefaultMixFor(service);
   const used = Object.entries(mix).filter(([, w]) => w > 0).map(([op]) => op);
-  const rows = typeof service.initial_rows === 'number' ? service.initial_rows : DEFAULTS.initialRows;
+  const rows = service.initial_rows;
   const needing = used.filter((op) => NEEDS_ROWS.has(op));
   if (rows === 0 && needing.length > 0) out.push({ path: ['initial_rows'], message: SQL_MSG.needsRows(needing) });
   if (used.includes('tpcb') && rows > 0 && rows <= tpcbLayout(rows).firstAccount) {
     out.push({ path: ['initial_rows'], message: SQL_MSG.tpcbRows(tpcbLayout(rows).firstAccount + 1) });
   }
-  const rowSize = service.row_size;
-  if (rowSize !== undefined && (typeof rowSize === 'number' || typeof rowSize === 'string')) {
-    const bytes = parseSizeBytes(rowSize);
-    if (bytes !== undefined && bytes > 64 * 1024 * 1024) out.push({ path: ['row_size'], message: SQL_MSG.rowTooBig });
-  }
-  if (service.zipf_theta !== undefined && service.key_distribution === 'uniform') {
+  if (service.row_size > 64 * 1024 * 1024) out.push({ path: ['row_size'], message: SQL_MSG.rowTooBig });
+  // Parsed, an unset zipf_theta is its default: only another value was asked for.
+  if (service.zipf_theta !== DEFAULTS.zipfTheta && service.key_distribution === 'uniform') {
     out.push({ path: ['zipf_theta'], message: SQL_MSG.thetaWithUniform });
   }
   return out;

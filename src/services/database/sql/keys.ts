@@ -30,7 +30,7 @@ export class ZipfianKeys implements KeyGenerator {
 
   constructor(
     readonly n: number,
-    private readonly theta: number,
+    theta: number,
   ) {
     if (!(theta > 0 && theta < 1)) throw new Error(`zipf_theta must be in (0, 1), got ${theta}`);
     this.zetan = zeta(n, theta);

@@ -15,6 +15,7 @@ import { BufferPool, directAllocate, makePayloads, plainAllocate, type Allocate 
 import { FileIndex, type FileEntry } from './files.js';
 import { directFlagOrThrow, openFlags, readWhole, writeWhole } from './io.js';
 import { BlockFile } from './blocks.js';
+import { settlesWithin } from '../../../util/sleep.js';
 
 /**
  * What prepare hands to execute. When read, stat or delete finds no file (all
@@ -129,12 +130,7 @@ class PosixAdapter implements Adapter<PosixOp> {
 
   async teardown(ctx: TeardownContext): Promise<void> {
     // File I/O cannot be cancelled: wait (bounded) for stragglers so removal sees a quiet tree.
-    if (this.inFlight.size > 0) {
-      let timer: NodeJS.Timeout | undefined;
-      const bound = new Promise((r) => (timer = setTimeout(r, this.spec.timeoutMs)));
-      await Promise.race([Promise.allSettled([...this.inFlight]), bound]);
-      clearTimeout(timer);
-    }
+    if (this.inFlight.size > 0) await settlesWithin(Promise.allSettled([...this.inFlight]), this.spec.timeoutMs);
     await this.cleanUp(ctx.log);
   }
 

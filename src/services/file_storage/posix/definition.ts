@@ -4,29 +4,27 @@ import { DIRECT_ALIGNMENT, SYNC_MODES, parseSyncMode } from './options.js';
 import { posixFields } from './fields.js';
 import { parseSizeBytes } from '../../../util/units.js';
 import { refusedBaseReason } from './ownership.js';
+import type { FieldsOf } from '../../fields.js';
 
 type Problem = { path: (string | number)[]; message: string };
+type Fields = FieldsOf<typeof posixFields>;
 
 /** Cross-field rules: sync_mode values, direct I/O sizes, and bases we never work in. */
-function check(service: Record<string, unknown>): Problem[] {
+function check(service: Fields): Problem[] {
   const out: Problem[] = [];
-  const sync = service.sync_mode;
-  if (parseSyncMode(sync) === undefined) {
-    out.push({ path: ['sync_mode'], message: FS_MSG.badSyncMode(String(sync), SYNC_MODES) });
+  if (parseSyncMode(service.sync_mode) === undefined) {
+    out.push({ path: ['sync_mode'], message: FS_MSG.badSyncMode(String(service.sync_mode), SYNC_MODES) });
   }
-  const sizes = service.file_sizes;
-  if (service.use_direct_io === true && sizes && typeof sizes === 'object') {
-    for (const key of Object.keys(sizes)) {
+  if (service.use_direct_io === true) {
+    for (const key of Object.keys(service.file_sizes ?? {})) {
       const bytes = parseSizeBytes(key);
       if (bytes !== undefined && bytes % DIRECT_ALIGNMENT !== 0) {
         out.push({ path: ['file_sizes', key], message: FS_MSG.directNeedsAlignedSize(key) });
       }
     }
   }
-  if (typeof service.base_path === 'string') {
-    const refused = refusedBaseReason(service.base_path);
-    if (refused) out.push({ path: ['base_path'], message: refused });
-  }
+  const refused = service.base_path === undefined ? undefined : refusedBaseReason(service.base_path);
+  if (refused) out.push({ path: ['base_path'], message: refused });
   out.push(...psyncProblems(service));
   return out;
 }
@@ -35,14 +33,14 @@ function check(service: Record<string, unknown>): Problem[] {
  * A blocking call holds its thread, so a second client there would wait for the first
  * inside its own timed window: psync needs one client per generator thread.
  */
-function psyncProblems(service: Record<string, unknown>): Problem[] {
+function psyncProblems(service: Fields): Problem[] {
   if (service.io_engine !== 'psync') return [];
-  const load = (service.load && typeof service.load === 'object' ? service.load : {}) as Record<string, unknown>;
+  const load = service.load ?? {};
   if (load.mode === 'open' || load.rate !== undefined || service.requests_per_second !== undefined || load.sweep !== undefined || load.search !== undefined || load.stages !== undefined) {
     return [{ path: ['io_engine'], message: FS_MSG.psyncClosedLoop }];
   }
-  const clients = typeof load.clients === 'number' ? load.clients : typeof service.client_count === 'number' ? service.client_count : 1;
-  const generators = typeof service.generators === 'number' ? service.generators : 1;
+  const clients = load.clients ?? service.client_count ?? 1;
+  const generators = service.generators ?? 1;
   return clients > generators ? [{ path: ['io_engine'], message: FS_MSG.psyncOneClient(clients, generators) }] : [];
 }
 

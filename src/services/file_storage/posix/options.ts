@@ -13,7 +13,6 @@ export const DIRECT_ALIGNMENT = 4096;
 /** 4KB is the one default that also works with use_direct_io. */
 export const DEFAULT_FILE_SIZES: Record<string, number> = { '4KB': 1 };
 
-export { IO_ENGINES, type IoEngine } from './fields.js';
 
 export interface SizeClass {
   label: string;

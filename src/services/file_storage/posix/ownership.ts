@@ -5,7 +5,6 @@ import { createOwnedDir, removeOwned, type OwnedDir, type RemoveOutcome } from '
 import { AifbError } from '../../../errors.js';
 import { FS_MSG } from './messages.js';
 
-export { OWNER_MARKER } from '../../../util/owned.js';
 const DIR_PREFIX = 'aifb-';
 
 /** Why a base path is refused without touching the disk, or undefined when it is acceptable so far. */

@@ -12,7 +12,7 @@ import { ESTIMATE, loadTokenCounter, type TokenCounter } from './tokenizer.js';
  * What the streaming LLM adapters share: the endpoint and its pool, the readiness check
  * in setup, and the prompts (and chat sessions) built there, never in the timed window.
  */
-export abstract class LlmAdapterBase<Op> implements Adapter<Op> {
+export abstract class LlmAdapterBase<Op extends { turn: Turn | undefined; answer: string }> implements Adapter<Op> {
   protected readonly endpoint: LlmEndpoint;
   protected prompts!: PromptPool;
   /** Set when the recipe asks for chat sessions (`sessions:`). */
@@ -46,9 +46,9 @@ export abstract class LlmAdapterBase<Op> implements Adapter<Op> {
     return this.sessions?.next(rng, client, startsInMs);
   }
 
-  /** Books a session turn's outcome (see SessionPool.finish); nothing without sessions. */
-  protected finishTurn(turn: Turn | undefined, answer: string, result: OperationResult | undefined): void {
-    if (turn) this.sessions!.finish(turn, answer, result);
+  /** Books a session turn's outcome and the answer received for it (see SessionPool.finish); nothing without sessions. */
+  release(op: Op, result: OperationResult | undefined): void {
+    if (op.turn) this.sessions!.finish(op.turn, op.answer, result);
   }
 
   async teardown(): Promise<void> {

@@ -1,6 +1,7 @@
 import type { Rng } from '../../../util/rng.js';
 import type { PromptsConfig, SessionsConfig } from './fields.js';
-import { draw, readShareGptConversations, type PromptPool, type ShareGptConversation } from './prompts.js';
+import { draw, type PromptPool } from './prompts.js';
+import { readShareGptConversations, type ShareGptConversation } from './prompt-files.js';
 
 /** One user turn of a session: what the user says and the output length to ask for. */
 export interface ScriptTurn {

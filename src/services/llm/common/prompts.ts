@@ -35,7 +35,6 @@ function words(rng: Rng, n: number): string {
   return out.join(' ');
 }
 
-export { readShareGptConversations, type ShareGptConversation } from './prompt-files.js';
 
 /**
  * Synthetic text of exactly `n` tokens by the tokenizer (from `start`, which has `n`

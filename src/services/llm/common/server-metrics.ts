@@ -1,6 +1,8 @@
 import type { ServerMetricsSource, ServerReading } from '../../contract.js';
 import { baseUrlText, parseHttpUrl } from '../../shared/endpoint.js';
 import { parseDurationMs } from '../../../util/units.js';
+import type { FieldsOf } from '../../fields.js';
+import type { llmFields } from './fields.js';
 
 const DEFAULT_INTERVAL_MS = 1000;
 
@@ -10,11 +12,11 @@ const DEFAULT_INTERVAL_MS = 1000;
  * (undefined when the backend's server has no metrics there).
  */
 export function llmMetricsSource(
-  service: Readonly<Record<string, unknown>>,
+  service: FieldsOf<typeof llmFields>,
   defaultUrl: (base: URL) => string | undefined,
   read: (text: string) => ServerReading,
 ): ServerMetricsSource | undefined {
-  const cfg = service.server_metrics as false | { url?: string; interval?: string | number } | undefined;
+  const cfg = service.server_metrics;
   if (cfg === false) return undefined;
   const base = parseHttpUrl(baseUrlText(service) ?? '');
   const url = cfg?.url ?? (base ? defaultUrl(base) : undefined);

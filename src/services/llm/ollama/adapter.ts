@@ -55,10 +55,6 @@ class OllamaAdapter extends LlmAdapterBase<Op> {
     return { api, prompt, body: Buffer.from(JSON.stringify(request)), turn, answer: '' };
   }
 
-  release(op: Op, result: OperationResult | undefined): void {
-    this.finishTurn(op.turn, op.answer, result);
-  }
-
   async execute(op: Op, signal: AbortSignal): Promise<OperationResult> {
     const sent = performance.now();
     const res = await this.endpoint.request('POST', op.api === 'chat' ? '/api/chat' : '/api/generate', op.body, signal);

@@ -1,10 +1,10 @@
 import type { BackendDefinition } from '../../contract.js';
+import type { FieldsOf } from '../../fields.js';
 import { ollamaServer } from './server.js';
 import { ollamaFields } from '../common/fields.js';
-import { LLM_METRICS } from '../common/metrics.js';
-import { checkLlmFields } from '../common/check.js';
+import { llmDefinitionParts } from '../common/check.js';
 
-const mixOf = (service: Record<string, unknown>) => ({ [service.api === 'chat' ? 'chat' : 'generate']: 1 });
+const mixOf = (service: FieldsOf<typeof ollamaFields>) => ({ [service.api ?? 'generate']: 1 });
 
 /** Ollama's native API: `/api/generate` and `/api/chat`, streamed as NDJSON. */
 export const ollamaDefinition: BackendDefinition<typeof ollamaFields> = {
@@ -14,9 +14,7 @@ export const ollamaDefinition: BackendDefinition<typeof ollamaFields> = {
   fields: ollamaFields,
   operations: ['generate', 'chat'],
   defaultMix: { generate: 1 },
-  defaultMixFor: mixOf,
-  check: (service) => checkLlmFields(service, { chat: ['chat'], defaultMix: mixOf }),
-  metrics: LLM_METRICS,
+  ...llmDefinitionParts({ chat: ['chat'], defaultMix: mixOf }),
   load: () => import('./adapter.js'),
   server: ollamaServer,
 };

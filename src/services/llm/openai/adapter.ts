@@ -53,10 +53,6 @@ class OpenAiAdapter extends LlmAdapterBase<Op> {
     return { api, prompt, body: Buffer.from(JSON.stringify(request)), turn, answer: '' };
   }
 
-  release(op: Op, result: OperationResult | undefined): void {
-    this.finishTurn(op.turn, op.answer, result);
-  }
-
   async execute(op: Op, signal: AbortSignal): Promise<OperationResult> {
     const path = op.api === 'chat' ? '/v1/chat/completions' : '/v1/completions';
     const sent = performance.now();

@@ -1,14 +1,12 @@
 import type { BackendDefinition } from '../../contract.js';
+import type { FieldsOf } from '../../fields.js';
 import { openaiServer } from './server.js';
 import { openaiFields } from '../common/fields.js';
-import { LLM_METRICS } from '../common/metrics.js';
-import { checkLlmFields } from '../common/check.js';
+import { llmDefinitionParts } from '../common/check.js';
 import { llmMetricsSource } from '../common/server-metrics.js';
 import { openaiServerReader } from './server-metrics.js';
 
-const apiOf = (service: Record<string, unknown>) => (service.api === 'chat' ? 'chat' : 'completions');
-
-const mixOf = (service: Record<string, unknown>) => ({ [apiOf(service)]: 1 });
+const mixOf = (service: FieldsOf<typeof openaiFields>) => ({ [service.api ?? 'completions']: 1 });
 
 /**
  * Any OpenAI-compatible server (vLLM, llama.cpp server, SGLang, TGI, Ollama's /v1):
@@ -21,12 +19,10 @@ export const openaiDefinition: BackendDefinition<typeof openaiFields> = {
   fields: openaiFields,
   operations: ['completions', 'chat'],
   defaultMix: { completions: 1 },
-  defaultMixFor: mixOf,
-  check: (service) => checkLlmFields(service, { chat: ['chat'], defaultMix: mixOf }),
-  metrics: LLM_METRICS,
+  ...llmDefinitionParts({ chat: ['chat'], defaultMix: mixOf }),
   load: () => import('./adapter.js'),
   server: openaiServer,
   // vLLM and llama.cpp (with --metrics) serve /metrics on the API's own port.
   serverMetrics: (service) =>
-    llmMetricsSource(service, (base) => new URL('/metrics', base).toString(), openaiServerReader(typeof service.model === 'string' ? service.model : undefined)),
+    llmMetricsSource(service, (base) => new URL('/metrics', base).toString(), openaiServerReader(service.model)),
 };

@@ -1,12 +1,12 @@
 import type { BackendDefinition } from '../../contract.js';
+import type { FieldsOf } from '../../fields.js';
 import { tritonServer } from './server.js';
-import { LLM_METRICS } from '../common/metrics.js';
-import { checkLlmFields } from '../common/check.js';
+import { llmDefinitionParts } from '../common/check.js';
 import { llmMetricsSource } from '../common/server-metrics.js';
 import { tritonServerReader } from './server-metrics.js';
 import { tritonFields } from '../common/fields.js';
 
-const mixOf = (service: Record<string, unknown>): Record<string, number> => (service.inputs ? { infer: 1 } : { generate_stream: 1 });
+const mixOf = (service: FieldsOf<typeof tritonFields>): Record<string, number> => (service.inputs ? { infer: 1 } : { generate_stream: 1 });
 
 /**
  * Triton Inference Server: the generate extension (`generate`, `generate_stream`) for
@@ -19,9 +19,7 @@ export const tritonDefinition: BackendDefinition<typeof tritonFields> = {
   fields: tritonFields,
   operations: ['generate_stream', 'generate', 'infer'],
   defaultMix: { generate_stream: 1 },
-  defaultMixFor: mixOf,
-  check: (service) => checkLlmFields(service, { chat: [], defaultMix: mixOf }),
-  metrics: LLM_METRICS,
+  ...llmDefinitionParts({ chat: [], defaultMix: mixOf }),
   load: () => import('./adapter.js'),
   server: tritonServer,
   // Triton serves its metrics on a port of its own, 8002 unless started with --metrics-port.
@@ -29,6 +27,6 @@ export const tritonDefinition: BackendDefinition<typeof tritonFields> = {
     llmMetricsSource(
       service,
       (base) => `${base.protocol}//${base.hostname}:8002/metrics`, // hostname keeps an IPv6 address's brackets
-      tritonServerReader(String(service.model ?? 'ensemble'), typeof service.model_version === 'string' ? service.model_version : undefined),
+      tritonServerReader(service.model ?? 'ensemble', service.model_version),
     ),
 };

@@ -5,6 +5,7 @@ import type { s3Fields } from './fields.js';
 import type { Rng } from '../../../util/rng.js';
 import type { Logger } from '../../../util/log.js';
 import { RunError } from '../../../errors.js';
+import { settlesWithin } from '../../../util/sleep.js';
 import { FileIndex, type FileEntry } from '../../file_storage/posix/files.js';
 import { makePayloads, plainAllocate } from '../../file_storage/posix/payloads.js';
 import { S3_MSG } from './messages.js';
@@ -137,12 +138,7 @@ class S3Adapter implements Adapter<S3Op> {
 
   async teardown(ctx: TeardownContext): Promise<void> {
     // Requests aborted by the engine settle quickly; wait (bounded) so removal sees a quiet prefix.
-    if (this.inFlight.size > 0) {
-      let timer: NodeJS.Timeout | undefined;
-      const bound = new Promise((r) => (timer = setTimeout(r, STRAGGLER_WAIT_MS)));
-      await Promise.race([Promise.allSettled([...this.inFlight]), bound]);
-      clearTimeout(timer);
-    }
+    if (this.inFlight.size > 0) await settlesWithin(Promise.allSettled([...this.inFlight]), STRAGGLER_WAIT_MS);
     await this.cleanUp(ctx.log);
   }
 

@@ -2,8 +2,10 @@ import type { BackendDefinition, MetricDeclaration } from '../../contract.js';
 import { minioServer } from './server.js';
 import { formatBytes, parseSizeBytes } from '../../../util/units.js';
 import { S3_MSG } from './messages.js';
-import { MAX_PARTS, MIN_PART_SIZE, endpointSource, parseEndpoint } from './options.js';
-import { DEFAULTS, s3Fields } from './fields.js';
+import { MAX_PARTS, MIN_PART_SIZE, endpointSource } from './options.js';
+import { parseHttpUrl } from '../../shared/endpoint.js';
+import { s3Fields } from './fields.js';
+import type { FieldsOf } from '../../fields.js';
 
 type Problem = { path: (string | number)[]; message: string };
 
@@ -21,24 +23,23 @@ export const S3_METRICS: readonly MetricDeclaration[] = [
   { name: 'ttfb_ms', kind: 'trend', unit: 'ms', operations: ['get'], description: 'time to first byte of a GET: from its send to the first byte of the body', reportAs: 'ttfb' },
 ];
 
-function checkEndpoint(service: Record<string, unknown>, out: Problem[]): void {
+type Fields = FieldsOf<typeof s3Fields>;
+
+function checkEndpoint(service: Fields, out: Problem[]): void {
   const source = endpointSource(service);
   if (!source) return;
-  const url = parseEndpoint(source.text);
+  const url = parseHttpUrl(source.text);
   if (!url) out.push({ path: [source.key], message: S3_MSG.badEndpoint(source.text) });
   else if (url.username || url.password) out.push({ path: [source.key], message: S3_MSG.credentialsInUrl });
 }
 
-function checkParts(service: Record<string, unknown>, out: Problem[]): void {
-  const raw = service.part_size;
-  const part = typeof raw === 'number' || typeof raw === 'string' ? parseSizeBytes(raw) : DEFAULTS.partSize;
-  if (part === undefined) return;
+function checkParts(service: Fields, out: Problem[]): void {
+  const part = service.part_size;
   if (part < MIN_PART_SIZE) {
     out.push({ path: ['part_size'], message: S3_MSG.partTooSmall(formatBytes(MIN_PART_SIZE)) });
     return;
   }
-  const sizes = service.object_sizes;
-  for (const key of Object.keys(sizes && typeof sizes === 'object' ? sizes : {})) {
+  for (const key of Object.keys(service.object_sizes ?? {})) {
     const bytes = parseSizeBytes(key);
     if (bytes !== undefined && Math.ceil(bytes / part) > MAX_PARTS) {
       out.push({ path: ['object_sizes', key], message: S3_MSG.tooManyParts(key, Math.ceil(bytes / part)) });
@@ -47,19 +48,17 @@ function checkParts(service: Record<string, unknown>, out: Problem[]): void {
 }
 
 /** Rules zod shapes cannot express: credentials and bucket present, endpoint and part sizes sane. */
-function check(service: Record<string, unknown>): Problem[] {
+function check(service: Fields): Problem[] {
   const out: Problem[] = [];
   const bucket = service.bucket_name;
-  if (typeof bucket !== 'string' || bucket === '') out.push({ path: ['bucket_name'], message: S3_MSG.noBucket });
+  if (!bucket) out.push({ path: ['bucket_name'], message: S3_MSG.noBucket });
   else if (/[/\s]/.test(bucket)) out.push({ path: ['bucket_name'], message: S3_MSG.badBucket(bucket) });
   // Without both keys the SDK would search its default chain, which probes the EC2
   // metadata address on the network: never what a benchmark of MinIO or Ceph wants.
   if (!service.access_key || !service.secret_key) {
     out.push({ path: [service.access_key ? 'secret_key' : 'access_key'], message: S3_MSG.noCredentials });
   }
-  if (typeof service.key_prefix === 'string' && service.key_prefix.startsWith('/')) {
-    out.push({ path: ['key_prefix'], message: S3_MSG.badKeyPrefix });
-  }
+  if (service.key_prefix.startsWith('/')) out.push({ path: ['key_prefix'], message: S3_MSG.badKeyPrefix });
   checkEndpoint(service, out);
   checkParts(service, out);
   return out;

@@ -29,17 +29,14 @@ export interface S3Options {
   maxAttempts: number;
 }
 
-/** An http(s) URL, or undefined for anything else. */
-export const parseEndpoint = parseHttpUrl;
-
 /** The endpoint text and the key it came from: `endpoint_url`, else `service_url`, else `host`/`port`. */
-export function endpointSource(fields: Readonly<Record<string, unknown>>): { key: string; text: string } | undefined {
+export function endpointSource(fields: FieldsOf<typeof s3Fields>): { key: string; text: string } | undefined {
   for (const key of ['endpoint_url', 'service_url'] as const) {
-    const v = fields[key];
-    if (typeof v === 'string' && v.trim() !== '') return { key, text: v.trim() };
+    const text = fields[key]?.trim();
+    if (text) return { key, text };
   }
   const host = fields.host;
-  if (typeof host !== 'string' || host === '') return undefined;
+  if (!host) return undefined;
   if (host.includes('://')) return { key: 'host', text: host };
   // A bare IPv6 address needs brackets in a URL.
   const h = host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
@@ -51,7 +48,7 @@ export function s3OptionsOf(f: FieldsOf<typeof s3Fields>): S3Options {
   const sizes = sizeClassesOf(f.object_sizes ?? DEFAULTS.objectSizes);
   if (sizes.length === 0) throw new Error('object_sizes has no size with a positive weight');
   const source = endpointSource(f);
-  const endpoint = source ? parseEndpoint(source.text) : undefined;
+  const endpoint = source ? parseHttpUrl(source.text) : undefined;
   if (source && !endpoint) throw new Error(`invalid S3 endpoint in ${source.key}`);
   return {
     endpoint: endpoint?.href.replace(/\/$/, ''),

@@ -1,7 +1,8 @@
 import type { ServerLaunch } from '../../../launch/types.js';
+import type { CommonFields } from '../../fields.js';
 
 /** MinIO serving one data directory, its root user the key pair the benchmark signs with. */
-export function minioServer(service: Readonly<Record<string, unknown>>): ServerLaunch {
+export function minioServer(service: CommonFields): ServerLaunch {
   const argv = ['minio', 'server', '{data_dir}', '--address', '{host}:{port}'];
   return {
     command: argv,
@@ -12,8 +13,8 @@ export function minioServer(service: Readonly<Record<string, unknown>>): ServerL
     // So the seed's form (container_image, access_key, secret_key) starts a MinIO that
     // accepts them; the recipe's `environment` still wins. No web console: it would take a random port.
     env: {
-      ...(typeof service.access_key === 'string' ? { MINIO_ROOT_USER: service.access_key } : {}),
-      ...(typeof service.secret_key === 'string' ? { MINIO_ROOT_PASSWORD: service.secret_key } : {}),
+      ...(service.access_key !== undefined ? { MINIO_ROOT_USER: service.access_key } : {}),
+      ...(service.secret_key !== undefined ? { MINIO_ROOT_PASSWORD: service.secret_key } : {}),
       MINIO_BROWSER: 'off',
     },
     dataDir: '/data',

@@ -1,7 +1,6 @@
 import type { BackendDefinition } from '../../contract.js';
 import { chromaServer } from './server.js';
-import { BASE_OPERATIONS, DEFAULT_VECTOR_MIX, checkVectorFields, VECTOR_METRICS, chromaFields, vectorOperationParams, vectorOperationsFor } from '../common/fields.js';
-import { parseHttpUrl, baseUrlText } from '../../shared/endpoint.js';
+import { BASE_OPERATIONS, DEFAULT_VECTOR_MIX, checkVectorFields, VECTOR_METRICS, chromaFields, urlProblems, vectorOperationParams, vectorOperationsFor } from '../common/fields.js';
 
 /**
  * ChromaDB 1.x over its v2 HTTP API (the chromadb JS client). The collection's HNSW index
@@ -20,16 +19,14 @@ export const chromaDefinition: BackendDefinition<typeof chromaFields> = {
   defaultMix: DEFAULT_VECTOR_MIX,
   operationsFor: vectorOperationsFor(BASE_OPERATIONS),
   check: (service) => {
-    const out = checkVectorFields({ ...service, search_params: undefined }, [], 'chromadb');
-    if (service.search_params !== undefined) {
+    const out = checkVectorFields({ ...service, search_params: [] }, [], 'chromadb');
+    if (service.search_params.length > 0) {
       out.push({
         path: ['search_params'],
         message: 'chromadb applies ef_search only when it creates the collection (a later change does not reach the loaded index); sweep it with one service per ef_search value',
       });
     }
-    const url = baseUrlText(service, 8000);
-    if (url !== undefined && !parseHttpUrl(url)) out.push({ path: [typeof service.url === 'string' ? 'url' : 'service_url'], message: `"${url}" is not an http(s) URL` });
-    return out;
+    return [...out, ...urlProblems(service, 8000)];
   },
   metrics: VECTOR_METRICS,
   operationParams: vectorOperationParams,

@@ -2,6 +2,8 @@ import type { MetricDeclaration } from '../../contract.js';
 import { BOUNDS, boundMessage } from '../../../recipe/bounds.js';
 import { z } from 'zod';
 import { VDB_MSG } from './messages.js';
+import type { FieldsOf } from '../../fields.js';
+import { baseUrlText, parseHttpUrl } from '../../shared/endpoint.js';
 
 /**
  * Recipe keys every vector backend shares (definitions stay light: zod only). The seed's
@@ -20,6 +22,7 @@ export type SearchParams = Partial<Record<SearchKnob, number>>;
 export const BASE_OPERATIONS = ['insert', 'search', 'update', 'delete', 'get', 'search_filtered'] as const;
 /** Without a mix: searches only, VectorDBBench's search case, so recall is against the loaded set. */
 export const DEFAULT_VECTOR_MIX = { search: 1 };
+const DEFAULT_CLUSTERS = 32;
 
 /** Whether a data file is read as an ann-benchmarks HDF5 file (by its name). */
 export function isHdf5Path(path: string): boolean {
@@ -44,7 +47,7 @@ export const vectorFields = {
   num_queries: z.int().min(1).max(1_000_000).default(1000),
   /** Unset leaves it to the data (an ann-benchmarks file's metric, else l2). */
   distance: z.enum(DISTANCES).optional(),
-  clusters: z.int().min(1).max(1_000_000).default(32),
+  clusters: z.int().min(1).max(1_000_000).default(DEFAULT_CLUSTERS),
   /** Unset: the service's seed. */
   data_seed: z.int().min(0).optional(),
   dataset: datasetShape.optional(),
@@ -115,9 +118,9 @@ export function variantName(params: SearchParams): string {
 }
 
 /** The operations' knobs, stored with the run for the recall–QPS curve: plain `search` (the service's own settings) and each `search_params` entry. */
-export function vectorOperationParams(service: Readonly<Record<string, unknown>>): Record<string, Record<string, number>> {
+export function vectorOperationParams(service: Fields): Record<string, Record<string, number>> {
   const out: Record<string, Record<string, number>> = { search: {} };
-  for (const p of paramsList(service)) out[variantName(p)] = Object.fromEntries(SEARCH_KNOBS.flatMap((k) => (p[k] === undefined ? [] : [[k, Number(p[k])]])));
+  for (const p of service.search_params) out[variantName(p)] = Object.fromEntries(SEARCH_KNOBS.flatMap((k) => (p[k] === undefined ? [] : [[k, p[k]]])));
   return out;
 }
 
@@ -136,25 +139,21 @@ export const VECTOR_METRICS: readonly MetricDeclaration[] = [
   },
 ];
 
-function paramsList(service: Record<string, unknown>): SearchParams[] {
-  const list = service.search_params;
-  return Array.isArray(list) ? list.filter((p): p is SearchParams => !!p && typeof p === 'object') : [];
-}
-
 /** The operations of a service: the base ones plus one `search@…` per entry of search_params. */
 export function vectorOperationsFor(base: readonly string[]) {
-  return (service: Record<string, unknown>): readonly string[] => [...base, ...paramsList(service).map(variantName)];
+  return (service: Fields): readonly string[] => [...base, ...service.search_params.map(variantName)];
 }
 
 type Problem = { path: (string | number)[]; message: string };
+type Fields = FieldsOf<typeof vectorFields>;
 
 /**
  * Cross-field rules shared by the vector backends. `knobs` are the sweep knobs the
  * backend can apply (Faiss HNSW has no nprobe, Chroma has no IVF).
  */
-export function checkVectorFields(service: Record<string, unknown>, knobs: readonly SearchKnob[], backend: string): Problem[] {
+export function checkVectorFields(service: Fields, knobs: readonly SearchKnob[], backend: string): Problem[] {
   const out: Problem[] = [];
-  paramsList(service).forEach((p, i) => {
+  service.search_params.forEach((p, i) => {
     const keys = Object.keys(p);
     if (keys.length === 0) out.push({ path: ['search_params', i], message: 'a search_params entry needs ef_search or nprobe' });
     for (const key of keys) {
@@ -163,22 +162,29 @@ export function checkVectorFields(service: Record<string, unknown>, knobs: reado
       }
     }
   });
-  const names = paramsList(service).map(variantName);
+  const names = service.search_params.map(variantName);
   if (new Set(names).size !== names.length) out.push({ path: ['search_params'], message: 'search_params has the same entry twice' });
-  const k = typeof service.search_k === 'number' ? service.search_k : 10;
-  const n = typeof service.num_vectors === 'number' ? service.num_vectors : undefined;
-  if (n !== undefined && k > n) out.push({ path: ['search_k'], message: `search_k (${k}) is larger than num_vectors (${n})` });
+  const k = service.search_k ?? 10;
+  const n = service.num_vectors;
+  if (k > n) out.push({ path: ['search_k'], message: `search_k (${k}) is larger than num_vectors (${n})` });
   // Generated vectors live in memory: num_vectors × dimension floats.
-  const d = typeof service.dimension === 'number' ? service.dimension : 128;
-  if (n !== undefined && n * d > BOUNDS.vectorFloats) {
+  const d = service.dimension ?? 128;
+  if (n * d > BOUNDS.vectorFloats) {
     out.push({ path: ['num_vectors'], message: `num_vectors × dimension (${n} × ${d}) is ${boundMessage(BOUNDS.vectorFloats, ' floats (2 GiB)')}` });
   }
-  const ds = service.dataset as { base?: unknown; queries?: unknown; neighbors?: unknown } | undefined;
-  if (ds && typeof ds.base === 'string' && isHdf5Path(ds.base)) {
+  const ds = service.dataset;
+  if (ds && isHdf5Path(ds.base)) {
     for (const key of ['queries', 'neighbors'] as const) if (ds[key] !== undefined) out.push({ path: ['dataset', key], message: VDB_MSG.hdf5Extra(key) });
   }
-  if (service.dataset !== undefined && service.clusters !== undefined) {
+  // Parsed, unset clusters are the default: only another number was asked for.
+  if (ds !== undefined && service.clusters !== DEFAULT_CLUSTERS) {
     out.push({ path: ['clusters'], message: 'clusters shapes synthetic data; it has no effect with dataset files' });
   }
   return out;
+}
+
+/** A vector server's base URL (`url`, else `service_url`, else host and port) must be http(s). */
+export function urlProblems(service: Fields & { url?: string }, defaultPort: number): Problem[] {
+  const url = baseUrlText(service, defaultPort);
+  return url === undefined || parseHttpUrl(url) ? [] : [{ path: [service.url !== undefined ? 'url' : 'service_url'], message: `"${url}" is not an http(s) URL` }];
 }

@@ -1,11 +1,12 @@
 import type { BackendDefinition } from '../../contract.js';
+import type { FieldsOf } from '../../fields.js';
 import { BASE_OPERATIONS, DEFAULT_VECTOR_MIX, checkVectorFields, VECTOR_METRICS, faissFields, vectorOperationParams, vectorOperationsFor } from '../common/fields.js';
 
 /** Faiss keeps no metadata, so it has no filtered search. */
 const FAISS_OPERATIONS = BASE_OPERATIONS.filter((op) => op !== 'search_filtered');
 
-function check(service: Record<string, unknown>) {
-  const factory = typeof service.index_factory === 'string' ? service.index_factory : 'Flat';
+function check(service: FieldsOf<typeof faissFields>) {
+  const factory = service.index_factory;
   const knobs: ('ef_search' | 'nprobe')[] = [];
   if (/IVF/.test(factory)) knobs.push('nprobe');
   if (/HNSW/.test(factory)) knobs.push('ef_search');

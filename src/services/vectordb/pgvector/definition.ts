@@ -1,8 +1,9 @@
 import type { BackendDefinition } from '../../contract.js';
+import type { FieldsOf } from '../../fields.js';
 import { BASE_OPERATIONS, DEFAULT_VECTOR_MIX, checkVectorFields, VECTOR_METRICS, pgvectorFields, vectorOperationParams, vectorOperationsFor } from '../common/fields.js';
 
-function check(service: Record<string, unknown>) {
-  const index = typeof service.index === 'string' ? service.index : 'hnsw';
+function check(service: FieldsOf<typeof pgvectorFields>) {
+  const index = service.index;
   const knobs = index === 'hnsw' ? (['ef_search'] as const) : index === 'ivfflat' ? (['nprobe'] as const) : ([] as const);
   const out = checkVectorFields(service, knobs, `pgvector index ${index}`);
   const only: Record<string, string> = { ef_search: 'hnsw', ef_construction: 'hnsw', max_neighbors: 'hnsw', lists: 'ivfflat', nprobe: 'ivfflat' };

@@ -1,7 +1,6 @@
 import type { BackendDefinition } from '../../contract.js';
 import { weaviateServer } from './server.js';
-import { BASE_OPERATIONS, DEFAULT_VECTOR_MIX, checkVectorFields, VECTOR_METRICS, weaviateFields, vectorOperationParams, vectorOperationsFor } from '../common/fields.js';
-import { baseUrlText, parseHttpUrl } from '../../shared/endpoint.js';
+import { BASE_OPERATIONS, DEFAULT_VECTOR_MIX, checkVectorFields, VECTOR_METRICS, weaviateFields, urlProblems, vectorOperationParams, vectorOperationsFor } from '../common/fields.js';
 const HNSW_ONLY = ['ef_construction', 'ef_search', 'max_neighbors'] as const;
 
 /**
@@ -18,14 +17,12 @@ export const weaviateDefinition: BackendDefinition<typeof weaviateFields> = {
   defaultMix: DEFAULT_VECTOR_MIX,
   operationsFor: vectorOperationsFor(BASE_OPERATIONS),
   check: (service) => {
-    const index = service.index === 'flat' ? 'flat' : 'hnsw';
+    const index = service.index ?? 'hnsw';
     const out = checkVectorFields(service, index === 'hnsw' ? ['ef_search'] : [], `weaviate index ${index}`);
     if (index === 'flat') {
       for (const key of HNSW_ONLY) if (service[key] !== undefined) out.push({ path: [key], message: `${key} applies to index: hnsw, not flat` });
     }
-    const url = baseUrlText(service, 8080);
-    if (url !== undefined && !parseHttpUrl(url)) out.push({ path: [typeof service.url === 'string' ? 'url' : 'service_url'], message: `"${url}" is not an http(s) URL` });
-    return out;
+    return [...out, ...urlProblems(service, 8080)];
   },
   metrics: VECTOR_METRICS,
   operationParams: vectorOperationParams,

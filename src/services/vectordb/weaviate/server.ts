@@ -1,7 +1,8 @@
 import type { ServerLaunch } from '../../../launch/types.js';
+import type { CommonFields } from '../../fields.js';
 
 /** A one-node Weaviate without auth, vectorizer modules or auto-schema. */
-export function weaviateServer(service: Readonly<Record<string, unknown>>): ServerLaunch {
+export function weaviateServer(service: CommonFields): ServerLaunch {
   // Weaviate opens five more ports (gRPC, gossip, gossip data, Raft, Raft RPC) with
   // fixed defaults; two servers on one host would clash, so they follow the HTTP port.
   const base = typeof service.port === 'number' ? service.port : 8080;
