@@ -60,41 +60,48 @@ export function tempDir(prefix: string): string {
   return mkdtempSync(join(tmpdir(), prefix));
 }
 
-/** Runs `aifb run` on a recipe text and returns the report JSON (with `cpu_s`, the whole process's CPU time, when asked). */
-export function aifbRun(recipe: string, opts: { cpus?: string; env?: NodeJS.ProcessEnv; cpuTime?: boolean; nodeArgs?: string[] } = {}): Record<string, any> {
+/** A recipe written into a fresh directory, and the node arguments of `aifb run` on it there. */
+function aifbRunIn(recipe: string, nodeArgs: string[] = []): { dir: string; args: string[] } {
   const dir = tempDir('aifb-bench-');
   writeFileSync(join(dir, 'r.yaml'), recipe);
-  // The pool size bin/aifb.cjs (the installed command) gives; this entry runs under tsx, too late to set it itself.
-  const env = { UV_THREADPOOL_SIZE: '128', ...opts.env };
-  const r = run(process.execPath, [...(opts.nodeArgs ?? []), '--import', tsxLoader, aifbBin, 'run', 'r.yaml', '--out', 'out', '--quiet', '--json'], { cwd: dir, ...opts, env });
+  return { dir, args: [...nodeArgs, '--import', tsxLoader, aifbBin, 'run', 'r.yaml', '--out', 'out', '--quiet', '--json'] };
+}
+
+// The pool size bin/aifb.cjs (the installed command) gives; this entry runs under tsx, too late to set it itself.
+const AIFB_ENV = { UV_THREADPOOL_SIZE: '128' };
+
+/** The report JSON of a finished `aifb run`; its directory goes (its database and reports are only read through the JSON). */
+function reportOf(dir: string, r: { code: number | null; stdout: string; stderr: string }): Record<string, any> {
   if (r.code !== 0) throw new Error(`aifb run failed (${r.code}) in ${dir}: ${r.stderr.slice(-2000)}`);
   const report = JSON.parse(r.stdout) as Record<string, any>;
-  if (r.cpu_s !== undefined) report.cpu_s = r.cpu_s;
-  // Each run's database and reports are only read through the JSON above.
   rmSync(dir, { recursive: true, force: true });
+  return report;
+}
+
+/** Runs `aifb run` on a recipe text and returns the report JSON (with `cpu_s`, the whole process's CPU time, when asked). */
+export function aifbRun(recipe: string, opts: { cpus?: string; env?: NodeJS.ProcessEnv; cpuTime?: boolean; nodeArgs?: string[] } = {}): Record<string, any> {
+  const { dir, args } = aifbRunIn(recipe, opts.nodeArgs);
+  const r = run(process.execPath, args, { cwd: dir, ...opts, env: { ...AIFB_ENV, ...opts.env } });
+  const report = reportOf(dir, r);
+  if (r.cpu_s !== undefined) report.cpu_s = r.cpu_s;
   return report;
 }
 
 /** `aifbRun` without blocking, so two runs can share the machine at once (bench/isolation). */
 export function aifbRunAsync(recipe: string): Promise<Record<string, any>> {
-  const dir = tempDir('aifb-bench-');
-  writeFileSync(join(dir, 'r.yaml'), recipe);
-  const child = spawn(process.execPath, ['--import', tsxLoader, aifbBin, 'run', 'r.yaml', '--out', 'out', '--quiet', '--json'], {
-    cwd: dir,
-    env: { ...process.env, UV_THREADPOOL_SIZE: '128' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const { dir, args } = aifbRunIn(recipe);
+  const child = spawn(process.execPath, args, { cwd: dir, env: { ...process.env, ...AIFB_ENV }, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout!.on('data', (d: Buffer) => (stdout += d));
   child.stderr!.on('data', (d: Buffer) => (stderr += d));
-  return new Promise((resolve, reject) =>
-    child.on('exit', (code) => {
-      if (code !== 0) return reject(new Error(`aifb run failed (${code}) in ${dir}: ${stderr.slice(-2000)}`));
-      rmSync(dir, { recursive: true, force: true });
-      resolve(JSON.parse(stdout) as Record<string, any>);
-    }),
-  );
+  return new Promise((resolve, reject) => child.on('exit', (code) => {
+    try {
+      resolve(reportOf(dir, { code, stdout, stderr }));
+    } catch (err) {
+      reject(err);
+    }
+  }));
 }
 
 export function writeResult(name: string, result: unknown): void {

@@ -111,13 +111,18 @@ test('minio checks SigV4: a wrong secret key is refused with one clear message a
   assert.ok(!String(c.message).includes(secret));
 });
 
+/** A bucket of the test's own, made now and removed (if empty) after it. */
+async function scratchBucket(t: TestContext, s3: ReturnType<typeof inspector>, Bucket: string): Promise<string> {
+  await s3.send(new CreateBucketCommand({ Bucket }));
+  t.after(() => s3.send(new DeleteBucketCommand({ Bucket })).then(() => undefined, () => undefined));
+  return Bucket;
+}
+
 test('minio accepts the direct path\'s signatures (PUT, GET, HEAD, DELETE), also for keys that need encoding; a wrong secret is SignatureDoesNotMatch', async (t) => {
   const m = server(t);
   if (!m) return;
   const s3 = inspector(t, m, MINIO_KEYS);
-  const Bucket = 'aifb-direct-check';
-  await s3.send(new CreateBucketCommand({ Bucket }));
-  t.after(() => s3.send(new DeleteBucketCommand({ Bucket })).then(() => undefined, () => undefined));
+  const Bucket = await scratchBucket(t, s3, 'aifb-direct-check');
   const o = { endpoint: m.endpoint, region: 'us-east-1', bucket: Bucket, accessKey: MINIO_KEYS.access_key, secretKey: MINIO_KEYS.secret_key, pathStyle: true, maxAttempts: 1 } as S3Options;
   const handle = createS3Client(o, 2);
   t.after(() => handle.destroy());
@@ -152,9 +157,7 @@ test("minio enforces S3's part rule (5 MiB but the last), which aifb's check app
   const m = server(t);
   if (!m) return;
   const s3 = inspector(t, m, MINIO_KEYS);
-  const Bucket = 'aifb-parts-check';
-  await s3.send(new CreateBucketCommand({ Bucket }));
-  t.after(() => s3.send(new DeleteBucketCommand({ Bucket })).then(() => undefined, () => undefined));
+  const Bucket = await scratchBucket(t, s3, 'aifb-parts-check');
   const { UploadId } = await s3.send(new CreateMultipartUploadCommand({ Bucket, Key: 'small-parts' }));
   try {
     const part = Buffer.alloc(1024 * 1024, 7);

@@ -3,7 +3,7 @@ import { UsageError } from '../../errors.js';
 import { mergeShardFiles } from '../../launch/merge.js';
 import { parseCommandArgs, positiveInt, type Options } from '../args.js';
 import { commandHelp } from '../help.js';
-import type { Command } from '../command.js';
+import type { Command, CommandIO } from '../command.js';
 import { EXIT } from '../exit-codes.js';
 import { showReport } from './report.js';
 
@@ -34,9 +34,14 @@ export const mergeCommand: Command = {
     if (positionals.length === 0) throw new UsageError('merge: give the shard databases to merge');
     const out = resolve(io.cwd, values.out);
     const r = mergeShardFiles(out, positionals.map((p) => resolve(io.cwd, p)), values.id, { expect: positiveInt(values.expect, 'expect') });
-    io.stderr.write(`merged ${r.shards} shard(s), ${r.rows} request rows of ${r.benchmarkId} into ${out}\n`);
-    for (const m of r.missing) io.stderr.write(`shard ${m.index} missing${m.node ? ` (node ${m.node})` : ''}: ${m.reason}\n`);
+    tellMerged(r, out, io);
     showReport(out, r.benchmarkId, values.reports, values.json, io);
     return EXIT.ok;
   },
 };
+
+/** What a merge did, on stderr: rows and shards merged, and each shard that was missing. */
+export function tellMerged(r: ReturnType<typeof mergeShardFiles>, out: string, io: CommandIO): void {
+  io.stderr.write(`merged ${r.shards} shard(s), ${r.rows} request rows of ${r.benchmarkId} into ${out}\n`);
+  for (const m of r.missing) io.stderr.write(`shard ${m.index} missing${m.node ? ` (node ${m.node})` : ''}: ${m.reason}\n`);
+}

@@ -12,6 +12,7 @@ import { OVERRIDE_FLAGS, overridesFrom } from '../overrides.js';
 import { overrideArgv } from '../../recipe/overrides.js';
 import { withStopSignal, type CommandIO } from '../command.js';
 import { EXIT } from '../exit-codes.js';
+import { tellMerged } from './merge.js';
 
 /** `aifb slurm generators`' flags; the overrides go on to every generator step. */
 export const GENERATORS_OPTIONS = {
@@ -57,8 +58,7 @@ export async function generatorsCmd(args: string[], io: CommandIO): Promise<numb
     const files = steps.map((s) => shardFile(shardDir, s.index));
     const out = abs(outFile);
     const r = mergeShardFiles(out, files, id, { expect: count, notes });
-    io.stderr.write(`merged ${r.shards} shard(s), ${r.rows} request rows of ${r.benchmarkId} into ${out}\n`);
-    for (const m of r.missing) io.stderr.write(`shard ${m.index} missing${m.node ? ` (node ${m.node})` : ''}: ${m.reason}\n`);
+    tellMerged(r, out, io);
     if (values.reports) {
       const db = openMetricsDb(out);
       try {
