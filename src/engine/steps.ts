@@ -1,5 +1,5 @@
 import type { LoadProfile, ServiceSpec, StepPlan } from '../recipe/types.js';
-import { meetsSlo } from '../metrics/slo.js';
+import { itlJudgedBy, largestOf, meetsSlo } from '../metrics/slo.js';
 import type { BenchmarkOptions, RunObserver, ServiceRunResult } from './types.js';
 
 type RunOne = (spec: ServiceSpec, o: BenchmarkOptions) => Promise<ServiceRunResult>;
@@ -23,7 +23,8 @@ function levelLoad(load: LoadProfile, variable: 'rate' | 'clients', value: numbe
 }
 
 /** Counts, for one step, the requests that met the SLOs and the starts dropped. */
-function sloCounter(spec: ServiceSpec): RunObserver & { requests: number; good: number; dropped: number } {
+function sloCounter(spec: ServiceSpec, o: BenchmarkOptions): RunObserver & { requests: number; good: number; dropped: number } {
+  const itlFrom = itlJudgedBy(o.registry.resolve(spec.type, spec.backend)?.metrics);
   const c = {
     requests: 0,
     good: 0,
@@ -38,7 +39,7 @@ function sloCounter(spec: ServiceSpec): RunObserver & { requests: number; good: 
           latencyMs: x.end - x.intendedStart,
           ttftMs: x.llm?.ttftMs,
           tpotMs: x.llm?.tpotMs,
-          itlMaxMs: x.extra?.itl_max_ms as number | undefined,
+          itlMaxMs: itlFrom && x.extra ? largestOf(x.extra[itlFrom]) : undefined,
         },
         slo,
       );
@@ -70,7 +71,7 @@ export async function runSteps(spec: ServiceSpec, o: BenchmarkOptions, runOne: R
       step: { group: spec.name, variable, value },
       load: levelLoad(spec.load, variable, value, plan.stepDurationMs),
     };
-    const counter = sloCounter(stepSpec);
+    const counter = sloCounter(stepSpec, o);
     const r = await runOne(stepSpec, { ...o, observers: [...(o.observers ?? []), counter] });
     const passed = r.status === 'complete' && counter.requests > 0 && counter.dropped === 0 && counter.good >= target * counter.requests;
     const out = { value, service: name, status: r.status, requests: counter.requests, good: counter.good, dropped: counter.dropped, passed };

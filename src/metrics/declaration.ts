@@ -27,6 +27,11 @@ export interface MetricDeclaration {
    * default; a rate or counter without it gets `changed`, never `worse`.
    */
   better?: 'lower' | 'higher';
+  /**
+   * The recipe's SLO judged on each request's largest value of this trend (`itl_ms`: a
+   * request meets it while its slowest token gap is within it). At most one per SLO.
+   */
+  judges?: 'itl_ms';
 }
 
 /** The unit's suffix a declared name may end with (`ttfb_ms`), which names built from it move to their end. */

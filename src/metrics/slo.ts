@@ -1,4 +1,5 @@
 import type { Slo } from '../recipe/types.js';
+import type { MetricDeclaration } from './declaration.js';
 
 /** The figures of one request that SLOs are checked against (ms). */
 export interface SloFacts {
@@ -24,4 +25,23 @@ export function meetsSlo(f: SloFacts, slo: Slo): boolean {
   if (slo.tpotMs !== undefined && f.tpotMs != null && f.tpotMs > slo.tpotMs) return false;
   if (slo.itlMs !== undefined && f.itlMaxMs != null && f.itlMaxMs > slo.itlMs) return false;
   return true;
+}
+
+/**
+ * The name in `extra` of the declared trend the recipe's `itl_ms` SLO is judged on, if the
+ * backend declared one (MetricDeclaration.judges).
+ */
+export function itlJudgedBy(declared: readonly MetricDeclaration[] | undefined): string | undefined {
+  return declared?.find((d) => d.judges === 'itl_ms')?.name;
+}
+
+/** A request's largest value of a trend as it is kept in `extra`: a number, or `[value, count]` pairs (counts of 0 aside). */
+export function largestOf(v: unknown): number | undefined {
+  if (typeof v === 'number') return v;
+  if (!Array.isArray(v)) return undefined;
+  let max: number | undefined;
+  for (const p of v as unknown[]) {
+    if (Array.isArray(p) && typeof p[0] === 'number' && typeof p[1] === 'number' && p[1] > 0) max = Math.max(max ?? p[0], p[0]);
+  }
+  return max;
 }

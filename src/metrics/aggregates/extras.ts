@@ -1,4 +1,4 @@
-import { meetsSlo } from '../slo.js';
+import { itlJudgedBy, largestOf, meetsSlo } from '../slo.js';
 import type { Slo } from '../../recipe/types.js';
 import { countsOutcome, type MetricDeclaration, type TallyDeclaration } from '../declaration.js';
 import { addTo, newTally, summaryOf, type Tally } from './declared-tally.js';
@@ -42,6 +42,8 @@ export class ExtrasAggregate {
   private readonly kept: ReturnType<typeof tallyAggregate>[];
   private good = 0;
   private judged = 0;
+  /** The declared trend whose largest per-request value the `itl_ms` SLO judges. */
+  private readonly itlFrom: string | undefined;
 
   constructor(
     private readonly slo: Slo | undefined,
@@ -49,6 +51,7 @@ export class ExtrasAggregate {
     tallies: readonly TallyDeclaration[] = [],
   ) {
     this.kept = tallies.map(tallyAggregate);
+    this.itlFrom = itlJudgedBy(declared);
     this.tallies = declared.map((d) => newTally(d.kind));
     this.byOp = declared.map(() => new Map());
     this.bins = declared.map(() => undefined);
@@ -90,7 +93,7 @@ export class ExtrasAggregate {
     if (x) for (const t of this.kept) t.add(x, { ok, ttftMs, inputTokens });
     if (this.slo) {
       this.judged++;
-      const itlMaxMs = typeof x?.itl_max_ms === 'number' ? x.itl_max_ms : undefined;
+      const itlMaxMs = this.itlFrom && x ? largestOf(x[this.itlFrom]) : undefined;
       if (meetsSlo({ ok, latencyMs, ttftMs, tpotMs, itlMaxMs }, this.slo)) this.good++;
     }
     return x;

@@ -12,6 +12,7 @@ export const LLM_METRICS: readonly MetricDeclaration[] = [
     description: 'inter-token latency over every token gap of a streamed answer ([gap, count] pairs), as vLLM counts it',
     reportAs: 'llm.itl',
     histogramAs: 'llm.histograms.itl',
+    judges: 'itl_ms',
   },
   {
     name: 'e2el_ms',
