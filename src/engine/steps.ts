@@ -1,5 +1,5 @@
 import type { LoadProfile, ServiceSpec, StepPlan } from '../recipe/types.js';
-import { itlJudgedBy, largestOf, meetsSlo } from '../metrics/slo.js';
+import { itlJudgedBy, largestJudged, meetsSlo } from '../metrics/slo.js';
 import type { BenchmarkOptions, RunObserver, ServiceRunResult } from './types.js';
 
 type RunOne = (spec: ServiceSpec, o: BenchmarkOptions) => Promise<ServiceRunResult>;
@@ -39,7 +39,7 @@ function sloCounter(spec: ServiceSpec, o: BenchmarkOptions): RunObserver & { req
           latencyMs: x.end - x.intendedStart,
           ttftMs: x.llm?.ttftMs,
           tpotMs: x.llm?.tpotMs,
-          itlMaxMs: itlFrom && x.extra ? largestOf(x.extra[itlFrom]) : undefined,
+          itlMaxMs: largestJudged(x.extra, itlFrom),
         },
         slo,
       );

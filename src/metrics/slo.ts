@@ -35,8 +35,13 @@ export function itlJudgedBy(declared: readonly MetricDeclaration[] | undefined):
   return declared?.find((d) => d.judges === 'itl_ms')?.name;
 }
 
-/** A request's largest value of a trend as it is kept in `extra`: a number, or `[value, count]` pairs (counts of 0 aside). */
-export function largestOf(v: unknown): number | undefined {
+/**
+ * A request's largest value of the trend `from` (itlJudgedBy) as its `extra` keeps it: a
+ * number, or `[value, count]` pairs (counts of 0 aside); undefined without one.
+ */
+export function largestJudged(extra: Readonly<Record<string, unknown>> | undefined, from: string | undefined): number | undefined {
+  if (from === undefined || extra === undefined) return undefined;
+  const v = extra[from];
   if (typeof v === 'number') return v;
   if (!Array.isArray(v)) return undefined;
   let max: number | undefined;

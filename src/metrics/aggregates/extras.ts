@@ -1,4 +1,4 @@
-import { itlJudgedBy, largestOf, meetsSlo } from '../slo.js';
+import { itlJudgedBy, largestJudged, meetsSlo } from '../slo.js';
 import type { Slo } from '../../recipe/types.js';
 import { countsOutcome, type MetricDeclaration, type TallyDeclaration } from '../declaration.js';
 import { addTo, newTally, summaryOf, type Tally } from './declared-tally.js';
@@ -93,7 +93,7 @@ export class ExtrasAggregate {
     if (x) for (const t of this.kept) t.add(x, { ok, ttftMs, inputTokens });
     if (this.slo) {
       this.judged++;
-      const itlMaxMs = this.itlFrom && x ? largestOf(x[this.itlFrom]) : undefined;
+      const itlMaxMs = largestJudged(x, this.itlFrom);
       if (meetsSlo({ ok, latencyMs, ttftMs, tpotMs, itlMaxMs }, this.slo)) this.good++;
     }
     return x;
