@@ -48,7 +48,7 @@ export async function aifbRun(c: Conn, preset: 'select-only' | 'tpcb', clients: 
     const text = pgbenchRecipe('pgbench-side-by-side', preset, c, preset, clients, seconds, rows, `    timeout: 30s\n${generators > 1 ? `    generators: ${generators}\n` : ''}`);
     const plan = loadRecipeText(text, join(dir, 'recipe.yaml'), { registry, env: { BENCH_PGPASSWORD: c.password } });
     // As `aifb run` opens it: rows committed, and the report's aggregates kept, by the writer thread.
-    const store = new MetricsStore(join(dir, 'metrics.db'), { background: true, aggregates: true });
+    const store = new MetricsStore(join(dir, 'metrics.db'), { background: true, aggregates: true, spool: true });
     const clock = systemClock();
     const id = `bench_${preset.replace('-', '_')}_${process.pid}`;
     const log = createLogger('info', (l) => lines.push(l));

@@ -12,15 +12,18 @@ import { RunAccumulator } from './aggregates/accumulate.js';
 import { saveRunState } from './aggregates/saved-state.js';
 import { unpackBlock, type PackedBlock } from './packed-block.js';
 import { prepareRowInsert, type Block } from './rows.js';
+import { expandSpool, prepareSpoolInsert } from './spool.js';
 import type { StoredServiceRow } from './rows.js';
 
 export interface WriterThreadData {
   port: MessagePort;
-  /** [0]: the last batch settled; [1]: 1 once closed; [2]: the last 'save' done. */
+  /** [0]: the last batch settled; [1]: 1 once closed; [2]: the last 'save' done; [3]: chunks of the spool expanded (progress). */
   done: Int32Array;
   path: string;
   /** Keep and save the report's aggregates (the run's own database, not a generator's shard). */
   aggregates: boolean;
+  /** Spool the batches during the load and expand them when told to save or close (spool.ts). */
+  spool: boolean;
 }
 
 /** What the event loop sends: a batch of blocks, a request to save the aggregates now, or the end. */
@@ -34,6 +37,12 @@ interface Unpacked {
   id: number;
   blocks: Block[];
 }
+
+/**
+ * The most rows the spool holds: past it, each batch spooled expands as many of the oldest,
+ * so the wait after a long run stays bounded (~10 s to expand) and so does the spool.
+ */
+const SPOOL_MAX_ROWS = 2_000_000;
 
 /** How often the aggregates are saved while rows come: what a killed run's report reads again at most. */
 const SAVE_EVERY_MS = 5000;
@@ -70,6 +79,11 @@ let lastRowId = 0;
 const insertAll = db.transaction((batches: Unpacked[]) => {
   for (const b of batches) lastRowId = insertBlocks(b.blocks) || lastRowId;
 });
+const spoolBlocks = prepareSpoolInsert(db);
+const spoolAll = db.transaction((batches: Batch[]) => {
+  for (const b of batches) spoolBlocks(b.blocks);
+});
+let spooled = 0;
 
 const serviceRow = db.prepare('SELECT * FROM services WHERE benchmark_id = ? AND service_name = ?');
 let benchmarkId: string | undefined;
@@ -83,28 +97,53 @@ function save(): void {
   savedAt = Date.now();
 }
 
-function settle(batches: Unpacked[], error?: string): void {
-  for (const b of batches) {
-    if (error === undefined && data.aggregates) {
-      benchmarkId ??= b.blocks[0]?.[0] as string | undefined;
-      for (const v of b.blocks) acc.addValues(v);
-    }
+function aggregate(blocks: readonly Block[]): void {
+  if (!data.aggregates) return;
+  benchmarkId ??= blocks[0]?.[0] as string | undefined;
+  for (const v of blocks) acc.addValues(v);
+}
+
+/** Moves spooled rows into `metrics` (all of them by default), aggregating each chunk once committed. */
+function expand(maxRows = Infinity): void {
+  try {
+    spooled -= expandSpool(
+      db,
+      insertBlocks,
+      (blocks, last) => {
+        lastRowId = last || lastRowId;
+        aggregate(blocks);
+        Atomics.add(done, 3, 1);
+        Atomics.notify(done, 3);
+      },
+      maxRows,
+    );
+  } catch {
+    // A full disk: the rest stays spooled, and whoever opens the database next expands it (spool.ts).
+  }
+}
+
+function settle(batches: { id: number }[], error?: string, blocks?: (b: number) => readonly Block[]): void {
+  for (const [i, b] of batches.entries()) {
+    if (error === undefined && blocks) aggregate(blocks(i));
     port.postMessage(error === undefined ? { id: b.id } : { id: b.id, error });
   }
   Atomics.store(done, 0, batches[batches.length - 1]!.id);
   Atomics.notify(done, 0);
 }
 
-function commit(batches: Unpacked[]): void {
+function commit(batches: Batch[]): void {
+  if (data.spool) return spool(batches);
+  const unpacked: Unpacked[] = batches.map((b) => ({ id: b.id, blocks: b.blocks.map(unpackBlock) }));
+  const blocksOf = (i: number) => unpacked[i]!.blocks;
   try {
-    insertAll(batches);
-    settle(batches);
+    insertAll(unpacked);
+    settle(unpacked, undefined, blocksOf);
   } catch {
     // A failed batch fails alone: the ones before it may still fit.
-    for (const b of batches) {
+    for (const b of unpacked) {
       try {
         insertAll([b]);
-        settle([b]);
+        settle([b], undefined, () => b.blocks);
       } catch (err) {
         settle([b], err instanceof Error ? err.message : String(err));
       }
@@ -113,20 +152,44 @@ function commit(batches: Unpacked[]): void {
   if (Date.now() - savedAt >= SAVE_EVERY_MS) save();
 }
 
+/** Spools batches as they came; their rows are inserted and aggregated by expand(). */
+function spool(batches: Batch[]): void {
+  let rows = 0;
+  for (const b of batches) for (const block of b.blocks) rows += block.rows;
+  try {
+    spoolAll(batches);
+    settle(batches);
+  } catch {
+    for (const b of batches) {
+      try {
+        spoolAll([b]);
+        settle([b]);
+      } catch (err) {
+        rows -= b.blocks.reduce((n, block) => n + block.rows, 0);
+        settle([b], err instanceof Error ? err.message : String(err));
+      }
+    }
+  }
+  spooled += rows;
+  if (spooled > SPOOL_MAX_ROWS) expand(spooled - SPOOL_MAX_ROWS);
+}
+
 const isBatch = (m: WriterMessage): m is Batch => typeof m === 'object' && 'blocks' in m;
 
 function handle(first: WriterMessage): void {
   // Batches waiting in the port are committed together: one transaction, one ack each.
-  const batches: Unpacked[] = [];
+  const batches: Batch[] = [];
   let other: WriterMessage | undefined;
   for (let m: WriterMessage | undefined = first; m !== undefined; m = receiveMessageOnPort(port)?.message as WriterMessage | undefined) {
-    if (isBatch(m)) batches.push({ id: m.id, blocks: m.blocks.map(unpackBlock) });
+    if (isBatch(m)) batches.push(m);
     else {
       other = m;
       break;
     }
   }
   if (batches.length > 0) commit(batches);
+  // Saving or closing comes after the load: the spool is expanded first, so the saved aggregates hold every row.
+  if (other !== undefined) expand();
   if (other === 'close') {
     save();
     db.close();

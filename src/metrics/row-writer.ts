@@ -16,6 +16,7 @@ const WAIT_MS = 30_000;
 const SETTLED = 0;
 const CLOSED = 1;
 const SAVED = 2;
+const PROGRESS = 3;
 
 /**
  * Commits the metrics rows on a worker thread with its own connection, so the event loop
@@ -32,21 +33,22 @@ const SAVED = 2;
 export class RowWriter {
   private readonly worker: Worker;
   private readonly port: MessagePort;
-  private readonly done = new Int32Array(new SharedArrayBuffer(12));
+  private readonly done = new Int32Array(new SharedArrayBuffer(16));
   private saves = 0;
   private failed: string | undefined;
   private closed = false;
 
-  /** `onAck` is told of every batch, in order, from the event loop or from waitFor(). */
+  /** `onAck` is told of every batch, in order, from the event loop or from waitFor(); `spool`: see spool.ts. */
   constructor(
     path: string,
     aggregates: boolean,
     private readonly onAck: (ack: BatchAck) => void,
+    spool = false,
   ) {
     const { port1, port2 } = new MessageChannel();
     this.port = port1;
     const { script, ...how } = workerScript(import.meta.url, 'row-writer-thread');
-    const data: WriterThreadData = { port: port2, done: this.done, path, aggregates };
+    const data: WriterThreadData = { port: port2, done: this.done, path, aggregates, spool };
     this.worker = new Worker(script, {
       ...how,
       workerData: data,
@@ -82,10 +84,20 @@ export class RowWriter {
     return this.waitSlot(SAVED, id);
   }
 
-  /** Blocks until the thread has set `slot` of `done` to at least `value`; false if it failed or took over WAIT_MS. */
+  /**
+   * Blocks until the thread has set `slot` of `done` to at least `value`; false if it failed
+   * or went WAIT_MS without settling it or expanding a chunk of the spool (a long run's
+   * spool takes longer than that to expand, but never that long for one chunk).
+   */
   private waitSlot(slot: number, value: number): boolean {
-    const deadline = Date.now() + WAIT_MS;
+    let deadline = Date.now() + WAIT_MS;
+    let progress = Atomics.load(this.done, PROGRESS);
     for (let seen = Atomics.load(this.done, slot); seen < value; seen = Atomics.load(this.done, slot)) {
+      const now = Atomics.load(this.done, PROGRESS);
+      if (now !== progress) {
+        progress = now;
+        deadline = Date.now() + WAIT_MS;
+      }
       if (this.failed || Date.now() >= deadline) return false;
       Atomics.wait(this.done, slot, seen, Math.min(100, deadline - Date.now()));
     }

@@ -83,6 +83,12 @@ CREATE TABLE IF NOT EXISTS metrics (
   extra TEXT
 );
 CREATE INDEX IF NOT EXISTS metrics_by_run ON metrics (benchmark_id, service_name);
+-- Blocks of rows a run's writer thread spooled during the load, expanded into metrics after it (metrics/spool.ts).
+CREATE TABLE IF NOT EXISTS metrics_spool (
+  id INTEGER PRIMARY KEY,
+  rows INTEGER NOT NULL,
+  data BLOB NOT NULL
+);
 CREATE TABLE IF NOT EXISTS report_states (
   benchmark_id TEXT PRIMARY KEY,
   format INTEGER NOT NULL,

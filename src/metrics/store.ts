@@ -12,6 +12,7 @@ import { SamplePacker } from './sample-rows.js';
 import { CLIENT_LOAD_SQL, saveClientLoad, type ClientLoadFigures } from './client-load.js';
 import { saveServerMetrics, type ServerWatchResult } from './server-metrics.js';
 import { checkMetricsDbPath, foreignTables } from './db-check.js';
+import { expandSpool, expandSpoolOf, spooledRows } from './spool.js';
 import { scrub } from '../util/scrub.js';
 
 export type RunStatus = 'running' | 'complete' | 'partial' | 'failed';
@@ -58,6 +59,8 @@ export interface StoreOptions {
   background?: boolean;
   /** With `background`: the thread also keeps the report's aggregates and saves them as it goes (report/saved-state.ts). */
   aggregates?: boolean;
+  /** With `background`: rows are spooled during the load and expanded when the aggregates are saved or the store closes (spool.ts). */
+  spool?: boolean;
 }
 
 export { ROW_COLUMNS } from './rows.js';
@@ -110,6 +113,7 @@ export class MetricsStore {
   private originMs = 0;
   private toEpochMs: (mono: number) => number = (m) => m;
   private rowsWritten = 0;
+  private spools = false;
   private writeError: Error | undefined;
   /** Rows that could not be stored (the disk stayed full past the queue's bound). */
   lost = 0;
@@ -130,6 +134,8 @@ export class MetricsStore {
       this.db.pragma('synchronous = NORMAL');
       this.db.exec(SCHEMA_SQL);
       this.db.exec(CLIENT_LOAD_SQL);
+      // What a killed run left spooled goes into metrics now, before this run's writer thread spools its own.
+      if (spooledRows(this.db) > 0) expandSpool(this.db, prepareRowInsert(this.db));
     } catch (err) {
       throw new RunError(`cannot open metrics database ${path}: ${openFailure(err)}`, { cause: err });
     }
@@ -139,7 +145,8 @@ export class MetricsStore {
       // The writer thread's commits checkpoint the log; this connection's rare writes must not.
       this.db.pragma('wal_autocheckpoint = 0');
       this.keepsAggregates = options.aggregates ?? false;
-      this.writer = new RowWriter(path, this.keepsAggregates, (ack) => this.settle(ack));
+      this.spools = options.spool ?? false;
+      this.writer = new RowWriter(path, this.keepsAggregates, (ack) => this.settle(ack), this.spools);
     }
     this.stepBlocks = this.writer ? WRITER_STEP_BLOCKS : STEP_BLOCKS;
     this.dueBlocks = this.writer ? WRITER_STEP_BLOCKS : 1;
@@ -439,9 +446,10 @@ export class MetricsStore {
       .run(this.benchmarkId, serviceName, kind, variable, JSON.stringify(result));
   }
 
-  /** Marks the run finished (or partial) after flushing every queued row. */
+  /** Marks the run finished (or partial) after flushing every queued row (and expanding the spool: the load is over). */
   finishRun(status: RunStatus, endMs: number): void {
     this.flush();
+    if (this.spools) this.writer?.saveAggregates();
     try {
       this.db
         .prepare('UPDATE runs SET status = ?, ended_at = ? WHERE benchmark_id = ?')
@@ -484,7 +492,15 @@ export function openMetricsDb(path: string): Database.Database {
     db.close();
     throw new AifbError(problem.includes('locked') ? 'runtime' : 'bad-input', `metrics database ${path} ${problem}`);
   }
-  return db;
+  if (spooledRows(db) === 0) return db;
+  // Rows a killed (or still running) run left spooled (spool.ts) go into metrics first, so the report has them.
+  db.close();
+  try {
+    expandSpoolOf(path);
+  } catch (err) {
+    throw new AifbError('runtime', `metrics database ${path} holds rows a run left spooled, and they cannot be moved into its metrics table: ${openFailure(err)}`, { cause: err });
+  }
+  return new Database(path, { readonly: true, fileMustExist: true });
 }
 
 /** A driver's open failure in words (a lock is the usual one: another run is writing). */

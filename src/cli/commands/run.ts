@@ -109,7 +109,7 @@ export const runCommand: Command = {
     });
     // The writer thread keeps the report's aggregates as it commits rows and saves them every
     // few seconds: no second pass over millions of rows at the end, nor after a SIGKILL.
-    const store = new MetricsStore(paths.metricsDb, { background: true, aggregates: true });
+    const store = new MetricsStore(paths.metricsDb, { background: true, aggregates: true, spool: true });
     const clock = systemClock();
     const origin = clock.now();
     store.beginRun(

@@ -1,0 +1,113 @@
+/**
+ * The spool: while a run's load goes on, the writer thread stores each block of rows as
+ * it came (one BLOB: its numbers as they are, its texts as JSON) instead of inserting its
+ * rows and aggregating them, and expands the spool into `metrics` when told to save or
+ * close, i.e. after the measured windows. Inserting and aggregating cost the thread ~5 µs
+ * a row, on a core the service under test also needs (PostgreSQL select-only on 2 cores:
+ * with the thread doing nothing, aifb ran 0.93 × the driver alone, with it 0.71 ×, in 5
+ * pinned rounds; docs/performance.md). A spooled BLOB costs ~1 µs a row.
+ *
+ * A killed run leaves its spool in the database; whoever opens the database next expands
+ * it (expandSpoolOf), so no reader sees a run without its spooled rows.
+ */
+import Database from 'better-sqlite3';
+import { COLUMNS, prepareRowInsert, ROWS_PER_STATEMENT, type Block } from './rows.js';
+import { unpackBlock, type PackedBlock } from './packed-block.js';
+
+/** Blocks expanded per transaction: ~2,000 rows, so one never holds the database long. */
+const CHUNK_BLOCKS = 64;
+
+/** A block as bytes: a u32 with the numbers' byte length, the numbers, then `{t: texts, o: odd}` as JSON. */
+export function encodeBlock(b: PackedBlock): Buffer {
+  const numBytes = b.rows * COLUMNS * Float64Array.BYTES_PER_ELEMENT;
+  const json = Buffer.from(JSON.stringify(b.odd ? { t: b.texts, o: [...b.odd] } : { t: b.texts }));
+  const out = Buffer.allocUnsafe(4 + numBytes + json.length);
+  out.writeUInt32LE(numBytes, 0);
+  Buffer.from(b.nums.buffer, b.nums.byteOffset, numBytes).copy(out, 4);
+  json.copy(out, 4 + numBytes);
+  return out;
+}
+
+/** The rows of an encoded block, as SQLite binds them (ROW_COLUMNS values one row after another). */
+export function decodeBlock(data: Uint8Array): Block {
+  const bytes = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+  const numBytes = bytes.readUInt32LE(0);
+  // A copy: the BLOB's bytes need not be 8-byte aligned for a Float64Array view.
+  const nums = new Float64Array(numBytes / Float64Array.BYTES_PER_ELEMENT);
+  new Uint8Array(nums.buffer).set(bytes.subarray(4, 4 + numBytes));
+  const { t, o } = JSON.parse(bytes.subarray(4 + numBytes).toString()) as { t: string[]; o?: [number, unknown][] };
+  return unpackBlock({ rows: nums.length / COLUMNS, nums, texts: t, odd: o ? new Map(o) : undefined });
+}
+
+/** Stores blocks in the spool (inside the caller's transaction). */
+export function prepareSpoolInsert(db: Database.Database): (blocks: readonly PackedBlock[]) => void {
+  const put = db.prepare('INSERT INTO metrics_spool (rows, data) VALUES (?, ?)');
+  return (blocks) => {
+    for (const b of blocks) if (b.rows > 0) put.run(b.rows, encodeBlock(b));
+  };
+}
+
+/** Rows waiting in the spool; 0 in a database from before it. */
+export function spooledRows(db: Database.Database): number {
+  try {
+    return (db.prepare('SELECT COALESCE(SUM(rows), 0) AS n FROM metrics_spool').get() as { n: number }).n;
+  } catch {
+    return 0;
+  }
+}
+
+/**
+ * Moves the oldest spooled rows into `metrics`, in the order they came, a chunk per
+ * immediate transaction (so two connections expanding at once never take the same
+ * block), until `maxRows` have moved or the spool is empty. `onChunk` is told of each
+ * chunk's rows once its transaction committed, with the last row id it inserted.
+ * Returns the rows moved.
+ */
+export function expandSpool(
+  db: Database.Database,
+  insertBlocks: (blocks: readonly Block[]) => number,
+  onChunk: (blocks: readonly Block[], lastRowId: number) => void = () => {},
+  maxRows = Infinity,
+): number {
+  const take = db.prepare('SELECT id, rows, data FROM metrics_spool ORDER BY id LIMIT ?');
+  const drop = db.prepare('DELETE FROM metrics_spool WHERE id <= ?');
+  const chunk = db.transaction((limit: number) => {
+    const spooled = take.all(limit) as { id: number; rows: number; data: Buffer }[];
+    if (spooled.length === 0) return undefined;
+    const blocks = spooled.map((s) => decodeBlock(s.data));
+    const lastRowId = insertBlocks(blocks);
+    drop.run(spooled[spooled.length - 1]!.id);
+    return { blocks, lastRowId, rows: spooled.reduce((n, s) => n + s.rows, 0) };
+  });
+  let moved = 0;
+  while (moved < maxRows) {
+    const done = chunk.immediate(Math.min(CHUNK_BLOCKS, Math.ceil((maxRows - moved) / ROWS_PER_STATEMENT)));
+    if (!done) break;
+    moved += done.rows;
+    onChunk(done.blocks, done.lastRowId);
+  }
+  return moved;
+}
+
+/**
+ * Expands what a run left in the spool of the database at `path` (a killed run, or one
+ * still going), so a reader opening it finds every stored row in `metrics`. Nothing to do
+ * (and nothing opened for writing) when the spool is empty.
+ */
+export function expandSpoolOf(path: string): void {
+  const probe = new Database(path, { readonly: true, fileMustExist: true });
+  let waiting: number;
+  try {
+    waiting = spooledRows(probe);
+  } finally {
+    probe.close();
+  }
+  if (waiting === 0) return;
+  const db = new Database(path, { fileMustExist: true });
+  try {
+    db.pragma('busy_timeout = 5000');
+    expandSpool(db, prepareRowInsert(db));
+  } finally {
+    db.close();
+  }
+}
