@@ -353,6 +353,20 @@ export class MetricsStore {
     return this.keepsAggregates && this.writer !== undefined && this.writer.saveAggregates();
   }
 
+  /**
+   * Has the writer thread move the spool into `metrics` (and save the aggregates). Rows it
+   * could not move (a full disk) stay spooled for the next reader, and the run is marked
+   * partial: its own report would not count them.
+   */
+  private expandSpooled(): void {
+    this.writer?.saveAggregates();
+    const left = spooledRows(this.db);
+    if (left > 0 && !this.writeError) {
+      this.writeError = new Error(`${left} rows could not be moved from metrics_spool into metrics; the next aifb report of this database moves them`);
+      this.onWriteError?.(this.writeError);
+    }
+  }
+
   /** The first commit failure, if any. */
   get failure(): Error | undefined {
     return this.writeError;
@@ -449,7 +463,7 @@ export class MetricsStore {
   /** Marks the run finished (or partial) after flushing every queued row (and expanding the spool: the load is over). */
   finishRun(status: RunStatus, endMs: number): void {
     this.flush();
-    if (this.spools) this.writer?.saveAggregates();
+    if (this.spools) this.expandSpooled();
     try {
       this.db
         .prepare('UPDATE runs SET status = ?, ended_at = ? WHERE benchmark_id = ?')

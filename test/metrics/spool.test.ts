@@ -129,3 +129,27 @@ process.kill(process.pid, 'SIGKILL');
   assert.equal(report.services.s!.requests.total, 3000);
   db.close();
 });
+
+test('rows that cannot be moved out of the spool at the end mark the run partial and stay for the next reader', async (t) => {
+  const path = join(tempDir(t), 'metrics.db');
+  const store = new MetricsStore(path, { background: true, aggregates: true, spool: true });
+  store.beginRun({ benchmarkId: 'f', name: 'f', description: undefined, recipeFile: 'r', recipeText: '', recipeHash: '', provenance: collectProvenance({}) }, 0, (m) => m);
+  store.saveService({ serviceName: 's', serviceType: 'http', backend: undefined, status: 'running', load: { mode: 'closed', clients: 1 }, windowStart: 0 });
+  for (let i = 0; i < 2000; i++) store.append(sample(i));
+  store.flush();
+  // Stands in for a full disk: every insert into metrics fails.
+  store.db.exec("CREATE TRIGGER full_disk BEFORE INSERT ON metrics BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END");
+  let told: Error | undefined;
+  store.onWriteError = (e) => (told = e);
+  store.finishRun('complete', 2010);
+  assert.match(String(store.failure?.message), /2000 rows could not be moved from metrics_spool/);
+  assert.equal(told, store.failure);
+  assert.equal((store.db.prepare("SELECT status FROM runs WHERE benchmark_id = 'f'").get() as { status: string }).status, 'partial');
+  store.close();
+  const fix = new Database(path);
+  fix.exec('DROP TRIGGER full_disk');
+  fix.close();
+  const db = openMetricsDb(path);
+  assert.equal(count(db), 2000);
+  db.close();
+});
