@@ -44,6 +44,14 @@ test('a block decodes from the spool to exactly the values unpackBlock gives: nu
     }
   }
   assert.deepEqual(decodeBlock(encodeBlock(b)), unpackBlock(b));
+  // A column all NULL takes no room (two columns of 22 hold values here), one of text statuses only still comes back.
+  const odd = newPackedBlock();
+  p.begin(odd);
+  for (let c = 0; c < ROW_COLUMNS.length; c++) if (c === 6) p.any('EPIPE');
+  else if (c === 0) p.text('run');
+  else p.num(c === 1 ? 7 : null);
+  assert.deepEqual(decodeBlock(encodeBlock(odd)), unpackBlock(odd));
+  assert.equal(encodeBlock(odd).length, 8 + 2 * 8 + JSON.stringify({ t: ['run'], o: [[6, 'EPIPE']] }).length);
 });
 
 test('expandSpool moves the oldest blocks first, at most about maxRows, and never the same block twice', (t) => {
