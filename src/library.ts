@@ -5,6 +5,7 @@ import type { BenchmarkResult, RunObserver } from './engine/types.js';
 import { serviceLauncher } from './launch/service-launcher.js';
 import { collectProvenance } from './metrics/provenance.js';
 import { MetricsStore } from './metrics/store.js';
+import { DEFAULT_SPOOL_ROWS, spoolRowsOf } from './metrics/spool.js';
 import { loadRecipeFile } from './recipe/load.js';
 import type { Plan } from './recipe/types.js';
 import { buildReport } from './report/build.js';
@@ -52,7 +53,7 @@ export async function runRecipe(file: string, o: RunRecipeOptions = {}): Promise
   const log = o.log ?? createLogger(toLogLevel(plan.global.logLevel));
   const metricsDb = resolve(cwd, o.metricsDb ?? plan.global.metricsDb);
   const benchmarkId = o.benchmarkId ?? `benchmark_${Math.floor(Date.now() / 1000)}_${randomBytes(2).toString('hex')}`;
-  const store = new MetricsStore(metricsDb, { background: true, aggregates: true, spool: true });
+  const store = new MetricsStore(metricsDb, { background: true, aggregates: true, spool: spoolRowsOf(env) ?? DEFAULT_SPOOL_ROWS });
   const clock = systemClock();
   const run = { benchmarkId, name: plan.name, description: plan.description, recipeFile: plan.sourceFile, recipeText: plan.redactedText, recipeHash: plan.recipeHash };
   store.beginRun({ ...run, provenance: collectProvenance(env) }, clock.now(), (m) => clock.wallAt(m));

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runBenchmark } from '../../src/engine/orchestrator.js';
 import { MetricsStore } from '../../src/metrics/store.js';
+import { DEFAULT_SPOOL_ROWS } from '../../src/metrics/spool.js';
 import { collectProvenance } from '../../src/metrics/provenance.js';
 import { loadRecipeText } from '../../src/recipe/load.js';
 import { buildReport } from '../../src/report/build.js';
@@ -48,7 +49,7 @@ export async function aifbRun(c: Conn, preset: 'select-only' | 'tpcb', clients: 
     const text = pgbenchRecipe('pgbench-side-by-side', preset, c, preset, clients, seconds, rows, `    timeout: 30s\n${generators > 1 ? `    generators: ${generators}\n` : ''}`);
     const plan = loadRecipeText(text, join(dir, 'recipe.yaml'), { registry, env: { BENCH_PGPASSWORD: c.password } });
     // As `aifb run` opens it: rows committed, and the report's aggregates kept, by the writer thread.
-    const store = new MetricsStore(join(dir, 'metrics.db'), { background: true, aggregates: true, spool: true });
+    const store = new MetricsStore(join(dir, 'metrics.db'), { background: true, aggregates: true, spool: DEFAULT_SPOOL_ROWS });
     const clock = systemClock();
     const id = `bench_${preset.replace('-', '_')}_${process.pid}`;
     const log = createLogger('info', (l) => lines.push(l));

@@ -22,8 +22,12 @@ export interface WriterThreadData {
   path: string;
   /** Keep and save the report's aggregates (the run's own database, not a generator's shard). */
   aggregates: boolean;
-  /** Spool the batches during the load and expand them when told to save or close (spool.ts). */
-  spool: boolean;
+  /**
+   * Spool the batches during the load and expand them when told to save or close (spool.ts),
+   * at most this many rows: past it, each batch spooled expands as many of the oldest, so the
+   * wait after a long run stays bounded and so does the spool. 0: no spool.
+   */
+  spool: number;
 }
 
 /** What the event loop sends: a batch of blocks, a request to save the aggregates now, or the end. */
@@ -37,12 +41,6 @@ interface Unpacked {
   id: number;
   blocks: Block[];
 }
-
-/**
- * The most rows the spool holds: past it, each batch spooled expands as many of the oldest,
- * so the wait after a long run stays bounded (~10 s to expand) and so does the spool.
- */
-const SPOOL_MAX_ROWS = 2_000_000;
 
 /** How often the aggregates are saved while rows come: what a killed run's report reads again at most. */
 const SAVE_EVERY_MS = 5000;
@@ -132,7 +130,7 @@ function settle(batches: { id: number }[], error?: string, blocks?: (b: number) 
 }
 
 function commit(batches: Batch[]): void {
-  if (data.spool) return spool(batches);
+  if (data.spool > 0) return spool(batches);
   const unpacked: Unpacked[] = batches.map((b) => ({ id: b.id, blocks: b.blocks.map(unpackBlock) }));
   const blocksOf = (i: number) => unpacked[i]!.blocks;
   try {
@@ -171,7 +169,10 @@ function spool(batches: Batch[]): void {
     }
   }
   spooled += rows;
-  if (spooled > SPOOL_MAX_ROWS) expand(spooled - SPOOL_MAX_ROWS);
+  if (spooled > data.spool) {
+    expand(spooled - data.spool);
+    if (Date.now() - savedAt >= SAVE_EVERY_MS) save();
+  }
 }
 
 const isBatch = (m: WriterMessage): m is Batch => typeof m === 'object' && 'blocks' in m;

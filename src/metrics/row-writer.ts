@@ -38,12 +38,12 @@ export class RowWriter {
   private failed: string | undefined;
   private closed = false;
 
-  /** `onAck` is told of every batch, in order, from the event loop or from waitFor(); `spool`: see spool.ts. */
+  /** `onAck` is told of every batch, in order, from the event loop or from waitFor(); `spool`: the most rows spooled (spool.ts), 0 for none. */
   constructor(
     path: string,
     aggregates: boolean,
     private readonly onAck: (ack: BatchAck) => void,
-    spool = false,
+    spool = 0,
   ) {
     const { port1, port2 } = new MessageChannel();
     this.port = port1;

@@ -59,8 +59,11 @@ export interface StoreOptions {
   background?: boolean;
   /** With `background`: the thread also keeps the report's aggregates and saves them as it goes (report/saved-state.ts). */
   aggregates?: boolean;
-  /** With `background`: rows are spooled during the load and expanded when the aggregates are saved or the store closes (spool.ts). */
-  spool?: boolean;
+  /**
+   * With `background`: the most rows spooled during the load (spool.ts), expanded when the
+   * aggregates are saved or the store closes; 0 or unset: rows are inserted as they come.
+   */
+  spool?: number;
 }
 
 export { ROW_COLUMNS } from './rows.js';
@@ -145,8 +148,8 @@ export class MetricsStore {
       // The writer thread's commits checkpoint the log; this connection's rare writes must not.
       this.db.pragma('wal_autocheckpoint = 0');
       this.keepsAggregates = options.aggregates ?? false;
-      this.spools = options.spool ?? false;
-      this.writer = new RowWriter(path, this.keepsAggregates, (ack) => this.settle(ack), this.spools);
+      this.spools = (options.spool ?? 0) > 0;
+      this.writer = new RowWriter(path, this.keepsAggregates, (ack) => this.settle(ack), options.spool ?? 0);
     }
     this.stepBlocks = this.writer ? WRITER_STEP_BLOCKS : STEP_BLOCKS;
     this.dueBlocks = this.writer ? WRITER_STEP_BLOCKS : 1;

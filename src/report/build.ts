@@ -6,6 +6,7 @@ import { Distribution } from '../metrics/distribution.js';
 import type { SliceAggregate } from '../metrics/aggregates/aggregate.js';
 import { RunAccumulator, ServiceAccumulator } from '../metrics/aggregates/accumulate.js';
 import { loadRunState, saveRunState } from '../metrics/aggregates/saved-state.js';
+import { spooledBlocksOf, spooledRows } from '../metrics/spool.js';
 import { attachCurve } from './points.js';
 import { place, placeFigures, withDeclarations } from './declared.js';
 import { buildSweeps } from './sweeps.js';
@@ -119,18 +120,22 @@ function findRun(db: Database.Database, benchmarkId?: string): RunRow {
 function accumulate(db: Database.Database, id: string, serviceRows: ServiceRow[], prebuilt: RunAccumulator | undefined, save: boolean): Map<string, ServiceAccumulator> {
   const stored = (db.prepare('SELECT COUNT(*) AS n FROM metrics WHERE benchmark_id = ?').get(id) as { n: number }).n;
   const byName = new Map(serviceRows.map((s) => [s.service_name, s]));
-  const fed = prebuilt?.rows === stored ? prebuilt : undefined;
-  const loaded = fed ? undefined : loadRunState(db, id, stored, (name) => byName.get(name));
+  // Rows a run could not move out of its spool (a full disk; metrics/spool.ts) are counted
+  // too, in one pass over everything, and no state is saved: it would claim rows of metrics only.
+  const spooled = spooledRows(db) > 0;
+  const fed = !spooled && prebuilt?.rows === stored ? prebuilt : undefined;
+  const loaded = fed || spooled ? undefined : loadRunState(db, id, stored, (name) => byName.get(name));
   let run = fed ?? loaded?.acc;
   if (!run) {
     run = new RunAccumulator((name) => byName.get(name));
     for (const s of serviceRows) run.services.set(s.service_name, new ServiceAccumulator(s));
     const rows = db.prepare(`SELECT ${ROW_COLUMNS.join(', ')} FROM metrics WHERE benchmark_id = ?`).raw().iterate(id) as IterableIterator<unknown[]>;
     for (const r of rows) run.addAt(r, 0);
+    if (spooled) for (const block of spooledBlocksOf(db, id)) run.addValues(block);
   }
   // Not when the saved state already held every row; after one plus the rows stored after
   // it, so the next report needs no tail.
-  if (save && !(loaded && loaded.tailRows === 0)) saveRunState(db, id, run);
+  if (save && !spooled && !(loaded && loaded.tailRows === 0)) saveRunState(db, id, run);
   const ordered = new Map<string, ServiceAccumulator>();
   for (const s of serviceRows) ordered.set(s.service_name, run.services.get(s.service_name) ?? new ServiceAccumulator(s));
   for (const [name, a] of run.services) if (!ordered.has(name)) ordered.set(name, a);

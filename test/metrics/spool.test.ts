@@ -80,7 +80,7 @@ test('expandSpool moves the oldest blocks first, at most about maxRows, and neve
 
 test('a spooling store keeps the load’s rows out of metrics until the run finishes, then holds them in order with the same report', async (t) => {
   const path = join(tempDir(t), 'metrics.db');
-  const store = new MetricsStore(path, { background: true, aggregates: true, spool: true });
+  const store = new MetricsStore(path, { background: true, aggregates: true, spool: 2_000_000 });
   store.beginRun({ benchmarkId: 'sp', name: 'sp', description: undefined, recipeFile: 'r', recipeText: '', recipeHash: '', provenance: collectProvenance({}) }, 0, (m) => m);
   store.saveService({ serviceName: 's', serviceType: 'http', backend: undefined, status: 'running', load: { mode: 'closed', clients: 1 }, windowStart: 0 });
   const N = 5000;
@@ -118,7 +118,7 @@ test('a run killed while its rows were spooled: the next reader of the database 
     script,
     `import { MetricsStore } from ${JSON.stringify(storeUrl)};
 import { collectProvenance } from ${JSON.stringify(provUrl)};
-const store = new MetricsStore(${JSON.stringify(path)}, { background: true, aggregates: true, spool: true });
+const store = new MetricsStore(${JSON.stringify(path)}, { background: true, aggregates: true, spool: 2_000_000 });
 store.beginRun({ benchmarkId: 'k', name: 'k', description: undefined, recipeFile: 'r', recipeText: '', recipeHash: '', provenance: collectProvenance({}) }, 0, (m) => m);
 store.saveService({ serviceName: 's', serviceType: 'http', backend: undefined, status: 'running', load: { mode: 'closed', clients: 1 }, windowStart: 0 });
 for (let i = 0; i < 3000; i++) store.append({ service: 's', clientId: i, operation: 'op', intendedStart: i, actualStart: i, end: i + 1, ok: true, status: 200, errorClass: null, message: null, bytesIn: 1, bytesOut: 0 });
@@ -140,7 +140,7 @@ process.kill(process.pid, 'SIGKILL');
 
 test('rows that cannot be moved out of the spool at the end mark the run partial and stay for the next reader', async (t) => {
   const path = join(tempDir(t), 'metrics.db');
-  const store = new MetricsStore(path, { background: true, aggregates: true, spool: true });
+  const store = new MetricsStore(path, { background: true, aggregates: true, spool: 2_000_000 });
   store.beginRun({ benchmarkId: 'f', name: 'f', description: undefined, recipeFile: 'r', recipeText: '', recipeHash: '', provenance: collectProvenance({}) }, 0, (m) => m);
   store.saveService({ serviceName: 's', serviceType: 'http', backend: undefined, status: 'running', load: { mode: 'closed', clients: 1 }, windowStart: 0 });
   for (let i = 0; i < 2000; i++) store.append(sample(i));
@@ -153,6 +153,8 @@ test('rows that cannot be moved out of the spool at the end mark the run partial
   assert.match(String(store.failure?.message), /2000 rows could not be moved from metrics_spool/);
   assert.equal(told, store.failure);
   assert.equal((store.db.prepare("SELECT status FROM runs WHERE benchmark_id = 'f'").get() as { status: string }).status, 'partial');
+  assert.equal(buildReport(store.db, 'f').services.s!.requests.total, 2000, 'the run’s own report counts the rows left in the spool');
+  assert.equal(spooledRows(store.db), 2000, 'and saves no state that would claim them');
   store.close();
   const fix = new Database(path);
   fix.exec('DROP TRIGGER full_disk');

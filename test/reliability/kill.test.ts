@@ -10,8 +10,8 @@ import type { Report } from '../../src/report/types.js';
 const RATE = 200;
 const FLUSH_MS = 200;
 
-/** `aifb run` of a 60 s constant-rate load on a counting server, id `killed`, left running. */
-async function startRun(t: Parameters<typeof tempDir>[0]) {
+/** `aifb run` of a 60 s constant-rate load on a counting server, id `killed`, left running; `env`: e.g. its spool's bound. */
+async function startRun(t: Parameters<typeof tempDir>[0], env: NodeJS.ProcessEnv = {}) {
   const server = await countingServer(t);
   const dir = tempDir(t);
   writeFileSync(join(dir, 'r.yaml'), `services:
@@ -21,7 +21,7 @@ async function startRun(t: Parameters<typeof tempDir>[0]) {
     duration: 60s
     load: {rate: ${RATE}, arrival: constant}
 `);
-  return { server, dir, ...startCli(['run', 'r.yaml', '--out', 'out', '--quiet', '--id', 'killed'], { cwd: dir }) };
+  return { server, dir, ...startCli(['run', 'r.yaml', '--out', 'out', '--quiet', '--id', 'killed'], { cwd: dir, env }) };
 }
 
 test('after SIGKILL the database is consistent, aifb report rebuilds a partial report, and at most one flush interval is lost', async (t) => {
@@ -35,7 +35,9 @@ test('after SIGKILL the database is consistent, aifb report rebuilds a partial r
 
   const db = new Database(join(dir, 'out', 'metrics.db'));
   assert.equal((db.pragma('integrity_check') as { integrity_check: string }[])[0]!.integrity_check, 'ok');
-  const rows = (db.prepare('SELECT COUNT(*) AS n FROM metrics').get() as { n: number }).n;
+  // The run's rows are in its spool (metrics/spool.ts) until the load ends: stored either way.
+  const inMetrics = (db.prepare('SELECT COUNT(*) AS n FROM metrics').get() as { n: number }).n;
+  const rows = inMetrics + (db.prepare('SELECT COALESCE(SUM(rows), 0) AS n FROM metrics_spool').get() as { n: number }).n;
   db.close();
   // What can be lost: rows queued since the last commit (one flush interval at the rate), plus
   // requests the server answered whose response had not reached aifb yet.
@@ -49,10 +51,15 @@ test('after SIGKILL the database is consistent, aifb report rebuilds a partial r
   assert.equal(report.partial, true);
   assert.equal(report.services.web!.requests.total, rows);
   assert.ok(report.services.web!.load.window_seconds! > 1);
+  const after = new Database(join(dir, 'out', 'metrics.db'), { readonly: true });
+  assert.equal((after.prepare('SELECT COUNT(*) AS n FROM metrics').get() as { n: number }).n, rows, 'aifb report moved the spool into metrics');
+  after.close();
 });
 
 test('after SIGKILL past the writer thread’s first save, aifb report starts from the saved aggregates and gives the report every row gives', async (t) => {
-  const { server, dir, child, done } = await startRun(t);
+  // A spool of 200 rows: past it the thread inserts and aggregates as rows come, and saves every 5 s
+  // (with the default bound a run this short saves nothing before its end).
+  const { server, dir, child, done } = await startRun(t, { AIFB_SPOOL_ROWS: '200' });
   const file = join(dir, 'out', 'metrics.db');
   const saved = () => {
     try {
@@ -74,7 +81,9 @@ test('after SIGKILL past the writer thread’s first save, aifb report starts fr
   await done;
   const covered = saved();
   const db = new Database(file);
-  const rows = (db.prepare("SELECT COUNT(*) AS n FROM metrics WHERE benchmark_id = 'killed'").get() as { n: number }).n;
+  const rows =
+    (db.prepare("SELECT COUNT(*) AS n FROM metrics WHERE benchmark_id = 'killed'").get() as { n: number }).n +
+    (db.prepare('SELECT COALESCE(SUM(rows), 0) AS n FROM metrics_spool').get() as { n: number }).n;
   assert.ok(covered > 0 && covered < rows, `state covers ${covered} of ${rows} rows`);
   db.close();
 

@@ -3,6 +3,8 @@ import { join } from 'node:path';
 import { runBenchmark } from '../../engine/orchestrator.js';
 import { collectProvenance } from '../../metrics/provenance.js';
 import { MetricsStore } from '../../metrics/store.js';
+import { spoolRowsOf } from '../../metrics/spool.js';
+import { UsageError } from '../../errors.js';
 import { loadRecipeFile } from '../../recipe/load.js';
 import { buildReport } from '../../report/build.js';
 import { renderSummary } from '../../report/terminal.js';
@@ -77,6 +79,8 @@ export const runCommand: Command = {
     const graceMs = graceMsArg(values.grace, 5);
     const givenId = checkBenchmarkId(values.id);
     const format = logFormat(values['log-format'], io.env);
+    const spool = spoolRowsOf(io.env);
+    if (spool === undefined) throw new UsageError(`AIFB_SPOOL_ROWS expects a whole number of rows (0: no spool), got "${io.env.AIFB_SPOOL_ROWS}"`);
     const loaded = loadRecipeFile(recipePath, { registry: builtinRegistry, env: io.env, overrides: overridesFrom(order) });
     // --start-services: the seed's services (slurm block + container_image) start as Slurm jobs, as under aifb slurm submit.
     const plan = values['start-services'] ? startSeedServices(loaded) : loaded;
@@ -107,9 +111,9 @@ export const runCommand: Command = {
       declarations,
       log,
     });
-    // The writer thread keeps the report's aggregates as it commits rows and saves them every
-    // few seconds: no second pass over millions of rows at the end, nor after a SIGKILL.
-    const store = new MetricsStore(paths.metricsDb, { background: true, aggregates: true, spool: true });
+    // The writer thread spools the load's rows and, after it, inserts them and keeps the
+    // report's aggregates (metrics/spool.ts): no second pass over millions of rows at the end.
+    const store = new MetricsStore(paths.metricsDb, { background: true, aggregates: true, spool });
     const clock = systemClock();
     const origin = clock.now();
     store.beginRun(
