@@ -120,9 +120,8 @@ function expand(maxRows = Infinity): void {
   }
 }
 
-function settle(batches: { id: number }[], error?: string, blocks?: (b: number) => readonly Block[]): void {
-  for (const [i, b] of batches.entries()) {
-    if (error === undefined && blocks) aggregate(blocks(i));
+function settle(batches: { id: number }[], error?: string): void {
+  for (const b of batches) {
     port.postMessage(error === undefined ? { id: b.id } : { id: b.id, error });
   }
   Atomics.store(done, 0, batches[batches.length - 1]!.id);
@@ -132,16 +131,17 @@ function settle(batches: { id: number }[], error?: string, blocks?: (b: number) 
 function commit(batches: Batch[]): void {
   if (data.spool > 0) return spool(batches);
   const unpacked: Unpacked[] = batches.map((b) => ({ id: b.id, blocks: b.blocks.map(unpackBlock) }));
-  const blocksOf = (i: number) => unpacked[i]!.blocks;
   try {
     insertAll(unpacked);
-    settle(unpacked, undefined, blocksOf);
+    for (const b of unpacked) aggregate(b.blocks);
+    settle(unpacked);
   } catch {
     // A failed batch fails alone: the ones before it may still fit.
     for (const b of unpacked) {
       try {
         insertAll([b]);
-        settle([b], undefined, () => b.blocks);
+        aggregate(b.blocks);
+        settle([b]);
       } catch (err) {
         settle([b], err instanceof Error ? err.message : String(err));
       }
@@ -152,23 +152,22 @@ function commit(batches: Batch[]): void {
 
 /** Spools batches as they came; their rows are inserted and aggregated by expand(). */
 function spool(batches: Batch[]): void {
-  let rows = 0;
-  for (const b of batches) for (const block of b.blocks) rows += block.rows;
+  const rowsOf = (b: Batch) => b.blocks.reduce((n, block) => n + block.rows, 0);
   try {
     spoolAll(batches);
+    for (const b of batches) spooled += rowsOf(b);
     settle(batches);
   } catch {
     for (const b of batches) {
       try {
         spoolAll([b]);
+        spooled += rowsOf(b);
         settle([b]);
       } catch (err) {
-        rows -= b.blocks.reduce((n, block) => n + block.rows, 0);
         settle([b], err instanceof Error ? err.message : String(err));
       }
     }
   }
-  spooled += rows;
   if (spooled > data.spool) {
     expand(spooled - data.spool);
     if (Date.now() - savedAt >= SAVE_EVERY_MS) save();

@@ -145,18 +145,10 @@ export function expandSpool(
 
 /**
  * Expands what a run left in the spool of the database at `path` (a killed run, or one
- * still going), so a reader opening it finds every stored row in `metrics`. Nothing to do
- * (and nothing opened for writing) when the spool is empty.
+ * still going) through a connection of its own that can write, so a reader opening the
+ * file read-only afterwards finds every stored row in `metrics`.
  */
 export function expandSpoolOf(path: string): void {
-  const probe = new Database(path, { readonly: true, fileMustExist: true });
-  let waiting: number;
-  try {
-    waiting = spooledRows(probe);
-  } finally {
-    probe.close();
-  }
-  if (waiting === 0) return;
   const db = new Database(path, { fileMustExist: true });
   try {
     db.pragma('busy_timeout = 5000');

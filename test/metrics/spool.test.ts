@@ -31,6 +31,14 @@ const sample = (i: number): Sample => ({
 
 const count = (db: Database.Database) => (db.prepare('SELECT COUNT(*) AS n FROM metrics').get() as { n: number }).n;
 
+/** A store as `aifb run` opens it, with run `id` begun and its service `s` running. */
+function spoolingStore(path: string, id: string): MetricsStore {
+  const store = new MetricsStore(path, { background: true, aggregates: true, spool: 2_000_000 });
+  store.beginRun({ benchmarkId: id, name: id, description: undefined, recipeFile: 'r', recipeText: '', recipeHash: '', provenance: collectProvenance({}) }, 0, (m) => m);
+  store.saveService({ serviceName: 's', serviceType: 'http', backend: undefined, status: 'running', load: { mode: 'closed', clients: 1 }, windowStart: 0 });
+  return store;
+}
+
 test('a block decodes from the spool to exactly the values unpackBlock gives: numbers, texts, NULLs, a text status', () => {
   const b = newPackedBlock();
   const p = new BlockPacker();
@@ -80,9 +88,7 @@ test('expandSpool moves the oldest blocks first, at most about maxRows, and neve
 
 test('a spooling store keeps the load’s rows out of metrics until the run finishes, then holds them in order with the same report', async (t) => {
   const path = join(tempDir(t), 'metrics.db');
-  const store = new MetricsStore(path, { background: true, aggregates: true, spool: 2_000_000 });
-  store.beginRun({ benchmarkId: 'sp', name: 'sp', description: undefined, recipeFile: 'r', recipeText: '', recipeHash: '', provenance: collectProvenance({}) }, 0, (m) => m);
-  store.saveService({ serviceName: 's', serviceType: 'http', backend: undefined, status: 'running', load: { mode: 'closed', clients: 1 }, windowStart: 0 });
+  const store = spoolingStore(path, 'sp');
   const N = 5000;
   for (let i = 0; i < N; i++) {
     store.append(sample(i));
@@ -140,9 +146,7 @@ process.kill(process.pid, 'SIGKILL');
 
 test('rows that cannot be moved out of the spool at the end mark the run partial and stay for the next reader', async (t) => {
   const path = join(tempDir(t), 'metrics.db');
-  const store = new MetricsStore(path, { background: true, aggregates: true, spool: 2_000_000 });
-  store.beginRun({ benchmarkId: 'f', name: 'f', description: undefined, recipeFile: 'r', recipeText: '', recipeHash: '', provenance: collectProvenance({}) }, 0, (m) => m);
-  store.saveService({ serviceName: 's', serviceType: 'http', backend: undefined, status: 'running', load: { mode: 'closed', clients: 1 }, windowStart: 0 });
+  const store = spoolingStore(path, 'f');
   for (let i = 0; i < 2000; i++) store.append(sample(i));
   store.flush();
   // Stands in for a full disk: every insert into metrics fails.
