@@ -5,9 +5,9 @@ import type { postgresFields } from '../sql/fields.js';
 import { SqlAdapter, type SqlDriver } from '../sql/adapter-base.js';
 import { connectError, scrub, sqlErrorClass } from '../sql/errors.js';
 import type { Query, Rows, SqlSession } from '../sql/execute.js';
-import { connectionsFor } from '../sql/options.js';
 import type { Statement } from '../sql/statements.js';
 import { pgTargetOf, type PgTarget } from './connect.js';
+import { peakConcurrency } from '../../shared/concurrency.js';
 import { HeldConnections } from './held.js';
 import { settlesWithin } from '../../../util/sleep.js';
 
@@ -168,6 +168,7 @@ class PgDriver implements SqlDriver {
 /** The PostgreSQL adapter for one service; `loadPhase` holds the initial load's figures after setup. */
 export function createAdapter(spec: ServiceOf<typeof postgresFields>): Adapter & Pick<SqlAdapter, 'loadPhase' | 'table'> {
   const f = spec.fields;
-  const target = pgTargetOf(f, connectionsFor(spec.load, f.pool_size), spec.timeoutMs);
+  // Unset pool_size: one connection per request that can be in flight, so none waits for one.
+  const target = pgTargetOf(f, f.pool_size ?? peakConcurrency(spec.load), spec.timeoutMs);
   return new SqlAdapter(spec, new PgDriver(target, { index: f.generator_index ?? 0, count: f.generator_count ?? 1 }));
 }

@@ -7,7 +7,7 @@ import { runOp, type SqlOp, type SqlSession } from './execute.js';
 import { scrub } from './errors.js';
 import { loadRows, type LoadPhase } from './load.js';
 import { SQL_MSG } from './messages.js';
-import { sqlOptionsOf, type SqlOptions } from './options.js';
+import { queryParamsOf, type ParamSpec } from './params.js';
 import { ownedTableName, quoteIdent, statementsFor, type Statements } from './statements.js';
 import { SqlWorkload, makePayloads } from './workload.js';
 
@@ -31,7 +31,7 @@ export class SqlAdapter implements Adapter<SqlOp> {
   table: string | undefined;
   /** The initial load as measured (rows/s); undefined until setup has loaded. */
   loadPhase: LoadPhase | undefined;
-  private readonly options: SqlOptions;
+  private readonly queryParams: Map<string, ParamSpec[]>;
   private session: SqlSession | undefined;
   private statements: Statements | undefined;
   private workload: SqlWorkload | undefined;
@@ -41,15 +41,16 @@ export class SqlAdapter implements Adapter<SqlOp> {
     private readonly spec: ServiceOf<typeof sqlFields>,
     private readonly driver: SqlDriver,
   ) {
-    this.options = sqlOptionsOf(spec.fields);
+    this.queryParams = queryParamsOf(spec.fields.queries);
   }
 
   async setup(ctx: SetupContext): Promise<void> {
     const session = await this.driver.open(ctx);
     this.session = session;
     // Generators of one service (generators: N) run at once: each owns a table of its own.
-    const k = this.spec.fields.generator_index;
-    const table = ownedTableName(this.spec.name, k !== undefined ? `${ctx.benchmarkId}_g${k}` : ctx.benchmarkId, this.options.tableName);
+    const f = this.spec.fields;
+    const k = f.generator_index;
+    const table = ownedTableName(this.spec.name, k !== undefined ? `${ctx.benchmarkId}_g${k}` : ctx.benchmarkId, f.table_name || undefined);
     this.table = table;
     const s = statementsFor(table);
     this.statements = s;
@@ -60,8 +61,8 @@ export class SqlAdapter implements Adapter<SqlOp> {
       throw this.scrubbed(err);
     }
     this.created = true;
-    const payloads = makePayloads(this.options.rowSize, ctx.rng.fork('payloads'));
-    const rows = this.options.initialRows;
+    const payloads = makePayloads(f.row_size, ctx.rng.fork('payloads'));
+    const rows = f.initial_rows;
     try {
       this.loadPhase = await loadRows(session, s.insertMany, rows, payloads, this.driver.loadConcurrency, ctx.signal);
       await session.exec(s.analyze);
@@ -71,10 +72,10 @@ export class SqlAdapter implements Adapter<SqlOp> {
     }
     const lp = this.loadPhase;
     ctx.log.info(
-      `load phase: ${rows} rows of ${this.options.rowSize} B into ${quoteIdent(table)} in ${lp.seconds.toFixed(2)} s ` +
+      `load phase: ${rows} rows of ${f.row_size} B into ${quoteIdent(table)} in ${lp.seconds.toFixed(2)} s ` +
         `(${Math.round(lp.rowsPerSecond)} rows/s)`,
     );
-    this.workload = new SqlWorkload(this.options, s, table, payloads);
+    this.workload = new SqlWorkload(f, this.queryParams, s, table, payloads);
   }
 
   prepare(operation: string, rng: Rng): SqlOp {

@@ -21,12 +21,14 @@ export const sqlFields = {
   initial_rows: boundedInt(0, BOUNDS.initialRows).default(DEFAULTS.initialRows),
   /** Payload bytes per row, as a number once parsed. */
   row_size: payloadSizeField.transform((v) => parseSizeBytes(v)!).default(DEFAULTS.rowSize),
-  /** Unset: the preset's, else uniform (sqlOptionsOf). */
+  /** Unset: the preset's, else uniform (SqlWorkload); a zod default could not see the preset. */
   key_distribution: z.enum(['uniform', 'zipfian']).optional(),
   zipf_theta: z.number().gt(0).lt(1).default(DEFAULTS.zipfTheta),
   transactions: z.boolean().default(false),
   preset: z.enum(PRESET_NAMES as [PresetName, ...PresetName[]]).optional(),
   queries: z.record(z.string(), userQuery).default({}),
+  /** Rows per batch_insert; the common key, with the SQL default. */
+  batch_size: boundedInt(1, BOUNDS.maxInFlight).default(DEFAULTS.batchSize),
 } satisfies z.ZodRawShape;
 
 /** How the postgres client uses TLS: off, on without checking the certificate, or on and verified. */

@@ -40,3 +40,17 @@ export function placeholderCount(sql: string): number {
   for (const m of sql.matchAll(/\$(\d+)/g)) max = Math.max(max, Number(m[1]));
   return max;
 }
+
+/** Each user query's params parsed, by query name; throws on one the recipe check would have refused. */
+export function queryParamsOf(queries: Readonly<Record<string, { params?: readonly unknown[] }>>): Map<string, ParamSpec[]> {
+  return new Map(
+    Object.entries(queries).map(([name, q]) => [
+      name,
+      (q.params ?? []).map((p) => {
+        const parsed = parseParam(p);
+        if (typeof parsed === 'string') throw new Error(`query ${name}: ${parsed}`);
+        return parsed;
+      }),
+    ]),
+  );
+}

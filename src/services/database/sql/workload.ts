@@ -1,10 +1,12 @@
 import type { OperationResult } from '../../contract.js';
 import type { Rng } from '../../../util/rng.js';
-import type { SqlOptions, UserQuery } from './options.js';
+import type { FieldsOf } from '../../fields.js';
+import type { sqlFields } from './fields.js';
+import type { ParamSpec } from './params.js';
 import type { SqlOp, Step } from './execute.js';
 import { sizeOf } from './execute.js';
 import { KeySpace, keyGenerator, type KeyGenerator } from './keys.js';
-import { tpcbLayout } from './presets.js';
+import { PRESETS, tpcbLayout } from './presets.js';
 import { userStatement, type Statement, type Statements } from './statements.js';
 
 const PAYLOAD_POOL = 64;
@@ -28,18 +30,20 @@ export class SqlWorkload {
   readonly keys: KeySpace;
   private readonly accounts: KeyGenerator;
   private readonly tpcb: ReturnType<typeof tpcbLayout>;
-  private readonly user = new Map<string, { st: Statement; q: UserQuery }>();
+  private readonly user = new Map<string, { st: Statement; params: ParamSpec[] }>();
 
   constructor(
-    private readonly o: SqlOptions,
+    private readonly f: FieldsOf<typeof sqlFields>,
+    queryParams: Map<string, ParamSpec[]>,
     private readonly s: Statements,
     table: string,
     private readonly payloads: string[],
   ) {
-    this.keys = new KeySpace(o.initialRows, keyGenerator(o.distribution, o.initialRows, o.zipfTheta));
-    this.tpcb = tpcbLayout(o.initialRows);
-    this.accounts = keyGenerator(o.distribution, Math.max(1, o.initialRows - this.tpcb.firstAccount), o.zipfTheta);
-    for (const q of o.queries) this.user.set(q.name, { st: userStatement(q.name, q.sql, table), q });
+    const distribution = f.key_distribution ?? (f.preset ? PRESETS[f.preset].distribution : 'uniform');
+    this.keys = new KeySpace(f.initial_rows, keyGenerator(distribution, f.initial_rows, f.zipf_theta));
+    this.tpcb = tpcbLayout(f.initial_rows);
+    this.accounts = keyGenerator(distribution, Math.max(1, f.initial_rows - this.tpcb.firstAccount), f.zipf_theta);
+    for (const [name, q] of Object.entries(f.queries)) this.user.set(name, { st: userStatement(name, q.sql, table), params: queryParams.get(name)! });
   }
 
   /** Every statement a run may prepare, so a backend can prepare them up front. */
@@ -49,7 +53,7 @@ export class SqlWorkload {
   }
 
   prepare(operation: string, rng: Rng): SqlOp {
-    const tx = this.o.transactions;
+    const tx = this.f.transactions;
     const payload = this.payloads[rng.int(this.payloads.length)]!;
     switch (operation) {
       case 'select':
@@ -68,7 +72,7 @@ export class SqlWorkload {
         return { ...op(operation, [{ st: this.s.insert, values: [key, payload] }], tx, false), inserts: [key] };
       }
       case 'batch_insert': {
-        const keys = Array.from({ length: this.o.batchSize }, () => this.keys.fresh());
+        const keys = Array.from({ length: this.f.batch_size }, () => this.keys.fresh());
         const texts = keys.map(() => this.payloads[rng.int(this.payloads.length)]!);
         return { ...op(operation, [{ st: this.s.insertMany, values: [keys, texts] }], tx, false), inserts: keys };
       }
@@ -111,7 +115,7 @@ export class SqlWorkload {
     const u = this.user.get(operation);
     if (!u) throw new Error(`postgresql has no operation "${operation}"`);
     const values: unknown[] = [];
-    for (const p of u.q.params) {
+    for (const p of u.params) {
       if (p.kind === 'key') {
         const key = this.keys.pick(rng);
         if (key === undefined) return missing(operation);
@@ -121,7 +125,7 @@ export class SqlWorkload {
       else if (p.kind === 'random_int') values.push(p.lo + rng.int(p.hi - p.lo + 1));
       else values.push(p.value);
     }
-    return op(operation, [{ st: u.st, values }], this.o.transactions, false);
+    return op(operation, [{ st: u.st, values }], this.f.transactions, false);
   }
 }
 
