@@ -445,7 +445,7 @@ test('check() lets io_engine psync run only one closed-loop client per generator
 });
 
 test('io_engine auto (the default) is psync only on a generator thread with one closed-loop client, libuv anywhere else', async () => {
-  const { engineFor, posixOptionsOf } = await import('../../src/services/file_storage/posix/options.js');
+  const { engineFor } = await import('../../src/services/file_storage/posix/options.js');
   const closedLoad = (clients: number): LoadProfile => ({ mode: 'closed', clients, thinkTimeMs: 0, stages: [], warmup: { kind: 'none' }, durationMs: 1000, requests: undefined });
   const open = { ...closedLoad(1), mode: 'open', rate: 10, stages: [], arrival: 'constant', burstiness: 1, maxInFlight: 1 } as unknown as LoadProfile;
   assert.equal(engineFor('auto', closedLoad(1), 4), 'psync', 'generator k of 4, one client');
@@ -454,5 +454,6 @@ test('io_engine auto (the default) is psync only on a generator thread with one 
   assert.equal(engineFor('auto', open, 4), 'libuv', 'an open loop');
   assert.equal(engineFor('libuv', closedLoad(1), 4), 'libuv', 'what the recipe says wins');
   assert.equal(engineFor('psync', closedLoad(1), undefined), 'psync');
-  assert.equal(posixOptionsOf(fieldsOf(fileStorageDefinition.fields, { sync_mode: 'fsync' })).ioEngine, 'libuv', 'default without a load');
+  const f = fieldsOf(fileStorageDefinition.fields, { sync_mode: 'fsync' });
+  assert.equal(engineFor(f.io_engine, undefined, f.generator_count), 'libuv', 'default without a load');
 });

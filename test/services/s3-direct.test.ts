@@ -8,7 +8,8 @@ import { codeOf, markNotFound, setupError, statusOf } from '../../src/services/s
 import { DirectS3, encodeKey } from '../../src/services/s3/aws/direct.js';
 import { createS3Client } from '../../src/services/s3/aws/client.js';
 import { EMPTY_SHA256 } from '../../src/services/s3/aws/sign.js';
-import type { S3Options } from '../../src/services/s3/aws/options.js';
+import { s3Definition } from '../../src/services/s3/aws/definition.js';
+import { fieldsOf } from '../../src/services/fields.js';
 
 // The direct data path (direct.ts) in isolation: its error shape as errors.ts reads it, and
 // its requests beside the SDK's own on the wire. MinIO checking its signatures is in
@@ -51,8 +52,8 @@ test('keys are encoded as the SDK encodes them in the path', () => {
   assert.equal(encodeKey('a//b/é'), 'a//b/%C3%A9');
 });
 
-const options = (endpoint: string, pathStyle: boolean): S3Options =>
-  ({ endpoint, region: 'eu-west-3', bucket: 'bkt', accessKey: 'AKIDEXAMPLE', secretKey: 'never-in-an-error', pathStyle, maxAttempts: 1 }) as S3Options;
+const fields = (pathStyle: boolean) =>
+  fieldsOf(s3Definition.fields, { region: 'eu-west-3', bucket_name: 'bkt', access_key: 'AKIDEXAMPLE', secret_key: 'never-in-an-error', path_style: pathStyle, max_attempts: 1 });
 
 test('on the wire: the SDK’s path and signed headers, the payload hash, no checksum headers', async (t) => {
   const seen: { method: string; url: string; headers: IncomingHttpHeaders; bytes: number }[] = [];
@@ -70,10 +71,10 @@ test('on the wire: the SDK’s path and signed headers, the payload hash, no che
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   t.after(() => server.close());
   const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const o = options(endpoint, true);
-  const handle = createS3Client(o, 2);
+  const f = fields(true);
+  const handle = createS3Client(f, endpoint, 2);
   t.after(() => handle.destroy());
-  const direct = await DirectS3.open(handle.client, handle.dispatcher, o);
+  const direct = await DirectS3.open(handle.client, handle.dispatcher, f, endpoint);
   const key = 'run/a b+c';
   const body = Buffer.from('hello');
   direct.payloads.remember(body);
@@ -107,15 +108,13 @@ test('on the wire: the SDK’s path and signed headers, the payload hash, no che
 });
 
 test('virtual-host addressing when pathStyle is off and the host allows it; path-style for an IP endpoint, as the SDK', async (t) => {
-  const aws = options('', false);
-  aws.endpoint = undefined;
-  const handle = createS3Client(aws, 1);
+  const aws = fields(false);
+  const handle = createS3Client(aws, undefined, 1);
   t.after(() => handle.destroy());
-  const direct = await DirectS3.open(handle.client, handle.dispatcher, aws);
+  const direct = await DirectS3.open(handle.client, handle.dispatcher, aws, undefined);
   const { url, base } = direct as unknown as { url: URL; base: string };
   assert.deepEqual([url.origin, base], ['https://bkt.s3.eu-west-3.amazonaws.com', '/']);
-  const ip = options('http://127.0.0.1:9', false);
-  const byIp = await DirectS3.open(handle.client, handle.dispatcher, ip);
+  const byIp = await DirectS3.open(handle.client, handle.dispatcher, aws, 'http://127.0.0.1:9');
   assert.deepEqual([(byIp as unknown as { url: URL }).url.origin, (byIp as unknown as { base: string }).base], ['http://127.0.0.1:9', '/bkt/']);
   const refused = await byIp.send('GET', 'k', AbortSignal.timeout(5000)).then(() => undefined, (e: { code?: string }) => e);
   assert.equal(codeOf(refused), 'ECONNREFUSED');

@@ -20,7 +20,6 @@ import { classifyThrown } from '../../src/engine/classify.js';
 import { createS3Client } from '../../src/services/s3/aws/client.js';
 import { DirectS3 } from '../../src/services/s3/aws/direct.js';
 import { codeOf, statusOf } from '../../src/services/s3/aws/errors.js';
-import type { S3Options } from '../../src/services/s3/aws/options.js';
 import type { Report } from '../../src/report/types.js';
 import { BUCKET, PREFIX, adapterFor, assertBucketGone, bodyOf, inspector, keysUnder, once, setupCtx, teardownCtx } from '../helpers/s3-server.js';
 import { MINIO_KEYS, MINIO_SPEC, freePorts, launchLive, type LiveServer } from '../helpers/live-servers.js';
@@ -123,10 +122,10 @@ test('minio accepts the direct path\'s signatures (PUT, GET, HEAD, DELETE), also
   if (!m) return;
   const s3 = inspector(t, m, MINIO_KEYS);
   const Bucket = await scratchBucket(t, s3, 'aifb-direct-check');
-  const o = { endpoint: m.endpoint, region: 'us-east-1', bucket: Bucket, accessKey: MINIO_KEYS.access_key, secretKey: MINIO_KEYS.secret_key, pathStyle: true, maxAttempts: 1 } as S3Options;
-  const handle = createS3Client(o, 2);
+  const f = parsedFields(s3Definition.fields, { region: 'us-east-1', bucket_name: Bucket, access_key: MINIO_KEYS.access_key, secret_key: MINIO_KEYS.secret_key, path_style: true, max_attempts: 1 });
+  const handle = createS3Client(f, m.endpoint, 2);
   t.after(() => handle.destroy());
-  const direct = await DirectS3.open(handle.client, handle.dispatcher, o);
+  const direct = await DirectS3.open(handle.client, handle.dispatcher, f, m.endpoint);
   const body = Buffer.from('signed by aifb');
   const signal = AbortSignal.timeout(10_000);
   for (const key of ['plain', "run/with space+plus!(x)*'~", 'ünï/çødé']) {
@@ -147,7 +146,7 @@ test('minio accepts the direct path\'s signatures (PUT, GET, HEAD, DELETE), also
   const missing = await direct.send('GET', 'never-written', signal).then(() => undefined, (e: unknown) => e);
   assert.deepEqual([codeOf(missing), statusOf(missing)], ['NoSuchKey', 404]);
   const secret = 'wrong-SECRET-never-printed-78';
-  const forged = await DirectS3.open(handle.client, handle.dispatcher, { ...o, secretKey: secret });
+  const forged = await DirectS3.open(handle.client, handle.dispatcher, { ...f, secret_key: secret }, m.endpoint);
   const refused = await forged.send('PUT', 'x', signal, body).then(() => undefined, (e: unknown) => e);
   assert.deepEqual([codeOf(refused), statusOf(refused)], ['SignatureDoesNotMatch', 403]);
   assert.ok(!JSON.stringify(refused).includes(secret) && !String((refused as Error).message).includes(secret));

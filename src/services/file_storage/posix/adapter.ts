@@ -1,5 +1,6 @@
 import { constants } from 'node:fs';
 import { open, stat, type FileHandle } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Adapter, OperationResult, SetupContext, TeardownContext } from '../../contract.js';
 import type { ServiceOf } from '../../fields.js';
@@ -8,7 +9,7 @@ import type { Rng } from '../../../util/rng.js';
 import type { Logger } from '../../../util/log.js';
 import { AifbError } from '../../../errors.js';
 import { FS_MSG } from './messages.js';
-import { posixOptionsOf, type PosixOptions } from './options.js';
+import { engineFor, parseSyncMode, sizeClassesOf, type SizeClass, type SyncMode } from './options.js';
 import { createRunDir, removeRunDir, resolveBase } from './ownership.js';
 import { removeOwned, type OwnedDir } from '../../../util/owned.js';
 import { BufferPool, directAllocate, makePayloads, plainAllocate, type Allocate } from './payloads.js';
@@ -36,7 +37,8 @@ const INITIAL_WRITE_CONCURRENCY = 4;
 const OK = 'ok';
 
 class PosixAdapter implements Adapter<PosixOp> {
-  private readonly options: PosixOptions;
+  private readonly syncMode: SyncMode;
+  private readonly sizes: SizeClass[];
   private readonly flags: { write: number; read: number };
   private readonly files = new FileIndex();
   private readonly cumulative: number[];
@@ -50,25 +52,26 @@ class PosixAdapter implements Adapter<PosixOp> {
   private blockPayload: Buffer | undefined;
 
   constructor(private readonly spec: ServiceOf<typeof posixFields>) {
-    this.options = posixOptionsOf(spec.fields, spec.load);
-    this.flags = openFlags(this.options.syncMode, this.options.directIo);
+    const f = spec.fields;
+    const syncMode = parseSyncMode(f.sync_mode);
+    if (syncMode === undefined) throw new Error(`invalid sync_mode ${String(f.sync_mode)}`);
+    this.syncMode = syncMode;
+    this.sizes = sizeClassesOf(f.file_sizes);
+    if (this.sizes.length === 0) throw new Error('file_sizes has no size with a positive weight');
+    this.flags = openFlags(syncMode, f.use_direct_io === true);
     let sum = 0;
-    this.cumulative = this.options.sizes.map((s) => (sum += s.weight));
+    this.cumulative = this.sizes.map((s) => (sum += s.weight));
   }
 
   async setup(ctx: SetupContext): Promise<void> {
-    const base = await resolveBase(this.options.basePath);
+    const base = await resolveBase(this.spec.fields.base_path || tmpdir());
     this.owned = await createRunDir(base, ctx.benchmarkId, this.spec.name);
     this.dir = this.owned.path;
     ctx.log.debug(`working in ${this.dir}`);
     try {
-      const allocate = this.options.directIo ? await this.openDirectProbe(this.dir, base) : plainAllocate;
+      const allocate = this.spec.fields.use_direct_io === true ? await this.openDirectProbe(this.dir, base) : plainAllocate;
       this.readBuffers = new BufferPool(allocate);
-      this.payloads = makePayloads(
-        this.options.sizes.map((s) => s.bytes),
-        ctx.rng,
-        allocate,
-      );
+      this.payloads = makePayloads(this.sizes.map((s) => s.bytes), ctx.rng, allocate);
       await this.writeInitialFiles(ctx);
       await this.createBlockFile(ctx, allocate);
     } catch (err) {
@@ -140,14 +143,14 @@ class PosixAdapter implements Adapter<PosixOp> {
     switch (op.kind) {
       case 'write': {
         const payload = this.payloads[op.sizeIndex]!;
-        await writeWhole(join(dir, op.name), this.flags.write, payload, this.options.syncMode, signal);
+        await writeWhole(join(dir, op.name), this.flags.write, payload, this.syncMode, signal);
         this.files.add(op.name, op.sizeIndex);
         return { ok: true, status: OK, bytesIn: 0, bytesOut: payload.length };
       }
       case 'read': {
         const n = await readWhole(join(dir, op.entry.name), this.flags.read, op.buf, signal);
         // The comparison runs inside the timed window: verify_reads is for correctness runs, not latency figures.
-        if (this.options.verifyReads) {
+        if (this.spec.fields.verify_reads) {
           const expected = this.payloads[op.entry.sizeIndex]!;
           if (n !== expected.length || !op.buf.equals(expected)) {
             const message = FS_MSG.readMismatch(expected.length, n);
@@ -207,19 +210,20 @@ class PosixAdapter implements Adapter<PosixOp> {
   /** random_read/random_write work in one preallocated file, made only when the mix uses them. */
   private async createBlockFile(ctx: SetupContext, allocate: Allocate): Promise<void> {
     if (!this.spec.mix.some((m) => m.operation.startsWith('random_') && m.weight > 0)) return;
-    const o = this.options;
-    this.blockFile = new BlockFile(join(this.dir!, 'blocks.dat'), o.blockFileSize, o.blockSize, o.syncMode, o.directIo ? directFlagOrThrow() : 0, o.ioEngine);
+    const f = this.spec.fields;
+    const engine = engineFor(f.io_engine, this.spec.load, f.generator_count);
+    this.blockFile = new BlockFile(join(this.dir!, 'blocks.dat'), f.block_file_size, f.block_size, this.syncMode, f.use_direct_io === true ? directFlagOrThrow() : 0, engine);
     await this.blockFile.create(ctx.rng.fork('block-file'), allocate);
-    const payload = allocate(o.blockSize);
+    const payload = allocate(f.block_size);
     ctx.rng.fork('block-payload').fill(payload);
     this.blockPayload = payload;
-    ctx.log.debug(`block file of ${this.blockFile.blocks} blocks of ${o.blockSize} bytes`);
+    ctx.log.debug(`block file of ${this.blockFile.blocks} blocks of ${f.block_size} bytes`);
   }
 
   /** Read, stat and delete need targets; a write-only mix does not. */
   private async writeInitialFiles(ctx: SetupContext): Promise<void> {
     const needsTargets = this.spec.mix.some((m) => m.operation !== 'write' && m.weight > 0);
-    const count = needsTargets ? this.options.initialFiles : 0;
+    const count = needsTargets ? this.spec.fields.initial_files : 0;
     const rng = ctx.rng.fork('initial-files');
     const ops = Array.from({ length: count }, () => this.prepare('write', rng));
     const worker = async () => {

@@ -1,7 +1,5 @@
-import { tmpdir } from 'node:os';
 import { parseSizeBytes } from '../../../util/units.js';
-import type { FieldsOf } from '../../fields.js';
-import type { IoEngine, posixFields } from './fields.js';
+import type { IoEngine } from './fields.js';
 import type { LoadProfile } from '../../../recipe/types.js';
 import { peakConcurrency } from '../../shared/concurrency.js';
 
@@ -13,25 +11,10 @@ export const DIRECT_ALIGNMENT = 4096;
 /** 4KB is the one default that also works with use_direct_io. */
 export const DEFAULT_FILE_SIZES: Record<string, number> = { '4KB': 1 };
 
-
 export interface SizeClass {
   label: string;
   bytes: number;
   weight: number;
-}
-
-export interface PosixOptions {
-  basePath: string;
-  sizes: SizeClass[];
-  directIo: boolean;
-  syncMode: SyncMode;
-  initialFiles: number;
-  verifyReads: boolean;
-  /** random_read/random_write: block size and the size of the file they work in. */
-  blockSize: number;
-  blockFileSize: number;
-  /** Never `auto` here: resolved against the load (engineFor). */
-  ioEngine: 'libuv' | 'psync';
 }
 
 /** The sync mode named in a recipe (case-insensitive), or undefined when it is not one we know. */
@@ -51,25 +34,6 @@ export function sizeClassesOf(mix: Readonly<Record<string, number>> = DEFAULT_FI
     out.push({ label, bytes, weight });
   }
   return out;
-}
-
-/** The backend's options, from the service's parsed, defaulted fields (services/fields.ts). */
-export function posixOptionsOf(f: FieldsOf<typeof posixFields>, load?: LoadProfile): PosixOptions {
-  const syncMode = parseSyncMode(f.sync_mode);
-  if (syncMode === undefined) throw new Error(`invalid sync_mode ${String(f.sync_mode)}`);
-  const sizes = sizeClassesOf(f.file_sizes);
-  if (sizes.length === 0) throw new Error('file_sizes has no size with a positive weight');
-  return {
-    basePath: f.base_path || tmpdir(),
-    sizes,
-    directIo: f.use_direct_io === true,
-    syncMode,
-    initialFiles: f.initial_files,
-    verifyReads: f.verify_reads,
-    blockSize: f.block_size,
-    blockFileSize: f.block_file_size,
-    ioEngine: engineFor(f.io_engine, load, f.generator_count),
-  };
 }
 
 /**

@@ -1,7 +1,7 @@
 import { peakConcurrency } from '../../shared/concurrency.js';
 import type { Adapter, OperationResult, SetupContext, TeardownContext } from '../../contract.js';
 import type { ServiceOf } from '../../fields.js';
-import type { s3Fields } from './fields.js';
+import { DEFAULTS, type s3Fields } from './fields.js';
 import type { Rng } from '../../../util/rng.js';
 import type { Logger } from '../../../util/log.js';
 import { RunError } from '../../../errors.js';
@@ -9,7 +9,9 @@ import { settlesWithin } from '../../../util/sleep.js';
 import { FileIndex, type FileEntry } from '../../file_storage/posix/files.js';
 import { makePayloads, plainAllocate } from '../../file_storage/posix/payloads.js';
 import { S3_MSG } from './messages.js';
-import { runPrefix, s3OptionsOf, type S3Options } from './options.js';
+import { endpointSource, runPrefix } from './options.js';
+import { parseHttpUrl } from '../../shared/endpoint.js';
+import { sizeClassesOf, type SizeClass } from '../../file_storage/posix/options.js';
 import { createS3Client, type S3Handle } from './client.js';
 import { DirectS3 } from './direct.js';
 import { codeOf, markNotFound, scrub, scrubError, setupError } from './errors.js';
@@ -39,7 +41,9 @@ const LIST_OP: S3Op = { kind: 'list' };
 export const concurrencyOf = peakConcurrency;
 
 class S3Adapter implements Adapter<S3Op> {
-  private readonly o: S3Options;
+  /** undefined: the SDK's AWS endpoint for the region. */
+  private readonly endpoint: string | undefined;
+  private readonly sizes: SizeClass[];
   private readonly secrets: string[];
   private readonly cumulative: number[];
   private readonly objects = new FileIndex();
@@ -53,36 +57,42 @@ class S3Adapter implements Adapter<S3Op> {
   private payloads: Buffer[] = [];
 
   constructor(private readonly spec: ServiceOf<typeof s3Fields>) {
-    this.o = s3OptionsOf(spec.fields);
-    this.secrets = [this.o.secretKey, this.o.accessKey];
+    const f = spec.fields;
+    this.sizes = sizeClassesOf(f.object_sizes ?? DEFAULTS.objectSizes);
+    if (this.sizes.length === 0) throw new Error('object_sizes has no size with a positive weight');
+    const source = endpointSource(f);
+    const url = source ? parseHttpUrl(source.text) : undefined;
+    if (source && !url) throw new Error(`invalid S3 endpoint in ${source.key}`);
+    this.endpoint = url?.href.replace(/\/$/, '');
+    this.secrets = [f.secret_key, f.access_key];
     let sum = 0;
-    this.cumulative = this.o.sizes.map((s) => (sum += s.weight));
+    this.cumulative = this.sizes.map((s) => (sum += s.weight));
   }
 
   async setup(ctx: SetupContext): Promise<void> {
-    const o = this.o;
-    this.prefix = runPrefix(o.keyPrefix, ctx.benchmarkId, this.spec.name);
-    const sockets = concurrencyOf(this.spec.load) * (this.mayGoMultipart() ? o.multipartConcurrency : 1);
-    const handle = (this.handle = createS3Client(o, sockets));
+    const f = this.spec.fields;
+    this.prefix = runPrefix(f.key_prefix, ctx.benchmarkId, this.spec.name);
+    const sockets = concurrencyOf(this.spec.load) * (this.mayGoMultipart() ? f.multipart_concurrency : 1);
+    const handle = (this.handle = createS3Client(f, this.endpoint, sockets));
     const { client } = handle;
-    const where = { endpoint: o.endpoint ?? `AWS S3 (${o.region})`, bucket: o.bucket };
+    const where = { endpoint: this.endpoint ?? `AWS S3 (${f.region})`, bucket: f.bucket_name };
     const timeout = AbortSignal.timeout(PROBE_TIMEOUT_MS);
     let direct: DirectS3;
     try {
-      const state = await openBucket(client, o.bucket, this.prefix, o.region, AbortSignal.any([ctx.signal, timeout]));
+      const state = await openBucket(client, f.bucket_name, this.prefix, f.region, AbortSignal.any([ctx.signal, timeout]));
       this.createdBucket = state.created;
-      if (!state.prefixEmpty) throw new RunError(S3_MSG.prefixNotEmpty(o.bucket, this.prefix));
-      direct = await DirectS3.open(client, handle.dispatcher, o);
-      this.target = { client, direct, bucket: o.bucket, partSize: o.partSize, partConcurrency: o.multipartConcurrency, openUploads: new Map() };
+      if (!state.prefixEmpty) throw new RunError(S3_MSG.prefixNotEmpty(f.bucket_name, this.prefix));
+      direct = await DirectS3.open(client, handle.dispatcher, f, this.endpoint);
+      this.target = { client, direct, bucket: f.bucket_name, partSize: f.part_size, partConcurrency: f.multipart_concurrency, openUploads: new Map() };
     } catch (err) {
       this.closeClient();
       if (err instanceof RunError) throw err;
       throw setupError(err, { ...where, step: 'listing the bucket', aborted: timeout.aborted }, this.secrets);
     }
     this.ownsPrefix = true;
-    ctx.log.debug(`working under s3://${o.bucket}/${this.prefix}${this.createdBucket ? ' (bucket created)' : ''}`);
+    ctx.log.debug(`working under s3://${f.bucket_name}/${this.prefix}${this.createdBucket ? ' (bucket created)' : ''}`);
     try {
-      this.payloads = makePayloads(o.sizes.map((s) => s.bytes), ctx.rng, plainAllocate);
+      this.payloads = makePayloads(this.sizes.map((s) => s.bytes), ctx.rng, plainAllocate);
       // Hashed once here: a PUT signs its payload's SHA-256, and hashing it per request would be timed.
       for (const p of this.payloads) direct.payloads.remember(p);
       await this.writeInitialObjects(ctx);
@@ -98,8 +108,8 @@ class S3Adapter implements Adapter<S3Op> {
       case 'put':
       case 'multipart_put': {
         const sizeIndex = this.pickSize(rng);
-        const threshold = this.o.multipartThreshold;
-        const multipart = operation === 'multipart_put' || (threshold !== undefined && this.o.sizes[sizeIndex]!.bytes >= threshold);
+        const threshold = this.spec.fields.multipart_threshold;
+        const multipart = operation === 'multipart_put' || (threshold !== undefined && this.sizes[sizeIndex]!.bytes >= threshold);
         return { kind: 'put', name: this.objects.nextName(), sizeIndex, multipart };
       }
       case 'get':
@@ -162,7 +172,7 @@ class S3Adapter implements Adapter<S3Op> {
       case 'get': {
         const expected = this.payloads[op.entry.sizeIndex]!;
         // The comparison runs inside the timed window: verify_checksums is for correctness runs, not latency figures.
-        const got = await getObject(t, this.prefix + op.entry.name, this.o.verifyChecksums ? expected : undefined, signal);
+        const got = await getObject(t, this.prefix + op.entry.name, this.spec.fields.verify_checksums ? expected : undefined, signal);
         const extra = { ttfb_ms: got.ttfbMs };
         if (!got.intact) return this.corrupt(expected.length, got.bytes, got.bytes, extra);
         return { ok: true, status: got.status, bytesIn: got.bytes, bytesOut: 0, extra };
@@ -170,11 +180,11 @@ class S3Adapter implements Adapter<S3Op> {
       case 'head': {
         const { size, status } = await headObject(t, this.prefix + op.entry.name, signal);
         const expected = this.payloads[op.entry.sizeIndex]!.length;
-        if (this.o.verifyChecksums && size !== expected) return this.corrupt(expected, size ?? 0, 0);
+        if (this.spec.fields.verify_checksums && size !== expected) return this.corrupt(expected, size ?? 0, 0);
         return { ok: true, status, bytesIn: 0, bytesOut: 0 };
       }
       case 'list': {
-        const page = await listPage(t, this.prefix, this.o.listMaxKeys, signal);
+        const page = await listPage(t, this.prefix, this.spec.fields.list_max_keys, signal);
         return { ok: true, status: page.status, bytesIn: page.bytes, bytesOut: 0, extra: { keys: page.keys } };
       }
       case 'delete':
@@ -190,8 +200,8 @@ class S3Adapter implements Adapter<S3Op> {
   }
 
   private mayGoMultipart(): boolean {
-    const threshold = this.o.multipartThreshold;
-    const bySize = threshold !== undefined && this.o.sizes.some((s) => s.bytes >= threshold);
+    const threshold = this.spec.fields.multipart_threshold;
+    const bySize = threshold !== undefined && this.sizes.some((s) => s.bytes >= threshold);
     return bySize || this.spec.mix.some((m) => m.operation === 'multipart_put' && m.weight > 0);
   }
 
@@ -205,7 +215,7 @@ class S3Adapter implements Adapter<S3Op> {
   /** get, head, stat and delete need targets; a mix of put, multipart_put and list does not. */
   private async writeInitialObjects(ctx: SetupContext): Promise<void> {
     const needsTargets = this.spec.mix.some((m) => ['get', 'head', 'stat', 'delete'].includes(m.operation) && m.weight > 0);
-    const count = needsTargets ? this.o.initialObjects : 0;
+    const count = needsTargets ? this.spec.fields.initial_objects : 0;
     const rng = ctx.rng.fork('initial-objects');
     const ops = Array.from({ length: count }, () => this.prepare('put', rng));
     const worker = async () => {

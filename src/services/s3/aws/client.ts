@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto';
 import { S3Client } from '@aws-sdk/client-s3';
 import type { Dispatcher } from 'undici';
 import { carrySignals, UndiciS3Handler } from './handler.js';
-import type { S3Options } from './options.js';
+import type { FieldsOf } from '../../fields.js';
+import type { s3Fields } from './fields.js';
 
 /** Where the byte count of a response body the SDK parsed itself (list) is left on its output. */
 export const RESPONSE_BYTES = Symbol('aifb.s3.responseBytes');
@@ -28,19 +29,20 @@ interface RawRequest {
  * the SDK's middleware stack is resolved once (`cacheMiddleware`): resolving it on every
  * send was a third of the client's CPU per 4 KiB object. Operations therefore pass their
  * AbortSignal on the input (`signalled`), never as a send option, which would bypass the cache.
+ * `endpoint` undefined: the SDK's AWS endpoint for the region.
  */
-export function createS3Client(o: S3Options, sockets: number): S3Handle {
+export function createS3Client(f: FieldsOf<typeof s3Fields>, endpoint: string | undefined, sockets: number): S3Handle {
   // On Node 20 the SDK warns on stderr that its 2027 releases will need Node 22: news for
   // aifb's maintainers (package.json), not for someone watching a benchmark's live display.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const handler = new UndiciS3Handler(sockets);
   const client = new S3Client({
-    region: o.region,
-    ...(o.endpoint ? { endpoint: o.endpoint } : {}),
-    forcePathStyle: o.pathStyle,
-    credentials: { accessKeyId: o.accessKey, secretAccessKey: o.secretKey },
+    region: f.region,
+    ...(endpoint ? { endpoint } : {}),
+    forcePathStyle: f.path_style,
+    credentials: { accessKeyId: f.access_key, secretAccessKey: f.secret_key },
     // Retries would hide failures and fold several attempts into one latency.
-    maxAttempts: o.maxAttempts,
+    maxAttempts: f.max_attempts,
     // Since SDK 3.729 checksums are added to every upload by default; many MinIO and
     // Ceph releases reject them, and computing CRC32 of each payload would be timed.
     requestChecksumCalculation: 'WHEN_REQUIRED',

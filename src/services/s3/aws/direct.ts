@@ -5,7 +5,8 @@ import type { SignatureV4 } from '@smithy/signature-v4';
 import { abortError } from './handler.js';
 import { createSigner, EMPTY_SHA256, PayloadHashes } from './sign.js';
 import { responseError } from './wire-errors.js';
-import type { S3Options } from './options.js';
+import type { FieldsOf } from '../../fields.js';
+import type { s3Fields } from './fields.js';
 
 /** Sent instead of the SDK's user agent; unsigned, as the SDK leaves it. */
 const USER_AGENT = 'aifb';
@@ -42,20 +43,21 @@ export class DirectS3 {
   /**
    * Resolves the bucket's endpoint once with the client's endpoint rules, as the SDK
    * does on every request, and keeps the signing region and name they give.
+   * `endpoint` is the one the client was made with (createS3Client).
    */
-  static async open(client: S3Client, dispatcher: Dispatcher, o: S3Options): Promise<DirectS3> {
-    const endpoint = await client.config.endpointProvider({
-      Bucket: o.bucket,
-      Region: o.region,
-      ForcePathStyle: o.pathStyle,
+  static async open(client: S3Client, dispatcher: Dispatcher, f: FieldsOf<typeof s3Fields>, endpoint: string | undefined): Promise<DirectS3> {
+    const resolved = await client.config.endpointProvider({
+      Bucket: f.bucket_name,
+      Region: f.region,
+      ForcePathStyle: f.path_style,
       UseFIPS: false,
       UseDualStack: false,
       Accelerate: false,
-      ...(o.endpoint ? { Endpoint: o.endpoint } : {}),
+      ...(endpoint ? { Endpoint: endpoint } : {}),
     });
-    const url = new URL(endpoint.url.href);
-    const scheme = (endpoint.properties?.authSchemes as { name?: string; signingRegion?: string; signingName?: string }[] | undefined)?.[0];
-    const signer = createSigner({ accessKeyId: o.accessKey, secretAccessKey: o.secretKey }, scheme?.signingRegion ?? o.region, scheme?.signingName ?? 's3');
+    const url = new URL(resolved.url.href);
+    const scheme = (resolved.properties?.authSchemes as { name?: string; signingRegion?: string; signingName?: string }[] | undefined)?.[0];
+    const signer = createSigner({ accessKeyId: f.access_key, secretAccessKey: f.secret_key }, scheme?.signingRegion ?? f.region, scheme?.signingName ?? 's3');
     return new DirectS3(dispatcher, signer, url, `${url.pathname.replace(/\/+$/, '')}/`);
   }
 

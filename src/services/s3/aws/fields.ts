@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { payloadSizeField, sizeField } from '../../../recipe/fields.js';
+import { payloadSizeField, sizeField, textField } from '../../../recipe/fields.js';
 import { BOUNDS, boundedInt } from '../../../recipe/bounds.js';
 import { parseSizeBytes } from '../../../util/units.js';
 
@@ -15,6 +15,8 @@ export const DEFAULTS = {
 };
 
 const bytes = (v: string | number) => parseSizeBytes(v)!;
+// Transforms rather than defaults: the recipe's schema (input) stays the common key's.
+const orEmpty = textField.optional().transform((v) => v ?? '');
 
 /** The keys the S3 backend adds, with their defaults (sizes in bytes once parsed). */
 export const s3Fields = {
@@ -29,4 +31,9 @@ export const s3Fields = {
   list_max_keys: z.int().min(1).max(1000).default(DEFAULTS.listMaxKeys),
   path_style: z.boolean().default(true),
   max_attempts: z.int().min(1).max(10).default(DEFAULTS.maxAttempts),
+  // Common keys, filled in: check() refuses a recipe without bucket or keys, so '' only reaches an adapter built by hand.
+  region: textField.optional().transform((r) => r || DEFAULTS.region),
+  bucket_name: orEmpty,
+  access_key: orEmpty,
+  secret_key: orEmpty,
 } satisfies z.ZodRawShape;
