@@ -9,7 +9,6 @@ import { Space, rowNorms } from '../../src/services/vectordb/common/distance.js'
 import { bruteForce } from '../../src/services/vectordb/common/groundtruth.js';
 import { staticTruth } from '../../src/services/vectordb/common/prepare-truth.js';
 import { loadDataset } from '../../src/services/vectordb/common/dataset.js';
-import { vectorOptionsOf as optionsOfParsed } from '../../src/services/vectordb/common/options.js';
 import { vectorFields } from '../../src/services/vectordb/common/fields.js';
 import { fieldsOf } from '../../src/services/fields.js';
 import { LiveSet } from '../../src/services/vectordb/common/live.js';
@@ -20,8 +19,8 @@ import { ReplyReader } from '../../src/services/vectordb/faiss/protocol.js';
 import { createRng } from '../../src/util/rng.js';
 import { quiet, signal } from './helpers.js';
 
-/** The options from fields parsed by the shared shape, as an adapter gets them (the engine's serviceOf). */
-const vectorOptionsOf = (s: { fields: Record<string, unknown>; seed: number }) => optionsOfParsed({ seed: s.seed, fields: fieldsOf(vectorFields, s.fields) });
+/** The data set of fields parsed by the shared shape, as an adapter gets them (the engine's serviceOf). */
+const datasetOf = (s: { fields: Record<string, unknown>; seed: number }) => loadDataset(fieldsOf(vectorFields, s.fields), s.seed);
 
 const dir = mkdtempSync(join(tmpdir(), 'aifb-vdb-common-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -101,8 +100,7 @@ describe('ground truth', () => {
 
   test('computed once, then read from the cache; other settings get their own entry; a corrupt cache is recomputed', async () => {
     const cache = join(dir, 'cache');
-    const o = vectorOptionsOf({ fields: { dimension: 8, num_vectors: 200, num_queries: 10, cache_dir: cache }, seed: 1 });
-    const ds = await loadDataset(o);
+    const ds = await datasetOf({ fields: { dimension: 8, num_vectors: 200, num_queries: 10, cache_dir: cache }, seed: 1 });
     const space = new Space('l2', ds.d);
     const first = await staticTruth(space, ds, 50, 10, 100, quiet, signal());
     const again = await staticTruth(space, ds, 50, 10, 100, quiet, signal());
@@ -111,7 +109,7 @@ describe('ground truth', () => {
     assert.deepEqual(again.truth.ids, first.truth.ids);
     assert.equal((await staticTruth(new Space('ip', ds.d), ds, 50, 10, 100, quiet, signal())).source, 'computed');
     assert.equal((await staticTruth(space, ds, 50, 10, 20, quiet, signal())).source, 'computed', 'a filter has its own truth');
-    const other = await loadDataset(vectorOptionsOf({ fields: { dimension: 8, num_vectors: 200, num_queries: 10, cache_dir: cache, data_seed: 2 }, seed: 1 }));
+    const other = await datasetOf({ fields: { dimension: 8, num_vectors: 200, num_queries: 10, cache_dir: cache, data_seed: 2 }, seed: 1 });
     assert.equal((await staticTruth(space, other, 50, 10, 100, quiet, signal())).source, 'computed', 'another data seed is other data');
     writeFileSync(first.path!, 'garbage');
     const rebuilt = await staticTruth(space, ds, 50, 10, 100, quiet, signal());
@@ -127,18 +125,18 @@ describe('ground truth', () => {
     vecs(join(data, 'base.fvecs'), Array.from({ length: 120 }, () => Array.from({ length: 4 }, () => r.normal())), 'f');
     vecs(join(data, 'query.fvecs'), Array.from({ length: 6 }, () => Array.from({ length: 4 }, () => r.normal())), 'f');
     const fields = { num_vectors: 120, num_queries: 6, cache_dir: join(dir, 'fallback'), dataset: { base: join(data, 'base.fvecs'), queries: join(data, 'query.fvecs') } };
-    const ds = await loadDataset(vectorOptionsOf({ fields, seed: 1 }));
+    const ds = await datasetOf({ fields, seed: 1 });
     const space = new Space('l2', 4);
     const t = await staticTruth(space, ds, 30, 10, 100, quiet, signal());
     assert.equal(t.path?.startsWith(data), true, `cached beside the data: ${t.path}`);
     // Shipped neighbours: our own truth's ids written as .ivecs, then read back as the truth.
     const rows = Array.from({ length: 6 }, (_, q) => [...t.truth.ids.subarray(q * 30, q * 30 + 30)]);
     vecs(join(data, 'gt.ivecs'), rows, 'i');
-    const shipped = await loadDataset(vectorOptionsOf({ fields: { ...fields, dataset: { ...fields.dataset, neighbors: join(data, 'gt.ivecs') } }, seed: 1 }));
+    const shipped = await datasetOf({ fields: { ...fields, dataset: { ...fields.dataset, neighbors: join(data, 'gt.ivecs') } }, seed: 1 });
     const fromFile = await staticTruth(space, shipped, 30, 10, 100, quiet, signal());
     assert.equal(fromFile.source, 'file');
     assert.deepEqual(fromFile.truth.ids, t.truth.ids);
-    const part = await loadDataset(vectorOptionsOf({ fields: { ...fields, num_vectors: 100, dataset: { ...fields.dataset, neighbors: join(data, 'gt.ivecs') } }, seed: 1 }));
+    const part = await datasetOf({ fields: { ...fields, num_vectors: 100, dataset: { ...fields.dataset, neighbors: join(data, 'gt.ivecs') } }, seed: 1 });
     assert.equal(part.neighbors, undefined, 'neighbours of the whole file do not apply to a prefix');
     if (process.getuid?.() !== 0) {
       chmodSync(data, 0o555);
@@ -146,7 +144,7 @@ describe('ground truth', () => {
       chmodSync(data, 0o755);
       assert.equal(ro.path?.startsWith(join(dir, 'fallback')), true);
     }
-    await assert.rejects(loadDataset(vectorOptionsOf({ fields: { ...fields, dimension: 5 }, seed: 1 })), /dimension is 5 but .* holds 4-dimensional/);
+    await assert.rejects(datasetOf({ fields: { ...fields, dimension: 5 }, seed: 1 }), /dimension is 5 but .* holds 4-dimensional/);
   });
 });
 

@@ -43,7 +43,7 @@ export function vectorConformance(name: string, target: () => VectorTarget): voi
         assert.equal(lp.dimension, SMALL.dimension);
         assert.ok(lp.vectorsPerSecond > 0 && lp.insertSeconds > 0 && lp.seconds >= lp.insertSeconds);
         assert.ok(lp.truth.length >= 1);
-        const ops = ['search', ...(t.filter ? ['search_filtered'] : []), ...a.options.variants.keys()];
+        const ops = ['search', ...(t.filter ? ['search_filtered'] : []), ...a.variants.keys()];
         for (const op of ops) assert.deepEqual(new Set((await meanRecall(a, op, 15)).all), new Set([1]), `${op} before changes`);
         const rng = createRng(21);
         for (let i = 0; i < 12; i++) {

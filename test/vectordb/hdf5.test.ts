@@ -5,15 +5,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { faissDefinition } from '../../src/services/vectordb/faiss/definition.js';
 import { loadDataset } from '../../src/services/vectordb/common/dataset.js';
-import { vectorOptionsOf as optionsOfParsed } from '../../src/services/vectordb/common/options.js';
 import { vectorFields } from '../../src/services/vectordb/common/fields.js';
 import { fieldsOf } from '../../src/services/fields.js';
 import { createRng } from '../../src/util/rng.js';
 import { runCli } from '../helpers/cli.js';
 import { CACHE_DIR, closeAdapter, meanRecall, openAdapter, runOp } from './helpers.js';
 
-/** The options from fields parsed by the shared shape, as an adapter gets them (the engine's serviceOf). */
-const vectorOptionsOf = (s: { fields: Record<string, unknown>; seed: number }) => optionsOfParsed({ seed: s.seed, fields: fieldsOf(vectorFields, s.fields) });
+/** The data set of fields parsed by the shared shape, as an adapter gets them (the engine's serviceOf). */
+const datasetOf = (s: { fields: Record<string, unknown>; seed: number }) => loadDataset(fieldsOf(vectorFields, s.fields), s.seed);
 
 /**
  * ann-benchmarks HDF5 files, written here with h5wasm the way ann-benchmarks writes them
@@ -99,10 +98,10 @@ function writeAnn(name: string, seed: number, w: Write = {}): string {
 
 test('an ann-benchmarks file: shapes and distance come through; its neighbours are the truth; Faiss Flat finds them all (recall 1.0)', async () => {
   const path = writeAnn('angular.hdf5', 1, { metric: 'angular' });
-  const ds = await loadDataset(vectorOptionsOf({ fields: { dataset: { base: path }, num_vectors: N, num_queries: M, cache_dir: CACHE_DIR }, seed: 1 }));
+  const ds = await datasetOf({ fields: { dataset: { base: path }, num_vectors: N, num_queries: M, cache_dir: CACHE_DIR }, seed: 1 });
   assert.deepEqual({ d: ds.d, n: ds.n, m: ds.m, distance: ds.distance, depth: ds.neighbors?.depth }, { d: D, n: N, m: M, distance: 'cosine', depth: DEPTH });
   assert.deepEqual([...ds.queries.subarray(0, D)], [...gaussian(1001, 1)], 'test row 0 is the first query');
-  const fewer = await loadDataset(vectorOptionsOf({ fields: { dataset: { base: path }, num_vectors: 100, num_queries: 5, cache_dir: CACHE_DIR }, seed: 1 }));
+  const fewer = await datasetOf({ fields: { dataset: { base: path }, num_vectors: 100, num_queries: 5, cache_dir: CACHE_DIR }, seed: 1 });
   assert.deepEqual({ n: fewer.n, m: fewer.m, neighbors: fewer.neighbors }, { n: 100, m: 5, neighbors: undefined }, 'neighbours of the whole train set do not apply to a prefix');
 
   const a = await openAdapter(faissDefinition, { dataset: { base: path }, num_vectors: N, num_queries: M, search_k: 10, index_factory: 'Flat' }, { search: 0.6, insert: 0.2, delete: 0.2 });
@@ -140,7 +139,7 @@ test('other number types are converted (float64 train, int64 neighbours); text i
   f.create_dataset({ name: 'neighbors', data: nb, shape: [M, DEPTH] });
   f.create_attribute('distance', 'euclidean');
   f.close();
-  const ds = await loadDataset(vectorOptionsOf({ fields: { dataset: { base: wide }, num_vectors: N, num_queries: M }, seed: 1 }));
+  const ds = await datasetOf({ fields: { dataset: { base: wide }, num_vectors: N, num_queries: M }, seed: 1 });
   assert.deepEqual([...ds.base.subarray(0, 2 * D)], [...Float32Array.from(train.subarray(0, 2 * D))]);
   assert.deepEqual([...ds.neighbors!.ids.subarray(0, DEPTH)], [...nb.subarray(0, DEPTH)].map(Number));
   assert.equal(ds.distance, 'l2');
@@ -150,8 +149,8 @@ test('other number types are converted (float64 train, int64 neighbours); text i
   g.create_dataset({ name: 'train', data: ['a', 'b'] });
   g.create_dataset({ name: 'test', data: test, shape: [M, D] });
   g.close();
-  await assert.rejects(loadDataset(vectorOptionsOf({ fields: { dataset: { base: text }, distance: 'l2' }, seed: 1 })), /text\.hdf5: dataset "train" holds text values; expected numbers/);
-  await assert.rejects(loadDataset(vectorOptionsOf({ fields: { dataset: { base: wide.replace('wide', 'nowhere') } }, seed: 1 })), /cannot read ann-benchmarks file .*nowhere\.h5/);
+  await assert.rejects(datasetOf({ fields: { dataset: { base: text }, distance: 'l2' }, seed: 1 }), /text\.hdf5: dataset "train" holds text values; expected numbers/);
+  await assert.rejects(datasetOf({ fields: { dataset: { base: wide.replace('wide', 'nowhere') } }, seed: 1 }), /cannot read ann-benchmarks file .*nowhere\.h5/);
 });
 
 test('the recipe\'s distance wins over the file\'s: the file\'s neighbours (another metric) are then not used', async () => {

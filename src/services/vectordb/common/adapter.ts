@@ -8,8 +8,7 @@ import type { VectorEngine } from './engine.js';
 import type { StaticTruth } from './groundtruth.js';
 import { LiveSet } from './live.js';
 import { loadVectors, type VectorLoadPhase } from './load.js';
-import { vectorOptionsOf, type VectorOptions } from './options.js';
-import type { vectorFields } from './fields.js';
+import { variantName, type SearchParams, type vectorFields } from './fields.js';
 import { staticTruth } from './prepare-truth.js';
 import { Truth } from './truth.js';
 import { VectorWorkload, type VectorOp } from './workload.js';
@@ -33,7 +32,8 @@ export class VectorAdapter implements Adapter<VectorOp> {
   loadPhase: VectorLoadPhase | undefined;
   /** Name of the collection/table/class this run created. */
   collection: string | undefined;
-  readonly options: VectorOptions;
+  /** Operation name → search parameters of that sweep point. */
+  readonly variants: Map<string, SearchParams>;
   private workload: VectorWorkload | undefined;
   private opened = false;
   private created = false;
@@ -42,23 +42,23 @@ export class VectorAdapter implements Adapter<VectorOp> {
     private readonly spec: ServiceOf<typeof vectorFields>,
     readonly engine: VectorEngine,
   ) {
-    this.options = vectorOptionsOf(spec);
+    this.variants = new Map(spec.fields.search_params.map((p) => [variantName(p), p]));
   }
 
   async setup(ctx: SetupContext): Promise<void> {
-    const o = this.options;
-    const ds = await loadDataset(o);
-    if (o.k > ds.n) throw new RunError(`search_k (${o.k}) is larger than the ${ds.n} vectors loaded`);
+    const f = this.spec.fields;
+    const ds = await loadDataset(f, this.spec.seed);
+    if (f.search_k > ds.n) throw new RunError(`search_k (${f.search_k}) is larger than the ${ds.n} vectors loaded`);
     const space = new Space(ds.distance, ds.d);
     const searches = this.spec.mix.filter((m) => m.operation.startsWith('search'));
-    const filterBelow = Math.max(1, Math.min(100, Math.round(o.filterSelectivity * 100)));
-    const depth = Math.min(ds.n, Math.max(TRUTH_DEPTH, 2 * o.k));
+    const filterBelow = Math.max(1, Math.min(100, Math.round(f.filter_selectivity * 100)));
+    const depth = Math.min(ds.n, Math.max(TRUTH_DEPTH, 2 * f.search_k));
     const statics = new Map<number, StaticTruth>();
     const truthInfo: VectorLoadPhase['truth'] = [];
     const wanted = [searches.some((m) => m.operation !== 'search_filtered') ? 100 : undefined, searches.some((m) => m.operation === 'search_filtered') ? filterBelow : undefined];
     for (const below of wanted) {
       if (below === undefined) continue;
-      const t = await staticTruth(space, ds, depth, o.k, below, ctx.log, ctx.signal);
+      const t = await staticTruth(space, ds, depth, f.search_k, below, ctx.log, ctx.signal);
       statics.set(below, t.truth);
       truthInfo.push({ filter: below < 100 ? `tag < ${below}` : 'none', source: t.source, seconds: t.seconds, ...(t.path ? { path: t.path } : {}) });
     }
@@ -77,9 +77,9 @@ export class VectorAdapter implements Adapter<VectorOp> {
       signal: ctx.signal,
     });
     this.created = true;
-    this.loadPhase = { ...(await loadVectors(this.engine, ds, o, ctx.signal)), truth: truthInfo };
+    this.loadPhase = { ...(await loadVectors(this.engine, ds, f, ctx.signal)), truth: truthInfo };
     this.logLoad(ctx, ds);
-    this.workload = new VectorWorkload(this.engine, o, ds, space, live, truth, filterBelow);
+    this.workload = new VectorWorkload(this.engine, f, this.variants, ds, space, live, truth, filterBelow);
   }
 
   prepare(operation: string, rng: Rng): VectorOp {

@@ -1,12 +1,12 @@
 import { stat } from 'node:fs/promises';
-import { dirname, resolve } from 'node:path';
+import { homedir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
 import type { Rng } from '../../../util/rng.js';
 import { createRng } from '../../../util/rng.js';
-import { isHdf5Path, type Distance } from './fields.js';
+import { isHdf5Path, type Distance, type VectorFields } from './fields.js';
 import { DataFileError, readFloatRows, readIntRows, type Rows } from './files.js';
 import { readAnnBenchmarks } from './hdf5.js';
 import { VDB_MSG } from './messages.js';
-import type { VectorOptions } from './options.js';
 import { CLUSTER_SPREAD, syntheticData } from './synthetic.js';
 
 /** The vectors of one run: what is loaded, what is searched for, and where new ones come from. */
@@ -66,28 +66,28 @@ interface FileRows {
   metric: Distance | undefined;
 }
 
-async function readHdf5(o: VectorOptions, path: string): Promise<FileRows> {
-  const f = await readAnnBenchmarks(path, o.numVectors, o.numQueries);
+async function readHdf5(o: VectorFields, path: string): Promise<FileRows> {
+  const f = await readAnnBenchmarks(path, o.num_vectors, o.num_queries);
   if (!f.distance && !o.distance) throw new DataFileError(VDB_MSG.hdf5NoDistance(path));
   return { base: f.train, queries: f.test, neighbors: f.neighbors, metric: f.distance };
 }
 
-async function readVectorFiles(o: VectorOptions, ds: NonNullable<VectorOptions['dataset']>): Promise<FileRows> {
-  const base = await readFloatRows(ds.base, 0, o.numVectors);
-  const queries = ds.queries ? await readFloatRows(ds.queries, 0, o.numQueries) : undefined;
+async function readVectorFiles(o: VectorFields, ds: NonNullable<VectorFields['dataset']>): Promise<FileRows> {
+  const base = await readFloatRows(ds.base, 0, o.num_vectors);
+  const queries = ds.queries ? await readFloatRows(ds.queries, 0, o.num_queries) : undefined;
   // Shipped neighbours index the whole file: read only when all of it is loaded.
-  const m = queries ? queries.data.length / queries.d : o.numQueries;
+  const m = queries ? queries.data.length / queries.d : o.num_queries;
   const neighbors = ds.neighbors && base.data.length / base.d === base.total ? await readIntRows(ds.neighbors, m) : undefined;
   return { base, queries, neighbors, metric: undefined };
 }
 
 /** The distance of a run: the recipe's when it sets one, else the file's, else l2; and a note saying which. */
-function chooseDistance(o: VectorOptions, metric: Distance | undefined): { distance: Distance; note: string } {
+function chooseDistance(o: VectorFields, metric: Distance | undefined): { distance: Distance; note: string } {
   if (o.distance) return { distance: o.distance, note: metric && metric !== o.distance ? `distance ${o.distance} from the recipe; the file's is ${metric}` : `distance ${o.distance}` };
   return metric ? { distance: metric, note: `distance ${metric} from the file` } : { distance: 'l2', note: 'distance l2' };
 }
 
-async function fromFiles(o: VectorOptions): Promise<Dataset> {
+async function fromFiles(o: VectorFields, seed: number, cacheDir: string): Promise<Dataset> {
   const ds = o.dataset!;
   const hdf5 = isHdf5Path(ds.base);
   const rows = hdf5 ? await readHdf5(o, ds.base) : await readVectorFiles(o, ds);
@@ -103,9 +103,9 @@ async function fromFiles(o: VectorOptions): Promise<Dataset> {
     if (rows.queries.d !== d) throw new DataFileError(`${ds.queries} holds ${rows.queries.d}-dimensional vectors, the base ${d}`);
     queries = rows.queries.data;
   } else {
-    const rng = createRng(o.dataSeed).fork('queries');
-    queries = new Float32Array(o.numQueries * d);
-    for (let i = 0; i < o.numQueries; i++) queries.set(fresh(rng), i * d);
+    const rng = createRng(seed).fork('queries');
+    queries = new Float32Array(o.num_queries * d);
+    for (let i = 0; i < o.num_queries; i++) queries.set(fresh(rng), i * d);
   }
   const m = queries.length / d;
   const { distance, note } = chooseDistance(o, rows.metric);
@@ -118,7 +118,7 @@ async function fromFiles(o: VectorOptions): Promise<Dataset> {
   const identity = {
     kind: 'files',
     base: await fileId(ds.base),
-    queries: hdf5 ? 'test' : ds.queries ? await fileId(ds.queries) : { seed: o.dataSeed, sigma },
+    queries: hdf5 ? 'test' : ds.queries ? await fileId(ds.queries) : { seed, sigma },
     n,
     m,
   };
@@ -131,27 +131,30 @@ async function fromFiles(o: VectorOptions): Promise<Dataset> {
     distance,
     fresh,
     identity,
-    cacheDirs: [dirname(resolve(ds.base)), o.cacheDir],
+    cacheDirs: [dirname(resolve(ds.base)), cacheDir],
     ...(neighbors ? { neighbors } : {}),
     describe: `${n} vectors of ${ds.base} (d=${d}, ${m} queries${hdf5 ? ' from its test set' : ''}, ${note})`,
   };
 }
 
-/** The data set a service asked for: synthetic (seeded clustered Gaussians) or read from files. */
-export async function loadDataset(o: VectorOptions): Promise<Dataset> {
-  if (o.dataset) return fromFiles(o);
+/** The data set a service asked for: synthetic (seeded clustered Gaussians) or read from files. `serviceSeed` seeds the data when `data_seed` is unset. */
+export async function loadDataset(o: VectorFields, serviceSeed: number): Promise<Dataset> {
+  const seed = o.data_seed ?? serviceSeed;
+  // Without cache_dir, the user cache of the environment the run is in (not the one that parsed the recipe).
+  const cacheDir = o.cache_dir ?? join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'aifb', 'vectordb');
+  if (o.dataset) return fromFiles(o, seed, cacheDir);
   const d = o.dimension ?? 128;
-  const { mixture, base, queries } = syntheticData(o.dataSeed, d, o.clusters, o.numVectors, o.numQueries);
+  const { mixture, base, queries } = syntheticData(seed, d, o.clusters, o.num_vectors, o.num_queries);
   return {
     d,
     base,
-    n: o.numVectors,
+    n: o.num_vectors,
     queries,
-    m: o.numQueries,
+    m: o.num_queries,
     distance: o.distance ?? 'l2',
     fresh: (rng) => mixture.sample(rng, 1),
-    identity: { kind: 'synthetic', v: 1, seed: o.dataSeed, clusters: o.clusters, spread: CLUSTER_SPREAD, d, n: o.numVectors, m: o.numQueries },
-    cacheDirs: [o.cacheDir],
-    describe: `${o.numVectors} synthetic vectors (d=${d}, ${o.clusters} clusters, seed ${o.dataSeed})`,
+    identity: { kind: 'synthetic', v: 1, seed, clusters: o.clusters, spread: CLUSTER_SPREAD, d, n: o.num_vectors, m: o.num_queries },
+    cacheDirs: [cacheDir],
+    describe: `${o.num_vectors} synthetic vectors (d=${d}, ${o.clusters} clusters, seed ${seed})`,
   };
 }

@@ -1,5 +1,5 @@
 import type { MetricDeclaration } from '../../contract.js';
-import { BOUNDS, boundMessage } from '../../../recipe/bounds.js';
+import { BOUNDS, boundMessage, boundedInt } from '../../../recipe/bounds.js';
 import { z } from 'zod';
 import { VDB_MSG } from './messages.js';
 import type { FieldsOf } from '../../fields.js';
@@ -43,6 +43,9 @@ export const searchParamsShape = z.strictObject({ ef_search: knobValue.optional(
 
 /** Keys of the shared vector workload (data, recall, sweep), with their defaults. */
 export const vectorFields = {
+  // Common keys, redefined for the workload's defaults with recipe/schema.ts's bounds (the same validation and messages).
+  batch_size: boundedInt(1, BOUNDS.maxInFlight).default(1000),
+  search_k: boundedInt(1, BOUNDS.maxInFlight).default(10),
   num_vectors: z.int().min(1).max(100_000_000).default(10_000),
   num_queries: z.int().min(1).max(1_000_000).default(1000),
   /** Unset leaves it to the data (an ann-benchmarks file's metric, else l2). */
@@ -118,7 +121,7 @@ export function variantName(params: SearchParams): string {
 }
 
 /** The operations' knobs, stored with the run for the recall–QPS curve: plain `search` (the service's own settings) and each `search_params` entry. */
-export function vectorOperationParams(service: Fields): Record<string, Record<string, number>> {
+export function vectorOperationParams(service: VectorFields): Record<string, Record<string, number>> {
   const out: Record<string, Record<string, number>> = { search: {} };
   for (const p of service.search_params) out[variantName(p)] = Object.fromEntries(SEARCH_KNOBS.flatMap((k) => (p[k] === undefined ? [] : [[k, p[k]]])));
   return out;
@@ -141,17 +144,18 @@ export const VECTOR_METRICS: readonly MetricDeclaration[] = [
 
 /** The operations of a service: the base ones plus one `search@…` per entry of search_params. */
 export function vectorOperationsFor(base: readonly string[]) {
-  return (service: Fields): readonly string[] => [...base, ...service.search_params.map(variantName)];
+  return (service: VectorFields): readonly string[] => [...base, ...service.search_params.map(variantName)];
 }
 
 type Problem = { path: (string | number)[]; message: string };
-type Fields = FieldsOf<typeof vectorFields>;
+/** The shared keys as a vector adapter gets them: parsed and defaulted (services/fields.ts). */
+export type VectorFields = FieldsOf<typeof vectorFields>;
 
 /**
  * Cross-field rules shared by the vector backends. `knobs` are the sweep knobs the
  * backend can apply (Faiss HNSW has no nprobe, Chroma has no IVF).
  */
-export function checkVectorFields(service: Fields, knobs: readonly SearchKnob[], backend: string): Problem[] {
+export function checkVectorFields(service: VectorFields, knobs: readonly SearchKnob[], backend: string): Problem[] {
   const out: Problem[] = [];
   service.search_params.forEach((p, i) => {
     const keys = Object.keys(p);
@@ -164,7 +168,7 @@ export function checkVectorFields(service: Fields, knobs: readonly SearchKnob[],
   });
   const names = service.search_params.map(variantName);
   if (new Set(names).size !== names.length) out.push({ path: ['search_params'], message: 'search_params has the same entry twice' });
-  const k = service.search_k ?? 10;
+  const k = service.search_k;
   const n = service.num_vectors;
   if (k > n) out.push({ path: ['search_k'], message: `search_k (${k}) is larger than num_vectors (${n})` });
   // Generated vectors live in memory: num_vectors × dimension floats.
@@ -184,7 +188,7 @@ export function checkVectorFields(service: Fields, knobs: readonly SearchKnob[],
 }
 
 /** A vector server's base URL (`url`, else `service_url`, else host and port) must be http(s). */
-export function urlProblems(service: Fields & { url?: string }, defaultPort: number): Problem[] {
+export function urlProblems(service: VectorFields & { url?: string }, defaultPort: number): Problem[] {
   const url = baseUrlText(service, defaultPort);
   return url === undefined || parseHttpUrl(url) ? [] : [{ path: [service.url !== undefined ? 'url' : 'service_url'], message: `"${url}" is not an http(s) URL` }];
 }

@@ -1,6 +1,6 @@
 import type { Dataset } from './dataset.js';
 import type { EngineCall, VectorEngine } from './engine.js';
-import type { VectorOptions } from './options.js';
+import type { VectorFields } from './fields.js';
 import { tagOf } from './truth.js';
 
 /**
@@ -32,9 +32,9 @@ async function timed(fn: () => Promise<EngineCall | undefined>): Promise<{ secon
 }
 
 /** Trains (when the engine needs it), inserts every base vector in batch_size batches, then builds. */
-export async function loadVectors(engine: VectorEngine, ds: Dataset, o: VectorOptions, signal: AbortSignal): Promise<Omit<VectorLoadPhase, 'truth'>> {
+export async function loadVectors(engine: VectorEngine, ds: Dataset, f: VectorFields, signal: AbortSignal): Promise<Omit<VectorLoadPhase, 'truth'>> {
   const train = engine.train ? await timed(() => engine.train!(ds.base)) : { seconds: 0, engineMs: 0 };
-  const batch = Math.max(1, o.batchSize);
+  const batch = Math.max(1, f.batch_size);
   let next = 0;
   let engineInsertMs = 0;
   let reported = true;
@@ -56,7 +56,7 @@ export async function loadVectors(engine: VectorEngine, ds: Dataset, o: VectorOp
       }
     }
   };
-  const concurrency = Math.max(1, Math.min(o.loadConcurrency, Math.ceil(ds.n / batch)));
+  const concurrency = Math.max(1, Math.min(f.load_concurrency, Math.ceil(ds.n / batch)));
   const insert = await timed(async () => {
     await Promise.all(Array.from({ length: concurrency }, worker));
     return undefined;

@@ -3,8 +3,7 @@ import type { Rng } from '../../../util/rng.js';
 import type { Dataset } from './dataset.js';
 import type { Space } from './distance.js';
 import type { VectorEngine, VectorBatch, EngineCall } from './engine.js';
-import type { SearchParams } from './fields.js';
-import type { VectorOptions } from './options.js';
+import type { SearchParams, VectorFields } from './fields.js';
 import { ParamGate } from './gate.js';
 import { IdPool } from './ids.js';
 import { LiveSet } from './live.js';
@@ -32,7 +31,8 @@ export class VectorWorkload {
 
   constructor(
     private readonly engine: VectorEngine,
-    private readonly o: VectorOptions,
+    private readonly f: VectorFields,
+    private readonly variants: ReadonlyMap<string, SearchParams>,
     private readonly ds: Dataset,
     private readonly space: Space,
     private readonly live: LiveSet,
@@ -50,7 +50,7 @@ export class VectorWorkload {
         return this.search(rng, undefined, '', below);
       }
       case 'insert': {
-        const ids = this.ids.take(this.o.insertBatch);
+        const ids = this.ids.take(this.f.insert_batch);
         return { kind: 'insert', batch: this.batch(ids, ids.map(() => this.ds.fresh(rng))) };
       }
       case 'update': {
@@ -63,7 +63,7 @@ export class VectorWorkload {
         return id === undefined ? { kind: 'missing', operation } : { kind: operation, id };
       }
       default: {
-        const params = this.o.variants.get(operation);
+        const params = this.variants.get(operation);
         if (!params) throw new Error(`vectordb has no operation "${operation}"`);
         return this.search(rng, params, operation, 100);
       }
@@ -110,8 +110,8 @@ export class VectorWorkload {
   private search(rng: Rng, params: SearchParams | undefined, gateKey: string, below: number): VectorOp {
     const q = rng.int(this.ds.m);
     // Sampling draws from the rng only when it samples, so recall_sample 1 keeps the op sequence of a run without it.
-    const judged = this.o.recallSample >= 1 || (this.o.recallSample > 0 && rng.next() < this.o.recallSample);
-    const expected = judged ? this.truth.expected(q, this.o.k, below) : undefined;
+    const judged = this.f.recall_sample >= 1 || (this.f.recall_sample > 0 && rng.next() < this.f.recall_sample);
+    const expected = judged ? this.truth.expected(q, this.f.search_k, below) : undefined;
     return { kind: 'search', q, params, gateKey, below, expected };
   }
 
@@ -123,10 +123,10 @@ export class VectorWorkload {
     const scoped = this.engine.paramsScope === 'collection' && this.engine.applyParams;
     if (scoped) switchMs = await this.gate.enter(op.gateKey, () => this.engine.applyParams!(op.params ?? {}));
     try {
-      const r = await this.engine.search(query, this.o.k, opts, signal);
+      const r = await this.engine.search(query, this.f.search_k, opts, signal);
       const extra: Record<string, unknown> = {};
       if (op.expected) {
-        const recall = this.truth.recall(op.q, op.expected, r.ids, this.o.k, op.below);
+        const recall = this.truth.recall(op.q, op.expected, r.ids, this.f.search_k, op.below);
         if (recall !== undefined) extra.recall = recall;
       }
       if (r.engineMs !== undefined) extra.engine_ms = r.engineMs;
