@@ -99,8 +99,7 @@ export interface BenchmarkOptions {
    * parent scrapes, and for tests that count a server's requests.
    */
   serverMetrics?: boolean;
-  /** Where launched services and generators keep logs, and the recipe generator processes read; runBenchmark fills it from the plan. */
-  /** Where local generators read the recipe again, with the command line's overrides (src/recipe/overrides.ts). */
+  /** Where launched services and generators keep logs, and the recipe (with the command line's overrides) generator processes read again; runBenchmark fills it from the plan. */
   launch?: { logsDir: string; recipeFile: string; overrides?: readonly Override[] };
 }
 
