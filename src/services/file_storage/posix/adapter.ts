@@ -9,7 +9,7 @@ import type { Rng } from '../../../util/rng.js';
 import type { Logger } from '../../../util/log.js';
 import { AifbError } from '../../../errors.js';
 import { FS_MSG } from './messages.js';
-import { engineFor, parseSyncMode, sizeClassesOf, type SizeClass, type SyncMode } from './options.js';
+import { DEFAULT_FILE_SIZES, SizeMix, engineFor, parseSyncMode, type SyncMode } from './options.js';
 import { createRunDir, removeRunDir, resolveBase } from './ownership.js';
 import { removeOwned, type OwnedDir } from '../../../util/owned.js';
 import { BufferPool, directAllocate, makePayloads, plainAllocate, type Allocate } from './payloads.js';
@@ -38,10 +38,9 @@ const OK = 'ok';
 
 class PosixAdapter implements Adapter<PosixOp> {
   private readonly syncMode: SyncMode;
-  private readonly sizes: SizeClass[];
+  private readonly sizes: SizeMix;
   private readonly flags: { write: number; read: number };
   private readonly files = new FileIndex();
-  private readonly cumulative: number[];
   private readonly inFlight = new Set<Promise<unknown>>();
   private dir: string | undefined;
   private owned: OwnedDir | undefined;
@@ -56,11 +55,8 @@ class PosixAdapter implements Adapter<PosixOp> {
     const syncMode = parseSyncMode(f.sync_mode);
     if (syncMode === undefined) throw new Error(`invalid sync_mode ${String(f.sync_mode)}`);
     this.syncMode = syncMode;
-    this.sizes = sizeClassesOf(f.file_sizes);
-    if (this.sizes.length === 0) throw new Error('file_sizes has no size with a positive weight');
+    this.sizes = new SizeMix(f.file_sizes ?? DEFAULT_FILE_SIZES, 'file_sizes');
     this.flags = openFlags(syncMode, f.use_direct_io === true);
-    let sum = 0;
-    this.cumulative = this.sizes.map((s) => (sum += s.weight));
   }
 
   async setup(ctx: SetupContext): Promise<void> {
@@ -71,7 +67,7 @@ class PosixAdapter implements Adapter<PosixOp> {
     try {
       const allocate = this.spec.fields.use_direct_io === true ? await this.openDirectProbe(this.dir, base) : plainAllocate;
       this.readBuffers = new BufferPool(allocate);
-      this.payloads = makePayloads(this.sizes.map((s) => s.bytes), ctx.rng, allocate);
+      this.payloads = makePayloads(this.sizes.classes.map((s) => s.bytes), ctx.rng, allocate);
       await this.writeInitialFiles(ctx);
       await this.createBlockFile(ctx, allocate);
     } catch (err) {
@@ -84,7 +80,7 @@ class PosixAdapter implements Adapter<PosixOp> {
   prepare(operation: string, rng: Rng): PosixOp {
     switch (operation) {
       case 'write':
-        return { kind: 'write', name: this.files.nextName(), sizeIndex: this.pickSize(rng) };
+        return { kind: 'write', name: this.files.nextName(), sizeIndex: this.sizes.pick(rng) };
       case 'read': {
         const entry = this.files.claimForUse(rng);
         if (!entry) return { kind: 'missing', operation };
@@ -185,13 +181,6 @@ class PosixAdapter implements Adapter<PosixOp> {
           bytesOut: 0,
         };
     }
-  }
-
-  private pickSize(rng: Rng): number {
-    const total = this.cumulative[this.cumulative.length - 1]!;
-    const r = rng.next() * total;
-    const i = this.cumulative.findIndex((c) => r < c);
-    return i === -1 ? this.cumulative.length - 1 : i;
   }
 
   private async openDirectProbe(dir: string, base: string): Promise<Allocate> {

@@ -1,4 +1,5 @@
 import { parseSizeBytes } from '../../../util/units.js';
+import type { Rng } from '../../../util/rng.js';
 import type { IoEngine } from './fields.js';
 import type { LoadProfile } from '../../../recipe/types.js';
 import { peakConcurrency } from '../../shared/concurrency.js';
@@ -25,15 +26,33 @@ export function parseSyncMode(value: unknown): SyncMode | undefined {
   return (SYNC_MODES as readonly string[]).includes(lower) ? (lower as SyncMode) : undefined;
 }
 
-/** Size classes with positive weight (without a mix, the default's); labels are the recipe's keys, kept for messages. */
-export function sizeClassesOf(mix: Readonly<Record<string, number>> = DEFAULT_FILE_SIZES): SizeClass[] {
-  const out: SizeClass[] = [];
-  for (const [label, weight] of Object.entries(mix)) {
-    const bytes = parseSizeBytes(label);
-    if (bytes === undefined || !(weight > 0)) continue;
-    out.push({ label, bytes, weight });
+/**
+ * The size mix of a recipe key (`file_sizes`, `object_sizes`): the sizes of positive weight,
+ * with the recipe's labels kept for messages, and a weighted pick among them.
+ */
+export class SizeMix {
+  readonly classes: SizeClass[] = [];
+  private readonly cumulative: number[] = [];
+
+  /** Throws when no size has a positive weight (`key` names the recipe key in the message). */
+  constructor(mix: Readonly<Record<string, number>>, key: string) {
+    let sum = 0;
+    for (const [label, weight] of Object.entries(mix)) {
+      const bytes = parseSizeBytes(label);
+      if (bytes === undefined || !(weight > 0)) continue;
+      this.classes.push({ label, bytes, weight });
+      this.cumulative.push((sum += weight));
+    }
+    if (this.classes.length === 0) throw new Error(`${key} has no size with a positive weight`);
   }
-  return out;
+
+  /** The index of a size class, drawn by weight. */
+  pick(rng: Rng): number {
+    const total = this.cumulative[this.cumulative.length - 1]!;
+    const r = rng.next() * total;
+    const i = this.cumulative.findIndex((c) => r < c);
+    return i === -1 ? this.cumulative.length - 1 : i;
+  }
 }
 
 /**

@@ -9,9 +9,8 @@ import { settlesWithin } from '../../../util/sleep.js';
 import { FileIndex, type FileEntry } from '../../file_storage/posix/files.js';
 import { makePayloads, plainAllocate } from '../../file_storage/posix/payloads.js';
 import { S3_MSG } from './messages.js';
-import { endpointSource, runPrefix } from './options.js';
-import { parseHttpUrl } from '../../shared/endpoint.js';
-import { sizeClassesOf, type SizeClass } from '../../file_storage/posix/options.js';
+import { runPrefix, s3EndpointOf } from './options.js';
+import { SizeMix } from '../../file_storage/posix/options.js';
 import { createS3Client, type S3Handle } from './client.js';
 import { DirectS3 } from './direct.js';
 import { codeOf, markNotFound, scrub, scrubError, setupError } from './errors.js';
@@ -43,9 +42,8 @@ export const concurrencyOf = peakConcurrency;
 class S3Adapter implements Adapter<S3Op> {
   /** undefined: the SDK's AWS endpoint for the region. */
   private readonly endpoint: string | undefined;
-  private readonly sizes: SizeClass[];
+  private readonly sizes: SizeMix;
   private readonly secrets: string[];
-  private readonly cumulative: number[];
   private readonly objects = new FileIndex();
   private readonly inFlight = new Set<Promise<unknown>>();
   private handle: S3Handle | undefined;
@@ -58,15 +56,9 @@ class S3Adapter implements Adapter<S3Op> {
 
   constructor(private readonly spec: ServiceOf<typeof s3Fields>) {
     const f = spec.fields;
-    this.sizes = sizeClassesOf(f.object_sizes ?? DEFAULTS.objectSizes);
-    if (this.sizes.length === 0) throw new Error('object_sizes has no size with a positive weight');
-    const source = endpointSource(f);
-    const url = source ? parseHttpUrl(source.text) : undefined;
-    if (source && !url) throw new Error(`invalid S3 endpoint in ${source.key}`);
-    this.endpoint = url?.href.replace(/\/$/, '');
+    this.sizes = new SizeMix(f.object_sizes ?? DEFAULTS.objectSizes, 'object_sizes');
+    this.endpoint = s3EndpointOf(f);
     this.secrets = [f.secret_key, f.access_key];
-    let sum = 0;
-    this.cumulative = this.sizes.map((s) => (sum += s.weight));
   }
 
   async setup(ctx: SetupContext): Promise<void> {
@@ -92,7 +84,7 @@ class S3Adapter implements Adapter<S3Op> {
     this.ownsPrefix = true;
     ctx.log.debug(`working under s3://${f.bucket_name}/${this.prefix}${this.createdBucket ? ' (bucket created)' : ''}`);
     try {
-      this.payloads = makePayloads(this.sizes.map((s) => s.bytes), ctx.rng, plainAllocate);
+      this.payloads = makePayloads(this.sizes.classes.map((s) => s.bytes), ctx.rng, plainAllocate);
       // Hashed once here: a PUT signs its payload's SHA-256, and hashing it per request would be timed.
       for (const p of this.payloads) direct.payloads.remember(p);
       await this.writeInitialObjects(ctx);
@@ -107,9 +99,9 @@ class S3Adapter implements Adapter<S3Op> {
     switch (operation) {
       case 'put':
       case 'multipart_put': {
-        const sizeIndex = this.pickSize(rng);
+        const sizeIndex = this.sizes.pick(rng);
         const threshold = this.spec.fields.multipart_threshold;
-        const multipart = operation === 'multipart_put' || (threshold !== undefined && this.sizes[sizeIndex]!.bytes >= threshold);
+        const multipart = operation === 'multipart_put' || (threshold !== undefined && this.sizes.classes[sizeIndex]!.bytes >= threshold);
         return { kind: 'put', name: this.objects.nextName(), sizeIndex, multipart };
       }
       case 'get':
@@ -201,15 +193,8 @@ class S3Adapter implements Adapter<S3Op> {
 
   private mayGoMultipart(): boolean {
     const threshold = this.spec.fields.multipart_threshold;
-    const bySize = threshold !== undefined && this.sizes.some((s) => s.bytes >= threshold);
+    const bySize = threshold !== undefined && this.sizes.classes.some((s) => s.bytes >= threshold);
     return bySize || this.spec.mix.some((m) => m.operation === 'multipart_put' && m.weight > 0);
-  }
-
-  private pickSize(rng: Rng): number {
-    const total = this.cumulative[this.cumulative.length - 1]!;
-    const r = rng.next() * total;
-    const i = this.cumulative.findIndex((c) => r < c);
-    return i === -1 ? this.cumulative.length - 1 : i;
   }
 
   /** get, head, stat and delete need targets; a mix of put, multipart_put and list does not. */

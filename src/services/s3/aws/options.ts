@@ -1,3 +1,4 @@
+import { parseHttpUrl } from '../../shared/endpoint.js';
 import type { FieldsOf } from '../../fields.js';
 import type { s3Fields } from './fields.js';
 
@@ -18,6 +19,15 @@ export function endpointSource(fields: FieldsOf<typeof s3Fields>): { key: string
   // A bare IPv6 address needs brackets in a URL.
   const h = host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
   return { key: 'host', text: `http://${h}${typeof fields.port === 'number' ? `:${fields.port}` : ''}` };
+}
+
+/** The endpoint the client is made with, without a trailing `/`; undefined: the SDK's AWS endpoint for the region. Throws on one that is not http(s). */
+export function s3EndpointOf(fields: FieldsOf<typeof s3Fields>): string | undefined {
+  const source = endpointSource(fields);
+  if (!source) return undefined;
+  const url = parseHttpUrl(source.text);
+  if (!url) throw new Error(`invalid S3 endpoint in ${source.key}`);
+  return url.href.replace(/\/$/, '');
 }
 
 /** Keeps key segments portable whatever the recipe calls things. */
