@@ -3,7 +3,6 @@
 // description, its environment and its readiness check), with the binaries that
 // scripts/servers/*.sh put into $AIFB_CACHE/bin.
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import type { TestContext } from 'node:test';
@@ -14,31 +13,14 @@ import type { Launched } from '../../src/launch/types.js';
 import type { ServiceSpec } from '../../src/recipe/types.js';
 import { createLogger } from '../../src/util/log.js';
 import { cacheDir, needTool } from './live.js';
+import { freePorts } from './ports.js';
 
 // The built-in commands name `minio` and `weaviate-server`, found on PATH as a user's would be.
 process.env.PATH = `${join(cacheDir, 'bin')}${delimiter}${process.env.PATH ?? ''}`;
 
 const quiet = createLogger('error', () => {});
 
-/** True when nothing listens on 127.0.0.1:port (and we could bind it). */
-function portFree(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = createServer();
-    s.once('error', () => resolve(false));
-    s.listen(port, '127.0.0.1', () => s.close(() => resolve(true)));
-  });
-}
-
-/** A base port with `span` free ports from it (Weaviate takes six in a row). */
-export async function freePorts(span: number): Promise<number> {
-  for (let i = 0; i < 200; i++) {
-    const base = 20_000 + Math.floor(Math.random() * 40_000);
-    let ok = true;
-    for (let p = base; p < base + span && ok; p++) ok = await portFree(p);
-    if (ok) return base;
-  }
-  throw new Error(`no ${span} free ports in a row on 127.0.0.1`);
-}
+export { freePorts };
 
 export interface LiveServer {
   /** http://127.0.0.1:PORT */
