@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { postgresDefinition } from '../../src/services/database/postgres/definition.js';
 import { pgliteDefinition } from '../../src/services/database/pglite/definition.js';
 import { KeySpace, UniformKeys, ZipfianKeys } from '../../src/services/database/sql/keys.js';
-import { ownedTableName, quoteIdent } from '../../src/services/database/sql/statements.js';
+import { ownedTableName, quoteIdent, statementsFor } from '../../src/services/database/sql/statements.js';
+import { SqlWorkload } from '../../src/services/database/sql/workload.js';
 import { parseParam } from '../../src/services/database/sql/params.js';
 import { createRng } from '../../src/util/rng.js';
 import { fieldsOf } from '../../src/services/fields.js';
@@ -129,4 +130,16 @@ test('shareOf splits a server\'s free connections among generators: the shares a
   assert.deepEqual([0, 1, 2].map((k) => shareOf(10, k, 3)), [4, 3, 3]);
   assert.equal(shareOf(7, 0, 1), 7);
   assert.deepEqual([0, 1].map((k) => shareOf(1, k, 2)), [1, 0]);
+});
+
+test('select-only reads one balance, as pgbench -S reads abalance; the YCSB presets read the whole record', () => {
+  const statements = statementsFor('t');
+  const selectOf = (preset: string) => {
+    const fields = fieldsOf(postgresDefinition.fields, { preset, initial_rows: 100 }) as ConstructorParameters<typeof SqlWorkload>[0];
+    const w = new SqlWorkload(fields, new Map(), statements, 't', ['x']);
+    return w.prepare('select', createRng(3)).steps[0]!.st.text;
+  };
+  assert.equal(selectOf('select-only'), statements.balance.text);
+  assert.match(selectOf('select-only'), /^SELECT balance FROM "t" WHERE id = \$1$/);
+  assert.equal(selectOf('ycsb-b'), statements.select.text);
 });
