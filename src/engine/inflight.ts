@@ -39,12 +39,16 @@ export class InFlight {
     this.resolutionMs = Math.max(1, Math.min(100, timeoutMs / 10));
   }
 
-  /** Runs `work` with a signal; the request's promise resolves with its result or rejects when it times out or is cancelled. */
-  run<T>(timeoutMs: number, work: (signal: AbortSignal) => Promise<T>): InFlightRequest<T> {
+  /**
+   * Runs `work` with a signal; the request's promise resolves with its result or rejects when
+   * it times out or is cancelled. `startedAt`: when the caller stamped the start (a clock
+   * reading saved per request), else now.
+   */
+  run<T>(timeoutMs: number, work: (signal: AbortSignal) => Promise<T>, startedAt = this.now()): InFlightRequest<T> {
     // A new AbortSignal per request is a measurable share of a fast request's cost (bench/http).
     const controller = this.spare.pop() ?? new AbortController();
     // Every field set here, `promise` just below, so entries keep one shape.
-    const entry: Entry = { promise: NOT_YET, deadline: this.now() + timeoutMs, controller, reject: noop, outcome: 'running', index: this.entries.length };
+    const entry: Entry = { promise: NOT_YET, deadline: startedAt + timeoutMs, controller, reject: noop, outcome: 'running', index: this.entries.length };
     this.entries.push(entry);
     // The sweep stops itself once it finds nothing in flight: a timer armed and cleared per
     // request, whenever the service drained between two requests, was garbage at high rates.

@@ -209,9 +209,11 @@ export class ServiceRunner {
 
   private async clientLoop(id: number, load: ClosedLoad, level: (t: number) => number): Promise<void> {
     const { clock } = this.o;
-    let ready = clock.now();
+    // A client's clock readings are shared where nothing happens between them: each costs a
+    // measurable share of a fast request (docs/performance.md, PostgreSQL select-only).
+    let now = clock.now();
+    let ready = now;
     for (;;) {
-      const now = clock.now();
       this.checkWarmupTime(now);
       if (this.finished(Math.max(now, ready))) return;
       if (id >= Math.round(level(now))) {
@@ -220,13 +222,13 @@ export class ServiceRunner {
         } catch {
           return;
         }
-        ready = clock.now();
+        now = ready = clock.now();
         continue;
       }
       const operation = this.picker.pick(this.o.rng);
       const op = this.o.adapter.prepare(operation, this.o.rng, id);
       // With no think time the client is already due: skip the sleep's promise.
-      if (ready > clock.now()) {
+      if (ready > now) {
         try {
           await clock.sleepUntil(ready, this.o.stop);
         } catch {
@@ -247,7 +249,8 @@ export class ServiceRunner {
       // An operation that completed in a microtask never gave the event loop a turn.
       const turn = turnDue();
       if (turn !== undefined) await turn;
-      ready = clock.now() + load.thinkTimeMs + pause;
+      now = clock.now();
+      ready = now + load.thinkTimeMs + pause;
     }
   }
 
@@ -265,7 +268,7 @@ export class ServiceRunner {
     this.live.inFlight++;
     this.live.issued++;
     const actualStart = clock.now();
-    const request = this.inflight.run(spec.timeoutMs, (signal) => adapter.execute(op, signal));
+    const request = this.inflight.run(spec.timeoutMs, (signal) => adapter.execute(op, signal), actualStart);
     let result: OperationResult;
     try {
       result = completeResult(await request.promise);

@@ -16,6 +16,10 @@ export class SamplePacker {
   toEpochMs: (mono: number) => number = (m) => m;
   /** Added to every client id: generator k's clients follow those of generators before it. */
   clientOffset = 0;
+  // The last `extra` and its JSON: backends that answer with one shared object (SQL's row
+  // counts) cost one JSON.stringify, not one a row.
+  private lastExtra: Record<string, unknown> | undefined;
+  private lastExtraText: string | null = null;
 
   pack(block: PackedBlock, s: Sample): void {
     const origin = this.originMs;
@@ -45,7 +49,16 @@ export class SamplePacker {
     p.num(llm?.inputTokens);
     p.num(llm?.outputTokens);
     p.num(llm?.tokensEstimated === undefined ? null : llm.tokensEstimated ? 1 : 0);
-    p.text(s.extra ? JSON.stringify(s.extra) : null);
+    p.text(s.extra ? this.extraText(s.extra) : null);
+  }
+
+  private extraText(extra: Record<string, unknown>): string {
+    // Only a frozen object can be trusted not to have changed since it was last seen.
+    if (extra !== this.lastExtra || !Object.isFrozen(extra)) {
+      this.lastExtra = extra;
+      this.lastExtraText = JSON.stringify(extra);
+    }
+    return this.lastExtraText!;
   }
 }
 
