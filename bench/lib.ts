@@ -4,6 +4,12 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { createServer } from 'node:net';
 import { availableParallelism, homedir, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { keepRequestGarbageYoung } from '../src/util/heap.js';
+
+// Every bench process runs as `aifb run` does (src/cli/bin.ts): an in-process aifb row
+// without it measured V8's pretenuring whim, not aifb (docs/performance.md). The rows of
+// the drivers alone in the same process run on the same heap settings.
+if (!process.env.BENCH_V8_DEFAULT) keepRequestGarbageYoung();
 
 export const root = new URL('..', import.meta.url).pathname;
 export const tsxLoader = join(root, 'node_modules/tsx/dist/esm/index.mjs');

@@ -9,6 +9,8 @@ import { cpus, loadavg } from 'node:os';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
+// The heap as `aifb run` sets it (bench/lib.ts), for every row of this process.
+import '../lib.js';
 import { PG_BIN, postgresVersion, startPostgres, type PgServer } from '../../test/helpers/postgres-server.js';
 import { aifbRun } from './aifb.js';
 import { adapterAlone } from './adapter-alone.js';
