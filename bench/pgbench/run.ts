@@ -1,9 +1,10 @@
 /**
  * pgbench and aifb side by side: the same clients, the same server, one after the other.
  *   node --import tsx bench/pgbench/run.ts [--clients 8] [--time 10] [--scale 1] [--rounds 3]
- *        [--host H --port P --user U --database D]   (password from PGPASSWORD)
+ *        [--host H --port P --user U --database D]   (password from PGPASSWORD) [--in-process]
  * Without --host it starts a throwaway PostgreSQL 15 like the tests do. Either way the
  * runs happen in a database the bench creates and drops, so no existing table is touched.
+ * Each row runs in a Node.js process of its own unless --in-process (rows.ts says why).
  */
 import { cpus, loadavg } from 'node:os';
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -12,9 +13,8 @@ import pg from 'pg';
 // The heap as `aifb run` sets it (bench/lib.ts), for every row of this process.
 import '../lib.js';
 import { PG_BIN, postgresVersion, startPostgres, type PgServer } from '../../test/helpers/postgres-server.js';
-import { aifbRun } from './aifb.js';
-import { adapterAlone } from './adapter-alone.js';
-import { DRIVERS, driverRun, type DriverName } from './drivers.js';
+import { DRIVERS, type DriverName } from './drivers.js';
+import { runRow, runRowInChild, type RowSpec } from './rows.js';
 import { pgbenchInit, pgbenchRun, pgbenchVersion, type Conn, type Figures } from './pgbench.js';
 
 const { values } = parseArgs({
@@ -31,6 +31,7 @@ const { values } = parseArgs({
     rounds: { type: 'string', default: '3' },
     scripts: { type: 'string', default: 'select-only,tpcb-like' },
     generators: { type: 'string' },
+    'in-process': { type: 'boolean', default: false },
   },
 });
 const clients = Number(values.clients);
@@ -68,6 +69,9 @@ if (values.host) {
 }
 const benchDb = `aifb_pgbench_${process.pid}`;
 const conn: Conn = { ...admin, database: benchDb };
+const { password: _password, ...open } = conn;
+/** One row's figures, in a fresh process unless --in-process. */
+const row = (spec: RowSpec) => (values['in-process'] ? runRow(spec, conn.password) : runRowInChild(spec, conn.password));
 
 type Row = { round: number; workload: string; client: string; figures: Figures; load: number; tps_ratio: number; latency_ratio: number };
 const rows: Row[] = [];
@@ -101,18 +105,19 @@ try {
       if (last >= 0) runs.push(...runs.splice(last, 1));
       for (const [d, t] of runs) {
         load = loadavg()[0]!;
-        add(`${d} alone, ${t} thread${t > 1 ? 's' : ''}`, await driverRun(d, conn, script, clients, t, seconds, scale), load);
+        add(`${d} alone, ${t} thread${t > 1 ? 's' : ''}`, await row({ kind: 'driver', conn: open, driver: d, script, clients, threads: t, seconds, scale }), load);
       }
+      const rowsOf = { conn: open, preset, clients, seconds, rows: 100_000 * scale };
       load = loadavg()[0]!;
-      add('aifb adapter alone', await adapterAlone(conn, preset, clients, seconds, 100_000 * scale), load);
+      add('aifb adapter alone', await row({ kind: 'adapter', ...rowsOf }), load);
       load = loadavg()[0]!;
-      const a = await aifbRun(conn, preset, clients, seconds, 100_000 * scale);
+      const a = await row({ kind: 'aifb', ...rowsOf });
       if (a.loadLine) console.log(`  aifb ${a.loadLine.replace(/^\[info\] [^:]*: /, '')}`);
       add('aifb', a, load);
       // Each generator owns a table, so tpcb's one hot branch row would become one per generator: not the same job.
       if (generators > 1 && script === 'select-only') {
         load = loadavg()[0]!;
-        add(`aifb, generators: ${generators}`, await aifbRun(conn, preset, clients, seconds, 100_000 * scale, generators), load);
+        add(`aifb, generators: ${generators}`, await row({ kind: 'aifb', ...rowsOf, generators }), load);
       }
     }
   }
@@ -147,7 +152,7 @@ const result = {
   server: values.host ? `${values.host}:${values.port}` : `${await postgresVersion()} (started by the bench, default settings)`,
   pgbench: await pgbenchVersion(PG_BIN),
   host: { cpus: cpus().length, model: cpus()[0]?.model ?? null, node: process.version },
-  settings: { clients, pgbench_threads: threads, seconds, scale, rounds, drivers, protocol: 'prepared statements (pgbench -M prepared)', aifb_row_size: 84 },
+  settings: { clients, pgbench_threads: threads, seconds, scale, rounds, drivers, process_per_row: !values['in-process'], protocol: 'prepared statements (pgbench -M prepared)', aifb_row_size: 84 },
   notes:
     'Both clients run on this machine with the server. aifb runs in one Node.js thread; pgbench uses -j threads. ' +
     'aifb TPS = completed operations / measured window; latency = mean from intended start (closed loop: from when the client was ready).',
