@@ -6,6 +6,7 @@ import { KeySpace, UniformKeys, ZipfianKeys } from '../../src/services/database/
 import { ownedTableName, quoteIdent, statementsFor } from '../../src/services/database/sql/statements.js';
 import { SqlWorkload } from '../../src/services/database/sql/workload.js';
 import { parseParam } from '../../src/services/database/sql/params.js';
+import { sizeOf } from '../../src/services/database/sql/execute.js';
 import { createRng } from '../../src/util/rng.js';
 import { fieldsOf } from '../../src/services/fields.js';
 
@@ -142,4 +143,13 @@ test('select-only reads one balance, as pgbench -S reads abalance; the YCSB pres
   assert.equal(selectOf('select-only'), statements.balance.text);
   assert.match(selectOf('select-only'), /^SELECT balance FROM "t" WHERE id = \$1$/);
   assert.equal(selectOf('ycsb-b'), statements.select.text);
+});
+
+test('sizeOf counts a value as its text on the wire: integers by their digits without making the text', () => {
+  for (const n of [0, 7, 9, 10, 99, 100, 123456, -1, -10, -99999, Number.MAX_SAFE_INTEGER, -Number.MAX_SAFE_INTEGER]) assert.equal(sizeOf(n), String(n).length, String(n));
+  assert.equal(sizeOf(1.5), 3);
+  assert.equal(sizeOf(1e21), String(1e21).length);
+  assert.equal(sizeOf(12n), 2);
+  assert.equal(sizeOf([12, 'abc', null, [1, 22]]), 2 + 3 + 0 + 3);
+  assert.equal(sizeOf('é'), 2);
 });

@@ -26,6 +26,7 @@ import { runBenchmark } from '../../src/engine/orchestrator.js';
 import { buildReport } from '../../src/report/build.js';
 import { collectProvenance } from '../../src/metrics/provenance.js';
 import { serviceOf } from '../../src/services/fields.js';
+import { runNamed } from '../../src/services/database/postgres/query.js';
 
 type SqlTestAdapter = Adapter<SqlOp> & { loadPhase: LoadPhase | undefined; table: string | undefined };
 
@@ -249,6 +250,36 @@ test('pglite runs in memory when no data_dir is given', async () => {
   const adapter = await open({ def: pgliteDefinition, fields: () => ({}), outside: () => Promise.reject(new Error('unused')) }, { initial_rows: 10 });
   assert.equal((await run(adapter, 'select')).ok, true);
   await close(adapter);
+});
+
+test('a named query built from its text (no copied config) answers as node-postgres does with a config object: arrays, nulls, row counts, one prepare per connection, errors', async () => {
+  const client = new pg.Client(pgFields());
+  await client.connect();
+  try {
+    const sel = { name: 'aifb_t_named', text: 'SELECT $1::int AS a, NULL::text AS b, $2::text AS c' };
+    const viaConfig = await client.query<unknown[]>({ name: 'aifb_t_config', text: sel.text, values: [7, 'x'], rowMode: 'array' });
+    const first = await runNamed(client, sel, [7, 'x']);
+    assert.deepEqual(first.rows, viaConfig.rows);
+    assert.deepEqual(first.rows, [[7, null, 'x']]);
+    assert.equal(first.rowCount, 1);
+    // The second run binds the statement prepared by the first (a second Parse would fail: it already exists).
+    assert.deepEqual((await runNamed(client, sel, [8, 'y'])).rows, [[8, null, 'y']]);
+    const prepared = await client.query("SELECT count(*)::int AS n FROM pg_prepared_statements WHERE name = 'aifb_t_named'");
+    assert.equal(prepared.rows[0].n, 1);
+    await client.query('CREATE TEMP TABLE aifb_t_rows (k int)');
+    await client.query('INSERT INTO aifb_t_rows SELECT generate_series(1, 3)');
+    const update = await runNamed(client, { name: 'aifb_t_update', text: 'UPDATE aifb_t_rows SET k = k + $1' }, [1]);
+    assert.deepEqual(update.rows, []);
+    assert.equal(update.rowCount, 3);
+    const failed = await runNamed(client, { name: 'aifb_t_div', text: 'SELECT 1 / $1::int' }, [0]).then(
+      () => assert.fail('division by zero should fail'),
+      (e: { code?: string }) => e,
+    );
+    assert.equal(failed.code, '22012');
+    assert.deepEqual((await runNamed(client, sel, [9, 'z'])).rows, [[9, null, 'z']], 'the connection goes on after an error');
+  } finally {
+    await client.end();
+  }
 });
 
 describe('postgres: connections and failures', () => {

@@ -9,6 +9,7 @@ import type { Statement } from '../sql/statements.js';
 import { pgTargetOf, type PgTarget } from './connect.js';
 import { peakConcurrency } from '../../shared/concurrency.js';
 import { HeldConnections } from './held.js';
+import { namedQuery, runNamed } from './query.js';
 import { settlesWithin } from '../../../util/sleep.js';
 
 const LOAD_CONNECTIONS = 4;
@@ -18,16 +19,19 @@ const CLOSE_GRACE_MS = 5000;
 /** Query on a held connection, given back as soon as the answer is in (see held.ts). */
 function queryOn(held: HeldConnections): Query {
   const run = (c: pg.PoolClient, st: Statement, values: unknown[]): Promise<Rows> =>
-    c.query<unknown[]>({ name: st.name, text: st.text, values, rowMode: 'array' }).then(
-      (r) => {
-        held.release(c);
-        return { rows: r.rows, rowCount: r.rowCount ?? 0 };
-      },
-      (err: Error) => {
-        held.release(c, sqlErrorClass(err) === 'connection_reset' ? err : undefined);
-        throw err;
-      },
-    );
+    new Promise((resolve, reject) => {
+      c.query(
+        namedQuery(st, values, (err, r) => {
+          if (!err) {
+            held.release(c);
+            resolve(r);
+          } else {
+            held.release(c, sqlErrorClass(err) === 'connection_reset' ? err : undefined);
+            reject(err);
+          }
+        }),
+      );
+    });
   return (st, values) => {
     const c = held.acquire();
     return c instanceof Promise ? c.then((x) => run(x, st, values)) : run(c, st, values);
@@ -36,10 +40,7 @@ function queryOn(held: HeldConnections): Query {
 
 /** Statements on one connection the caller holds (a transaction's). */
 function queryOnClient(client: pg.PoolClient): Query {
-  return async (st, values): Promise<Rows> => {
-    const r = await client.query<unknown[]>({ name: st.name, text: st.text, values, rowMode: 'array' });
-    return { rows: r.rows, rowCount: r.rowCount ?? 0 };
-  };
+  return (st, values) => runNamed(client, st, values);
 }
 
 /**

@@ -3,10 +3,10 @@ import type { Statement } from './statements.js';
 import { failureOf } from './errors.js';
 import { SQL_MSG } from './messages.js';
 
-/** Rows as arrays (cheaper than objects) and the count the server reported. */
+/** Rows as arrays (cheaper than objects) and the count the server reported (null: none). */
 export interface Rows {
   rows: unknown[][];
-  rowCount: number;
+  rowCount: number | null;
 }
 
 export type Query = (st: Statement, values: unknown[]) => Promise<Rows>;
@@ -46,12 +46,24 @@ export function sizeOf(v: unknown): number {
   if (v === null || v === undefined) return 0;
   if (typeof v === 'string') return Buffer.byteLength(v);
   // Values travel as text in PostgreSQL's protocol, so a number costs its digits.
-  if (typeof v === 'number' || typeof v === 'bigint') return String(v).length;
+  if (typeof v === 'number') return Number.isSafeInteger(v) ? digitsOf(v) : String(v).length;
+  if (typeof v === 'bigint') return String(v).length;
   if (typeof v === 'boolean') return 1;
   if (v instanceof Uint8Array) return v.byteLength;
   if (v instanceof Date) return 8;
-  if (Array.isArray(v)) return v.reduce((a: number, x) => a + sizeOf(x), 0);
+  if (Array.isArray(v)) {
+    let n = 0;
+    for (const x of v) n += sizeOf(x);
+    return n;
+  }
   return Buffer.byteLength(JSON.stringify(v));
+}
+
+/** The characters of an integer in decimal, without making its text (a string per value read was garbage at every answer). */
+function digitsOf(n: number): number {
+  let d = n < 0 ? 2 : 1;
+  for (let a = Math.abs(n); a >= 10; a = Math.floor(a / 10)) d++;
+  return d;
 }
 
 interface StepsOut {
@@ -62,7 +74,7 @@ interface StepsOut {
 
 /** The rows of one answer: how many, and their bytes. */
 function countRows(r: Rows): { n: number; bytes: number } {
-  const n = r.rows.length > 0 ? r.rows.length : r.rowCount;
+  const n = r.rows.length > 0 ? r.rows.length : (r.rowCount ?? 0);
   let bytes = 0;
   for (const row of r.rows) for (const v of row) bytes += sizeOf(v);
   return { n, bytes };
